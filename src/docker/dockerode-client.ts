@@ -1,0 +1,153 @@
+import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
+import { EnvironmentError } from '../errors.js';
+import { DockerApiError, type ContainerDetails, type ContainerSummary, type DockerClient, type ExecResult } from './client.js';
+
+/** Connects the way the docker CLI does: DOCKER_HOST, else the local socket. */
+export function createDockerClient(): DockerClient {
+  return new DockerodeClient(new Docker());
+}
+
+export class DockerUnavailableError extends EnvironmentError {
+  constructor(cause: unknown) {
+    const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+    super('DOCKER_UNAVAILABLE', `cannot reach the Docker Engine at ${where}: ${describe(cause)}`, {
+      hint: 'Start Docker (or `sudo dockerd`), check DOCKER_HOST, and check that you may use the socket.',
+      cause,
+    });
+  }
+}
+
+function describe(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'the socket does not exist';
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'EACCES') return 'permission denied';
+  return error instanceof Error ? error.message : String(error);
+}
+
+const CONNECTION_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+function wrap(error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code && CONNECTION_CODES.has(code)) return new DockerUnavailableError(error);
+  const statusCode = (error as { statusCode?: number }).statusCode;
+  const json = (error as { json?: { message?: string } }).json;
+  const message = json?.message ?? (error instanceof Error ? error.message : String(error));
+  return new DockerApiError(message.trim(), statusCode, { cause: error });
+}
+
+async function call<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw wrap(error);
+  }
+}
+
+class DockerodeClient implements DockerClient {
+  constructor(private readonly docker: Docker) {}
+
+  async ping(): Promise<{ apiVersion: string; version: string }> {
+    const version = await call(() => this.docker.version());
+    return { apiVersion: version.ApiVersion, version: version.Version };
+  }
+
+  async listContainers(options: { all?: boolean } = {}): Promise<ContainerSummary[]> {
+    const list = await call(() => this.docker.listContainers({ all: options.all ?? false }));
+    return list.map((item) => ({
+      id: item.Id,
+      name: (item.Names[0] ?? item.Id).replace(/^\//, ''),
+      image: item.Image,
+      state: item.State,
+      labels: item.Labels ?? {},
+    }));
+  }
+
+  async inspect(id: string): Promise<ContainerDetails> {
+    const info = await call(() => this.docker.getContainer(id).inspect());
+    const state = info.State;
+    return {
+      id: info.Id,
+      name: info.Name.replace(/^\//, ''),
+      image: info.Config.Image,
+      state: state.Status,
+      labels: info.Config.Labels ?? {},
+      running: state.Running,
+      paused: state.Paused,
+      restarting: state.Restarting,
+      health: state.Health?.Status ?? 'none',
+      restartCount: info.RestartCount,
+      pid: state.Pid,
+      exitCode: state.ExitCode,
+      startedAt: state.StartedAt,
+      restartPolicy: info.HostConfig.RestartPolicy?.Name ?? 'no',
+      networkMode: info.HostConfig.NetworkMode ?? 'default',
+    };
+  }
+
+  async kill(id: string, signal: string): Promise<void> {
+    await call(() => this.docker.getContainer(id).kill({ signal }));
+  }
+
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    await call(() => this.docker.getContainer(id).stop({ t: graceSeconds }));
+  }
+
+  async start(id: string): Promise<void> {
+    await call(() => this.docker.getContainer(id).start());
+  }
+
+  async pause(id: string): Promise<void> {
+    await call(() => this.docker.getContainer(id).pause());
+  }
+
+  async unpause(id: string): Promise<void> {
+    await call(() => this.docker.getContainer(id).unpause());
+  }
+
+  async restart(id: string, graceSeconds: number): Promise<void> {
+    await call(() => this.docker.getContainer(id).restart({ t: graceSeconds }));
+  }
+
+  async exec(
+    id: string,
+    argv: readonly string[],
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<ExecResult> {
+    const container = this.docker.getContainer(id);
+    const exec = await call(() =>
+      container.exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true, Tty: false }),
+    );
+    const stream = await call(() => exec.start({ hijack: true, stdin: false }));
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    this.docker.modem.demuxStream(stream, stdout, stderr);
+
+    const timedOut = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => finish(true), options.timeoutMs);
+      const onAbort = () => finish(true);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      function finish(value: boolean) {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve(value);
+      }
+      stream.on('end', () => finish(false));
+      stream.on('close', () => finish(false));
+      stream.on('error', () => finish(false));
+    });
+    if (timedOut) stream.destroy();
+    const inspected = timedOut ? undefined : await call(() => exec.inspect());
+    return {
+      exitCode: inspected?.ExitCode ?? -1,
+      stdout: Buffer.concat(out).toString('utf8'),
+      stderr: Buffer.concat(err).toString('utf8'),
+      timedOut,
+    };
+  }
+}

@@ -1,0 +1,101 @@
+import type { Phase } from '../experiment/schema.js';
+import type { Target } from '../targets/target.js';
+
+/** One expectation compared with what was seen. */
+export interface Check {
+  /** What was checked, e.g. "status", "latency", "body contains" */
+  name: string;
+  expected: string;
+  actual: string;
+  ok: boolean;
+}
+
+export type ProbeStatus = 'pass' | 'fail' | 'error';
+
+/** The outcome of one probe check (after its retries). */
+export interface ProbeSample {
+  probe: string;
+  phase: Phase | 'method';
+  status: ProbeStatus;
+  /** One line: what was expected and what was seen, or why the probe could not run. */
+  reason: string;
+  checks: Check[];
+  attempts: number;
+  startedAt: string;
+  durationMs: number;
+}
+
+export type RunPhase = 'resolve' | 'before' | 'method' | 'revert' | 'after' | 'rollbacks';
+
+export type JournalEvent =
+  | { type: 'phase'; phase: RunPhase }
+  | { type: 'targets'; step: string; selector: string; targets: Target[] }
+  | { type: 'step-start'; step: string; label: string }
+  | { type: 'step-end'; step: string; label: string; status: 'done' | 'failed' | 'skipped'; durationMs: number; error?: string }
+  | { type: 'fault-injected'; faultId: string; fault: string; target: Target; detail: string }
+  | {
+      type: 'fault-reverted';
+      faultId: string;
+      fault: string;
+      target: Target;
+      status: 'reverted' | 'already-reverted' | 'target-gone' | 'failed';
+      detail: string;
+      heldMs: number;
+      /** What the user can run to finish the job when status is failed. */
+      remedy?: string;
+    }
+  | { type: 'probe'; sample: ProbeSample }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+/** Every entry carries a wall-clock time and the milliseconds since the run started. */
+export type JournalEntry = JournalEvent & { at: string; t: number };
+
+export type Outcome = 'passed' | 'deviated' | 'errored' | 'revert-failed' | 'interrupted';
+
+export interface FaultRecord {
+  faultId: string;
+  fault: string;
+  target: Target;
+  injectedAt: string;
+  revertedAt?: string;
+  status: 'active' | 'reverted' | 'already-reverted' | 'target-gone' | 'failed';
+  detail: string;
+  remedy?: string;
+}
+
+export interface ProbeSummary {
+  probe: string;
+  phase: Phase | 'method';
+  status: ProbeStatus | 'not-run';
+  samples: number;
+  failures: number;
+  /** The first failing sample's reason, or the last sample's when all passed. */
+  reason: string;
+}
+
+export interface RunResult {
+  file: string;
+  title: string;
+  description?: string | undefined;
+  tags: string[];
+  seed: number;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  outcome: Outcome;
+  exitCode: number;
+  /** One sentence for humans: why this outcome. */
+  summary: string;
+  faults: FaultRecord[];
+  probes: ProbeSummary[];
+  journal: JournalEntry[];
+}
+
+export interface SessionResult {
+  runs: RunResult[];
+  /** Files that failed validation, with their messages. */
+  invalid: { file: string; message: string }[];
+  exitCode: number;
+  startedAt: string;
+  durationMs: number;
+}

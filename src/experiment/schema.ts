@@ -1,0 +1,375 @@
+import { z } from 'zod';
+import { parseDurationBound, parseNumberBound } from '../util/comparison.js';
+import { DURATION_PATTERN, parseDuration } from '../util/duration.js';
+
+/**
+ * The experiment file, as zod schemas. Every object is strict: an unknown key is an error, because a
+ * typo must never silently weaken a hypothesis. Durations are written the way people say them ("500ms",
+ * "2s", "1m30s") and become milliseconds here.
+ */
+
+export const duration = z
+  .string()
+  .regex(new RegExp(DURATION_PATTERN), { message: 'expected a duration such as 500ms, 2s, 1m30s or 1h' })
+  .transform((text) => parseDuration(text)!)
+  .meta({ description: 'A duration: 500ms, 2s, 1.5s, 1m30s, 1h' });
+
+const positiveDuration = duration.refine((ms) => ms > 0, { message: 'expected a duration above zero' });
+
+const durationBound = z
+  .string()
+  .refine((text) => parseDurationBound(text) !== undefined, {
+    message: 'expected a bound such as "< 500ms" or "<= 2s"',
+  })
+  .transform((text) => parseDurationBound(text)!)
+  .meta({ description: 'A duration bound: "< 500ms", "<= 2s"' });
+
+const numberBound = z
+  .union([z.number(), z.string()])
+  .refine((value) => parseNumberBound(value) !== undefined, {
+    message: 'expected a number or a bound such as "< 3"',
+  })
+  .transform((value) => parseNumberBound(value)!);
+
+const nonEmpty = z.string().min(1, { message: 'expected a non-empty string' });
+const argv = z.array(nonEmpty).min(1, { message: 'expected a command as a list: [program, arg, ...]' });
+
+// ---------------------------------------------------------------------------------------------- targets
+
+export const targetSelector = z
+  .strictObject({
+    name: nonEmpty.optional().meta({ description: 'Exact container name' }),
+    id: nonEmpty.optional().meta({ description: 'Container id or unique id prefix' }),
+    service: nonEmpty.optional().meta({ description: 'Compose service (label com.docker.compose.service)' }),
+    project: nonEmpty
+      .optional()
+      .meta({ description: 'Compose project (label com.docker.compose.project); defaults to scope.compose' }),
+    labels: z.record(z.string(), z.string()).optional().meta({ description: 'Labels every target must carry' }),
+    pattern: nonEmpty.optional().meta({ description: 'Regular expression matched against container names' }),
+    count: z.number().int().positive().optional().meta({ description: 'Pick this many matches at random' }),
+    percent: z
+      .number()
+      .gt(0)
+      .lte(100)
+      .optional()
+      .meta({ description: 'Pick this share of matches at random (at least one)' }),
+  })
+  .superRefine((value, ctx) => {
+    if (!value.name && !value.id && !value.service && !value.labels && !value.pattern) {
+      ctx.addIssue({ code: 'custom', message: 'a target needs one of: name, id, service, labels, pattern' });
+    }
+    if (value.count !== undefined && value.percent !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'use either count or percent, not both', path: ['percent'] });
+    }
+    if (value.pattern !== undefined) {
+      try {
+        new RegExp(value.pattern);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `not a valid regular expression: ${(error as Error).message}`,
+          path: ['pattern'],
+        });
+      }
+    }
+  });
+export type TargetSelector = z.output<typeof targetSelector>;
+
+// ----------------------------------------------------------------------------------------------- probes
+
+const textMatch = z
+  .strictObject({
+    contains: z.string().optional(),
+    matches: z.string().optional(),
+    equals: z.string().optional(),
+  })
+  .superRefine((value, ctx) => checkRegex(value.matches, ctx, ['matches']));
+
+const bodyMatch = z
+  .strictObject({
+    contains: z.string().optional(),
+    matches: z.string().optional(),
+    equals: z.string().optional(),
+    json: z
+      .strictObject({
+        path: nonEmpty.meta({ description: 'A JSON path such as $.ok or $.items[0].id' }),
+        equals: z.unknown().meta({ description: 'The value expected at path' }),
+      })
+      .optional(),
+  })
+  .superRefine((value, ctx) => checkRegex(value.matches, ctx, ['matches']));
+
+function checkRegex(source: string | undefined, ctx: z.RefinementCtx, path: string[]): void {
+  if (source === undefined) return;
+  try {
+    new RegExp(source);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(error as Error).message}`, path });
+  }
+}
+
+const statusExpectation = z
+  .union([
+    z.number().int().min(100).max(599),
+    z.array(z.number().int().min(100).max(599)).min(1),
+    z.string().regex(/^[1-5]xx$/, { message: 'expected a status class such as 2xx' }),
+  ])
+  .meta({ description: 'A status code, a list of codes, or a class such as 2xx' });
+
+export const expectation = z.strictObject({
+  status: statusExpectation.optional().meta({ description: 'http: expected status (default 2xx)' }),
+  latency: durationBound.optional().meta({ description: 'http, tcp: bound on the response time' }),
+  body: bodyMatch.optional().meta({ description: 'http: expectations on the body' }),
+  exit: z
+    .union([z.number().int(), z.array(z.number().int()).min(1)])
+    .optional()
+    .meta({ description: 'exec, command: expected exit code (default 0)' }),
+  stdout: textMatch.optional().meta({ description: 'exec, command: expectations on standard output' }),
+  stderr: textMatch.optional().meta({ description: 'exec, command: expectations on standard error' }),
+  state: z
+    .enum(['running', 'paused', 'exited', 'restarting', 'created', 'dead'])
+    .optional()
+    .meta({ description: 'container: expected state (default running)' }),
+  health: z
+    .enum(['healthy', 'unhealthy', 'starting', 'none'])
+    .optional()
+    .meta({ description: 'container: expected health status' }),
+  restarts: numberBound.optional().meta({ description: 'container: restart count, e.g. 0 or "< 3"' }),
+  connects: z.boolean().optional().meta({ description: 'tcp: whether the connection must succeed (default true)' }),
+});
+export type Expectation = z.output<typeof expectation>;
+
+const EXPECT_KEYS_BY_KIND = {
+  http: ['status', 'latency', 'body'],
+  tcp: ['latency', 'connects'],
+  exec: ['exit', 'stdout', 'stderr'],
+  command: ['exit', 'stdout', 'stderr'],
+  container: ['state', 'health', 'restarts'],
+} as const;
+export const PROBE_KINDS = Object.keys(EXPECT_KEYS_BY_KIND) as ProbeKind[];
+export type ProbeKind = keyof typeof EXPECT_KEYS_BY_KIND;
+
+const httpProbe = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z
+    .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
+    .optional()
+    .meta({ description: 'A string, or an object sent as JSON' }),
+});
+
+const tcpProbe = z.strictObject({
+  host: nonEmpty,
+  port: z.number().int().min(1).max(65535),
+});
+
+const execProbe = z.strictObject({
+  target: targetSelector,
+  command: argv,
+});
+
+export const PHASES = ['before', 'during', 'after'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const probe = z
+  .strictObject({
+    name: nonEmpty.meta({ description: 'Shown in reports' }),
+    http: httpProbe.optional(),
+    tcp: tcpProbe.optional(),
+    exec: execProbe.optional().meta({ description: 'Run a command inside a container' }),
+    command: argv.optional().meta({ description: 'Run a host process (argument list, no shell)' }),
+    container: z
+      .strictObject({ target: targetSelector })
+      .optional()
+      .meta({ description: 'Inspect a container' }),
+    expect: expectation.optional(),
+    when: z
+      .array(z.enum(PHASES))
+      .min(1)
+      .optional()
+      .meta({ description: 'When the hypothesis probe is checked (default: before, during, after)' }),
+    every: positiveDuration.optional().meta({ description: 'Sampling interval while faults are active' }),
+    timeout: positiveDuration.optional().meta({ description: 'Time limit of one attempt (default 5s)' }),
+    retries: z.number().int().min(0).max(100).optional().meta({ description: 'Extra attempts after a miss' }),
+    interval: duration.optional().meta({ description: 'Pause between attempts (default 500ms)' }),
+  })
+  .superRefine((value, ctx) => {
+    const kinds = PROBE_KINDS.filter((kind) => value[kind] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          kinds.length === 0
+            ? `a probe needs exactly one of: ${PROBE_KINDS.join(', ')}`
+            : `a probe has exactly one kind, found ${kinds.join(' and ')}`,
+      });
+      return;
+    }
+    const kind = kinds[0]!;
+    const allowed: readonly string[] = EXPECT_KEYS_BY_KIND[kind];
+    for (const key of Object.keys(value.expect ?? {})) {
+      if ((value.expect as Record<string, unknown>)[key] === undefined) continue;
+      if (!allowed.includes(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${key}" does not apply to ${kind === 'http' || kind === 'exec' ? 'an' : 'a'} ${kind} probe; it can expect: ${allowed.join(', ')}`,
+          path: ['expect', key],
+        });
+      }
+    }
+  });
+export type ProbeSpec = z.output<typeof probe>;
+
+// ----------------------------------------------------------------------------------------------- faults
+
+const faultCommon = {
+  target: targetSelector,
+  duration: positiveDuration
+    .optional()
+    .meta({ description: 'Revert after this long; without it the fault holds until the method ends' }),
+  background: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Start the step and go on with the next one without waiting' }),
+};
+
+const SIGNAL = /^(SIG)?[A-Z0-9]+$/;
+export const killFault = z.strictObject({
+  ...faultCommon,
+  signal: z
+    .string()
+    .regex(SIGNAL, { message: 'expected a signal name such as SIGKILL or SIGTERM' })
+    .default('SIGKILL'),
+});
+export const stopFault = z.strictObject({
+  ...faultCommon,
+  grace: duration.optional().meta({ description: 'Time between SIGTERM and SIGKILL (default 10s)' }),
+});
+export const pauseFault = z.strictObject({ ...faultCommon });
+export const restartFault = z.strictObject({
+  target: targetSelector,
+  grace: duration.optional(),
+  background: faultCommon.background,
+});
+
+export const CONTAINER_FAULT_KINDS = ['kill', 'stop', 'pause', 'restart'] as const;
+export type ContainerFaultKind = (typeof CONTAINER_FAULT_KINDS)[number];
+
+// ------------------------------------------------------------------------------------------------ steps
+
+const action = z
+  .strictObject({
+    name: nonEmpty.optional(),
+    command: argv.optional().meta({ description: 'A host process as an argument list' }),
+    exec: execProbe.optional().meta({ description: 'A command inside a container' }),
+    http: httpProbe.optional(),
+    timeout: positiveDuration.optional(),
+    background: z.boolean().optional(),
+  })
+  .superRefine((value, ctx) => {
+    const kinds = (['command', 'exec', 'http'] as const).filter((kind) => value[kind] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: 'an action needs exactly one of: command, exec, http' });
+    }
+  });
+export type ActionSpec = z.output<typeof action>;
+
+const STEP_KINDS = ['kill', 'stop', 'pause', 'restart', 'wait', 'probe', 'action', 'parallel'] as const;
+
+type StepInput = Record<string, unknown>;
+export type Step =
+  | { kill: z.output<typeof killFault> }
+  | { stop: z.output<typeof stopFault> }
+  | { pause: z.output<typeof pauseFault> }
+  | { restart: z.output<typeof restartFault> }
+  | { wait: number }
+  | { probe: ProbeSpec }
+  | { action: ActionSpec }
+  | { parallel: Step[] };
+
+const stepShapes = {
+  kill: killFault,
+  stop: stopFault,
+  pause: pauseFault,
+  restart: restartFault,
+  wait: positiveDuration,
+  probe,
+  action,
+  parallel: z.array(z.lazy(() => step)).min(1),
+};
+
+/**
+ * A step is an object with exactly one key naming its kind. It is dispatched on that key rather than
+ * parsed as a union, so an error inside a step points at the exact key that is wrong.
+ */
+export const step: z.ZodType<Step, StepInput> = z
+  .custom<StepInput>((input) => input !== null && typeof input === 'object' && !Array.isArray(input), {
+    message: `expected a step: an object with one key of ${STEP_KINDS.join(', ')}`,
+  })
+  .transform((input, ctx): Step => {
+    const keys = Object.keys(input);
+    const kind = keys[0] as (typeof STEP_KINDS)[number];
+    if (keys.length !== 1 || !STEP_KINDS.includes(kind)) {
+      const unknown = keys.filter((key) => !STEP_KINDS.includes(key as (typeof STEP_KINDS)[number]));
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          keys.length === 0
+            ? `expected a step with one key of: ${STEP_KINDS.join(', ')}`
+            : unknown.length > 0
+              ? `unknown step "${unknown[0]}"; expected one of: ${STEP_KINDS.join(', ')}`
+              : `a step has exactly one kind, found ${keys.join(' and ')} (use parallel to run steps together)`,
+        path: unknown.length > 0 ? [unknown[0]!] : [],
+        input,
+      });
+      return z.NEVER;
+    }
+    const result = (stepShapes[kind] as z.ZodType).safeParse(input[kind]);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        ctx.addIssue({ ...(issue as z.core.$ZodIssueCustom), path: [kind, ...issue.path], input });
+      }
+      return z.NEVER;
+    }
+    return { [kind]: result.data } as Step;
+  }) as unknown as z.ZodType<Step, StepInput>;
+
+/** What editors see for a step: the same shapes as a union (used only for the JSON Schema). */
+export const stepForJsonSchema: z.ZodType = z.lazy(() =>
+  z.union([
+    ...Object.entries(stepShapes).map(([kind, shape]) =>
+      kind === 'parallel'
+        ? z.strictObject({ parallel: z.array(stepForJsonSchema).min(1) })
+        : z.strictObject({ [kind]: shape as z.ZodType }),
+    ),
+  ] as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]),
+);
+
+// ------------------------------------------------------------------------------------------- experiment
+
+export const experiment = z.strictObject({
+  $schema: z.string().optional(),
+  title: nonEmpty,
+  description: z.string().optional(),
+  tags: z.array(nonEmpty).optional(),
+  vars: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/), z.union([z.string(), z.number(), z.boolean()]))
+    .optional()
+    .meta({ description: 'Values for ${name}; ${env:NAME} reads the environment' }),
+  scope: z
+    .strictObject({
+      compose: nonEmpty.optional().meta({ description: 'Default compose project for service targets' }),
+    })
+    .optional(),
+  hypothesis: z.array(probe).min(1, { message: 'expected at least one probe: what must stay true?' }),
+  method: z.array(step).min(1, { message: 'expected at least one step: what do we break?' }),
+  rollbacks: z.array(action).optional(),
+  recovery: duration.optional().meta({ description: 'After the faults are reverted, the hypothesis must hold again within this (default 30s)' }),
+  timeout: positiveDuration.optional().meta({ description: 'Deadline for the whole run (default 15m)' }),
+});
+export type Experiment = z.output<typeof experiment>;
+
+/** A hypothesis probe with every default applied. */
+export const PROBE_DEFAULTS = { every: 1000, timeout: 5000, retries: 0, interval: 500 } as const;
+export const RUN_DEFAULTS = { recovery: 30_000, timeout: 15 * 60_000 } as const;

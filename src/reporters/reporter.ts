@@ -1,0 +1,20 @@
+import type { JournalEntry, RunResult, SessionResult } from '../engine/journal.js';
+
+export interface RunStart {
+  file: string;
+  title: string;
+  seed: number;
+  startedAt: string;
+}
+
+/**
+ * A reporter implements any of these hooks. The multiplexer calls them and records, never rethrows,
+ * a reporter's error: a broken reporter must never skip a revert.
+ */
+export interface Reporter {
+  readonly name: string;
+  onRunStart?(run: RunStart): void | Promise<void>;
+  onEvent?(entry: JournalEntry): void | Promise<void>;
+  onRunEnd?(result: RunResult): void | Promise<void>;
+  onSessionEnd?(session: SessionResult): void | Promise<void>;
+}
