@@ -1,0 +1,101 @@
+import type { InjectedFault, RevertOutcome } from '../faults/fault.js';
+import type { FaultRecord } from './journal.js';
+import type { Recorder } from './recorder.js';
+
+/**
+ * Every fault the run has injected, until it is reverted. The engine reverts through here, so each
+ * revert is journaled exactly once, and `active()` always says what may still be in place.
+ */
+export class FaultRegistry {
+  private readonly faults = new Map<string, { fault: InjectedFault; record: FaultRecord; revert?: Promise<RevertOutcome> }>();
+  private pending = 0;
+  private sequence = 0;
+
+  constructor(private readonly recorder: Recorder) {}
+
+  nextId(kind: string): string {
+    this.sequence++;
+    return `${kind}-${this.sequence}`;
+  }
+
+  /** Marks an injection as under way: the fault counts as active from the first Docker call. */
+  beginInjection(): () => void {
+    this.pending++;
+    let done = false;
+    return () => {
+      if (!done) this.pending--;
+      done = true;
+    };
+  }
+
+  add(fault: InjectedFault): void {
+    const record: FaultRecord = {
+      faultId: fault.id,
+      fault: fault.kind,
+      target: fault.target,
+      injectedAt: fault.injectedAt.toISOString(),
+      status: 'active',
+      detail: fault.detail,
+    };
+    this.faults.set(fault.id, { fault, record });
+    this.recorder.record({ type: 'fault-injected', faultId: fault.id, fault: fault.kind, target: fault.target, detail: fault.detail });
+  }
+
+  /** True while any fault is being injected or is in place. */
+  hasActive(): boolean {
+    return this.pending > 0 || this.active().length > 0;
+  }
+
+  active(): InjectedFault[] {
+    return [...this.faults.values()].filter((entry) => entry.revert === undefined).map((entry) => entry.fault);
+  }
+
+  revert(fault: InjectedFault): Promise<RevertOutcome> {
+    const entry = this.faults.get(fault.id);
+    if (!entry) return fault.revert();
+    entry.revert ??= this.performRevert(entry.fault, entry.record);
+    return entry.revert;
+  }
+
+  /** Reverts everything still in place, all targets in parallel. Never throws. */
+  async revertAll(): Promise<RevertOutcome[]> {
+    return Promise.all([...this.faults.values()].map((entry) => this.revert(entry.fault)));
+  }
+
+  /** Faults not confirmed reverted: what a forced exit may leave behind. */
+  possiblyLeft(): InjectedFault[] {
+    return [...this.faults.values()]
+      .filter((entry) => entry.record.status === 'active' || entry.record.status === 'failed')
+      .map((entry) => entry.fault);
+  }
+
+  records(): FaultRecord[] {
+    return [...this.faults.values()].map((entry) => entry.record);
+  }
+
+  private async performRevert(fault: InjectedFault, record: FaultRecord): Promise<RevertOutcome> {
+    let outcome: RevertOutcome;
+    try {
+      outcome = await fault.revert();
+    } catch (error) {
+      outcome = { status: 'failed', detail: error instanceof Error ? error.message : String(error) };
+    }
+    const now = new Date();
+    record.status = outcome.status;
+    record.detail = outcome.detail;
+    record.revertedAt = now.toISOString();
+    if (outcome.status === 'failed') record.remedy = fault.remedy;
+    this.recorder.record({
+      type: 'fault-reverted',
+      faultId: fault.id,
+      fault: fault.kind,
+      target: fault.target,
+      status: outcome.status,
+      detail: outcome.detail,
+      heldMs: now.getTime() - fault.injectedAt.getTime(),
+      ...(outcome.status === 'failed' ? { remedy: fault.remedy } : {}),
+    });
+    if (outcome.status === 'target-gone') this.recorder.log('warn', `${fault.target.name}: ${outcome.detail}`);
+    return outcome;
+  }
+}

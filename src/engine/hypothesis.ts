@@ -1,0 +1,159 @@
+import type { Phase, ProbeSpec } from '../experiment/schema.js';
+import { PROBE_DEFAULTS } from '../experiment/schema.js';
+import { type ProbeEnvironment, probePhases, runProbe } from '../probes/run-probe.js';
+import { sleep } from '../util/sleep.js';
+import type { ProbeSample, ProbeSummary } from './journal.js';
+import type { Recorder } from './recorder.js';
+
+/** Collects each hypothesis probe's samples per phase and says whether the hypothesis held. */
+export class HypothesisTracker {
+  private readonly summaries = new Map<string, ProbeSummary>();
+
+  constructor(
+    private readonly probes: readonly ProbeSpec[],
+    private readonly recorder: Recorder,
+  ) {
+    for (const phase of ['before', 'during', 'after'] as const) {
+      for (const probe of probes) {
+        if (probePhases(probe).includes(phase)) {
+          this.summaries.set(key(probe.name, phase), {
+            probe: probe.name,
+            phase,
+            status: 'not-run',
+            samples: 0,
+            failures: 0,
+            reason: phase === 'during' ? 'no fault was active long enough to sample' : 'not run',
+          });
+        }
+      }
+    }
+  }
+
+  probesFor(phase: Phase): ProbeSpec[] {
+    return this.probes.filter((probe) => probePhases(probe).includes(phase));
+  }
+
+  /** Records a sample; `final` is false for recovery attempts that may still be followed by a pass. */
+  record(sample: ProbeSample, final = true): void {
+    this.recorder.record({ type: 'probe', sample });
+    if (!final) return;
+    this.addToSummary(sample);
+  }
+
+  /** Method probes have no fixed phase: each gets a summary of its own. */
+  recordMethodProbe(sample: ProbeSample): void {
+    this.recorder.record({ type: 'probe', sample });
+    const id = key(sample.probe, 'method');
+    if (!this.summaries.has(id)) {
+      this.summaries.set(id, { probe: sample.probe, phase: 'method', status: 'not-run', samples: 0, failures: 0, reason: '' });
+    }
+    this.addToSummary(sample);
+  }
+
+  private addToSummary(sample: ProbeSample): void {
+    const summary = this.summaries.get(key(sample.probe, sample.phase));
+    if (!summary) return;
+    summary.samples++;
+    if (sample.status === 'pass') {
+      if (summary.status === 'not-run') summary.status = 'pass';
+      if (summary.failures === 0) summary.reason = sample.reason;
+      return;
+    }
+    summary.failures++;
+    // error outranks fail; the first miss's reason is kept as the explanation.
+    if (summary.status !== 'error' && summary.status !== 'fail') summary.reason = sample.reason;
+    if (sample.status === 'error') {
+      if (summary.status !== 'error') summary.reason = sample.reason;
+      summary.status = 'error';
+    } else if (summary.status !== 'error') {
+      summary.status = 'fail';
+    }
+  }
+
+  all(): ProbeSummary[] {
+    return [...this.summaries.values()];
+  }
+
+  phase(phase: ProbeSummary['phase']): ProbeSummary[] {
+    return this.all().filter((summary) => summary.phase === phase);
+  }
+}
+
+function key(name: string, phase: string): string {
+  return `${phase}\u0000${name}`;
+}
+
+/** Runs every `before` probe once (with its retries). */
+export async function checkBaseline(tracker: HypothesisTracker, env: ProbeEnvironment): Promise<void> {
+  const samples = await Promise.all(tracker.probesFor('before').map((probe) => runProbe(probe, 'before', env)));
+  for (const sample of samples) tracker.record(sample);
+}
+
+/**
+ * Samples each `during` probe every `every` while any fault is active, starting as soon as one becomes
+ * active. `stop()` waits for samples in flight.
+ */
+export function startDuringSampler(
+  tracker: HypothesisTracker,
+  env: ProbeEnvironment,
+  isFaultActive: () => boolean,
+): { stop(): Promise<void> } {
+  const probes = tracker.probesFor('during');
+  const state = probes.map(() => ({ nextDue: 0, inFlight: undefined as Promise<void> | undefined }));
+  let stopped = false;
+  const tick = 25;
+
+  const loop = (async () => {
+    while (!stopped && !env.signal.aborted) {
+      if (isFaultActive()) {
+        const now = performance.now();
+        probes.forEach((probe, index) => {
+          const slot = state[index]!;
+          if (slot.inFlight || now < slot.nextDue) return;
+          slot.nextDue = now + (probe.every ?? PROBE_DEFAULTS.every);
+          slot.inFlight = runProbe(probe, 'during', env).then((sample) => {
+            if (!env.signal.aborted) tracker.record(sample);
+            slot.inFlight = undefined;
+          });
+        });
+      }
+      await sleep(tick, env.signal).catch(() => undefined);
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      await Promise.all(state.map((slot) => slot.inFlight));
+    },
+  };
+}
+
+/**
+ * After every fault is reverted, each `after` probe must pass within the recovery deadline. Misses
+ * before the deadline are journaled but only the last attempt decides.
+ */
+export async function checkRecovery(
+  tracker: HypothesisTracker,
+  env: ProbeEnvironment,
+  recoveryMs: number,
+): Promise<void> {
+  const deadline = performance.now() + recoveryMs;
+  await Promise.all(
+    tracker.probesFor('after').map(async (probe) => {
+      for (;;) {
+        const sample = await runProbe(probe, 'after', env);
+        const timeLeft = deadline - performance.now();
+        const final = sample.status === 'pass' || timeLeft <= 0 || env.signal.aborted || sample.status === 'error';
+        if (final && sample.status === 'fail' && recoveryMs > 0) {
+          sample.reason = `not recovered within ${Math.round(recoveryMs / 100) / 10}s: ${sample.reason}`;
+        }
+        tracker.record(sample, final);
+        if (final) return;
+        const wait = Math.min(probe.every ?? PROBE_DEFAULTS.every, timeLeft);
+        await sleep(wait, env.signal).catch(() => undefined);
+      }
+    }),
+  );
+}

@@ -1,0 +1,140 @@
+import type { DockerClient } from '../docker/client.js';
+import { EnvironmentError } from '../errors.js';
+import { injectContainerFault } from '../faults/container-faults.js';
+import type { InjectedFault } from '../faults/fault.js';
+import { type ProbeEnvironment, runProbe } from '../probes/run-probe.js';
+import { sleep } from '../util/sleep.js';
+import { runAction } from './actions.js';
+import type { FaultRegistry } from './fault-registry.js';
+import type { HypothesisTracker } from './hypothesis.js';
+import type { PlannedStep } from './plan.js';
+import type { Recorder } from './recorder.js';
+
+export class InjectionError extends EnvironmentError {
+  constructor(message: string) {
+    super('INJECTION_FAILED', message, {
+      hint: 'The targets already hit were reverted. Check `docker ps` and the Docker daemon log.',
+    });
+  }
+}
+
+export class ActionError extends EnvironmentError {
+  constructor(message: string) {
+    super('ACTION_FAILED', message, { hint: 'Run the command by hand to see why it fails.' });
+  }
+}
+
+export interface MethodContext {
+  docker: DockerClient;
+  registry: FaultRegistry;
+  recorder: Recorder;
+  tracker: HypothesisTracker;
+  probeEnv: ProbeEnvironment;
+  cwd: string;
+  signal: AbortSignal;
+}
+
+/**
+ * Runs the method's steps in order. Background steps are started and awaited at the end. Faults with a
+ * duration are reverted when it ends; the rest stay in place until the caller reverts everything.
+ */
+export async function runMethod(steps: PlannedStep[], ctx: MethodContext): Promise<void> {
+  const background: Promise<void>[] = [];
+  try {
+    for (const step of steps) {
+      ctx.signal.throwIfAborted();
+      const running = runStep(step, ctx);
+      if ('background' in step && step.background) {
+        running.catch(() => undefined);
+        background.push(running);
+      } else {
+        await running;
+      }
+    }
+  } finally {
+    const results = await Promise.allSettled(background);
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed && failed.status === 'rejected' && !ctx.signal.aborted) throw failed.reason;
+  }
+}
+
+async function runStep(step: PlannedStep, ctx: MethodContext): Promise<void> {
+  const started = performance.now();
+  ctx.recorder.record({ type: 'step-start', step: step.path, label: step.label });
+  const end = (status: 'done' | 'failed', error?: string) =>
+    ctx.recorder.record({
+      type: 'step-end',
+      step: step.path,
+      label: step.label,
+      status,
+      durationMs: Math.round(performance.now() - started),
+      ...(error === undefined ? {} : { error }),
+    });
+  try {
+    switch (step.kind) {
+      case 'wait':
+        await sleep(step.durationMs, ctx.signal);
+        break;
+      case 'parallel': {
+        const results = await Promise.allSettled(step.steps.map((child) => runStep(child, ctx)));
+        const failed = results.find((result) => result.status === 'rejected');
+        if (failed && failed.status === 'rejected') throw failed.reason;
+        break;
+      }
+      case 'probe': {
+        const sample = await runProbe(step.probe, 'method', ctx.probeEnv);
+        ctx.tracker.recordMethodProbe(sample);
+        break;
+      }
+      case 'action': {
+        const result = await runAction(step.action, step.targets, { docker: ctx.docker, cwd: ctx.cwd, signal: ctx.signal });
+        if (!result.ok) throw new ActionError(`${step.path} ${step.label}: ${result.error}`);
+        break;
+      }
+      case 'fault': {
+        const faults = await injectEverywhere(step, ctx);
+        if (step.durationMs !== undefined) {
+          try {
+            await sleep(step.durationMs, ctx.signal);
+          } finally {
+            await Promise.all(faults.map((fault) => ctx.registry.revert(fault)));
+          }
+        }
+        break;
+      }
+    }
+    end('done');
+  } catch (error) {
+    end('failed', error instanceof Error ? error.message : String(error));
+    throw error;
+  }
+}
+
+/** Injects into every target at once; if any target fails, the ones already hit are reverted. */
+async function injectEverywhere(step: PlannedStep & { kind: 'fault' }, ctx: MethodContext): Promise<InjectedFault[]> {
+  const done = ctx.registry.beginInjection();
+  try {
+    const results = await Promise.allSettled(
+      step.targets.map(async (target) => {
+        const fault = await injectContainerFault(ctx.docker, step.fault, target, ctx.registry.nextId(step.fault.kind));
+        ctx.registry.add(fault);
+        return fault;
+      }),
+    );
+    const injected = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failures = results.flatMap((result, index) =>
+      result.status === 'rejected' ? [`${step.targets[index]!.name}: ${errorText(result.reason)}`] : [],
+    );
+    if (failures.length > 0) {
+      await Promise.all(injected.map((fault) => ctx.registry.revert(fault)));
+      throw new InjectionError(`${step.path} ${step.fault.kind} failed on ${failures.join('; ')}`);
+    }
+    return injected;
+  } finally {
+    done();
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

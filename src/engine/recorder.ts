@@ -1,0 +1,24 @@
+import type { JournalEntry, JournalEvent } from './journal.js';
+
+/** Keeps the run's journal and forwards each entry, as it happens, to a sink (the reporters). */
+export class Recorder {
+  readonly entries: JournalEntry[] = [];
+  private readonly origin = performance.now();
+
+  constructor(private readonly sink: (entry: JournalEntry) => void | Promise<void>) {}
+
+  record(event: JournalEvent): JournalEntry {
+    const entry = { ...event, at: new Date().toISOString(), t: Math.round(performance.now() - this.origin) } as JournalEntry;
+    this.entries.push(entry);
+    try {
+      void Promise.resolve(this.sink(entry)).catch(() => undefined);
+    } catch {
+      // A sink error is the multiplexer's to report; recording goes on.
+    }
+    return entry;
+  }
+
+  log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.record({ type: 'log', level, message });
+  }
+}

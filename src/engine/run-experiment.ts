@@ -1,0 +1,226 @@
+import type { DockerClient } from '../docker/client.js';
+import { ExitCode, FaultlineError } from '../errors.js';
+import type { LoadedExperiment } from '../experiment/load.js';
+import { RUN_DEFAULTS } from '../experiment/schema.js';
+import type { ProbeEnvironment } from '../probes/run-probe.js';
+import type { Reporter } from '../reporters/reporter.js';
+import { formatDuration } from '../util/duration.js';
+import { runAction } from './actions.js';
+import { FaultRegistry } from './fault-registry.js';
+import { checkBaseline, checkRecovery, HypothesisTracker, startDuringSampler } from './hypothesis.js';
+import type { Outcome, RunResult } from './journal.js';
+import { runMethod } from './method.js';
+import { buildPlan, describeAction, type Plan, type PlannedStep } from './plan.js';
+import { Recorder } from './recorder.js';
+
+export interface RunOptions {
+  docker: DockerClient;
+  reporter: Reporter;
+  seed: number;
+  /** Aborted on Ctrl-C / SIGTERM: the run reverts everything and ends as interrupted. */
+  signal: AbortSignal;
+  /** Receives the registry so a forced exit can say what may be left. */
+  onRegistry?: (registry: FaultRegistry) => void;
+}
+
+class Interrupted extends Error {}
+class DeadlineExceeded extends Error {}
+
+/**
+ * Runs one experiment: resolve targets, check the baseline, run the method while sampling the
+ * hypothesis, revert every fault (whatever happened), check recovery, run the rollbacks, decide.
+ */
+export async function runExperiment(loaded: LoadedExperiment, options: RunOptions): Promise<RunResult> {
+  const { experiment } = loaded;
+  const startedAt = new Date();
+  const started = performance.now();
+  const recorder = new Recorder((entry) => options.reporter.onEvent?.(entry));
+  const registry = new FaultRegistry(recorder);
+  options.onRegistry?.(registry);
+  const tracker = new HypothesisTracker(experiment.hypothesis, recorder);
+  await safely(() => options.reporter.onRunStart?.({ file: loaded.file, title: experiment.title, seed: options.seed, startedAt: startedAt.toISOString() }));
+
+  const timeoutMs = experiment.timeout ?? RUN_DEFAULTS.timeout;
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort(new Interrupted('interrupted'));
+  if (options.signal.aborted) onInterrupt();
+  options.signal.addEventListener('abort', onInterrupt, { once: true });
+  const deadline = setTimeout(
+    () => controller.abort(new DeadlineExceeded(`the run exceeded its timeout of ${formatDuration(timeoutMs)}`)),
+    timeoutMs,
+  );
+  const signal = controller.signal;
+
+  let plan: Plan | undefined;
+  let error: unknown;
+  let baselineMissed = false;
+  let methodStarted = false;
+  const probeEnv: ProbeEnvironment = {
+    docker: options.docker,
+    cwd: loaded.directory,
+    signal,
+    targetsOf: (probe) => plan?.probeTargets.get(probe) ?? [],
+  };
+
+  try {
+    recorder.record({ type: 'phase', phase: 'resolve' });
+    await options.docker.ping();
+    plan = await buildPlan(loaded, options.docker, options.seed);
+    recordTargets(plan.steps, recorder);
+    signal.throwIfAborted();
+
+    recorder.record({ type: 'phase', phase: 'before' });
+    await checkBaseline(tracker, probeEnv);
+    baselineMissed = tracker.phase('before').some((summary) => summary.status !== 'pass');
+    signal.throwIfAborted();
+
+    if (!baselineMissed) {
+      methodStarted = true;
+      recorder.record({ type: 'phase', phase: 'method' });
+      const sampler = startDuringSampler(tracker, probeEnv, () => registry.hasActive());
+      try {
+        await runMethod(plan.steps, {
+          docker: options.docker,
+          registry,
+          recorder,
+          tracker,
+          probeEnv,
+          cwd: loaded.directory,
+          signal,
+        });
+      } finally {
+        await revertEverything(registry, recorder);
+        await sampler.stop();
+      }
+      signal.throwIfAborted();
+      recorder.record({ type: 'phase', phase: 'after' });
+      await checkRecovery(tracker, probeEnv, experiment.recovery ?? RUN_DEFAULTS.recovery);
+      signal.throwIfAborted();
+    }
+  } catch (caught) {
+    error = signal.aborted && signal.reason instanceof Error ? signal.reason : caught;
+  } finally {
+    // Whatever happened above, nothing stays injected.
+    await revertEverything(registry, recorder);
+    clearTimeout(deadline);
+    options.signal.removeEventListener('abort', onInterrupt);
+  }
+
+  const rollbackErrors = methodStarted && plan ? await runRollbacks(plan, loaded, options.docker, recorder) : [];
+  const { outcome, summary } = decide({ registry, tracker, error, baselineMissed, rollbackErrors });
+  if (error && !(error instanceof FaultlineError) && !(error instanceof Interrupted) && !(error instanceof DeadlineExceeded)) {
+    recorder.log('error', error instanceof Error ? (error.stack ?? error.message) : String(error));
+  }
+  const finishedAt = new Date();
+  const result: RunResult = {
+    file: loaded.file,
+    title: experiment.title,
+    description: experiment.description,
+    tags: experiment.tags ?? [],
+    seed: options.seed,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: Math.round(performance.now() - started),
+    outcome,
+    exitCode: EXIT_CODES[outcome],
+    summary,
+    faults: registry.records(),
+    probes: tracker.all(),
+    journal: recorder.entries,
+  };
+  await safely(() => options.reporter.onRunEnd?.(result));
+  return result;
+}
+
+export const EXIT_CODES: Record<Outcome, number> = {
+  passed: ExitCode.passed,
+  deviated: ExitCode.deviated,
+  errored: ExitCode.errored,
+  'revert-failed': ExitCode.revertFailed,
+  interrupted: ExitCode.interrupted,
+};
+
+async function revertEverything(registry: FaultRegistry, recorder: Recorder): Promise<void> {
+  if (registry.active().length === 0) return;
+  recorder.record({ type: 'phase', phase: 'revert' });
+  await registry.revertAll();
+}
+
+function recordTargets(steps: PlannedStep[], recorder: Recorder): void {
+  for (const step of steps) {
+    if (step.kind === 'fault') recorder.record({ type: 'targets', step: step.path, selector: step.selector, targets: step.targets });
+    if (step.kind === 'parallel') recordTargets(step.steps, recorder);
+  }
+}
+
+async function runRollbacks(plan: Plan, loaded: LoadedExperiment, docker: DockerClient, recorder: Recorder): Promise<string[]> {
+  const actions = loaded.experiment.rollbacks ?? [];
+  if (actions.length === 0) return [];
+  recorder.record({ type: 'phase', phase: 'rollbacks' });
+  const errors: string[] = [];
+  // Rollbacks run even after an interrupt, with their own signal and timeouts.
+  const signal = new AbortController().signal;
+  for (const [index, action] of actions.entries()) {
+    const path = `rollbacks[${index}]`;
+    const label = describeAction(action);
+    const started = performance.now();
+    recorder.record({ type: 'step-start', step: path, label });
+    const result = await runAction(action, plan.rollbackTargets[index] ?? [], { docker, cwd: loaded.directory, signal });
+    const durationMs = Math.round(performance.now() - started);
+    if (result.ok) recorder.record({ type: 'step-end', step: path, label, status: 'done', durationMs });
+    else {
+      recorder.record({ type: 'step-end', step: path, label, status: 'failed', durationMs, error: result.error });
+      errors.push(`${path} ${label}: ${result.error}`);
+    }
+  }
+  return errors;
+}
+
+function decide(input: {
+  registry: FaultRegistry;
+  tracker: HypothesisTracker;
+  error: unknown;
+  baselineMissed: boolean;
+  rollbackErrors: string[];
+}): { outcome: Outcome; summary: string } {
+  const failedReverts = input.registry.records().filter((record) => record.status === 'failed');
+  if (failedReverts.length > 0) {
+    const list = failedReverts.map((record) => `${record.fault} on ${record.target.name} (${record.detail}; undo: ${record.remedy})`);
+    return { outcome: 'revert-failed', summary: `could not revert ${failedReverts.length} fault(s): ${list.join('; ')}` };
+  }
+  if (input.error instanceof Interrupted) return { outcome: 'interrupted', summary: 'interrupted; every injected fault was reverted' };
+  if (input.error) {
+    const message = input.error instanceof Error ? input.error.message : String(input.error);
+    const hint = input.error instanceof FaultlineError && input.error.hint ? ` (${input.error.hint})` : '';
+    return { outcome: 'errored', summary: `${message}${hint}` };
+  }
+  if (input.baselineMissed) {
+    const missed = input.tracker.phase('before').filter((summary) => summary.status !== 'pass');
+    return {
+      outcome: 'errored',
+      summary: `baseline not met, nothing was injected: the system was not healthy to begin with (${missed.map((summary) => `${summary.probe}: ${summary.reason}`).join('; ')})`,
+    };
+  }
+  const all = input.tracker.all();
+  const errored = all.filter((summary) => summary.status === 'error');
+  if (errored.length > 0) {
+    return { outcome: 'errored', summary: `a probe could not run: ${errored.map((summary) => `${summary.probe} (${summary.phase}): ${summary.reason}`).join('; ')}` };
+  }
+  if (input.rollbackErrors.length > 0) return { outcome: 'errored', summary: `a rollback failed: ${input.rollbackErrors.join('; ')}` };
+  const failed = all.filter((summary) => summary.status === 'fail');
+  if (failed.length > 0) {
+    return {
+      outcome: 'deviated',
+      summary: `the hypothesis did not hold: ${failed.map((summary) => `${summary.probe} (${summary.phase}, ${summary.failures}/${summary.samples} failed): ${summary.reason}`).join('; ')}`,
+    };
+  }
+  return { outcome: 'passed', summary: 'the hypothesis held before, during and after the faults' };
+}
+
+async function safely(hook: () => unknown): Promise<void> {
+  try {
+    await hook();
+  } catch {
+    // The multiplexer records reporter errors; nothing here may stop a run or a revert.
+  }
+}

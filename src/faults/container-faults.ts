@@ -1,0 +1,109 @@
+import { type DockerClient, isNotFound } from '../docker/client.js';
+import type { ContainerFaultKind } from '../experiment/schema.js';
+import type { Target } from '../targets/target.js';
+import { formatDuration } from '../util/duration.js';
+import { type InjectedFault, once, type RevertOutcome } from './fault.js';
+import { withRetry } from './retry.js';
+
+export interface ContainerFaultSpec {
+  kind: ContainerFaultKind;
+  /** kill: the signal to send (default SIGKILL). */
+  signal?: string | undefined;
+  /** stop, restart: time between SIGTERM and SIGKILL. */
+  graceMs?: number | undefined;
+}
+
+export const DEFAULT_GRACE_MS = 10_000;
+
+/** The Docker call a fault makes, as data: `plan` prints it, the engine performs it. */
+export function describeContainerFault(spec: ContainerFaultSpec, target: Target): { action: string; revert: string } {
+  const grace = Math.round((spec.graceMs ?? DEFAULT_GRACE_MS) / 1000);
+  switch (spec.kind) {
+    case 'kill':
+      return { action: `docker kill --signal ${signal(spec)} ${target.name}`, revert: `docker start ${target.name} (if not running)` };
+    case 'stop':
+      return { action: `docker stop -t ${grace} ${target.name}`, revert: `docker start ${target.name} (if not running)` };
+    case 'pause':
+      return { action: `docker pause ${target.name}`, revert: `docker unpause ${target.name} (if paused)` };
+    case 'restart':
+      return { action: `docker restart -t ${grace} ${target.name}`, revert: `docker start ${target.name} (if not running)` };
+  }
+}
+
+function signal(spec: ContainerFaultSpec): string {
+  const name = (spec.signal ?? 'SIGKILL').toUpperCase();
+  return name.startsWith('SIG') ? name : `SIG${name}`;
+}
+
+/** Injects one container fault into one target and returns its handle. Throws if Docker refuses. */
+export async function injectContainerFault(
+  docker: DockerClient,
+  spec: ContainerFaultSpec,
+  target: Target,
+  id: string,
+): Promise<InjectedFault> {
+  const graceSeconds = Math.round((spec.graceMs ?? DEFAULT_GRACE_MS) / 1000);
+  let detail: string;
+  switch (spec.kind) {
+    case 'kill':
+      await docker.kill(target.id, signal(spec));
+      detail = `killed with ${signal(spec)}`;
+      break;
+    case 'stop':
+      await docker.stop(target.id, graceSeconds);
+      detail = `stopped (grace ${formatDuration(graceSeconds * 1000)})`;
+      break;
+    case 'pause':
+      await docker.pause(target.id);
+      detail = 'paused';
+      break;
+    case 'restart':
+      await docker.restart(target.id, graceSeconds);
+      detail = 'restarted';
+      break;
+  }
+  const revert = once(() =>
+    spec.kind === 'pause' ? unpauseIfPaused(docker, target) : startIfNotRunning(docker, target),
+  );
+  return {
+    id,
+    kind: spec.kind,
+    target,
+    injectedAt: new Date(),
+    detail,
+    remedy: spec.kind === 'pause' ? `docker unpause ${target.name}` : `docker start ${target.name}`,
+    revert,
+    async [Symbol.asyncDispose]() {
+      await revert();
+    },
+  };
+}
+
+async function unpauseIfPaused(docker: DockerClient, target: Target): Promise<RevertOutcome> {
+  return revertWith(async () => {
+    const state = await docker.inspect(target.id);
+    if (!state.paused) return { status: 'already-reverted', detail: `not paused (${state.state})` };
+    await docker.unpause(target.id);
+    return { status: 'reverted', detail: 'unpaused' };
+  });
+}
+
+async function startIfNotRunning(docker: DockerClient, target: Target): Promise<RevertOutcome> {
+  return revertWith(async () => {
+    const state = await docker.inspect(target.id);
+    if (state.running || state.restarting) {
+      return { status: 'already-reverted', detail: state.restarting ? 'restarting on its own' : 'running' };
+    }
+    await docker.start(target.id);
+    return { status: 'reverted', detail: 'started' };
+  });
+}
+
+async function revertWith(operation: () => Promise<RevertOutcome>): Promise<RevertOutcome> {
+  try {
+    return await withRetry(operation);
+  } catch (error) {
+    if (isNotFound(error)) return { status: 'target-gone', detail: 'the container was removed; nothing to revert' };
+    return { status: 'failed', detail: error instanceof Error ? error.message : String(error) };
+  }
+}

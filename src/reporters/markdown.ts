@@ -1,0 +1,215 @@
+import type { FaultRecord, Outcome, ProbeSummary, RunResult, SessionResult } from '../engine/journal.js';
+import { ExitCode } from '../errors.js';
+import { describeTarget } from '../targets/target.js';
+import { formatDuration } from '../util/duration.js';
+import type { Reporter } from './reporter.js';
+import { appendWithinCap, writeFileAtomic } from './write-file.js';
+
+/** GitHub refuses a job summary file larger than this. */
+export const STEP_SUMMARY_MAX_BYTES = 1024 * 1024;
+
+export interface MarkdownReporterOptions {
+  /** The file named by $GITHUB_STEP_SUMMARY: the report is appended to it. */
+  githubStepSummary?: string | undefined;
+}
+
+/**
+ * Renders the session as Markdown when it ends: written to `path` when given, and appended to the
+ * GitHub Actions job summary when its file is given.
+ */
+export function createMarkdownReporter(
+  path: string | undefined,
+  options: MarkdownReporterOptions = {},
+): Reporter {
+  return {
+    name: 'markdown',
+    async onSessionEnd(session) {
+      const markdown = renderMarkdown(session);
+      const failures: string[] = [];
+      if (path) {
+        await writeFileAtomic(path, markdown).catch((error: unknown) =>
+          failures.push(describeFailure(path, error)),
+        );
+      }
+      const summary = options.githubStepSummary;
+      if (summary) {
+        const where = path
+          ? `the full report is in ${path}`
+          : 'run with --report-markdown for the full report';
+        const note = `\n_The report was cut here to fit GitHub's 1 MiB job summary limit; ${where}._\n`;
+        await appendWithinCap(summary, markdown, {
+          maxBytes: STEP_SUMMARY_MAX_BYTES,
+          note,
+          separator: '\n',
+        }).catch((error: unknown) => failures.push(describeFailure(summary, error)));
+      }
+      if (failures.length > 0) throw new Error(`could not write the Markdown report: ${failures.join('; ')}`);
+    },
+  };
+}
+
+export function renderMarkdown(session: SessionResult): string {
+  const parts = [`# faultline\n\n${sessionLine(session)}`];
+  if (session.invalid.length > 0) parts.push(invalidSection(session.invalid));
+  for (const run of session.runs) parts.push(runSection(run));
+  return `${parts.join('\n\n')}\n`;
+}
+
+function sessionLine(session: SessionResult): string {
+  const tally = new Map<Outcome, number>();
+  for (const run of session.runs) tally.set(run.outcome, (tally.get(run.outcome) ?? 0) + 1);
+  const outcomes = [...tally].map(([outcome, n]) => `${n} ${outcome}`).join(', ');
+  const runs = session.runs.length === 1 ? '1 experiment' : `${session.runs.length} experiments`;
+  const invalid = session.invalid.length === 0 ? '' : `, ${plural(session.invalid.length, 'invalid file')}`;
+  return (
+    `${marker(sessionLabel(session.exitCode))}: exit code ${session.exitCode}. ` +
+    `${runs}${outcomes ? ` (${outcomes})` : ''}${invalid} in ${formatDuration(session.durationMs)}.`
+  );
+}
+
+function invalidSection(invalid: SessionResult['invalid']): string {
+  const items = invalid.map((item) => `### ${inline(item.file)}\n\n${codeBlock(item.message)}`);
+  return `## Invalid files\n\n${items.join('\n\n')}`;
+}
+
+function runSection(run: RunResult): string {
+  const parts = [
+    `## ${inline(run.title)}`,
+    `${marker(run.outcome.replace('-', ' ').toUpperCase())}: ${inline(run.summary)}`,
+    [
+      code(run.file),
+      `seed ${run.seed}`,
+      formatDuration(run.durationMs),
+      ...(run.tags.length > 0 ? [`tags ${run.tags.map((tag) => inline(tag)).join(', ')}`] : []),
+    ].join(' · '),
+  ];
+  if (run.probes.length > 0) parts.push(`### Probes\n\n${probeTable(run.probes)}`);
+  if (run.faults.length > 0) parts.push(`### Faults\n\n${faultTable(run)}`);
+  const left = run.faults.filter((fault) => fault.status === 'failed' || fault.status === 'active');
+  if (left.length > 0) parts.push(leftBehind(left));
+  parts.push(`Exit code: ${run.exitCode}`);
+  return parts.join('\n\n');
+}
+
+function probeTable(probes: ProbeSummary[]): string {
+  return table(
+    ['Phase', 'Probe', 'Status', 'Samples', 'Failures', 'Reason'],
+    ['---', '---', '---', '---:', '---:', '---'],
+    probes.map((probe) => [
+      probe.phase,
+      probe.probe,
+      probe.status === 'pass' ? 'pass' : `**${probe.status}**`,
+      String(probe.samples),
+      String(probe.failures),
+      probe.reason,
+    ]),
+    new Set([2]),
+  );
+}
+
+function faultTable(run: RunResult): string {
+  return table(
+    ['Fault', 'Target', 'Injected', 'Reverted', 'Status'],
+    ['---', '---', '---:', '---:', '---'],
+    run.faults.map((fault) => [
+      fault.fault,
+      describeTarget(fault.target),
+      offset(run.startedAt, fault.injectedAt),
+      fault.revertedAt ? offset(run.startedAt, fault.revertedAt) : '-',
+      faultStatus(fault),
+    ]),
+    new Set([4]),
+  );
+}
+
+function faultStatus(fault: FaultRecord): string {
+  if (fault.status === 'failed' || fault.status === 'active')
+    return `**${fault.status === 'active' ? 'still active' : 'revert failed'}**`;
+  return fault.status.replace('-', ' ');
+}
+
+function leftBehind(faults: FaultRecord[]): string {
+  const lines = faults.map((fault) => {
+    const what = `${inline(fault.fault)} on ${inline(describeTarget(fault.target))}`;
+    return fault.remedy
+      ? `- ${what}: remove it with ${code(fault.remedy)}`
+      : `- ${what}: no command is known to remove it (${inline(fault.detail)})`;
+  });
+  return `**Left in place:**\n\n${lines.join('\n')}`;
+}
+
+/** Cells in `preformatted` carry Markdown of our own and are not escaped. */
+function table(
+  header: string[],
+  align: string[],
+  rows: string[][],
+  preformatted = new Set<number>(),
+): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const body = rows.map((row) => line(row.map((cell, i) => (preformatted.has(i) ? cell : tableCell(cell)))));
+  return [line(header), line(align), ...body].join('\n');
+}
+
+/** Escapes text for a table cell: `|` would end the cell and a line break would end the table. */
+export function tableCell(text: string): string {
+  return inline(text, '<br>');
+}
+
+/** Escapes Markdown and HTML syntax so the text shows as written, on one line. */
+export function inline(text: string, lineBreak = ' '): string {
+  return text
+    .replace(/[\\`*_[\]<>|~#&]/g, '\\$&')
+    .replace(/\r?\n|\r/g, lineBreak)
+    .trim();
+}
+
+/** An inline code span that survives backticks in the text. */
+function code(text: string): string {
+  const oneLine = text.replace(/\r?\n|\r/g, ' ');
+  const longest = Math.max(0, ...[...oneLine.matchAll(/`+/g)].map((match) => match[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = oneLine.startsWith('`') || oneLine.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${oneLine}${pad}${fence}`;
+}
+
+function codeBlock(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}text\n${text.replace(/\s+$/, '')}\n${fence}`;
+}
+
+function marker(label: string): string {
+  return `**${label}**`;
+}
+
+function sessionLabel(exitCode: number): string {
+  switch (exitCode) {
+    case ExitCode.passed:
+      return 'PASSED';
+    case ExitCode.deviated:
+      return 'DEVIATED';
+    case ExitCode.invalid:
+      return 'INVALID';
+    case ExitCode.errored:
+      return 'ERRORED';
+    case ExitCode.revertFailed:
+      return 'REVERT FAILED';
+    case ExitCode.interrupted:
+      return 'INTERRUPTED';
+    default:
+      return `EXIT ${exitCode}`;
+  }
+}
+
+function offset(from: string, to: string): string {
+  const ms = Date.parse(to) - Date.parse(from);
+  return Number.isFinite(ms) ? `+${formatDuration(Math.max(0, ms))}` : to;
+}
+
+function plural(n: number, noun: string): string {
+  return n === 1 ? `1 ${noun}` : `${n} ${noun}s`;
+}
+
+function describeFailure(file: string, error: unknown): string {
+  return `${file}: ${error instanceof Error ? error.message : String(error)}`;
+}

@@ -1,0 +1,81 @@
+import type { JournalEntry, RunResult, SessionResult } from '../engine/journal.js';
+import { errorMessage } from '../errors.js';
+import type { Reporter, RunStart } from './reporter.js';
+
+export type ReporterHook = 'onRunStart' | 'onEvent' | 'onRunEnd' | 'onSessionEnd';
+
+export interface ReporterFailure {
+  reporter: string;
+  hook: ReporterHook;
+  message: string;
+}
+
+export type ReporterErrorHandler = (reporter: string, hook: ReporterHook, error: unknown) => void;
+
+/**
+ * Fans every hook out to the reporters, one after the other. A reporter that throws is recorded and
+ * reported through `onReporterError`, never rethrown: a broken report must not stop a revert.
+ */
+export class ReporterMultiplexer implements Reporter {
+  readonly name = 'multiplexer';
+  readonly errors: ReporterFailure[] = [];
+  private readonly reporters: readonly Reporter[];
+  private readonly onReporterError: ReporterErrorHandler;
+
+  constructor(reporters: readonly Reporter[], onReporterError: ReporterErrorHandler = () => {}) {
+    this.reporters = [...reporters];
+    this.onReporterError = onReporterError;
+  }
+
+  async onRunStart(run: RunStart): Promise<void> {
+    await this.each('onRunStart', (reporter) => reporter.onRunStart?.(run));
+  }
+
+  async onEvent(entry: JournalEntry): Promise<void> {
+    await this.each('onEvent', (reporter) => reporter.onEvent?.(entry));
+  }
+
+  async onRunEnd(result: RunResult): Promise<void> {
+    await this.each('onRunEnd', (reporter) => reporter.onRunEnd?.(result));
+  }
+
+  async onSessionEnd(session: SessionResult): Promise<void> {
+    await this.each('onSessionEnd', (reporter) => reporter.onSessionEnd?.(session));
+  }
+
+  private async each(hook: ReporterHook, call: (reporter: Reporter) => void | Promise<void>): Promise<void> {
+    for (const reporter of this.reporters) {
+      try {
+        await call(reporter);
+      } catch (error) {
+        this.record(reporter, hook, error);
+      }
+    }
+  }
+
+  private record(reporter: Reporter, hook: ReporterHook, error: unknown): void {
+    const name = reporterName(reporter);
+    this.errors.push({ reporter: name, hook, message: safeMessage(error) });
+    try {
+      this.onReporterError(name, hook, error);
+    } catch {
+      // The handler only reports; its own failure must not reach the run either.
+    }
+  }
+}
+
+function reporterName(reporter: Reporter): string {
+  try {
+    return String(reporter.name);
+  } catch {
+    return 'unknown reporter';
+  }
+}
+
+function safeMessage(error: unknown): string {
+  try {
+    return errorMessage(error);
+  } catch {
+    return 'an error that could not be described';
+  }
+}

@@ -1,0 +1,54 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createJsonReporter, JSON_REPORT_FORMAT } from '../../../src/reporters/json.js';
+import { deviatedRun, erroredRun, revertFailedRun, session } from './fixtures.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'faultline-json-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('createJsonReporter', () => {
+  it('writes the whole session, which parses back to the same data, with the format and version', async () => {
+    const result = session([deviatedRun(), revertFailedRun(), erroredRun()], {
+      invalid: [{ file: 'experiments/typo.yaml', message: 'typo.yaml:3:5 method[0].fault: unknown fault "puase"' }],
+      exitCode: 4,
+    });
+    const path = join(dir, 'reports', 'nested', 'journal.json');
+
+    await createJsonReporter(path).onSessionEnd?.(result);
+
+    const text = await readFile(path, 'utf8');
+    const { format, faultlineVersion, ...rest } = JSON.parse(text);
+    expect(format).toBe(JSON_REPORT_FORMAT);
+    const manifest = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8'));
+    expect(faultlineVersion).toBe(manifest.version);
+    expect(rest).toEqual(result);
+    expect(text).toMatch(/^\{\n {2}"format": "faultline-journal\/1",\n/);
+    expect(text.endsWith('}\n')).toBe(true);
+  });
+
+  it('replaces an older report and leaves no temporary file behind', async () => {
+    const path = join(dir, 'journal.json');
+    await writeFile(path, 'stale, and not JSON');
+
+    await createJsonReporter(path, { version: '9.9.9' }).onSessionEnd?.(session([deviatedRun()]));
+
+    const report = JSON.parse(await readFile(path, 'utf8'));
+    expect(report.faultlineVersion).toBe('9.9.9');
+    expect(report.runs[0].outcome).toBe('deviated');
+    expect(await readdir(dir)).toEqual(['journal.json']);
+  });
+
+  it('fails loudly when the path cannot be written', async () => {
+    const blocker = join(dir, 'file');
+    await writeFile(blocker, '');
+    const reporter = createJsonReporter(join(blocker, 'journal.json'));
+    await expect(reporter.onSessionEnd?.(session([deviatedRun()]))).rejects.toThrow();
+  });
+});
