@@ -47,3 +47,23 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** From most to least severe: a fault possibly left behind outranks everything. */
+const SEVERITY: readonly number[] = [
+  ExitCode.revertFailed,
+  ExitCode.interrupted,
+  ExitCode.errored,
+  ExitCode.invalid,
+  ExitCode.deviated,
+  ExitCode.passed,
+];
+
+/** The exit code of a session: the most severe of its runs'. */
+export function worstExitCode(codes: readonly number[]): number {
+  let worst: number = ExitCode.passed;
+  for (const code of codes) {
+    const rank = SEVERITY.indexOf(code);
+    if (rank !== -1 && rank < SEVERITY.indexOf(worst)) worst = code;
+  }
+  return worst;
+}

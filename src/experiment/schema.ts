@@ -150,7 +150,11 @@ export const PROBE_KINDS = Object.keys(EXPECT_KEYS_BY_KIND) as ProbeKind[];
 export type ProbeKind = keyof typeof EXPECT_KEYS_BY_KIND;
 
 const httpProbe = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+  url: z
+    .string()
+    .refine((text) => /^https?:\/\/[^\s/]+/.test(text) && URL.canParse(text), {
+      message: 'expected an http:// or https:// URL',
+    }),
   method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
   headers: z.record(z.string(), z.string()).optional(),
   body: z
@@ -344,7 +348,7 @@ export const stepForJsonSchema: z.ZodType = z.lazy(() =>
         : z.strictObject({ [kind]: shape as z.ZodType }),
     ),
   ] as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]),
-);
+).meta({ id: 'step', description: 'One step of the method: a fault, a wait, a probe, an action or a parallel group' });
 
 // ------------------------------------------------------------------------------------------- experiment
 

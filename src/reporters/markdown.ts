@@ -33,9 +33,7 @@ export function createMarkdownReporter(
       }
       const summary = options.githubStepSummary;
       if (summary) {
-        const where = path
-          ? `the full report is in ${path}`
-          : 'run with --report-markdown for the full report';
+        const where = path ? `the full report is in ${path}` : 'write it in full with --report markdown=PATH';
         const note = `\n_The report was cut here to fit GitHub's 1 MiB job summary limit; ${where}._\n`;
         await appendWithinCap(summary, markdown, {
           maxBytes: STEP_SUMMARY_MAX_BYTES,
@@ -58,7 +56,7 @@ export function renderMarkdown(session: SessionResult): string {
 function sessionLine(session: SessionResult): string {
   const tally = new Map<Outcome, number>();
   for (const run of session.runs) tally.set(run.outcome, (tally.get(run.outcome) ?? 0) + 1);
-  const outcomes = [...tally].map(([outcome, n]) => `${n} ${outcome}`).join(', ');
+  const outcomes = [...tally].map(([outcome, n]) => `${n} ${outcome.replace('-', ' ')}`).join(', ');
   const runs = session.runs.length === 1 ? '1 experiment' : `${session.runs.length} experiments`;
   const invalid = session.invalid.length === 0 ? '' : `, ${plural(session.invalid.length, 'invalid file')}`;
   return (
@@ -98,13 +96,18 @@ function probeTable(probes: ProbeSummary[]): string {
     probes.map((probe) => [
       probe.phase,
       probe.probe,
-      probe.status === 'pass' ? 'pass' : `**${probe.status}**`,
+      probeStatus(probe),
       String(probe.samples),
       String(probe.failures),
       probe.reason,
     ]),
     new Set([2]),
   );
+}
+
+function probeStatus(probe: ProbeSummary): string {
+  if (probe.status === 'fail' || probe.status === 'error') return `**${probe.status}**`;
+  return probe.status === 'not-run' ? 'not run' : probe.status;
 }
 
 function faultTable(run: RunResult): string {

@@ -2,7 +2,12 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createJunitReporter, escapeAttribute, escapeText, renderJunit } from '../../../src/reporters/junit.js';
+import {
+  createJunitReporter,
+  escapeAttribute,
+  escapeText,
+  renderJunit,
+} from '../../../src/reporters/junit.js';
 import { deviatedRun, erroredRun, revertFailedRun, session } from './fixtures.js';
 import { child, findAll, parseXml, type XmlElement } from './parse-xml.js';
 
@@ -28,7 +33,12 @@ function caseNamed(suite: XmlElement, name: string): XmlElement {
 
 const fullSession = () =>
   session([deviatedRun(), revertFailedRun(), erroredRun()], {
-    invalid: [{ file: 'experiments/typo.yaml', message: 'typo.yaml:3:5 method[0].fault: unknown fault "puase"\n  did you mean "pause"?' }],
+    invalid: [
+      {
+        file: 'experiments/typo.yaml',
+        message: 'typo.yaml:3:5 method[0].fault: unknown fault "puase"\n  did you mean "pause"?',
+      },
+    ],
     exitCode: 4,
     durationMs: 31_500,
   });
@@ -62,7 +72,10 @@ describe('renderJunit', () => {
   });
 
   it('makes one suite per run, named by its title, with a testcase per probe named after its phase', () => {
-    const suite = suiteNamed(parseXml(renderJunit(session([deviatedRun()]))), 'Checkout survives a paused database');
+    const suite = suiteNamed(
+      parseXml(renderJunit(session([deviatedRun()]))),
+      'Checkout survives a paused database',
+    );
     expect(suite.attributes).toMatchObject({
       tests: '4',
       failures: '1',
@@ -84,7 +97,10 @@ describe('renderJunit', () => {
   });
 
   it('says what was expected and what was seen in the failure of a deviating probe', () => {
-    const suite = suiteNamed(parseXml(renderJunit(session([deviatedRun()]))), 'Checkout survives a paused database');
+    const suite = suiteNamed(
+      parseXml(renderJunit(session([deviatedRun()]))),
+      'Checkout survives a paused database',
+    );
     const during = caseNamed(suite, 'during: checkout responds');
     const failure = child(during, 'failure');
     expect(failure?.attributes.message).toBe('status: expected 200, saw 503');
@@ -97,9 +113,14 @@ describe('renderJunit', () => {
   });
 
   it('fails "faults reverted" with every fault left in place and the command that removes it', () => {
-    const suite = suiteNamed(parseXml(renderJunit(session([revertFailedRun()]))), 'Orders tolerate a slow API');
+    const suite = suiteNamed(
+      parseXml(renderJunit(session([revertFailedRun()]))),
+      'Orders tolerate a slow API',
+    );
     const failure = child(caseNamed(suite, 'faults reverted'), 'failure');
-    expect(failure?.attributes.message).toBe('1 fault is still in place: network-delay on shop-api-1 (service api)');
+    expect(failure?.attributes.message).toBe(
+      '1 fault is still in place: network-delay on shop-api-1 (service api)',
+    );
     expect(failure?.text).toContain('RTNETLINK answers: Operation not permitted');
     expect(failure?.text).toContain(
       'remove it by hand: docker run --rm --net container:shop-api-1 --cap-add NET_ADMIN faultline-helper tc qdisc del dev eth0 root',
@@ -108,14 +129,22 @@ describe('renderJunit', () => {
   });
 
   it('lists reverted faults in the passing "faults reverted" testcase output', () => {
-    const suite = suiteNamed(parseXml(renderJunit(session([deviatedRun()]))), 'Checkout survives a paused database');
+    const suite = suiteNamed(
+      parseXml(renderJunit(session([deviatedRun()]))),
+      'Checkout survives a paused database',
+    );
     const reverts = caseNamed(suite, 'faults reverted');
     expect(child(reverts, 'failure')).toBeUndefined();
-    expect(child(reverts, 'system-out')?.text).toBe('pause [pause-db#1] on shop-db-1 (service db): reverted (unpaused)');
+    expect(child(reverts, 'system-out')?.text).toBe(
+      'pause [pause-db#1] on shop-db-1 (service db): reverted (unpaused)',
+    );
   });
 
   it('reports an errored run as an error with its summary, the probe error, and skipped probes', () => {
-    const suite = suiteNamed(parseXml(renderJunit(session([erroredRun()]))), 'Search survives a killed cache');
+    const suite = suiteNamed(
+      parseXml(renderJunit(session([erroredRun()]))),
+      'Search survives a killed cache',
+    );
     const run = child(caseNamed(suite, 'run'), 'error');
     expect(run?.attributes).toMatchObject({ type: 'errored', message: erroredRun().summary });
     expect(child(caseNamed(suite, 'before: search responds'), 'error')?.attributes.message).toBe(
@@ -127,7 +156,11 @@ describe('renderJunit', () => {
   });
 
   it('marks an interrupted run with a "run" error too', () => {
-    const interrupted = deviatedRun({ outcome: 'interrupted', exitCode: 130, summary: 'Interrupted by SIGINT; every fault was reverted.' });
+    const interrupted = deviatedRun({
+      outcome: 'interrupted',
+      exitCode: 130,
+      summary: 'Interrupted by SIGINT; every fault was reverted.',
+    });
     const suite = suiteNamed(parseXml(renderJunit(session([interrupted]))), interrupted.title);
     expect(child(caseNamed(suite, 'run'), 'error')?.attributes).toMatchObject({
       type: 'interrupted',
@@ -144,24 +177,35 @@ describe('renderJunit', () => {
   });
 
   it('puts the journal, one timestamped line per entry, in the suite output', () => {
-    const suite = suiteNamed(parseXml(renderJunit(session([deviatedRun(), erroredRun()]))), 'Checkout survives a paused database');
+    const suite = suiteNamed(
+      parseXml(renderJunit(session([deviatedRun(), erroredRun()]))),
+      'Checkout survives a paused database',
+    );
     const out = child(suite, 'system-out')?.text.split('\n') ?? [];
     expect(out).toHaveLength(deviatedRun().journal.length);
     expect(out).toContain('10:00:00.020 +0.020s pause-db: service=db matched shop-db-1 (service db)');
-    expect(out).toContain('10:00:00.300 +0.300s injected pause [pause-db#1] into shop-db-1 (service db): paused');
+    expect(out).toContain(
+      '10:00:00.300 +0.300s injected pause [pause-db#1] into shop-db-1 (service db): paused',
+    );
     expect(out).toContain(
       '10:00:10.350 +10.350s revert pause [pause-db#1] on shop-db-1 (service db): reverted after 10s: unpaused',
     );
     expect(out).toContain(
       '10:00:01.300 +1.300s probe during: checkout responds: fail (3 attempts, 40ms): status: expected 200, saw 503',
     );
-    const errored = child(suiteNamed(parseXml(renderJunit(session([erroredRun()]))), 'Search survives a killed cache'), 'system-out');
-    expect(errored?.text).toContain('10:00:00.006 +0.006s error: baseline not met\n                     no fault was injected');
+    const errored = child(
+      suiteNamed(parseXml(renderJunit(session([erroredRun()]))), 'Search survives a killed cache'),
+      'system-out',
+    );
+    expect(errored?.text).toContain(
+      '10:00:00.006 +0.006s error: baseline not met\n                     no fault was injected',
+    );
   });
 });
 
 describe('escaping', () => {
-  const nasty = 'Tom & Jerry\'s <"db"> ]]> \u0000\u0007\u001b[31mred\u001b[0m\u000b\uffff\ud800 tab\there\nline two';
+  const nasty =
+    'Tom & Jerry\'s <"db"> ]]> \u0000\u0007\u001b[31mred\u001b[0m\u000b\uffff\ud800 tab\there\nline two';
 
   it('keeps the document well formed whatever the titles, reasons and output contain', () => {
     const run = deviatedRun({ title: nasty, summary: nasty, outcome: 'errored', exitCode: 3 });
@@ -169,11 +213,11 @@ describe('escaping', () => {
     run.journal.push({ type: 'log', level: 'warn', message: nasty, at: run.finishedAt, t: 12_000 });
     const root = parseXml(renderJunit(session([run], { invalid: [{ file: nasty, message: nasty }] })));
 
-    const readable = "Tom & Jerry's <\"db\"> ]]> \\x00\\x07red\\x0b\ufffd\ufffd tab\there\nline two";
+    const readable = 'Tom & Jerry\'s <"db"> ]]> \\x00\\x07red\\x0b\ufffd\ufffd tab\there\nline two';
     const suite = suiteNamed(root, readable);
     expect(child(caseNamed(suite, `during: ${readable}`), 'failure')?.attributes.message).toBe(readable);
     expect(child(caseNamed(suite, 'run'), 'error')?.attributes.message).toBe(readable);
-    expect(child(suite, 'system-out')?.text).toContain("warn: Tom & Jerry's <\"db\"> ]]> \\x00\\x07red");
+    expect(child(suite, 'system-out')?.text).toContain('warn: Tom & Jerry\'s <"db"> ]]> \\x00\\x07red');
   });
 
   it('writes the exact escapes', () => {
@@ -182,6 +226,8 @@ describe('escaping', () => {
       'say &quot;hi&quot; &amp; it&apos;s &lt;ok&gt;&#10;&#9;next&#13;',
     );
     expect(escapeText('bell\u0007 nul\u0000 esc\u001b[1mbold\u001b[0m')).toBe('bell\\x07 nul\\x00 escbold');
-    expect(escapeText('emoji \ud83d\ude00 stays, lone \ud83d goes')).toBe('emoji \ud83d\ude00 stays, lone \ufffd goes');
+    expect(escapeText('emoji \ud83d\ude00 stays, lone \ud83d goes')).toBe(
+      'emoji \ud83d\ude00 stays, lone \ufffd goes',
+    );
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReporterHook } from '../../../src/reporters/multiplexer.js';
 import { ReporterMultiplexer } from '../../../src/reporters/multiplexer.js';
 import type { Reporter } from '../../../src/reporters/reporter.js';
-import { deviatedRun, entry, session, START } from './fixtures.js';
+import { deviatedRun, entry, START, session } from './fixtures.js';
 
 const run = deviatedRun();
 const runStart = { file: run.file, title: run.title, seed: run.seed, startedAt: START };

@@ -10,13 +10,15 @@ export interface XmlElement {
   text: string;
 }
 
-const ILLEGAL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const ILLEGAL =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const NAME = /^[A-Za-z_:][\w:.-]*/;
 const ATTRIBUTE = /^\s+([A-Za-z_:][\w:.-]*)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/;
 
 export function parseXml(xml: string): XmlElement {
   const illegal = ILLEGAL.exec(xml);
-  if (illegal) throw new Error(`illegal character U+${illegal[0].charCodeAt(0).toString(16)} at ${illegal.index}`);
+  if (illegal)
+    throw new Error(`illegal character U+${illegal[0].charCodeAt(0).toString(16)} at ${illegal.index}`);
   let rest = xml.replace(/^<\?xml[^?]*\?>/, '');
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
@@ -32,7 +34,8 @@ export function parseXml(xml: string): XmlElement {
     if (rest.startsWith('</')) {
       const match = /^<\/([A-Za-z_:][\w:.-]*)\s*>/.exec(rest);
       const open = stack.pop();
-      if (!match || !open || open.name !== match[1]) throw new Error(`unbalanced close tag: ${rest.slice(0, 40)}`);
+      if (!match || !open || open.name !== match[1])
+        throw new Error(`unbalanced close tag: ${rest.slice(0, 40)}`);
       rest = rest.slice(match[0].length);
       continue;
     }

@@ -1,0 +1,105 @@
+import ora from 'ora';
+import { createDockerClient } from '../../docker/dockerode-client.js';
+import type { FaultRegistry } from '../../engine/fault-registry.js';
+import type { RunResult, SessionResult } from '../../engine/journal.js';
+import { runExperiment } from '../../engine/run-experiment.js';
+import { ExitCode, FaultlineError, InvalidInputError, worstExitCode } from '../../errors.js';
+import { type LoadedExperiment, loadExperimentFile } from '../../experiment/load.js';
+import { ConsoleReporter } from '../../reporters/console.js';
+import { createJsonReporter } from '../../reporters/json.js';
+import { createJunitReporter } from '../../reporters/junit.js';
+import { createMarkdownReporter } from '../../reporters/markdown.js';
+import { ReporterMultiplexer } from '../../reporters/multiplexer.js';
+import type { Reporter } from '../../reporters/reporter.js';
+import { newSeed } from '../../util/random.js';
+import { expandExperimentFiles } from '../files.js';
+import type { CommandContext } from '../program.js';
+import { setLeftBehindReporter } from '../signals.js';
+import { parseSeed } from './seed.js';
+
+const REPORT_KINDS = ['json', 'junit', 'markdown'] as const;
+type ReportKind = (typeof REPORT_KINDS)[number];
+
+export function parseReports(values: readonly string[]): { kind: ReportKind; path: string }[] {
+  return values.map((value) => {
+    const match = /^([a-z]+)=(.+)$/.exec(value);
+    if (!match || !REPORT_KINDS.includes(match[1] as ReportKind)) {
+      throw new InvalidInputError('BAD_OPTION', `--report ${value}: expected KIND=PATH with KIND one of ${REPORT_KINDS.join(', ')}`, {
+        hint: 'Example: --report junit=reports/faultline.xml',
+      });
+    }
+    return { kind: match[1] as ReportKind, path: match[2]! };
+  });
+}
+
+/** Runs each experiment in turn; the exit code is the worst of theirs. */
+export async function runCommand(inputs: string[], options: Record<string, unknown>, ctx: CommandContext): Promise<number> {
+  const reports = parseReports((options.report as string[] | undefined) ?? []);
+  const seed = parseSeed(options.seed) ?? newSeed();
+  const files = await expandExperimentFiles(inputs);
+  const startedAt = new Date();
+  const started = performance.now();
+  const c = ctx.output.colors;
+
+  const reporters: Reporter[] = [new ConsoleReporter(ctx.output, (text, stream) => ora({ text, stream, discardStdin: false }))];
+  const markdownPath = reports.find((report) => report.kind === 'markdown')?.path;
+  for (const report of reports) {
+    if (report.kind === 'json') reporters.push(createJsonReporter(report.path));
+    if (report.kind === 'junit') reporters.push(createJunitReporter(report.path));
+  }
+  if (markdownPath || ctx.env.GITHUB_STEP_SUMMARY) {
+    reporters.push(createMarkdownReporter(markdownPath, { githubStepSummary: ctx.env.GITHUB_STEP_SUMMARY }));
+  }
+  const reporter = new ReporterMultiplexer(reporters, (name, hook, error) => {
+    ctx.output.stderr.write(`${c.red('report error')} ${name} (${hook}): ${error instanceof Error ? error.message : String(error)}\n`);
+  });
+
+  // Validate every file first: a typo in the third file should not surface after two long runs.
+  const loaded: LoadedExperiment[] = [];
+  const invalid: SessionResult['invalid'] = [];
+  for (const file of files) {
+    try {
+      loaded.push(await loadExperimentFile(file, ctx.env));
+    } catch (error) {
+      if (!(error instanceof FaultlineError)) throw error;
+      invalid.push({ file, message: error.message });
+      ctx.output.stderr.write(`${c.red('invalid')} ${error.message}\n`);
+    }
+  }
+
+  const docker = createDockerClient();
+  const runs: RunResult[] = [];
+  let registry: FaultRegistry | undefined;
+  setLeftBehindReporter(() =>
+    (registry?.possiblyLeft() ?? []).map((fault) => ({ what: `${fault.kind} on ${fault.target.name}`, remedy: fault.remedy })),
+  );
+  try {
+    for (const experiment of loaded) {
+      if (ctx.interrupt.aborted) break;
+      const result = await runExperiment(experiment, {
+        docker,
+        reporter,
+        seed,
+        signal: ctx.interrupt,
+        onRegistry: (current) => {
+          registry = current;
+        },
+      });
+      runs.push(result);
+    }
+  } finally {
+    setLeftBehindReporter(undefined);
+  }
+
+  const codes = [...runs.map((run) => run.exitCode), ...(invalid.length > 0 ? [ExitCode.invalid] : [])];
+  const session: SessionResult = {
+    runs,
+    invalid,
+    exitCode: worstExitCode(codes),
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - started),
+  };
+  await reporter.onSessionEnd(session);
+  if (reporter.errors.length > 0) session.exitCode = worstExitCode([session.exitCode, ExitCode.errored]);
+  return session.exitCode;
+}

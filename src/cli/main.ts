@@ -1,0 +1,45 @@
+import { ExitCode, FaultlineError } from '../errors.js';
+import { detectOutput } from './output.js';
+import { CommanderError, createProgram } from './program.js';
+import { installSignalHandlers } from './signals.js';
+
+/** The entry point: the only place that decides the process's exit. */
+export async function main(argv: string[]): Promise<void> {
+  const output = detectOutput();
+  const signals = installSignalHandlers(output);
+  let exitCode: number = ExitCode.passed;
+  const program = createProgram({
+    output,
+    env: process.env,
+    interrupt: signals.signal,
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    exitCode = reportError(error, output);
+  } finally {
+    signals.dispose();
+  }
+  process.exitCode = exitCode;
+}
+
+function reportError(error: unknown, output: ReturnType<typeof detectOutput>): number {
+  const c = output.colors;
+  if (error instanceof CommanderError) {
+    // Help and version are not errors; commander has already printed the message.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+      return ExitCode.passed;
+    }
+    return ExitCode.invalid;
+  }
+  if (error instanceof FaultlineError) {
+    output.stderr.write(`${c.red('error')} ${error.message}\n`);
+    if (error.hint) output.stderr.write(`${c.dim('hint')}  ${error.hint}\n`);
+    return error.exitCode;
+  }
+  output.stderr.write(`${c.red('unexpected error')} (please report it)\n${error instanceof Error ? error.stack : String(error)}\n`);
+  return ExitCode.errored;
+}

@@ -1,0 +1,73 @@
+import { Command, CommanderError, Option } from 'commander';
+import { VERSION } from '../version.js';
+import type { Output } from './output.js';
+
+export interface CommandContext {
+  output: Output;
+  env: NodeJS.ProcessEnv;
+  /** Aborted by the first SIGINT/SIGTERM (installed by the entry point for `run`). */
+  interrupt: AbortSignal;
+  /** Exit code of the command, set by the command. */
+  setExitCode(code: number): void;
+}
+
+/**
+ * Builds the command tree. Command implementations are loaded only when their command runs, so
+ * `faultline --version` starts fast.
+ */
+export function createProgram(ctx: CommandContext): Command {
+  const program = new Command('faultline')
+    .description('Chaos experiments for Docker: break things on purpose, check the system copes, revert everything.')
+    .version(VERSION, '-v, --version')
+    .showHelpAfterError('(run `faultline help` for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.output.stdout.write(text),
+      writeErr: (text) => ctx.output.stderr.write(text),
+    });
+
+  program
+    .command('run')
+    .description('run experiments: check the hypothesis before, during and after the faults; revert everything')
+    .argument('<files...>', 'experiment files or folders')
+    .option('--seed <n>', 'seed for random target selection (printed with every run, to reproduce it)')
+    .addOption(
+      new Option('--report <kind=path>', 'write a report: json=PATH, junit=PATH, markdown=PATH (repeatable)')
+        .argParser((value: string, previous: string[] = []) => [...previous, value]),
+    )
+    .action(async (files: string[], options: Record<string, unknown>) => {
+      const { runCommand } = await import('./commands/run.js');
+      ctx.setExitCode(await runCommand(files, options, ctx));
+    });
+
+  program
+    .command('validate')
+    .description('check experiment files without touching Docker')
+    .argument('<files...>', 'experiment files or folders')
+    .action(async (files: string[]) => {
+      const { validateCommand } = await import('./commands/validate.js');
+      ctx.setExitCode(await validateCommand(files, ctx));
+    });
+
+  program
+    .command('plan')
+    .description('show the resolved targets and every action a run would take; changes nothing')
+    .argument('<files...>', 'experiment files or folders')
+    .option('--seed <n>', 'seed for random target selection')
+    .action(async (files: string[], options: Record<string, unknown>) => {
+      const { planCommand } = await import('./commands/plan.js');
+      ctx.setExitCode(await planCommand(files, options, ctx));
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of experiment files (for editor completion and checks)')
+    .action(async () => {
+      const { schemaCommand } = await import('./commands/schema.js');
+      ctx.setExitCode(await schemaCommand(ctx));
+    });
+
+  return program;
+}
+
+export { CommanderError };
