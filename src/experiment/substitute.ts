@@ -1,6 +1,7 @@
 /**
- * `${name}` reads `vars`, `${env:NAME}` reads the environment, `$${...}` is a literal `${...}`.
- * An undefined variable is an error, never an empty string.
+ * `${name}` reads `vars`, `${env:NAME}` reads the environment, `${env:NAME:-fallback}` gives a fallback
+ * when NAME is unset or empty, `$${...}` is a literal `${...}`. An undefined variable is an error,
+ * never an empty string.
  */
 export interface SubstitutionIssue {
   path: (string | number)[];
@@ -9,6 +10,7 @@ export interface SubstitutionIssue {
 
 const REFERENCE = /\$(\$?)\{([^}]*)\}/g;
 const NAME = /^(env:)?[A-Za-z_][A-Za-z0-9_.-]*$/;
+const ENV_WITH_FALLBACK = /^env:([A-Za-z_][A-Za-z0-9_]*):-(.*)$/s;
 
 export function substituteString(
   text: string,
@@ -19,6 +21,11 @@ export function substituteString(
   const malformed: string[] = [];
   const value = text.replace(REFERENCE, (whole, escape: string, name: string) => {
     if (escape) return whole.slice(1);
+    const fallback = ENV_WITH_FALLBACK.exec(name);
+    if (fallback) {
+      const value = env[fallback[1]!];
+      return value === undefined || value === '' ? fallback[2]! : value;
+    }
     if (!NAME.test(name)) {
       malformed.push(name);
       return whole;
