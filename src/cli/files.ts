@@ -25,7 +25,9 @@ export async function expandExperimentFiles(inputs: readonly string[]): Promise<
     }
     const entries = await readdir(input, { withFileTypes: true });
     const found = entries
-      .filter((entry) => entry.isFile() && EXPERIMENT_FILE.test(entry.name) && !entry.name.endsWith('.schema.json'))
+      .filter(
+        (entry) => entry.isFile() && EXPERIMENT_FILE.test(entry.name) && !entry.name.endsWith('.schema.json'),
+      )
       .map((entry) => path.join(input, entry.name))
       .sort();
     if (found.length === 0) {

@@ -30,7 +30,11 @@ function reportError(error: unknown, output: ReturnType<typeof detectOutput>): n
   const c = output.colors;
   if (error instanceof CommanderError) {
     // Help and version are not errors; commander has already printed the message.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.code === 'commander.help'
+    ) {
       return ExitCode.passed;
     }
     return ExitCode.invalid;
@@ -40,6 +44,8 @@ function reportError(error: unknown, output: ReturnType<typeof detectOutput>): n
     if (error.hint) output.stderr.write(`${c.dim('hint')}  ${error.hint}\n`);
     return error.exitCode;
   }
-  output.stderr.write(`${c.red('unexpected error')} (please report it)\n${error instanceof Error ? error.stack : String(error)}\n`);
+  output.stderr.write(
+    `${c.red('unexpected error')} (please report it)\n${error instanceof Error ? error.stack : String(error)}\n`,
+  );
   return ExitCode.errored;
 }

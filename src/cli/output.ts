@@ -23,6 +23,10 @@ export function detectOutput(
     stdout,
     stderr,
     interactive: isTTY && !ci && env.TERM !== 'dumb',
-    colors: new Chalk({ level: colorful ? (forced && !isTTY ? 1 : Math.max(1, stdout.getColorDepth?.() === 24 ? 3 : 2)) as 1 | 2 | 3 : 0 }),
+    colors: new Chalk({
+      level: colorful
+        ? ((forced && !isTTY ? 1 : Math.max(1, stdout.getColorDepth?.() === 24 ? 3 : 2)) as 1 | 2 | 3)
+        : 0,
+    }),
   };
 }

@@ -17,7 +17,9 @@ export interface CommandContext {
  */
 export function createProgram(ctx: CommandContext): Command {
   const program = new Command('faultline')
-    .description('Chaos experiments for Docker: break things on purpose, check the system copes, revert everything.')
+    .description(
+      'Chaos experiments for Docker: break things on purpose, check the system copes, revert everything.',
+    )
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(run `faultline help` for usage)')
     .exitOverride()
@@ -28,12 +30,16 @@ export function createProgram(ctx: CommandContext): Command {
 
   program
     .command('run')
-    .description('run experiments: check the hypothesis before, during and after the faults; revert everything')
+    .description(
+      'run experiments: check the hypothesis before, during and after the faults; revert everything',
+    )
     .argument('<files...>', 'experiment files or folders')
     .option('--seed <n>', 'seed for random target selection (printed with every run, to reproduce it)')
     .addOption(
-      new Option('--report <kind=path>', 'write a report: json=PATH, junit=PATH, markdown=PATH (repeatable)')
-        .argParser((value: string, previous: string[] = []) => [...previous, value]),
+      new Option(
+        '--report <kind=path>',
+        'write a report: json=PATH, junit=PATH, markdown=PATH (repeatable)',
+      ).argParser((value: string, previous: string[] = []) => [...previous, value]),
     )
     .action(async (files: string[], options: Record<string, unknown>) => {
       const { runCommand } = await import('./commands/run.js');

@@ -24,7 +24,9 @@ export function installSignalHandlers(output: Output): { signal: AbortSignal; di
     const c = output.colors;
     if (!describeLeft) process.exit(130);
     if (count === 1) {
-      output.stderr.write(`\n${c.yellow(`${name}: reverting every injected fault`)} ${c.dim('(press Ctrl-C again to exit at once)')}\n`);
+      output.stderr.write(
+        `\n${c.yellow(`${name}: reverting every injected fault`)} ${c.dim('(press Ctrl-C again to exit at once)')}\n`,
+      );
       controller.abort(name);
       return;
     }

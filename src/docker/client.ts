@@ -43,7 +43,11 @@ export interface DockerClient {
   pause(id: string): Promise<void>;
   unpause(id: string): Promise<void>;
   restart(id: string, graceSeconds: number): Promise<void>;
-  exec(id: string, argv: readonly string[], options: { timeoutMs: number; signal?: AbortSignal }): Promise<ExecResult>;
+  exec(
+    id: string,
+    argv: readonly string[],
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<ExecResult>;
 }
 
 /** Error from the Engine with its HTTP status; 404 means the container is gone. */

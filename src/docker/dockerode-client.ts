@@ -1,7 +1,13 @@
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { EnvironmentError } from '../errors.js';
-import { DockerApiError, type ContainerDetails, type ContainerSummary, type DockerClient, type ExecResult } from './client.js';
+import {
+  type ContainerDetails,
+  type ContainerSummary,
+  DockerApiError,
+  type DockerClient,
+  type ExecResult,
+} from './client.js';
 
 /** Connects the way the docker CLI does: DOCKER_HOST, else the local socket. */
 export function createDockerClient(): DockerClient {

@@ -17,7 +17,8 @@ export async function runAction(
   const timeoutMs = action.timeout ?? DEFAULT_ACTION_TIMEOUT_MS;
   try {
     const observations: Observation[] = [];
-    if (action.command) observations.push(await observeCommand(action.command, env.cwd, timeoutMs, env.signal));
+    if (action.command)
+      observations.push(await observeCommand(action.command, env.cwd, timeoutMs, env.signal));
     else if (action.http) observations.push(await observeHttp(action.http, timeoutMs, env.signal));
     else {
       for (const target of targets) {

@@ -7,7 +7,10 @@ import type { Recorder } from './recorder.js';
  * revert is journaled exactly once, and `active()` always says what may still be in place.
  */
 export class FaultRegistry {
-  private readonly faults = new Map<string, { fault: InjectedFault; record: FaultRecord; revert?: Promise<RevertOutcome> }>();
+  private readonly faults = new Map<
+    string,
+    { fault: InjectedFault; record: FaultRecord; revert?: Promise<RevertOutcome> }
+  >();
   private pending = 0;
   private sequence = 0;
 
@@ -38,7 +41,13 @@ export class FaultRegistry {
       detail: fault.detail,
     };
     this.faults.set(fault.id, { fault, record });
-    this.recorder.record({ type: 'fault-injected', faultId: fault.id, fault: fault.kind, target: fault.target, detail: fault.detail });
+    this.recorder.record({
+      type: 'fault-injected',
+      faultId: fault.id,
+      fault: fault.kind,
+      target: fault.target,
+      detail: fault.detail,
+    });
   }
 
   /** True while any fault is being injected or is in place. */
@@ -47,7 +56,9 @@ export class FaultRegistry {
   }
 
   active(): InjectedFault[] {
-    return [...this.faults.values()].filter((entry) => entry.revert === undefined).map((entry) => entry.fault);
+    return [...this.faults.values()]
+      .filter((entry) => entry.revert === undefined)
+      .map((entry) => entry.fault);
   }
 
   revert(fault: InjectedFault): Promise<RevertOutcome> {
@@ -95,7 +106,8 @@ export class FaultRegistry {
       heldMs: now.getTime() - fault.injectedAt.getTime(),
       ...(outcome.status === 'failed' ? { remedy: fault.remedy } : {}),
     });
-    if (outcome.status === 'target-gone') this.recorder.log('warn', `${fault.target.name}: ${outcome.detail}`);
+    if (outcome.status === 'target-gone')
+      this.recorder.log('warn', `${fault.target.name}: ${outcome.detail}`);
     return outcome;
   }
 }

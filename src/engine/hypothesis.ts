@@ -45,7 +45,14 @@ export class HypothesisTracker {
     this.recorder.record({ type: 'probe', sample });
     const id = key(sample.probe, 'method');
     if (!this.summaries.has(id)) {
-      this.summaries.set(id, { probe: sample.probe, phase: 'method', status: 'not-run', samples: 0, failures: 0, reason: '' });
+      this.summaries.set(id, {
+        probe: sample.probe,
+        phase: 'method',
+        status: 'not-run',
+        samples: 0,
+        failures: 0,
+        reason: '',
+      });
     }
     this.addToSummary(sample);
   }
@@ -85,7 +92,9 @@ function key(name: string, phase: string): string {
 
 /** Runs every `before` probe once (with its retries). */
 export async function checkBaseline(tracker: HypothesisTracker, env: ProbeEnvironment): Promise<void> {
-  const samples = await Promise.all(tracker.probesFor('before').map((probe) => runProbe(probe, 'before', env)));
+  const samples = await Promise.all(
+    tracker.probesFor('before').map((probe) => runProbe(probe, 'before', env)),
+  );
   for (const sample of samples) tracker.record(sample);
 }
 
@@ -145,7 +154,8 @@ export async function checkRecovery(
       for (;;) {
         const sample = await runProbe(probe, 'after', env);
         const timeLeft = deadline - performance.now();
-        const final = sample.status === 'pass' || timeLeft <= 0 || env.signal.aborted || sample.status === 'error';
+        const final =
+          sample.status === 'pass' || timeLeft <= 0 || env.signal.aborted || sample.status === 'error';
         if (final && sample.status === 'fail' && recoveryMs > 0) {
           sample.reason = `not recovered within ${Math.round(recoveryMs / 100) / 10}s: ${sample.reason}`;
         }

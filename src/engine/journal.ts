@@ -31,7 +31,14 @@ export type JournalEvent =
   | { type: 'phase'; phase: RunPhase }
   | { type: 'targets'; step: string; selector: string; targets: Target[] }
   | { type: 'step-start'; step: string; label: string }
-  | { type: 'step-end'; step: string; label: string; status: 'done' | 'failed' | 'skipped'; durationMs: number; error?: string }
+  | {
+      type: 'step-end';
+      step: string;
+      label: string;
+      status: 'done' | 'failed' | 'skipped';
+      durationMs: number;
+      error?: string;
+    }
   | { type: 'fault-injected'; faultId: string; fault: string; target: Target; detail: string }
   | {
       type: 'fault-reverted';

@@ -40,6 +40,7 @@ export interface MethodContext {
  */
 export async function runMethod(steps: PlannedStep[], ctx: MethodContext): Promise<void> {
   const background: Promise<void>[] = [];
+  let failure: { error: unknown } | undefined;
   try {
     for (const step of steps) {
       ctx.signal.throwIfAborted();
@@ -51,11 +52,13 @@ export async function runMethod(steps: PlannedStep[], ctx: MethodContext): Promi
         await running;
       }
     }
-  } finally {
-    const results = await Promise.allSettled(background);
-    const failed = results.find((result) => result.status === 'rejected');
-    if (failed && failed.status === 'rejected' && !ctx.signal.aborted) throw failed.reason;
+  } catch (error) {
+    failure = { error };
   }
+  const results = await Promise.allSettled(background);
+  if (failure) throw failure.error;
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed && !ctx.signal.aborted) throw failed.reason;
 }
 
 async function runStep(step: PlannedStep, ctx: MethodContext): Promise<void> {
@@ -87,7 +90,11 @@ async function runStep(step: PlannedStep, ctx: MethodContext): Promise<void> {
         break;
       }
       case 'action': {
-        const result = await runAction(step.action, step.targets, { docker: ctx.docker, cwd: ctx.cwd, signal: ctx.signal });
+        const result = await runAction(step.action, step.targets, {
+          docker: ctx.docker,
+          cwd: ctx.cwd,
+          signal: ctx.signal,
+        });
         if (!result.ok) throw new ActionError(`${step.path} ${step.label}: ${result.error}`);
         break;
       }
@@ -111,12 +118,20 @@ async function runStep(step: PlannedStep, ctx: MethodContext): Promise<void> {
 }
 
 /** Injects into every target at once; if any target fails, the ones already hit are reverted. */
-async function injectEverywhere(step: PlannedStep & { kind: 'fault' }, ctx: MethodContext): Promise<InjectedFault[]> {
+async function injectEverywhere(
+  step: PlannedStep & { kind: 'fault' },
+  ctx: MethodContext,
+): Promise<InjectedFault[]> {
   const done = ctx.registry.beginInjection();
   try {
     const results = await Promise.allSettled(
       step.targets.map(async (target) => {
-        const fault = await injectContainerFault(ctx.docker, step.fault, target, ctx.registry.nextId(step.fault.kind));
+        const fault = await injectContainerFault(
+          ctx.docker,
+          step.fault,
+          target,
+          ctx.registry.nextId(step.fault.kind),
+        );
         ctx.registry.add(fault);
         return fault;
       }),

@@ -2,8 +2,8 @@ import type { DockerClient } from '../docker/client.js';
 import { EnvironmentError } from '../errors.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import {
-  CONTAINER_FAULT_KINDS,
   type ActionSpec,
+  CONTAINER_FAULT_KINDS,
   type ContainerFaultKind,
   type ProbeSpec,
   type Step,
@@ -35,7 +35,14 @@ export type PlannedStep =
     }
   | { kind: 'wait'; path: string; label: string; durationMs: number }
   | { kind: 'probe'; path: string; label: string; probe: ProbeSpec; background: false }
-  | { kind: 'action'; path: string; label: string; action: ActionSpec; targets: Target[]; background: boolean }
+  | {
+      kind: 'action';
+      path: string;
+      label: string;
+      action: ActionSpec;
+      targets: Target[];
+      background: boolean;
+    }
   | { kind: 'parallel'; path: string; label: string; steps: PlannedStep[] };
 
 export interface Plan {
@@ -52,8 +59,12 @@ export class PlanError extends EnvironmentError {
   constructor(readonly problems: string[]) {
     super(
       'NO_TARGET',
-      problems.length === 1 ? problems[0]! : `${problems.length} targets could not be resolved:\n  ${problems.join('\n  ')}`,
-      { hint: 'Is the stack up? `docker ps` lists containers; scope.compose or target.project names the compose project.' },
+      problems.length === 1
+        ? problems[0]!
+        : `${problems.length} targets could not be resolved:\n  ${problems.join('\n  ')}`,
+      {
+        hint: 'Is the stack up? `docker ps` lists containers; scope.compose or target.project names the compose project.',
+      },
     );
   }
 }
@@ -75,7 +86,11 @@ export async function buildPlan(loaded: LoadedExperiment, docker: DockerClient, 
 
   const resolve = (selector: TargetSelector, key: string, runningOnly: boolean, where: string): Target[] => {
     try {
-      return selectTargets(containers, selector, { defaultProject, seed: deriveSeed(seed, key), runningOnly });
+      return selectTargets(containers, selector, {
+        defaultProject,
+        seed: deriveSeed(seed, key),
+        runningOnly,
+      });
     } catch (error) {
       if (error instanceof NoTargetError) {
         problems.push(`${where}: ${error.message}`);
@@ -89,13 +104,22 @@ export async function buildPlan(loaded: LoadedExperiment, docker: DockerClient, 
     if (selector) probeTargets.set(probe, resolve(selector, where, false, where));
   };
 
-  loaded.experiment.hypothesis.forEach((probe, index) => resolveProbe(probe, `hypothesis[${index}] "${probe.name}"`));
+  for (const [index, probe] of loaded.experiment.hypothesis.entries()) {
+    resolveProbe(probe, `hypothesis[${index}] "${probe.name}"`);
+  }
 
   const planStep = (step: Step, path: string): PlannedStep => {
-    if ('wait' in step) return { kind: 'wait', path, label: `wait ${formatDuration(step.wait)}`, durationMs: step.wait };
+    if ('wait' in step)
+      return { kind: 'wait', path, label: `wait ${formatDuration(step.wait)}`, durationMs: step.wait };
     if ('probe' in step) {
       resolveProbe(step.probe, path);
-      return { kind: 'probe', path, label: `probe "${step.probe.name}"`, probe: step.probe, background: false };
+      return {
+        kind: 'probe',
+        path,
+        label: `probe "${step.probe.name}"`,
+        probe: step.probe,
+        background: false,
+      };
     }
     if ('action' in step) {
       const targets = step.action.exec ? resolve(step.action.exec.target, path, true, path) : [];

@@ -8,7 +8,11 @@ export class Recorder {
   constructor(private readonly sink: (entry: JournalEntry) => void | Promise<void>) {}
 
   record(event: JournalEvent): JournalEntry {
-    const entry = { ...event, at: new Date().toISOString(), t: Math.round(performance.now() - this.origin) } as JournalEntry;
+    const entry = {
+      ...event,
+      at: new Date().toISOString(),
+      t: Math.round(performance.now() - this.origin),
+    } as JournalEntry;
     this.entries.push(entry);
     try {
       void Promise.resolve(this.sink(entry)).catch(() => undefined);

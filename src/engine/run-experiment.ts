@@ -38,7 +38,14 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   const registry = new FaultRegistry(recorder);
   options.onRegistry?.(registry);
   const tracker = new HypothesisTracker(experiment.hypothesis, recorder);
-  await safely(() => options.reporter.onRunStart?.({ file: loaded.file, title: experiment.title, seed: options.seed, startedAt: startedAt.toISOString() }));
+  await safely(() =>
+    options.reporter.onRunStart?.({
+      file: loaded.file,
+      title: experiment.title,
+      seed: options.seed,
+      startedAt: startedAt.toISOString(),
+    }),
+  );
 
   const timeoutMs = experiment.timeout ?? RUN_DEFAULTS.timeout;
   const controller = new AbortController();
@@ -46,7 +53,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   if (options.signal.aborted) onInterrupt();
   options.signal.addEventListener('abort', onInterrupt, { once: true });
   const deadline = setTimeout(
-    () => controller.abort(new DeadlineExceeded(`the run exceeded its timeout of ${formatDuration(timeoutMs)}`)),
+    () =>
+      controller.abort(new DeadlineExceeded(`the run exceeded its timeout of ${formatDuration(timeoutMs)}`)),
     timeoutMs,
   );
   const signal = controller.signal;
@@ -106,9 +114,15 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     options.signal.removeEventListener('abort', onInterrupt);
   }
 
-  const rollbackErrors = methodStarted && plan ? await runRollbacks(plan, loaded, options.docker, recorder) : [];
+  const rollbackErrors =
+    methodStarted && plan ? await runRollbacks(plan, loaded, options.docker, recorder) : [];
   const { outcome, summary } = decide({ registry, tracker, error, baselineMissed, rollbackErrors });
-  if (error && !(error instanceof FaultlineError) && !(error instanceof Interrupted) && !(error instanceof DeadlineExceeded)) {
+  if (
+    error &&
+    !(error instanceof FaultlineError) &&
+    !(error instanceof Interrupted) &&
+    !(error instanceof DeadlineExceeded)
+  ) {
     recorder.log('error', error instanceof Error ? (error.stack ?? error.message) : String(error));
   }
   const finishedAt = new Date();
@@ -148,12 +162,18 @@ async function revertEverything(registry: FaultRegistry, recorder: Recorder): Pr
 
 function recordTargets(steps: PlannedStep[], recorder: Recorder): void {
   for (const step of steps) {
-    if (step.kind === 'fault') recorder.record({ type: 'targets', step: step.path, selector: step.selector, targets: step.targets });
+    if (step.kind === 'fault')
+      recorder.record({ type: 'targets', step: step.path, selector: step.selector, targets: step.targets });
     if (step.kind === 'parallel') recordTargets(step.steps, recorder);
   }
 }
 
-async function runRollbacks(plan: Plan, loaded: LoadedExperiment, docker: DockerClient, recorder: Recorder): Promise<string[]> {
+async function runRollbacks(
+  plan: Plan,
+  loaded: LoadedExperiment,
+  docker: DockerClient,
+  recorder: Recorder,
+): Promise<string[]> {
   const actions = loaded.experiment.rollbacks ?? [];
   if (actions.length === 0) return [];
   recorder.record({ type: 'phase', phase: 'rollbacks' });
@@ -165,11 +185,22 @@ async function runRollbacks(plan: Plan, loaded: LoadedExperiment, docker: Docker
     const label = describeAction(action);
     const started = performance.now();
     recorder.record({ type: 'step-start', step: path, label });
-    const result = await runAction(action, plan.rollbackTargets[index] ?? [], { docker, cwd: loaded.directory, signal });
+    const result = await runAction(action, plan.rollbackTargets[index] ?? [], {
+      docker,
+      cwd: loaded.directory,
+      signal,
+    });
     const durationMs = Math.round(performance.now() - started);
     if (result.ok) recorder.record({ type: 'step-end', step: path, label, status: 'done', durationMs });
     else {
-      recorder.record({ type: 'step-end', step: path, label, status: 'failed', durationMs, error: result.error });
+      recorder.record({
+        type: 'step-end',
+        step: path,
+        label,
+        status: 'failed',
+        durationMs,
+        error: result.error,
+      });
       errors.push(`${path} ${label}: ${result.error}`);
     }
   }
@@ -185,10 +216,16 @@ function decide(input: {
 }): { outcome: Outcome; summary: string } {
   const failedReverts = input.registry.records().filter((record) => record.status === 'failed');
   if (failedReverts.length > 0) {
-    const list = failedReverts.map((record) => `${record.fault} on ${record.target.name} (${record.detail}; undo: ${record.remedy})`);
-    return { outcome: 'revert-failed', summary: `could not revert ${failedReverts.length} fault(s): ${list.join('; ')}` };
+    const list = failedReverts.map(
+      (record) => `${record.fault} on ${record.target.name} (${record.detail}; undo: ${record.remedy})`,
+    );
+    return {
+      outcome: 'revert-failed',
+      summary: `could not revert ${failedReverts.length} fault(s): ${list.join('; ')}`,
+    };
   }
-  if (input.error instanceof Interrupted) return { outcome: 'interrupted', summary: 'interrupted; every injected fault was reverted' };
+  if (input.error instanceof Interrupted)
+    return { outcome: 'interrupted', summary: 'interrupted; every injected fault was reverted' };
   if (input.error) {
     const message = input.error instanceof Error ? input.error.message : String(input.error);
     const hint = input.error instanceof FaultlineError && input.error.hint ? ` (${input.error.hint})` : '';
@@ -204,9 +241,13 @@ function decide(input: {
   const all = input.tracker.all();
   const errored = all.filter((summary) => summary.status === 'error');
   if (errored.length > 0) {
-    return { outcome: 'errored', summary: `a probe could not run: ${errored.map((summary) => `${summary.probe} (${summary.phase}): ${summary.reason}`).join('; ')}` };
+    return {
+      outcome: 'errored',
+      summary: `a probe could not run: ${errored.map((summary) => `${summary.probe} (${summary.phase}): ${summary.reason}`).join('; ')}`,
+    };
   }
-  if (input.rollbackErrors.length > 0) return { outcome: 'errored', summary: `a rollback failed: ${input.rollbackErrors.join('; ')}` };
+  if (input.rollbackErrors.length > 0)
+    return { outcome: 'errored', summary: `a rollback failed: ${input.rollbackErrors.join('; ')}` };
   const failed = all.filter((summary) => summary.status === 'fail');
   if (failed.length > 0) {
     return {

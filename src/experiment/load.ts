@@ -26,9 +26,13 @@ export interface LoadedExperiment {
 export class ExperimentInvalidError extends InvalidInputError {
   readonly problems: ExperimentProblem[];
   constructor(file: string, problems: ExperimentProblem[]) {
-    super('EXPERIMENT_INVALID', `${file} is not a valid experiment:\n${problems.map(formatProblem).join('\n')}`, {
-      hint: 'Fix the lines above; `faultline schema` prints the full format.',
-    });
+    super(
+      'EXPERIMENT_INVALID',
+      `${file} is not a valid experiment:\n${problems.map(formatProblem).join('\n')}`,
+      {
+        hint: 'Fix the lines above; `faultline schema` prints the full format.',
+      },
+    );
     this.problems = problems;
   }
 }
@@ -89,7 +93,9 @@ export function parseExperiment(
 
   const raw = document.toJS({ maxAliasCount: 100 }) as unknown;
   if (raw === null || raw === undefined) {
-    throw new ExperimentInvalidError(file, [at(0, '', 'the file is empty; expected an experiment (title, hypothesis, method)')]);
+    throw new ExperimentInvalidError(file, [
+      at(0, '', 'the file is empty; expected an experiment (title, hypothesis, method)'),
+    ]);
   }
   const substituted = substituteDocument(raw, env);
   if (substituted.issues.length > 0) {
@@ -103,11 +109,13 @@ export function parseExperiment(
   if (!parsed.success) {
     throw new ExperimentInvalidError(
       file,
-      parsed.error.issues.map((issue) => {
-        const unknownKey = issue.code === 'unrecognized_keys';
-        const segments = unknownKey ? [...issue.path, issue.keys[0]!] : issue.path;
-        return { ...locate(segments, unknownKey), message: issueMessage(issue) };
-      }).sort((a, b) => a.line - b.line || a.column - b.column),
+      parsed.error.issues
+        .map((issue) => {
+          const unknownKey = issue.code === 'unrecognized_keys';
+          const segments = unknownKey ? [...issue.path, issue.keys[0]!] : issue.path;
+          return { ...locate(segments, unknownKey), message: issueMessage(issue) };
+        })
+        .sort((a, b) => a.line - b.line || a.column - b.column),
     );
   }
   return { file, directory: path.dirname(path.resolve(file)), experiment: parsed.data };
@@ -136,7 +144,9 @@ function offsetOf(root: Node | null, segments: readonly PropertyKey[], atKey: bo
   let best = rangeStart(root) ?? 0;
   for (const [index, segment] of segments.entries()) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = node.items.find(
+        (item) => isScalar(item.key) && String(item.key.value) === String(segment),
+      );
       if (!pair) break;
       best = rangeStart(pair.key as Node) ?? best;
       if (atKey && index === segments.length - 1) break;

@@ -44,7 +44,10 @@ export const targetSelector = z
     project: nonEmpty
       .optional()
       .meta({ description: 'Compose project (label com.docker.compose.project); defaults to scope.compose' }),
-    labels: z.record(z.string(), z.string()).optional().meta({ description: 'Labels every target must carry' }),
+    labels: z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({ description: 'Labels every target must carry' }),
     pattern: nonEmpty.optional().meta({ description: 'Regular expression matched against container names' }),
     count: z.number().int().positive().optional().meta({ description: 'Pick this many matches at random' }),
     percent: z
@@ -104,7 +107,11 @@ function checkRegex(source: string | undefined, ctx: z.RefinementCtx, path: stri
   try {
     new RegExp(source);
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(error as Error).message}`, path });
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a valid regular expression: ${(error as Error).message}`,
+      path,
+    });
   }
 }
 
@@ -135,7 +142,10 @@ export const expectation = z.strictObject({
     .optional()
     .meta({ description: 'container: expected health status' }),
   restarts: numberBound.optional().meta({ description: 'container: restart count, e.g. 0 or "< 3"' }),
-  connects: z.boolean().optional().meta({ description: 'tcp: whether the connection must succeed (default true)' }),
+  connects: z
+    .boolean()
+    .optional()
+    .meta({ description: 'tcp: whether the connection must succeed (default true)' }),
 });
 export type Expectation = z.output<typeof expectation>;
 
@@ -150,11 +160,9 @@ export const PROBE_KINDS = Object.keys(EXPECT_KEYS_BY_KIND) as ProbeKind[];
 export type ProbeKind = keyof typeof EXPECT_KEYS_BY_KIND;
 
 const httpProbe = z.strictObject({
-  url: z
-    .string()
-    .refine((text) => /^https?:\/\/[^\s/]+/.test(text) && URL.canParse(text), {
-      message: 'expected an http:// or https:// URL',
-    }),
+  url: z.string().refine((text) => /^https?:\/\/[^\s/]+/.test(text) && URL.canParse(text), {
+    message: 'expected an http:// or https:// URL',
+  }),
   method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
   headers: z.record(z.string(), z.string()).optional(),
   body: z
@@ -340,15 +348,20 @@ export const step: z.ZodType<Step, StepInput> = z
   }) as unknown as z.ZodType<Step, StepInput>;
 
 /** What editors see for a step: the same shapes as a union (used only for the JSON Schema). */
-export const stepForJsonSchema: z.ZodType = z.lazy(() =>
-  z.union([
-    ...Object.entries(stepShapes).map(([kind, shape]) =>
-      kind === 'parallel'
-        ? z.strictObject({ parallel: z.array(stepForJsonSchema).min(1) })
-        : z.strictObject({ [kind]: shape as z.ZodType }),
-    ),
-  ] as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]),
-).meta({ id: 'step', description: 'One step of the method: a fault, a wait, a probe, an action or a parallel group' });
+export const stepForJsonSchema: z.ZodType = z
+  .lazy(() =>
+    z.union([
+      ...Object.entries(stepShapes).map(([kind, shape]) =>
+        kind === 'parallel'
+          ? z.strictObject({ parallel: z.array(stepForJsonSchema).min(1) })
+          : z.strictObject({ [kind]: shape as z.ZodType }),
+      ),
+    ] as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]),
+  )
+  .meta({
+    id: 'step',
+    description: 'One step of the method: a fault, a wait, a probe, an action or a parallel group',
+  });
 
 // ------------------------------------------------------------------------------------------- experiment
 
@@ -369,7 +382,9 @@ export const experiment = z.strictObject({
   hypothesis: z.array(probe).min(1, { message: 'expected at least one probe: what must stay true?' }),
   method: z.array(step).min(1, { message: 'expected at least one step: what do we break?' }),
   rollbacks: z.array(action).optional(),
-  recovery: duration.optional().meta({ description: 'After the faults are reverted, the hypothesis must hold again within this (default 30s)' }),
+  recovery: duration.optional().meta({
+    description: 'After the faults are reverted, the hypothesis must hold again within this (default 30s)',
+  }),
   timeout: positiveDuration.optional().meta({ description: 'Deadline for the whole run (default 15m)' }),
 });
 export type Experiment = z.output<typeof experiment>;

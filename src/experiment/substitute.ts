@@ -19,8 +19,8 @@ export function substituteString(
 ): { value: string; missing: string[]; malformed: string[] } {
   const missing: string[] = [];
   const malformed: string[] = [];
-  const value = text.replace(REFERENCE, (whole, escape: string, name: string) => {
-    if (escape) return whole.slice(1);
+  const value = text.replace(REFERENCE, (whole, escaped: string, name: string) => {
+    if (escaped) return whole.slice(1);
     const fallback = ENV_WITH_FALLBACK.exec(name);
     if (fallback) {
       const value = env[fallback[1]!];
@@ -61,7 +61,11 @@ export function substituteDocument(
     }
   }
 
-  function report(result: ReturnType<typeof substituteString>, path: (string | number)[], extra?: string): void {
+  function report(
+    result: ReturnType<typeof substituteString>,
+    path: (string | number)[],
+    extra?: string,
+  ): void {
     for (const name of result.missing) {
       const hint = name.startsWith('env:')
         ? `environment variable ${name.slice(4)} is not set`

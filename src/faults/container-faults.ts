@@ -16,17 +16,29 @@ export interface ContainerFaultSpec {
 export const DEFAULT_GRACE_MS = 10_000;
 
 /** The Docker call a fault makes, as data: `plan` prints it, the engine performs it. */
-export function describeContainerFault(spec: ContainerFaultSpec, target: Target): { action: string; revert: string } {
+export function describeContainerFault(
+  spec: ContainerFaultSpec,
+  target: Target,
+): { action: string; revert: string } {
   const grace = Math.round((spec.graceMs ?? DEFAULT_GRACE_MS) / 1000);
   switch (spec.kind) {
     case 'kill':
-      return { action: `docker kill --signal ${signal(spec)} ${target.name}`, revert: `docker start ${target.name} (if not running)` };
+      return {
+        action: `docker kill --signal ${signal(spec)} ${target.name}`,
+        revert: `docker start ${target.name} (if not running)`,
+      };
     case 'stop':
-      return { action: `docker stop -t ${grace} ${target.name}`, revert: `docker start ${target.name} (if not running)` };
+      return {
+        action: `docker stop -t ${grace} ${target.name}`,
+        revert: `docker start ${target.name} (if not running)`,
+      };
     case 'pause':
       return { action: `docker pause ${target.name}`, revert: `docker unpause ${target.name} (if paused)` };
     case 'restart':
-      return { action: `docker restart -t ${grace} ${target.name}`, revert: `docker start ${target.name} (if not running)` };
+      return {
+        action: `docker restart -t ${grace} ${target.name}`,
+        revert: `docker start ${target.name} (if not running)`,
+      };
   }
 }
 
@@ -103,7 +115,8 @@ async function revertWith(operation: () => Promise<RevertOutcome>): Promise<Reve
   try {
     return await withRetry(operation);
   } catch (error) {
-    if (isNotFound(error)) return { status: 'target-gone', detail: 'the container was removed; nothing to revert' };
+    if (isNotFound(error))
+      return { status: 'target-gone', detail: 'the container was removed; nothing to revert' };
     return { status: 'failed', detail: error instanceof Error ? error.message : String(error) };
   }
 }

@@ -13,7 +13,10 @@ export const REVERT_RETRY: RetryOptions = { attempts: 5, baseMs: 200, maxMs: 300
  * Retries an operation with exponential backoff and full jitter. A missing container (404) is not
  * transient and is not retried.
  */
-export async function withRetry<T>(operation: () => Promise<T>, options: RetryOptions = REVERT_RETRY): Promise<T> {
+export async function withRetry<T>(
+  operation: () => Promise<T>,
+  options: RetryOptions = REVERT_RETRY,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation();

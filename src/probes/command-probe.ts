@@ -18,12 +18,14 @@ export async function observeCommand(
     stdin: 'ignore',
     maxBuffer: 1024 * 1024,
   });
-  if (result.timedOut) throw new ProbeFailure(`${file} did not finish within ${formatDuration(timeoutMs)}`, 'unreachable');
+  if (result.timedOut)
+    throw new ProbeFailure(`${file} did not finish within ${formatDuration(timeoutMs)}`, 'unreachable');
   if (result.isCanceled) throw new ProbeFailure('cancelled', 'error');
   if (result.exitCode === undefined) {
     // The process never ran: a missing program or permission problem is the environment's fault.
     const code = (result.cause as NodeJS.ErrnoException | undefined)?.code;
-    const why = code === 'ENOENT' ? 'no such program' : code === 'EACCES' ? 'permission denied' : result.shortMessage;
+    const why =
+      code === 'ENOENT' ? 'no such program' : code === 'EACCES' ? 'permission denied' : result.shortMessage;
     throw new ProbeFailure(`cannot run ${file}: ${why}`, 'error');
   }
   return {

@@ -31,7 +31,10 @@ export async function observeExec(
   try {
     const result = await docker.exec(target.id, argv, { timeoutMs, signal });
     if (result.timedOut) {
-      throw new ProbeFailure(`${argv[0]} in ${target.name} did not finish within ${formatDuration(timeoutMs)}`, 'unreachable');
+      throw new ProbeFailure(
+        `${argv[0]} in ${target.name} did not finish within ${formatDuration(timeoutMs)}`,
+        'unreachable',
+      );
     }
     return { kind: 'process', ...result, latencyMs: performance.now() - started };
   } catch (error) {
@@ -45,6 +48,7 @@ function dockerFailure(error: unknown, target: Target): Error {
   if (isNotFound(error)) return new ProbeFailure(`container ${target.name} no longer exists`, 'unreachable');
   const message = error instanceof Error ? error.message : String(error);
   // "is not running" / "is paused" (409): the system is down, which the hypothesis is there to catch.
-  if (/not running|is paused|restarting/i.test(message)) return new ProbeFailure(`${target.name}: ${message}`, 'unreachable');
+  if (/not running|is paused|restarting/i.test(message))
+    return new ProbeFailure(`${target.name}: ${message}`, 'unreachable');
   return new ProbeFailure(`${target.name}: ${message}`, 'error');
 }

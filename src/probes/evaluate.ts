@@ -1,6 +1,6 @@
 import type { Check } from '../engine/journal.js';
 import type { Expectation, ProbeKind } from '../experiment/schema.js';
-import { compare, type Comparison } from '../util/comparison.js';
+import { type Comparison, compare } from '../util/comparison.js';
 import { formatDuration } from '../util/duration.js';
 import { readJsonPath } from './json-path.js';
 import type { Observation } from './observation.js';
@@ -34,7 +34,9 @@ export function evaluate(kind: ProbeKind, expect: Expectation | undefined, seen:
       checks.push({
         name: 'exit code',
         expected: codes.join(' or '),
-        actual: String(seen.exitCode) + (seen.exitCode !== 0 && seen.stderr.trim() ? ` (stderr: ${excerpt(seen.stderr)})` : ''),
+        actual:
+          String(seen.exitCode) +
+          (seen.exitCode !== 0 && seen.stderr.trim() ? ` (stderr: ${excerpt(seen.stderr)})` : ''),
         ok: codes.includes(seen.exitCode),
       });
       if (e.stdout) checks.push(...checkText('stdout', e.stdout, seen.stdout));
@@ -43,8 +45,15 @@ export function evaluate(kind: ProbeKind, expect: Expectation | undefined, seen:
     }
     case 'container': {
       const state = e.state ?? (kind === 'container' && !e.health && !e.restarts ? 'running' : undefined);
-      if (state) checks.push({ name: 'state', expected: state, actual: seen.state, ok: seen.state === state });
-      if (e.health) checks.push({ name: 'health', expected: e.health, actual: seen.health, ok: seen.health === e.health });
+      if (state)
+        checks.push({ name: 'state', expected: state, actual: seen.state, ok: seen.state === state });
+      if (e.health)
+        checks.push({
+          name: 'health',
+          expected: e.health,
+          actual: seen.health,
+          ok: seen.health === e.health,
+        });
       if (e.restarts) checks.push(checkBound('restarts', e.restarts, seen.restarts, String));
       break;
     }
@@ -125,16 +134,25 @@ function excerpt(text: string, max = 120): string {
 }
 
 /** The expectation a probe checks first, described for a failure where nothing could be observed. */
-export function primaryExpectation(kind: ProbeKind, expect: Expectation | undefined): { name: string; expected: string } {
+export function primaryExpectation(
+  kind: ProbeKind,
+  expect: Expectation | undefined,
+): { name: string; expected: string } {
   const e = expect ?? {};
   switch (kind) {
     case 'http':
-      return { name: 'status', expected: Array.isArray(e.status) ? e.status.join(' or ') : String(e.status ?? '2xx') };
+      return {
+        name: 'status',
+        expected: Array.isArray(e.status) ? e.status.join(' or ') : String(e.status ?? '2xx'),
+      };
     case 'tcp':
       return { name: 'connects', expected: e.connects === false ? 'no connection' : 'a connection' };
     case 'exec':
     case 'command':
-      return { name: 'exit code', expected: Array.isArray(e.exit) ? e.exit.join(' or ') : String(e.exit ?? 0) };
+      return {
+        name: 'exit code',
+        expected: Array.isArray(e.exit) ? e.exit.join(' or ') : String(e.exit ?? 0),
+      };
     case 'container':
       return { name: 'state', expected: e.state ?? 'running' };
   }

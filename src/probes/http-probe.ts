@@ -5,7 +5,11 @@ import { type Observation, ProbeFailure } from './observation.js';
 type HttpSpec = NonNullable<ProbeSpec['http']>;
 const MAX_BODY = 1024 * 1024;
 
-export async function observeHttp(spec: HttpSpec, timeoutMs: number, signal: AbortSignal): Promise<Observation> {
+export async function observeHttp(
+  spec: HttpSpec,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Observation> {
   const headers = new Headers(spec.headers);
   let body: string | undefined;
   if (typeof spec.body === 'string') body = spec.body;
@@ -26,7 +30,8 @@ export async function observeHttp(spec: HttpSpec, timeoutMs: number, signal: Abo
     const text = await readBody(response);
     return { kind: 'http', status: response.status, body: text, latencyMs: performance.now() - started };
   } catch (error) {
-    if (timeout.aborted) throw new ProbeFailure(`no answer within ${formatDuration(timeoutMs)}`, 'unreachable');
+    if (timeout.aborted)
+      throw new ProbeFailure(`no answer within ${formatDuration(timeoutMs)}`, 'unreachable');
     if (signal.aborted) throw new ProbeFailure('cancelled', 'error');
     throw new ProbeFailure(describeFetchError(error), 'unreachable');
   }

@@ -1,6 +1,12 @@
 import type { DockerClient } from '../docker/client.js';
 import type { Check, ProbeSample } from '../engine/journal.js';
-import { PROBE_DEFAULTS, PROBE_KINDS, type Phase, type ProbeKind, type ProbeSpec } from '../experiment/schema.js';
+import {
+  type Phase,
+  PROBE_DEFAULTS,
+  PROBE_KINDS,
+  type ProbeKind,
+  type ProbeSpec,
+} from '../experiment/schema.js';
 import type { Target } from '../targets/target.js';
 import { sleep } from '../util/sleep.js';
 import { observeCommand } from './command-probe.js';
@@ -25,7 +31,11 @@ export function probeKind(spec: ProbeSpec): ProbeKind {
 }
 
 /** Runs one probe check: up to 1 + retries attempts, `interval` apart, stopping at the first pass. */
-export async function runProbe(spec: ProbeSpec, phase: ProbeSample['phase'], env: ProbeEnvironment): Promise<ProbeSample> {
+export async function runProbe(
+  spec: ProbeSpec,
+  phase: ProbeSample['phase'],
+  env: ProbeEnvironment,
+): Promise<ProbeSample> {
   const startedAt = new Date();
   const started = performance.now();
   const retries = spec.retries ?? PROBE_DEFAULTS.retries;
@@ -63,7 +73,10 @@ async function attemptProbe(
       subjects.push({ label: undefined, observe: () => observeTcp(spec.tcp!, timeoutMs, env.signal) });
       break;
     case 'command':
-      subjects.push({ label: undefined, observe: () => observeCommand(spec.command!, env.cwd, timeoutMs, env.signal) });
+      subjects.push({
+        label: undefined,
+        observe: () => observeCommand(spec.command!, env.cwd, timeoutMs, env.signal),
+      });
       break;
     case 'exec':
     case 'container': {
@@ -96,7 +109,9 @@ async function attemptProbe(
   );
 
   const checks = outcomes.flatMap((outcome) =>
-    outcome.checks.map((check) => (outcome.label ? { ...check, name: `${outcome.label}: ${check.name}` } : check)),
+    outcome.checks.map((check) =>
+      outcome.label ? { ...check, name: `${outcome.label}: ${check.name}` } : check,
+    ),
   );
   const toolError = outcomes.find((outcome) => outcome.error?.kind === 'error')?.error;
   if (toolError) return { status: 'error', reason: `probe could not run: ${toolError.message}`, checks };
@@ -104,7 +119,9 @@ async function attemptProbe(
   if (failed.length === 0) return { status: 'pass', reason: describeChecks(checks), checks };
   return {
     status: 'fail',
-    reason: failed.map((check) => `${check.name}: expected ${check.expected}, saw ${check.actual}`).join('; '),
+    reason: failed
+      .map((check) => `${check.name}: expected ${check.expected}, saw ${check.actual}`)
+      .join('; '),
     checks,
   };
 }

@@ -15,10 +15,17 @@ export function observeTcp(spec: TcpSpec, timeoutMs: number, signal: AbortSignal
       signal.removeEventListener('abort', onAbort);
       socket.destroy();
       const latencyMs = performance.now() - started;
-      resolve(error === undefined ? { kind: 'tcp', connected, latencyMs } : { kind: 'tcp', connected, latencyMs, error });
+      resolve(
+        error === undefined
+          ? { kind: 'tcp', connected, latencyMs }
+          : { kind: 'tcp', connected, latencyMs, error },
+      );
     };
     const onAbort = () => finish(false, 'cancelled');
-    const timer = setTimeout(() => finish(false, `no connection within ${formatDuration(timeoutMs)}`), timeoutMs);
+    const timer = setTimeout(
+      () => finish(false, `no connection within ${formatDuration(timeoutMs)}`),
+      timeoutMs,
+    );
     signal.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => finish(true));
     socket.once('error', (error: NodeJS.ErrnoException) =>

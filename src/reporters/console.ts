@@ -60,7 +60,8 @@ export class ConsoleReporter implements Reporter {
         this.line(`  ${c.cyan('step')}     ${entry.label}`);
         return;
       case 'step-end':
-        if (entry.status === 'failed') this.line(`  ${c.red('step')}     ${entry.label} ${c.red(`failed: ${entry.error ?? ''}`)}`);
+        if (entry.status === 'failed')
+          this.line(`  ${c.red('step')}     ${entry.label} ${c.red(`failed: ${entry.error ?? ''}`)}`);
         return;
       case 'fault-injected':
         this.line(`  ${c.yellow('inject')}   ${entry.target.name}: ${entry.detail}`);
@@ -69,7 +70,9 @@ export class ConsoleReporter implements Reporter {
         const ok = entry.status !== 'failed';
         const mark = ok ? c.green('revert') : c.red('REVERT FAILED');
         const tail = entry.remedy ? c.red(` (undo by hand: ${entry.remedy})`) : '';
-        this.line(`  ${mark}   ${entry.target.name}: ${entry.detail} ${c.dim(`after ${formatDuration(entry.heldMs)}`)}${tail}`);
+        this.line(
+          `  ${mark}   ${entry.target.name}: ${entry.detail} ${c.dim(`after ${formatDuration(entry.heldMs)}`)}${tail}`,
+        );
         return;
       }
       case 'probe': {
@@ -81,7 +84,12 @@ export class ConsoleReporter implements Reporter {
           if (sample.status === 'pass' || this.during.shownFailures >= 5) return;
           this.during.shownFailures++;
         }
-        const mark = sample.status === 'pass' ? c.green('ok  ') : sample.status === 'fail' ? c.red('MISS') : c.magenta('ERR ');
+        const mark =
+          sample.status === 'pass'
+            ? c.green('ok  ')
+            : sample.status === 'fail'
+              ? c.red('MISS')
+              : c.magenta('ERR ');
         this.line(`  ${c.dim(sample.phase.padEnd(7))}  ${mark} ${sample.probe}  ${c.dim(sample.reason)}`);
         return;
       }
@@ -98,13 +106,20 @@ export class ConsoleReporter implements Reporter {
     const c = this.c;
     const during = result.probes.filter((probe) => probe.phase === 'during');
     for (const probe of during) {
-      const mark = probe.status === 'pass' ? c.green('ok  ') : probe.status === 'not-run' ? c.dim('--  ') : c.red('MISS');
+      const mark =
+        probe.status === 'pass'
+          ? c.green('ok  ')
+          : probe.status === 'not-run'
+            ? c.dim('--  ')
+            : c.red('MISS');
       this.line(
         `  ${c.dim('during ')}  ${mark} ${probe.probe}  ${c.dim(`${probe.samples - probe.failures}/${probe.samples} samples met the hypothesis`)}`,
       );
     }
     const colour = result.outcome === 'passed' ? c.green : result.outcome === 'deviated' ? c.red : c.magenta;
-    this.line(`${colour.bold(OUTCOME_LABEL[result.outcome])} ${result.summary} ${c.dim(`(${formatDuration(result.durationMs)}, exit ${result.exitCode})`)}`);
+    this.line(
+      `${colour.bold(OUTCOME_LABEL[result.outcome])} ${result.summary} ${c.dim(`(${formatDuration(result.durationMs)}, exit ${result.exitCode})`)}`,
+    );
     this.line('');
   }
 

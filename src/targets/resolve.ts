@@ -23,19 +23,28 @@ export class NoTargetError extends EnvironmentError {
 export function describeSelector(selector: TargetSelector, defaultProject?: string): string {
   const parts: string[] = [];
   const project = selector.project ?? (selector.service ? defaultProject : undefined);
-  if (selector.service) parts.push(project ? `service ${project}/${selector.service}` : `service ${selector.service}`);
+  if (selector.service)
+    parts.push(project ? `service ${project}/${selector.service}` : `service ${selector.service}`);
   if (selector.name) parts.push(`name ${selector.name}`);
   if (selector.id) parts.push(`id ${selector.id}`);
   if (selector.pattern) parts.push(`name matching /${selector.pattern}/`);
   if (selector.labels) {
-    parts.push(`labels ${Object.entries(selector.labels).map(([key, value]) => `${key}=${value}`).join(',')}`);
+    parts.push(
+      `labels ${Object.entries(selector.labels)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(',')}`,
+    );
   }
   if (selector.count !== undefined) parts.push(`count ${selector.count}`);
   if (selector.percent !== undefined) parts.push(`${selector.percent}%`);
   return parts.join(', ');
 }
 
-export function matches(container: ContainerSummary, selector: TargetSelector, defaultProject?: string): boolean {
+export function matches(
+  container: ContainerSummary,
+  selector: TargetSelector,
+  defaultProject?: string,
+): boolean {
   const labels = container.labels;
   if (labels[FAULTLINE_HELPER] !== undefined) return false;
   if (selector.name !== undefined && container.name !== selector.name.replace(/^\//, '')) return false;
@@ -73,13 +82,18 @@ export function selectTargets(
   const matching = containers
     .filter((container) => matches(container, selector, options.defaultProject))
     .sort((a, b) => a.name.localeCompare(b.name));
-  const usable = options.runningOnly ? matching.filter((container) => container.state === 'running') : matching;
+  const usable = options.runningOnly
+    ? matching.filter((container) => container.state === 'running')
+    : matching;
   const what = describeSelector(selector, options.defaultProject);
 
   if (usable.length === 0) {
     if (matching.length > 0) {
       const states = matching.map((container) => `${container.name} is ${container.state}`).join(', ');
-      throw new NoTargetError(`no running container matches ${what} (${states})`, 'Start the containers, then run again.');
+      throw new NoTargetError(
+        `no running container matches ${what} (${states})`,
+        'Start the containers, then run again.',
+      );
     }
     const compose = selector.service !== undefined && !selector.project && !options.defaultProject;
     throw new NoTargetError(
@@ -90,7 +104,10 @@ export function selectTargets(
     );
   }
   if (selector.id !== undefined && usable.length > 1) {
-    throw new NoTargetError(`id ${selector.id} is ambiguous: it matches ${usable.length} containers`, 'Use a longer id.');
+    throw new NoTargetError(
+      `id ${selector.id} is ambiguous: it matches ${usable.length} containers`,
+      'Use a longer id.',
+    );
   }
 
   const random = createRandom(options.seed);

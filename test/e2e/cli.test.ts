@@ -2,7 +2,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionResult } from '../../src/engine/journal.js';
-import { copyExperiments, E2E_STACK, faultline, REPO, stack, tempDir, writeExperiment } from '../support/cli.js';
+import {
+  copyExperiments,
+  E2E_STACK,
+  faultline,
+  REPO,
+  stack,
+  tempDir,
+  writeExperiment,
+} from '../support/cli.js';
 import { docker, inspectState } from '../support/docker-cli.js';
 
 const backendA = `${E2E_STACK.project}_backend-a_1`;
@@ -11,7 +19,12 @@ let dir: string;
 /** Name, state, paused flag and start time of every container of the stack. */
 async function stackState(): Promise<string> {
   const ids = await docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${E2E_STACK.project}`);
-  return docker('inspect', '--format', '{{.Name}} {{.State.Status}} {{.State.Paused}} {{.State.StartedAt}}', ...ids.split('\n'));
+  return docker(
+    'inspect',
+    '--format',
+    '{{.Name}} {{.State.Status}} {{.State.Paused}} {{.State.StartedAt}}',
+    ...ids.split('\n'),
+  );
 }
 
 async function readSession(file: string): Promise<SessionResult> {
@@ -58,7 +71,12 @@ describe('faultline run against the demo stack', () => {
 
   it('fails the fragile twin: exit 1, a failure that says what was expected and what was seen', async () => {
     const junit = path.join(dir, 'out/fragile.xml');
-    const result = await faultline(['run', path.join(dir, 'fragile-checkout-backend-pause.yaml'), '--report', `junit=${junit}`]);
+    const result = await faultline([
+      'run',
+      path.join(dir, 'fragile-checkout-backend-pause.yaml'),
+      '--report',
+      `junit=${junit}`,
+    ]);
     expect(result.all).toContain('DEVIATED');
     expect(result.exitCode).toBe(1);
     const xml = await readFile(junit, 'utf8');
@@ -82,7 +100,16 @@ describe('faultline run against the demo stack', () => {
     const file = await writeExperiment(
       dir,
       'typo.yaml',
-      ['title: typo', 'hypothesis:', '  - name: up', '    http: { url: "http://127.0.0.1:1/" }', 'method:', '  - pause:', '      target: { servce: backend-a }', ''].join('\n'),
+      [
+        'title: typo',
+        'hypothesis:',
+        '  - name: up',
+        '    http: { url: "http://127.0.0.1:1/" }',
+        'method:',
+        '  - pause:',
+        '      target: { servce: backend-a }',
+        '',
+      ].join('\n'),
     );
     const result = await faultline(['run', file]);
     expect(result.exitCode).toBe(2);
@@ -148,7 +175,12 @@ describe('faultline run against the demo stack', () => {
 
   it('plan prints targets and Docker actions and leaves Docker exactly as it was', async () => {
     const before = await stackState();
-    const result = await faultline(['plan', path.join(dir, 'checkout-survives-backend-pause.yaml'), '--seed', '3']);
+    const result = await faultline([
+      'plan',
+      path.join(dir, 'checkout-survives-backend-pause.yaml'),
+      '--seed',
+      '3',
+    ]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(`docker pause ${backendA}`);
     expect(result.stdout).toContain(`revert: docker unpause ${backendA}`);
@@ -197,7 +229,11 @@ describe('faultline run against the demo stack', () => {
 describe('faultline validate and schema', () => {
   it('validate accepts the bundled experiments and rejects a bad one with exit 2', async () => {
     expect((await faultline(['validate', 'experiments'])).exitCode).toBe(0);
-    const bad = await writeExperiment(await tempDir(), 'bad.yaml', 'title: x\nhypothesis: []\nmethod:\n  - wait: 5x\n');
+    const bad = await writeExperiment(
+      await tempDir(),
+      'bad.yaml',
+      'title: x\nhypothesis: []\nmethod:\n  - wait: 5x\n',
+    );
     const result = await faultline(['validate', bad]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`${bad}:2:13 hypothesis: expected at least one probe`);

@@ -2,8 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerClient } from '../../src/docker/dockerode-client.js';
 import { injectContainerFault } from '../../src/faults/container-faults.js';
 import type { Target } from '../../src/targets/target.js';
+import {
+  removeTestContainers,
+  startContainers,
+  type TestContainer,
+  uniquePrefix,
+} from '../support/containers.js';
 import { docker, inspectState } from '../support/docker-cli.js';
-import { removeTestContainers, startContainers, type TestContainer, uniquePrefix } from '../support/containers.js';
 
 const client = createDockerClient();
 const prefix = uniquePrefix('faults');
@@ -30,7 +35,12 @@ describe('container faults against a real Docker Engine', () => {
 
   it('kill with SIGKILL stops the process; revert starts it again', async () => {
     const before = await inspectState(containers[1]!.name);
-    const fault = await injectContainerFault(client, { kind: 'kill', signal: 'SIGKILL' }, target(1), 'kill-1');
+    const fault = await injectContainerFault(
+      client,
+      { kind: 'kill', signal: 'SIGKILL' },
+      target(1),
+      'kill-1',
+    );
     const killed = await inspectState(containers[1]!.name);
     expect(killed.running).toBe(false);
     expect(killed.status).toBe('exited');
@@ -50,7 +60,12 @@ describe('container faults against a real Docker Engine', () => {
 
   it('restart leaves the container running with a new start time; revert has nothing to do', async () => {
     const before = await inspectState(containers[0]!.name);
-    const fault = await injectContainerFault(client, { kind: 'restart', graceMs: 1000 }, target(0), 'restart-1');
+    const fault = await injectContainerFault(
+      client,
+      { kind: 'restart', graceMs: 1000 },
+      target(0),
+      'restart-1',
+    );
     const after = await inspectState(containers[0]!.name);
     expect(after.running).toBe(true);
     expect(after.startedAt).not.toBe(before.startedAt);
@@ -76,9 +91,17 @@ describe('container faults against a real Docker Engine', () => {
 
   it('a target removed while paused is reported as gone, not as a failure', async () => {
     const [doomed] = await startContainers(prefix, [{ name: 'doomed' }]);
-    const fault = await injectContainerFault(client, { kind: 'pause' }, { id: doomed!.id, name: doomed!.name }, 'pause-4');
+    const fault = await injectContainerFault(
+      client,
+      { kind: 'pause' },
+      { id: doomed!.id, name: doomed!.name },
+      'pause-4',
+    );
     await docker('rm', '-f', doomed!.name);
-    expect(await fault.revert()).toEqual({ status: 'target-gone', detail: 'the container was removed; nothing to revert' });
+    expect(await fault.revert()).toEqual({
+      status: 'target-gone',
+      detail: 'the container was removed; nothing to revert',
+    });
   });
 
   it('injecting into a container that is not running fails with Docker’s reason', async () => {

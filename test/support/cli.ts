@@ -2,7 +2,7 @@ import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(REPO, 'bin/faultline.js');
@@ -20,12 +20,16 @@ export const E2E_ENV = {
 };
 
 /** Runs the built CLI as a user would; never throws on a non-zero exit. */
-export function faultline(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): ResultPromise {
+export function faultline(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+) {
   return execa('node', [BIN, ...args], {
     cwd: options.cwd ?? REPO,
     env: { ...E2E_ENV, ...options.env },
     reject: false,
     all: true,
+    encoding: 'utf8',
   });
 }
 

@@ -17,7 +17,13 @@ export function uniquePrefix(tag: string): string {
  */
 export async function startContainers(
   prefix: string,
-  specs: { name: string; labels?: Record<string, string>; command?: string[]; publish?: string; env?: Record<string, string> }[],
+  specs: {
+    name: string;
+    labels?: Record<string, string>;
+    command?: string[];
+    publish?: string;
+    env?: Record<string, string>;
+  }[],
 ): Promise<TestContainer[]> {
   return Promise.all(
     specs.map(async (spec) => {
@@ -39,7 +45,11 @@ export async function removeTestContainers(prefix: string): Promise<void> {
 }
 
 /** Waits until `check` resolves true, or fails after `timeoutMs` with `what` in the message. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;

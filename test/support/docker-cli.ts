@@ -3,7 +3,8 @@ import { execa } from 'execa';
 /** Runs the docker CLI with an argument list; throws with stderr when it fails. */
 export async function docker(...args: string[]): Promise<string> {
   const result = await execa('docker', args, { reject: false });
-  if (result.exitCode !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr || result.stdout}`);
+  if (result.exitCode !== 0)
+    throw new Error(`docker ${args.join(' ')} failed: ${result.stderr || result.stdout}`);
   return result.stdout.trim();
 }
 

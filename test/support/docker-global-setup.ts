@@ -31,8 +31,22 @@ export async function teardown(): Promise<void> {
   const paused = lines(await docker('ps', '--filter', 'status=paused', '--format', '{{.Names}}'))
     .filter((name) => !pausedBefore.has(name))
     .join('\n');
-  const helpers = await docker('ps', '-a', '--filter', 'label=org.faultline.helper', '--format', '{{.Names}}');
-  const leftovers = await docker('ps', '-a', '--filter', `label=${TEST_LABEL}`, '--format', '{{.Names}} {{.State}}');
+  const helpers = await docker(
+    'ps',
+    '-a',
+    '--filter',
+    'label=org.faultline.helper',
+    '--format',
+    '{{.Names}}',
+  );
+  const leftovers = await docker(
+    'ps',
+    '-a',
+    '--filter',
+    `label=${TEST_LABEL}`,
+    '--format',
+    '{{.Names}} {{.State}}',
+  );
   const problems: string[] = [];
   if (paused) problems.push(`paused containers: ${paused.split('\n').join(', ')}`);
   if (helpers) problems.push(`faultline helper containers: ${helpers.split('\n').join(', ')}`);

@@ -10,7 +10,11 @@ import type { CommandContext } from '../program.js';
 import { parseSeed } from './seed.js';
 
 /** Prints what a run would do: resolved targets and every Docker action. Reads Docker, changes nothing. */
-export async function planCommand(inputs: string[], options: Record<string, unknown>, ctx: CommandContext): Promise<number> {
+export async function planCommand(
+  inputs: string[],
+  options: Record<string, unknown>,
+  ctx: CommandContext,
+): Promise<number> {
   const files = await expandExperimentFiles(inputs);
   const seed = parseSeed(options.seed) ?? newSeed();
   const docker = createDockerClient();
@@ -21,29 +25,45 @@ export async function planCommand(inputs: string[], options: Record<string, unkn
     const loaded = await loadExperimentFile(file, ctx.env);
     const plan = await buildPlan(loaded, docker, seed);
     const { experiment } = loaded;
-    out(`${c.bold(experiment.title)}  ${c.dim(`${file} · seed ${seed} (pass --seed ${seed} to run exactly this plan)`)}`);
+    out(
+      `${c.bold(experiment.title)}  ${c.dim(`${file} · seed ${seed} (pass --seed ${seed} to run exactly this plan)`)}`,
+    );
     out(c.bold('hypothesis'));
     for (const probe of experiment.hypothesis) {
       const targets = plan.probeTargets.get(probe);
       const on = targets ? ` in ${targets.map((target) => target.name).join(', ')}` : '';
-      out(`  ${probe.name}: ${describeProbe(probe)}${on}  ${c.dim(`[${probePhases(probe).join(', ')}; every ${formatDuration(probe.every ?? PROBE_DEFAULTS.every)}]`)}`);
+      out(
+        `  ${probe.name}: ${describeProbe(probe)}${on}  ${c.dim(`[${probePhases(probe).join(', ')}; every ${formatDuration(probe.every ?? PROBE_DEFAULTS.every)}]`)}`,
+      );
     }
     out(c.bold('method'));
     for (const step of plan.steps) printStep(step, '  ', out, c);
     out(`${c.bold('revert')}   every fault still in place when the method ends, on every exit path`);
-    out(`${c.bold('recovery')} the hypothesis must hold again within ${formatDuration(experiment.recovery ?? RUN_DEFAULTS.recovery)}`);
+    out(
+      `${c.bold('recovery')} the hypothesis must hold again within ${formatDuration(experiment.recovery ?? RUN_DEFAULTS.recovery)}`,
+    );
     for (const [index, action] of (experiment.rollbacks ?? []).entries()) {
-      out(`${c.bold('rollback')} ${index + 1}: ${action.name ?? action.command?.join(' ') ?? action.exec?.command.join(' ') ?? action.http?.url}`);
+      out(
+        `${c.bold('rollback')} ${index + 1}: ${action.name ?? action.command?.join(' ') ?? action.exec?.command.join(' ') ?? action.http?.url}`,
+      );
     }
     out('');
   }
   return 0;
 }
 
-function printStep(step: PlannedStep, indent: string, out: (line: string) => void, c: CommandContext['output']['colors']): void {
-  out(`${indent}${c.cyan(step.path)} ${step.label}${'background' in step && step.background ? c.dim(' (background)') : ''}`);
+function printStep(
+  step: PlannedStep,
+  indent: string,
+  out: (line: string) => void,
+  c: CommandContext['output']['colors'],
+): void {
+  out(
+    `${indent}${c.cyan(step.path)} ${step.label}${'background' in step && step.background ? c.dim(' (background)') : ''}`,
+  );
   if (step.kind === 'fault') {
-    for (const action of step.actions) out(`${indent}  ${action.action}   ${c.dim(`revert: ${action.revert}`)}`);
+    for (const action of step.actions)
+      out(`${indent}  ${action.action}   ${c.dim(`revert: ${action.revert}`)}`);
   }
   if (step.kind === 'action' && step.targets.length > 0) {
     out(`${indent}  in ${step.targets.map((target) => target.name).join(', ')}`);

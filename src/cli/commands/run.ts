@@ -24,16 +24,24 @@ export function parseReports(values: readonly string[]): { kind: ReportKind; pat
   return values.map((value) => {
     const match = /^([a-z]+)=(.+)$/.exec(value);
     if (!match || !REPORT_KINDS.includes(match[1] as ReportKind)) {
-      throw new InvalidInputError('BAD_OPTION', `--report ${value}: expected KIND=PATH with KIND one of ${REPORT_KINDS.join(', ')}`, {
-        hint: 'Example: --report junit=reports/faultline.xml',
-      });
+      throw new InvalidInputError(
+        'BAD_OPTION',
+        `--report ${value}: expected KIND=PATH with KIND one of ${REPORT_KINDS.join(', ')}`,
+        {
+          hint: 'Example: --report junit=reports/faultline.xml',
+        },
+      );
     }
     return { kind: match[1] as ReportKind, path: match[2]! };
   });
 }
 
 /** Runs each experiment in turn; the exit code is the worst of theirs. */
-export async function runCommand(inputs: string[], options: Record<string, unknown>, ctx: CommandContext): Promise<number> {
+export async function runCommand(
+  inputs: string[],
+  options: Record<string, unknown>,
+  ctx: CommandContext,
+): Promise<number> {
   const reports = parseReports((options.report as string[] | undefined) ?? []);
   const seed = parseSeed(options.seed) ?? newSeed();
   const files = await expandExperimentFiles(inputs);
@@ -41,7 +49,9 @@ export async function runCommand(inputs: string[], options: Record<string, unkno
   const started = performance.now();
   const c = ctx.output.colors;
 
-  const reporters: Reporter[] = [new ConsoleReporter(ctx.output, (text, stream) => ora({ text, stream, discardStdin: false }))];
+  const reporters: Reporter[] = [
+    new ConsoleReporter(ctx.output, (text, stream) => ora({ text, stream, discardStdin: false })),
+  ];
   const markdownPath = reports.find((report) => report.kind === 'markdown')?.path;
   for (const report of reports) {
     if (report.kind === 'json') reporters.push(createJsonReporter(report.path));
@@ -51,7 +61,9 @@ export async function runCommand(inputs: string[], options: Record<string, unkno
     reporters.push(createMarkdownReporter(markdownPath, { githubStepSummary: ctx.env.GITHUB_STEP_SUMMARY }));
   }
   const reporter = new ReporterMultiplexer(reporters, (name, hook, error) => {
-    ctx.output.stderr.write(`${c.red('report error')} ${name} (${hook}): ${error instanceof Error ? error.message : String(error)}\n`);
+    ctx.output.stderr.write(
+      `${c.red('report error')} ${name} (${hook}): ${error instanceof Error ? error.message : String(error)}\n`,
+    );
   });
 
   // Validate every file first: a typo in the third file should not surface after two long runs.
@@ -71,7 +83,10 @@ export async function runCommand(inputs: string[], options: Record<string, unkno
   const runs: RunResult[] = [];
   let registry: FaultRegistry | undefined;
   setLeftBehindReporter(() =>
-    (registry?.possiblyLeft() ?? []).map((fault) => ({ what: `${fault.kind} on ${fault.target.name}`, remedy: fault.remedy })),
+    (registry?.possiblyLeft() ?? []).map((fault) => ({
+      what: `${fault.kind} on ${fault.target.name}`,
+      remedy: fault.remedy,
+    })),
   );
   try {
     for (const experiment of loaded) {
