@@ -35,6 +35,11 @@ export function createProgram(ctx: CommandContext): Command {
     )
     .argument('<files...>', 'experiment files or folders')
     .option('--seed <n>', 'seed for random target selection (printed with every run, to reproduce it)')
+    .option('--via <way>', 'how network faults reach targets: auto, nsenter, helper, exec (default auto)')
+    .option(
+      '--helper-image <image>',
+      'image with tc, ip and iptables for --via helper (default faultline/nettools:1)',
+    )
     .addOption(
       new Option(
         '--report <kind=path>',
@@ -60,6 +65,11 @@ export function createProgram(ctx: CommandContext): Command {
     .description('show the resolved targets and every action a run would take; changes nothing')
     .argument('<files...>', 'experiment files or folders')
     .option('--seed <n>', 'seed for random target selection')
+    .option('--via <way>', 'how network faults reach targets: auto, nsenter, helper, exec (default auto)')
+    .option(
+      '--helper-image <image>',
+      'image with tc, ip and iptables for --via helper (default faultline/nettools:1)',
+    )
     .action(async (files: string[], options: Record<string, unknown>) => {
       const { planCommand } = await import('./commands/plan.js');
       ctx.setExitCode(await planCommand(files, options, ctx));
@@ -71,6 +81,31 @@ export function createProgram(ctx: CommandContext): Command {
     .action(async () => {
       const { schemaCommand } = await import('./commands/schema.js');
       ctx.setExitCode(await schemaCommand(ctx));
+    });
+
+  program
+    .command('doctor')
+    .description('check what this host can do: Docker, the way into network namespaces, kernel features')
+    .option('--via <way>', 'how network faults reach targets: auto, nsenter, helper, exec (default auto)')
+    .option(
+      '--helper-image <image>',
+      'image with tc, ip and iptables for --via helper (default faultline/nettools:1)',
+    )
+    .action(async (options: Record<string, unknown>) => {
+      const { doctorCommand } = await import('./commands/doctor.js');
+      ctx.setExitCode(await doctorCommand(options, ctx));
+    });
+
+  program
+    .command('helper-image')
+    .description(
+      "build the helper image for network faults from this host's tc, ip and iptables (offline, no registry)",
+    )
+    .option('--image <name>', 'image name (default faultline/nettools:1)')
+    .option('--force', 'rebuild even when up to date, or replace an image faultline did not build')
+    .action(async (options: { image?: string; force?: boolean }) => {
+      const { helperImageCommand } = await import('./commands/helper-image.js');
+      ctx.setExitCode(await helperImageCommand(options, ctx));
     });
 
   return program;

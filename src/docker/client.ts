@@ -2,6 +2,15 @@
  * The small part of the Docker Engine API that faultline uses. The core depends on this interface only;
  * `dockerode-client.ts` implements it, and unit tests fake it.
  */
+export interface ContainerNetwork {
+  /** Docker network name, e.g. bridge or shop_default */
+  name: string;
+  ipv4: string | undefined;
+  ipv4PrefixLength: number | undefined;
+  ipv6: string | undefined;
+  gateway: string | undefined;
+}
+
 export interface ContainerSummary {
   id: string;
   name: string;
@@ -9,6 +18,8 @@ export interface ContainerSummary {
   /** running, paused, exited, created, restarting, removing, dead */
   state: string;
   labels: Record<string, string>;
+  /** Networks the container is attached to, with its addresses on each. */
+  networks: ContainerNetwork[];
 }
 
 export interface ContainerDetails extends ContainerSummary {
@@ -23,6 +34,16 @@ export interface ContainerDetails extends ContainerSummary {
   startedAt: string;
   restartPolicy: string;
   networkMode: string;
+}
+
+export interface HelperSpec {
+  image: string;
+  cmd: string[];
+  /** e.g. container:<id> to share the target's network namespace, or none */
+  networkMode: string;
+  capAdd: string[];
+  labels: Record<string, string>;
+  name?: string | undefined;
 }
 
 export interface ExecResult {
@@ -48,6 +69,11 @@ export interface DockerClient {
     argv: readonly string[],
     options: { timeoutMs: number; signal?: AbortSignal },
   ): Promise<ExecResult>;
+  /** Creates and starts a container faultline owns (labelled at create time); resolves with its id. */
+  runHelper(spec: HelperSpec): Promise<string>;
+  /** Removes a container, killing it if needed. A container already gone is not an error. */
+  remove(id: string): Promise<void>;
+  imageExists(image: string): Promise<boolean>;
 }
 
 /** Error from the Engine with its HTTP status; 404 means the container is gone. */

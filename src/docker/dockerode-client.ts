@@ -7,6 +7,7 @@ import {
   DockerApiError,
   type DockerClient,
   type ExecResult,
+  type HelperSpec,
 } from './client.js';
 
 /** Connects the way the docker CLI does: DOCKER_HOST, else the local socket. */
@@ -67,6 +68,13 @@ class DockerodeClient implements DockerClient {
       image: item.Image,
       state: item.State,
       labels: item.Labels ?? {},
+      networks: Object.entries(item.NetworkSettings?.Networks ?? {}).map(([name, network]) => ({
+        name,
+        ipv4: network.IPAddress || undefined,
+        ipv4PrefixLength: network.IPPrefixLen || undefined,
+        ipv6: network.GlobalIPv6Address || undefined,
+        gateway: network.Gateway || undefined,
+      })),
     }));
   }
 
@@ -89,6 +97,13 @@ class DockerodeClient implements DockerClient {
       startedAt: state.StartedAt,
       restartPolicy: info.HostConfig.RestartPolicy?.Name ?? 'no',
       networkMode: info.HostConfig.NetworkMode ?? 'default',
+      networks: Object.entries(info.NetworkSettings?.Networks ?? {}).map(([name, network]) => ({
+        name,
+        ipv4: network.IPAddress || undefined,
+        ipv4PrefixLength: network.IPPrefixLen || undefined,
+        ipv6: network.GlobalIPv6Address || undefined,
+        gateway: network.Gateway || undefined,
+      })),
     };
   }
 
@@ -114,6 +129,44 @@ class DockerodeClient implements DockerClient {
 
   async restart(id: string, graceSeconds: number): Promise<void> {
     await call(() => this.docker.getContainer(id).restart({ t: graceSeconds }));
+  }
+
+  async runHelper(spec: HelperSpec): Promise<string> {
+    const container = await call(() =>
+      this.docker.createContainer({
+        Image: spec.image,
+        Cmd: spec.cmd,
+        Labels: spec.labels,
+        ...(spec.name ? { name: spec.name } : {}),
+        HostConfig: { NetworkMode: spec.networkMode, CapAdd: spec.capAdd, AutoRemove: false },
+      }),
+    );
+    try {
+      await call(() => container.start());
+    } catch (error) {
+      await this.remove(container.id).catch(() => undefined);
+      throw error;
+    }
+    return container.id;
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await call(() => this.docker.getContainer(id).remove({ force: true, v: true }));
+    } catch (error) {
+      if (error instanceof DockerApiError && error.notFound) return;
+      throw error;
+    }
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    try {
+      await call(() => this.docker.getImage(image).inspect());
+      return true;
+    } catch (error) {
+      if (error instanceof DockerApiError && error.notFound) return false;
+      throw error;
+    }
   }
 
   async exec(

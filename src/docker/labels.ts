@@ -6,3 +6,4 @@ export const COMPOSE_SERVICE = 'com.docker.compose.service';
 export const FAULTLINE_HELPER = 'org.faultline.helper';
 export const FAULTLINE_RUN_ID = 'org.faultline.run-id';
 export const FAULTLINE_FAULT_ID = 'org.faultline.fault-id';
+export const FAULTLINE_TARGET_ID = 'org.faultline.target-id';

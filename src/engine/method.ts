@@ -2,6 +2,7 @@ import type { DockerClient } from '../docker/client.js';
 import { EnvironmentError } from '../errors.js';
 import { injectContainerFault } from '../faults/container-faults.js';
 import type { InjectedFault } from '../faults/fault.js';
+import { injectNetworkFault, type NetworkContext } from '../network/network-fault.js';
 import { type ProbeEnvironment, runProbe } from '../probes/run-probe.js';
 import { sleep } from '../util/sleep.js';
 import { runAction } from './actions.js';
@@ -26,6 +27,8 @@ export class ActionError extends EnvironmentError {
 
 export interface MethodContext {
   docker: DockerClient;
+  /** The run's network state; created on first use by a network fault. */
+  network: () => NetworkContext;
   registry: FaultRegistry;
   recorder: Recorder;
   tracker: HypothesisTracker;
@@ -125,24 +128,24 @@ async function injectEverywhere(
   const done = ctx.registry.beginInjection();
   try {
     const results = await Promise.allSettled(
-      step.targets.map(async (target) => {
-        const fault = await injectContainerFault(
-          ctx.docker,
-          step.fault,
-          target,
-          ctx.registry.nextId(step.fault.kind),
-        );
-        ctx.registry.add(fault);
-        return fault;
+      step.injections.map(async ({ target, faultId, fault }) => {
+        const injected =
+          fault.type === 'container'
+            ? await injectContainerFault(ctx.docker, fault.spec, target, faultId)
+            : await injectNetworkFault(ctx.network(), fault, target, faultId);
+        ctx.registry.add(injected);
+        return injected;
       }),
     );
     const injected = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failures = results.flatMap((result, index) =>
-      result.status === 'rejected' ? [`${step.targets[index]!.name}: ${errorText(result.reason)}`] : [],
+      result.status === 'rejected'
+        ? [`${step.injections[index]!.target.name}: ${errorText(result.reason)}`]
+        : [],
     );
     if (failures.length > 0) {
       await Promise.all(injected.map((fault) => ctx.registry.revert(fault)));
-      throw new InjectionError(`${step.path} ${step.fault.kind} failed on ${failures.join('; ')}`);
+      throw new InjectionError(`${step.path} ${step.faultKind} failed on ${failures.join('; ')}`);
     }
     return injected;
   } finally {

@@ -5,13 +5,23 @@ import {
   type ActionSpec,
   CONTAINER_FAULT_KINDS,
   type ContainerFaultKind,
+  NETWORK_FAULT_KINDS,
+  type NetworkFaultKind,
+  type PartitionSpec,
+  type PeerSelector,
   type ProbeSpec,
   type Step,
+  TC_FAULT_KINDS,
   type TargetSelector,
 } from '../experiment/schema.js';
 import { type ContainerFaultSpec, describeContainerFault } from '../faults/container-faults.js';
+import { applyCommands, revertCommands } from '../network/iptables-plan.js';
+import type { NetworkFaultPlan } from '../network/network-fault.js';
+import { PeerError, partitionTargets, planNetworkFault } from '../network/network-plan.js';
+import { describeScope } from '../network/scope.js';
+import { bandsFor, transitionCommands } from '../network/tc-plan.js';
 import { probeKind } from '../probes/run-probe.js';
-import { describeSelector, NoTargetError, selectTargets } from '../targets/resolve.js';
+import { describeSelector, NoTargetError, selectTargets, toTarget } from '../targets/resolve.js';
 import type { Target } from '../targets/target.js';
 import { formatDuration } from '../util/duration.js';
 import { deriveSeed } from '../util/random.js';
@@ -20,18 +30,29 @@ import { deriveSeed } from '../util/random.js';
  * A plan is data: the resolved targets and every action a run would take. `faultline plan` prints it,
  * the engine executes it, and tests read it. Computing it changes nothing in Docker.
  */
+export type FaultPlan = { type: 'container'; spec: ContainerFaultSpec } | NetworkFaultPlan;
+
+/** One fault on one target. */
+export interface PlannedInjection {
+  target: Target;
+  faultId: string;
+  fault: FaultPlan;
+  /** What will be run, one command per line, as a person would type it. */
+  actions: string[];
+  reverts: string[];
+}
+
 export type PlannedStep =
   | {
       kind: 'fault';
       path: string;
       label: string;
-      fault: ContainerFaultSpec;
+      faultKind: ContainerFaultKind | NetworkFaultKind;
       durationMs: number | undefined;
       background: boolean;
       selector: string;
       targets: Target[];
-      /** The Docker actions, one line each, and how each is reverted. */
-      actions: { action: string; revert: string }[];
+      injections: PlannedInjection[];
     }
   | { kind: 'wait'; path: string; label: string; durationMs: number }
   | { kind: 'probe'; path: string; label: string; probe: ProbeSpec; background: false }
@@ -48,6 +69,8 @@ export type PlannedStep =
 export interface Plan {
   loaded: LoadedExperiment;
   seed: number;
+  /** Names this run's rules and helpers, so they can be told apart from any other run's. */
+  runId: string;
   steps: PlannedStep[];
   /** Containers each exec/container probe (hypothesis or method) looks at. */
   probeTargets: Map<ProbeSpec, Target[]>;
@@ -69,17 +92,51 @@ export class PlanError extends EnvironmentError {
   }
 }
 
-/** The fields every container fault step may carry. */
+/** The fields fault steps may carry. */
 interface FaultStepFields {
-  target: TargetSelector;
+  target?: TargetSelector;
   duration?: number | undefined;
   background?: boolean | undefined;
   signal?: string | undefined;
   grace?: number | undefined;
+  to?: PeerSelector[] | undefined;
 }
 
-export async function buildPlan(loaded: LoadedExperiment, docker: DockerClient, seed: number): Promise<Plan> {
+export interface PlanOptions {
+  seed: number;
+  runId: string;
+  /** How a command in a target's network namespace is shown (depends on the way in). */
+  display?: ((target: Target, argv: readonly string[]) => string) | undefined;
+  /** The devices a tc fault will shape, when they can be read without changing anything. */
+  devicesOf?: ((target: Target, cidrs: readonly string[]) => Promise<string[]>) | undefined;
+}
+
+export function hasNetworkFaults(steps: readonly PlannedStep[]): boolean {
+  return steps.some(
+    (step) =>
+      (step.kind === 'fault' && step.injections.some((injection) => injection.fault.type !== 'container')) ||
+      (step.kind === 'parallel' && hasNetworkFaults(step.steps)),
+  );
+}
+
+export function allInjections(steps: readonly PlannedStep[]): PlannedInjection[] {
+  return steps.flatMap((step) =>
+    step.kind === 'fault' ? step.injections : step.kind === 'parallel' ? allInjections(step.steps) : [],
+  );
+}
+
+export async function buildPlan(
+  loaded: LoadedExperiment,
+  docker: DockerClient,
+  options: PlanOptions,
+): Promise<Plan> {
+  const { seed, runId } = options;
+  const display =
+    options.display ?? ((target: Target, argv: readonly string[]) => `[${target.name}] ${argv.join(' ')}`);
   const containers = await docker.listContainers({ all: true });
+  const byId = new Map(containers.map((container) => [container.id, container]));
+  let faultSequence = 0;
+  const pendingDevices: Promise<void>[] = [];
   const defaultProject = loaded.experiment.scope?.compose;
   const problems: string[] = [];
   const probeTargets = new Map<ProbeSpec, Target[]>();
@@ -102,6 +159,16 @@ export async function buildPlan(loaded: LoadedExperiment, docker: DockerClient, 
   const resolveProbe = (probe: ProbeSpec, where: string) => {
     const selector = probe.exec?.target ?? probe.container?.target;
     if (selector) probeTargets.set(probe, resolve(selector, where, false, where));
+  };
+
+  const peers = {
+    select: (selector: PeerSelector) => {
+      const { cidr: _cidr, ...rest } = selector;
+      return selectTargets(containers, rest, { defaultProject, seed, runningOnly: true }).map(
+        (target) => byId.get(target.id)!,
+      );
+    },
+    container: (target: Target) => byId.get(target.id)!,
   };
 
   for (const [index, probe] of loaded.experiment.hypothesis.entries()) {
@@ -136,32 +203,152 @@ export async function buildPlan(loaded: LoadedExperiment, docker: DockerClient, 
       const steps = step.parallel.map((child, index) => planStep(child, `${path}.parallel[${index}]`));
       return { kind: 'parallel', path, label: `in parallel: ${steps.length} steps`, steps };
     }
-    const kind = CONTAINER_FAULT_KINDS.find((name) => name in step) as ContainerFaultKind;
-    const spec = (step as unknown as Record<ContainerFaultKind, FaultStepFields>)[kind];
-    const selectorSpec = spec.target;
-    const fault: ContainerFaultSpec = { kind, signal: spec.signal, graceMs: spec.grace };
+    const kind = [...CONTAINER_FAULT_KINDS, ...NETWORK_FAULT_KINDS].find((name) => name in step)!;
+    const spec = (step as unknown as Record<string, FaultStepFields>)[kind]!;
     const durationMs = spec.duration;
-    const targets = resolve(selectorSpec, path, true, `${path}.${kind}`);
-    const selector = describeSelector(selectorSpec, defaultProject);
+    const where = `${path}.${kind}`;
+    const nextId = () => `${kind}-${++faultSequence}`;
+    let selector: string;
+    let injections: PlannedInjection[] = [];
+
+    if (kind === 'partition') {
+      const partition = spec as unknown as PartitionSpec;
+      const groups = partition.groups.map((group, groupIndex) =>
+        group.flatMap((member, memberIndex) =>
+          resolve(
+            member,
+            `${path}.${groupIndex}.${memberIndex}`,
+            true,
+            `${where}.groups[${groupIndex}][${memberIndex}]`,
+          ).map((target) => byId.get(target.id)!),
+        ),
+      );
+      selector = partition.groups
+        .map((group) => `[${group.map((member) => describeSelector(member, defaultProject)).join(', ')}]`)
+        .join(partition.direction === 'one-way' ? ' -> ' : ' | ');
+      try {
+        injections = partitionTargets(groups, partition).map((member) => {
+          const target = toTarget(member.container);
+          const faultId = nextId();
+          const fault = planNetworkFault({
+            kind,
+            spec: spec as Record<string, unknown>,
+            target,
+            faultId,
+            runId,
+            peers,
+            partition: member,
+          });
+          return { target, faultId, fault, ...describeNetwork(fault, target) };
+        });
+        if (injections.length === 0 && groups.every((group) => group.length > 0)) {
+          problems.push(`${where}: the groups share no network, so there is nothing to cut`);
+        }
+      } catch (error) {
+        if (!(error instanceof PeerError)) throw error;
+        problems.push(`${where}: ${error.message}`);
+      }
+    } else {
+      const selectorSpec = spec.target!;
+      selector = describeSelector(selectorSpec, defaultProject);
+      const targets = resolve(selectorSpec, path, true, where);
+      for (const target of targets) {
+        const faultId = nextId();
+        if ((CONTAINER_FAULT_KINDS as readonly string[]).includes(kind)) {
+          const container: ContainerFaultSpec = {
+            kind: kind as ContainerFaultKind,
+            signal: spec.signal,
+            graceMs: spec.grace,
+          };
+          const described = describeContainerFault(container, target);
+          injections.push({
+            target,
+            faultId,
+            fault: { type: 'container', spec: container },
+            actions: [described.action],
+            reverts: [described.revert],
+          });
+          continue;
+        }
+        try {
+          const fault = planNetworkFault({
+            kind: kind as NetworkFaultKind,
+            spec: spec as Record<string, unknown>,
+            target,
+            faultId,
+            runId,
+            peers,
+          });
+          const injection: PlannedInjection = { target, faultId, fault, ...describeNetwork(fault, target) };
+          injections.push(injection);
+          if (fault.type === 'tc' && !fault.device && options.devicesOf) {
+            pendingDevices.push(
+              options.devicesOf(target, fault.scope.cidrs).then(
+                (devices) => {
+                  Object.assign(injection, describeNetwork(fault, target, devices));
+                },
+                () => undefined,
+              ),
+            );
+          }
+        } catch (error) {
+          if (!(error instanceof PeerError) && !(error instanceof NoTargetError)) throw error;
+          problems.push(`${where}: ${error.message}`);
+        }
+      }
+    }
+    const isTc = (TC_FAULT_KINDS as readonly string[]).includes(kind);
+    const scope =
+      isTc && injections[0]?.fault.type === 'tc' ? ` (${describeScope(injections[0].fault.scope)})` : '';
     return {
       kind: 'fault',
       path,
-      label: `${kind} ${selector}${durationMs ? ` for ${formatDuration(durationMs)}` : ''}`,
-      fault,
+      label: `${kind} ${selector}${scope}${durationMs ? ` for ${formatDuration(durationMs)}` : ''}`,
+      faultKind: kind,
       durationMs,
       background: spec.background ?? false,
       selector,
-      targets,
-      actions: targets.map((target) => describeContainerFault(fault, target)),
+      targets: injections.map((injection) => injection.target),
+      injections,
     };
   };
+
+  /** The exact commands of a network fault, shown as a person would run them. */
+  function describeNetwork(
+    fault: NetworkFaultPlan,
+    target: Target,
+    devices?: string[],
+  ): { actions: string[]; reverts: string[] } {
+    if (fault.type === 'iptables') {
+      const binary = (family: string) => (family === 'ipv6' ? 'ip6tables' : 'iptables');
+      return {
+        actions: fault.sets.flatMap((set) =>
+          applyCommands(set).map((argv) => display(target, [binary(set.family), ...argv])),
+        ),
+        reverts: fault.sets.flatMap((set) =>
+          revertCommands(set).map((argv) => display(target, [binary(set.family), ...argv])),
+        ),
+      };
+    }
+    const names = fault.device ? [fault.device] : (devices ?? ['<device>']);
+    const bands = bandsFor([{ faultId: 'plan', scope: fault.scope, netem: fault.netem, tbf: fault.tbf }]);
+    return {
+      actions: names.flatMap((device) =>
+        transitionCommands(device, [], bands).map((argv) => display(target, ['tc', ...argv])),
+      ),
+      reverts: names.flatMap((device) =>
+        transitionCommands(device, bands, []).map((argv) => display(target, ['tc', ...argv])),
+      ),
+    };
+  }
 
   const steps = loaded.experiment.method.map((step, index) => planStep(step, `method[${index}]`));
   const rollbackTargets = (loaded.experiment.rollbacks ?? []).map((action, index) =>
     action.exec ? resolve(action.exec.target, `rollbacks[${index}]`, true, `rollbacks[${index}]`) : [],
   );
+  await Promise.all(pendingDevices);
   if (problems.length > 0) throw new PlanError(problems);
-  return { loaded, seed, steps, probeTargets, rollbackTargets };
+  return { loaded, seed, runId, steps, probeTargets, rollbackTargets };
 }
 
 export function describeAction(action: ActionSpec): string {

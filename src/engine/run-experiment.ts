@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { DockerClient } from '../docker/client.js';
+import { NetworkContext } from '../network/network-fault.js';
+import { chooseRunner, DEFAULT_NETWORK_SETUP, type NetworkSetup, preflight } from '../network/setup.js';
 import { ExitCode, FaultlineError } from '../errors.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { RUN_DEFAULTS } from '../experiment/schema.js';
@@ -10,11 +13,20 @@ import { FaultRegistry } from './fault-registry.js';
 import { checkBaseline, checkRecovery, HypothesisTracker, startDuringSampler } from './hypothesis.js';
 import type { Outcome, RunResult } from './journal.js';
 import { runMethod } from './method.js';
-import { buildPlan, describeAction, type Plan, type PlannedStep } from './plan.js';
+import {
+  allInjections,
+  buildPlan,
+  describeAction,
+  hasNetworkFaults,
+  type Plan,
+  type PlannedStep,
+} from './plan.js';
 import { Recorder } from './recorder.js';
 
 export interface RunOptions {
   docker: DockerClient;
+  /** How network faults reach targets; defaults to auto (nsenter as root on the host, else the helper). */
+  network?: NetworkSetup | undefined;
   reporter: Reporter;
   seed: number;
   /** Aborted on Ctrl-C / SIGTERM: the run reverts everything and ends as interrupted. */
@@ -60,6 +72,9 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   const signal = controller.signal;
 
   let plan: Plan | undefined;
+  const runId = randomBytes(4).toString('hex');
+  const setup = options.network ?? DEFAULT_NETWORK_SETUP;
+  let network: NetworkContext | undefined;
   let error: unknown;
   let baselineMissed = false;
   let methodStarted = false;
@@ -73,8 +88,17 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   try {
     recorder.record({ type: 'phase', phase: 'resolve' });
     await options.docker.ping();
-    plan = await buildPlan(loaded, options.docker, options.seed);
+    plan = await buildPlan(loaded, options.docker, { seed: options.seed, runId });
     recordTargets(plan.steps, recorder);
+    if (hasNetworkFaults(plan.steps)) {
+      const chosen = await chooseRunner(options.docker, setup, runId);
+      network = new NetworkContext(chosen.runner);
+      recorder.log('info', `network faults via ${chosen.runner.via}: ${chosen.why}`);
+      const faults = allInjections(plan.steps).flatMap((injection) =>
+        injection.fault.type === 'container' ? [] : [injection.fault],
+      );
+      await preflight(options.docker, chosen.runner, setup, faults);
+    }
     signal.throwIfAborted();
 
     recorder.record({ type: 'phase', phase: 'before' });
@@ -89,6 +113,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       try {
         await runMethod(plan.steps, {
           docker: options.docker,
+          network: () => network!,
           registry,
           recorder,
           tracker,
@@ -110,6 +135,11 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   } finally {
     // Whatever happened above, nothing stays injected.
     await revertEverything(registry, recorder);
+    await network
+      ?.dispose()
+      .catch((caught: unknown) =>
+        recorder.log('warn', `could not remove a helper container: ${String(caught)}`),
+      );
     clearTimeout(deadline);
     options.signal.removeEventListener('abort', onInterrupt);
   }

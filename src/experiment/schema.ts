@@ -36,46 +36,53 @@ const argv = z.array(nonEmpty).min(1, { message: 'expected a command as a list: 
 
 // ---------------------------------------------------------------------------------------------- targets
 
-export const targetSelector = z
-  .strictObject({
-    name: nonEmpty.optional().meta({ description: 'Exact container name' }),
-    id: nonEmpty.optional().meta({ description: 'Container id or unique id prefix' }),
-    service: nonEmpty.optional().meta({ description: 'Compose service (label com.docker.compose.service)' }),
-    project: nonEmpty
-      .optional()
-      .meta({ description: 'Compose project (label com.docker.compose.project); defaults to scope.compose' }),
-    labels: z
-      .record(z.string(), z.string())
-      .optional()
-      .meta({ description: 'Labels every target must carry' }),
-    pattern: nonEmpty.optional().meta({ description: 'Regular expression matched against container names' }),
-    count: z.number().int().positive().optional().meta({ description: 'Pick this many matches at random' }),
-    percent: z
-      .number()
-      .gt(0)
-      .lte(100)
-      .optional()
-      .meta({ description: 'Pick this share of matches at random (at least one)' }),
-  })
-  .superRefine((value, ctx) => {
-    if (!value.name && !value.id && !value.service && !value.labels && !value.pattern) {
-      ctx.addIssue({ code: 'custom', message: 'a target needs one of: name, id, service, labels, pattern' });
+const selectorShape = {
+  name: nonEmpty.optional().meta({ description: 'Exact container name' }),
+  id: nonEmpty.optional().meta({ description: 'Container id or unique id prefix' }),
+  service: nonEmpty.optional().meta({ description: 'Compose service (label com.docker.compose.service)' }),
+  project: nonEmpty
+    .optional()
+    .meta({ description: 'Compose project (label com.docker.compose.project); defaults to scope.compose' }),
+  labels: z.record(z.string(), z.string()).optional().meta({ description: 'Labels every target must carry' }),
+  pattern: nonEmpty.optional().meta({ description: 'Regular expression matched against container names' }),
+  count: z.number().int().positive().optional().meta({ description: 'Pick this many matches at random' }),
+  percent: z
+    .number()
+    .gt(0)
+    .lte(100)
+    .optional()
+    .meta({ description: 'Pick this share of matches at random (at least one)' }),
+};
+
+function hasSelector(value: {
+  name?: unknown;
+  id?: unknown;
+  service?: unknown;
+  labels?: unknown;
+  pattern?: unknown;
+}) {
+  return Boolean(value.name || value.id || value.service || value.labels || value.pattern);
+}
+
+export const targetSelector = z.strictObject(selectorShape).superRefine((value, ctx) => {
+  if (!hasSelector(value)) {
+    ctx.addIssue({ code: 'custom', message: 'a target needs one of: name, id, service, labels, pattern' });
+  }
+  if (value.count !== undefined && value.percent !== undefined) {
+    ctx.addIssue({ code: 'custom', message: 'use either count or percent, not both', path: ['percent'] });
+  }
+  if (value.pattern !== undefined) {
+    try {
+      new RegExp(value.pattern);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not a valid regular expression: ${(error as Error).message}`,
+        path: ['pattern'],
+      });
     }
-    if (value.count !== undefined && value.percent !== undefined) {
-      ctx.addIssue({ code: 'custom', message: 'use either count or percent, not both', path: ['percent'] });
-    }
-    if (value.pattern !== undefined) {
-      try {
-        new RegExp(value.pattern);
-      } catch (error) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `not a valid regular expression: ${(error as Error).message}`,
-          path: ['pattern'],
-        });
-      }
-    }
-  });
+  }
+});
 export type TargetSelector = z.output<typeof targetSelector>;
 
 // ----------------------------------------------------------------------------------------------- probes
@@ -265,6 +272,167 @@ export const restartFault = z.strictObject({
   background: faultCommon.background,
 });
 
+// --------------------------------------------------------------------------------------- network faults
+
+const IPV4_CIDR = /^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$/;
+const IPV6_CIDR = /^[0-9a-fA-F:]+(\/\d{1,3})?$/;
+
+export function isCidr(text: string): boolean {
+  if (IPV4_CIDR.test(text)) {
+    const [address, bits] = text.split('/');
+    return (
+      address!.split('.').every((part) => Number(part) <= 255) && (bits === undefined || Number(bits) <= 32)
+    );
+  }
+  return text.includes(':') && IPV6_CIDR.test(text) && Number(text.split('/')[1] ?? 128) <= 128;
+}
+
+/** A peer: other containers (any target selector) or an address block. */
+export const peerSelector = z
+  .strictObject({
+    ...selectorShape,
+    cidr: z
+      .string()
+      .refine(isCidr, { message: 'expected an address or CIDR such as 10.0.0.5 or 10.0.0.0/24' })
+      .optional()
+      .meta({ description: 'An IPv4 or IPv6 address or CIDR block' }),
+  })
+  .superRefine((value, ctx) => {
+    const selects = hasSelector(value);
+    if (value.cidr !== undefined && selects) {
+      ctx.addIssue({ code: 'custom', message: 'a peer is either a cidr or a container selector, not both' });
+    } else if (value.cidr === undefined && !selects) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a peer needs cidr, or one of: name, id, service, labels, pattern',
+      });
+    }
+  });
+export type PeerSelector = z.output<typeof peerSelector>;
+
+const percentage = z
+  .union([z.number(), z.string()])
+  .transform((value, ctx) => {
+    const number = typeof value === 'number' ? value : Number(value.trim().replace(/%$/, ''));
+    if (
+      !Number.isFinite(number) ||
+      number < 0 ||
+      number > 100 ||
+      (typeof value === 'string' && !/^\s*\d+(\.\d+)?\s*%?\s*$/.test(value))
+    ) {
+      ctx.addIssue({ code: 'custom', message: 'expected a percentage from 0 to 100, such as 10% or 0.5%' });
+      return z.NEVER;
+    }
+    return number;
+  })
+  .meta({ description: 'A percentage: 10%, 0.5%' });
+
+const RATE = /^\d+(\.\d+)?(bit|kbit|mbit|gbit|bps|kbps|mbps|gbps)$/i;
+const rate = z
+  .string()
+  .regex(RATE, { message: 'expected a rate such as 1mbit, 512kbit or 10mbps (bytes per second)' })
+  .transform((text) => text.toLowerCase())
+  .meta({ description: 'A rate in tc units: 1mbit, 512kbit (bits/s), 10mbps (bytes/s)' });
+
+const portList = z
+  .union([z.number().int().min(1).max(65535), z.array(z.number().int().min(1).max(65535)).min(1)])
+  .transform((value) => (Array.isArray(value) ? value : [value]));
+
+const peers = z
+  .union([peerSelector, z.array(peerSelector).min(1)])
+  .transform((value) => (Array.isArray(value) ? value : [value]));
+
+/** Which traffic a network fault applies to. Without any of these, to all of the target's traffic. */
+const networkScope = {
+  to: peers.optional().meta({ description: 'Only traffic to and from these peers (containers or CIDRs)' }),
+  ports: portList.optional().meta({ description: 'Only these destination ports' }),
+  protocol: z
+    .enum(['tcp', 'udp', 'icmp', 'all'])
+    .optional()
+    .meta({ description: 'Only this protocol (default all)' }),
+};
+
+const networkCommon = {
+  ...faultCommon,
+  ...networkScope,
+  interface: nonEmpty
+    .optional()
+    .meta({ description: 'The interface to shape (default: found from the peers, or all)' }),
+};
+
+const correlation = percentage
+  .optional()
+  .meta({ description: 'How much each packet depends on the previous one' });
+
+export const delayFault = z.strictObject({
+  ...networkCommon,
+  latency: positiveDuration,
+  jitter: duration.optional(),
+  correlation,
+  distribution: z.enum(['uniform', 'normal', 'pareto', 'paretonormal']).optional(),
+});
+export const lossFault = z.strictObject({ ...networkCommon, percent: percentage, correlation });
+export const duplicateFault = z.strictObject({ ...networkCommon, percent: percentage, correlation });
+export const corruptFault = z.strictObject({ ...networkCommon, percent: percentage, correlation });
+export const reorderFault = z.strictObject({
+  ...networkCommon,
+  percent: percentage.meta({ description: 'Share of packets sent at once, ahead of the delayed rest' }),
+  correlation,
+  latency: positiveDuration.optional().meta({ description: 'Delay of the other packets (default 10ms)' }),
+});
+export const bandwidthFault = z.strictObject({
+  ...networkCommon,
+  rate,
+  burst: z
+    .string()
+    .regex(/^\d+(\.\d+)?(b|kb|mb|kbit|mbit)?$/i)
+    .optional(),
+});
+
+const direction = z
+  .enum(['egress', 'ingress', 'both'])
+  .optional()
+  .meta({ description: 'Outgoing, incoming or both (default both)' });
+
+export const blackholeFault = z.strictObject({ ...networkCommon, direction });
+export const resetFault = z.strictObject({ ...networkCommon, direction });
+export const dnsFault = z.strictObject({ ...faultCommon });
+export const partitionFault = z.strictObject({
+  groups: z
+    .array(z.array(targetSelector).min(1))
+    .min(2, { message: 'expected at least two groups, e.g. [[{service: api}], [{service: db}]]' }),
+  direction: z
+    .enum(['both', 'one-way'])
+    .optional()
+    .meta({ description: 'both (default), or one-way: the first group cannot send to the others' }),
+  duration: faultCommon.duration,
+  background: faultCommon.background,
+});
+
+export const TC_FAULT_KINDS = ['delay', 'loss', 'duplicate', 'corrupt', 'reorder', 'bandwidth'] as const;
+export const IPTABLES_FAULT_KINDS = ['blackhole', 'reset', 'dns', 'partition'] as const;
+export const NETWORK_FAULT_KINDS = [...TC_FAULT_KINDS, ...IPTABLES_FAULT_KINDS] as const;
+export type TcFaultKind = (typeof TC_FAULT_KINDS)[number];
+export type NetworkFaultKind = (typeof NETWORK_FAULT_KINDS)[number];
+
+export type DelaySpec = z.output<typeof delayFault>;
+export type LossSpec = z.output<typeof lossFault>;
+export type ReorderSpec = z.output<typeof reorderFault>;
+export type BandwidthSpec = z.output<typeof bandwidthFault>;
+export type BlackholeSpec = z.output<typeof blackholeFault>;
+export type PartitionSpec = z.output<typeof partitionFault>;
+export type NetworkFaultStep =
+  | { delay: DelaySpec }
+  | { loss: LossSpec }
+  | { duplicate: LossSpec }
+  | { corrupt: LossSpec }
+  | { reorder: ReorderSpec }
+  | { bandwidth: BandwidthSpec }
+  | { blackhole: BlackholeSpec }
+  | { reset: BlackholeSpec }
+  | { dns: z.output<typeof dnsFault> }
+  | { partition: PartitionSpec };
+
 export const CONTAINER_FAULT_KINDS = ['kill', 'stop', 'pause', 'restart'] as const;
 export type ContainerFaultKind = (typeof CONTAINER_FAULT_KINDS)[number];
 
@@ -287,7 +455,17 @@ const action = z
   });
 export type ActionSpec = z.output<typeof action>;
 
-const STEP_KINDS = ['kill', 'stop', 'pause', 'restart', 'wait', 'probe', 'action', 'parallel'] as const;
+const STEP_KINDS = [
+  'kill',
+  'stop',
+  'pause',
+  'restart',
+  ...NETWORK_FAULT_KINDS,
+  'wait',
+  'probe',
+  'action',
+  'parallel',
+] as const;
 
 type StepInput = Record<string, unknown>;
 export type Step =
@@ -295,6 +473,7 @@ export type Step =
   | { stop: z.output<typeof stopFault> }
   | { pause: z.output<typeof pauseFault> }
   | { restart: z.output<typeof restartFault> }
+  | NetworkFaultStep
   | { wait: number }
   | { probe: ProbeSpec }
   | { action: ActionSpec }
@@ -305,6 +484,16 @@ const stepShapes = {
   stop: stopFault,
   pause: pauseFault,
   restart: restartFault,
+  delay: delayFault,
+  loss: lossFault,
+  duplicate: duplicateFault,
+  corrupt: corruptFault,
+  reorder: reorderFault,
+  bandwidth: bandwidthFault,
+  blackhole: blackholeFault,
+  reset: resetFault,
+  dns: dnsFault,
+  partition: partitionFault,
   wait: positiveDuration,
   probe,
   action,

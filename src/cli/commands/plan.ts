@@ -1,5 +1,9 @@
 import { createDockerClient } from '../../docker/dockerode-client.js';
-import { buildPlan, describeProbe, type PlannedStep } from '../../engine/plan.js';
+import { buildPlan, describeProbe, hasNetworkFaults, type PlannedStep } from '../../engine/plan.js';
+import { devicesFor, listInterfaces } from '../../network/interfaces.js';
+import type { NetnsRunner } from '../../network/netns-runner.js';
+import { chooseRunner } from '../../network/setup.js';
+import { parseNetworkOptions } from './network-options.js';
 import { loadExperimentFile } from '../../experiment/load.js';
 import { PROBE_DEFAULTS, RUN_DEFAULTS } from '../../experiment/schema.js';
 import { probePhases } from '../../probes/run-probe.js';
@@ -19,11 +23,30 @@ export async function planCommand(
   const seed = parseSeed(options.seed) ?? newSeed();
   const docker = createDockerClient();
   await docker.ping();
+  const setup = parseNetworkOptions(options);
   const c = ctx.output.colors;
   const out = (line: string) => ctx.output.stdout.write(`${line}\n`);
   for (const file of files) {
     const loaded = await loadExperimentFile(file, ctx.env);
-    const plan = await buildPlan(loaded, docker, seed);
+    const runId = 'plan0000';
+    let way: { runner: NetnsRunner; why: string } | undefined;
+    let wayError: string | undefined;
+    try {
+      way = await chooseRunner(docker, setup, runId);
+    } catch (error) {
+      wayError = error instanceof Error ? error.message : String(error);
+    }
+    const runner = way?.runner;
+    const plan = await buildPlan(loaded, docker, {
+      seed,
+      runId,
+      display: runner ? (target, argv) => runner.display(target, argv) : undefined,
+      // Reading a namespace's interfaces from the host changes nothing; a helper would.
+      devicesOf:
+        runner?.via === 'nsenter' || runner?.via === 'exec'
+          ? async (target, cidrs) => devicesFor(await listInterfaces(runner, target), cidrs)
+          : undefined,
+    });
     const { experiment } = loaded;
     out(
       `${c.bold(experiment.title)}  ${c.dim(`${file} · seed ${seed} (pass --seed ${seed} to run exactly this plan)`)}`,
@@ -35,6 +58,10 @@ export async function planCommand(
       out(
         `  ${probe.name}: ${describeProbe(probe)}${on}  ${c.dim(`[${probePhases(probe).join(', ')}; every ${formatDuration(probe.every ?? PROBE_DEFAULTS.every)}]`)}`,
       );
+    }
+    if (hasNetworkFaults(plan.steps)) {
+      out(`${c.bold('network')}  ${way ? `via ${way.runner.via}: ${way.why}` : c.red(wayError ?? '')}`);
+      out(c.dim('         (the run id in chain names is chosen when the run starts)'));
     }
     out(c.bold('method'));
     for (const step of plan.steps) printStep(step, '  ', out, c);
@@ -62,8 +89,11 @@ function printStep(
     `${indent}${c.cyan(step.path)} ${step.label}${'background' in step && step.background ? c.dim(' (background)') : ''}`,
   );
   if (step.kind === 'fault') {
-    for (const action of step.actions)
-      out(`${indent}  ${action.action}   ${c.dim(`revert: ${action.revert}`)}`);
+    for (const injection of step.injections) {
+      out(`${indent}  ${c.dim(`${injection.faultId} on ${injection.target.name}`)}`);
+      for (const action of injection.actions) out(`${indent}    ${action}`);
+      for (const revert of injection.reverts) out(`${indent}    ${c.dim(`revert: ${revert}`)}`);
+    }
   }
   if (step.kind === 'action' && step.targets.length > 0) {
     out(`${indent}  in ${step.targets.map((target) => target.name).join(', ')}`);

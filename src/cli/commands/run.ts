@@ -15,6 +15,7 @@ import { newSeed } from '../../util/random.js';
 import { expandExperimentFiles } from '../files.js';
 import type { CommandContext } from '../program.js';
 import { setLeftBehindReporter } from '../signals.js';
+import { parseNetworkOptions } from './network-options.js';
 import { parseSeed } from './seed.js';
 
 const REPORT_KINDS = ['json', 'junit', 'markdown'] as const;
@@ -44,6 +45,7 @@ export async function runCommand(
 ): Promise<number> {
   const reports = parseReports((options.report as string[] | undefined) ?? []);
   const seed = parseSeed(options.seed) ?? newSeed();
+  const network = parseNetworkOptions(options, ctx.env);
   const files = await expandExperimentFiles(inputs);
   const startedAt = new Date();
   const started = performance.now();
@@ -93,6 +95,7 @@ export async function runCommand(
       if (ctx.interrupt.aborted) break;
       const result = await runExperiment(experiment, {
         docker,
+        network,
         reporter,
         seed,
         signal: ctx.interrupt,

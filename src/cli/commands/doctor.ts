@@ -1,0 +1,99 @@
+import { createDockerClient } from '../../docker/dockerode-client.js';
+import { FaultlineError } from '../../errors.js';
+import { ALL_FEATURES, checkFeatures, helperScratch, hostScratch } from '../../network/capabilities.js';
+import { nsenterPossible } from '../../network/netns-runner.js';
+import type { CommandContext } from '../program.js';
+import { parseNetworkOptions } from './network-options.js';
+
+interface Line {
+  ok: boolean;
+  /** Not available, but not needed either: shown, not counted. */
+  optional?: boolean;
+  what: string;
+  remedy?: string | undefined;
+}
+
+/**
+ * Checks what this host can do, with a remedy for each failure: Docker, each way into network
+ * namespaces, and the kernel features network faults need (tested in scratch namespaces only).
+ * Exit 0 when everything works, 3 when something does not.
+ */
+export async function doctorCommand(options: Record<string, unknown>, ctx: CommandContext): Promise<number> {
+  const c = ctx.output.colors;
+  const setup = parseNetworkOptions(options, ctx.env);
+  const lines: Line[] = [];
+  const print = (line: Line) =>
+    ctx.output.stdout.write(
+      `${line.optional ? c.dim('--  ') : line.ok ? c.green('ok  ') : c.red('FAIL')} ${line.what}${line.remedy ? `\n       ${c.dim(line.remedy)}` : ''}\n`,
+    );
+  const add = (line: Line) => {
+    lines.push(line);
+    print(line);
+  };
+
+  const docker = createDockerClient();
+  let dockerOk = false;
+  try {
+    const version = await docker.ping();
+    dockerOk = true;
+    add({ ok: true, what: `Docker Engine ${version.version}, API ${version.apiVersion}` });
+  } catch (error) {
+    add({
+      ok: false,
+      what: error instanceof Error ? error.message : String(error),
+      remedy: error instanceof FaultlineError ? error.hint : undefined,
+    });
+  }
+
+  const nsenter = await nsenterPossible(ctx.env);
+  const helper = dockerOk && (await docker.imageExists(setup.helperImage));
+  add({
+    ok: nsenter.ok || setup.via !== 'nsenter',
+    optional: !nsenter.ok && setup.via !== 'nsenter',
+    what: `nsenter from the host: ${nsenter.ok ? 'available' : `not available (${nsenter.why})`}`,
+    remedy: nsenter.ok
+      ? undefined
+      : 'Optional: run faultline as root on the Docker host for the fastest way in.',
+  });
+  add({
+    ok: helper || setup.via !== 'helper',
+    optional: !helper && setup.via !== 'helper',
+    what: `helper image ${setup.helperImage}: ${helper ? 'present' : 'missing'}`,
+    remedy: helper
+      ? undefined
+      : 'Build it offline with `faultline helper-image` (needed when nsenter is not available).',
+  });
+  const anyWay = nsenter.ok || helper || setup.via === 'exec';
+  if (!anyWay) {
+    add({
+      ok: false,
+      what: 'no way into network namespaces: network faults cannot run',
+      remedy: 'Run as root on the Docker host, or build the helper image with `faultline helper-image`.',
+    });
+  }
+
+  const wantNsenter = setup.via === 'nsenter' || (setup.via === 'auto' && nsenter.ok);
+  const scratch =
+    wantNsenter && nsenter.ok
+      ? hostScratch()
+      : helper
+        ? await helperScratch(docker, setup.helperImage)
+        : undefined;
+  if (scratch) {
+    try {
+      const checks = await checkFeatures(scratch, ALL_FEATURES);
+      for (const check of checks)
+        add({ ok: check.ok, what: `kernel: ${check.detail}`, remedy: check.remedy });
+    } finally {
+      await scratch.dispose().catch(() => undefined);
+    }
+  }
+
+  const failed = lines.filter((line) => !line.ok).length;
+  ctx.output.stdout.write(
+    failed === 0
+      ? `${c.green('everything faultline needs is here')}\n`
+      : `${c.red(`${failed} problem(s)`)}: the faults that need them will end a run with exit 3 before anything is injected\n`,
+  );
+  return failed === 0 ? 0 : 3;
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../../errors.js';
+import { buildHelperImage, DEFAULT_HELPER_IMAGE } from '../../network/helper-image.js';
+import { formatDuration } from '../../util/duration.js';
+import type { CommandContext } from '../program.js';
+
+const OptionsSchema = z.object({
+  image: z.string().min(1).optional(),
+  force: z.boolean().optional(),
+});
+
+/**
+ * Builds the helper image for network faults from this host's tc, ip and iptables, offline. Does
+ * nothing when the image is already up to date, unless --force.
+ */
+export async function helperImageCommand(
+  options: { image?: string; force?: boolean },
+  ctx: CommandContext,
+): Promise<number> {
+  const parsed = OptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new InvalidInputError('BAD_OPTION', `helper-image: ${z.prettifyError(parsed.error)}`);
+  }
+  const c = ctx.output.colors;
+  const out = (line: string) => ctx.output.stdout.write(`${line}\n`);
+  const result = await buildHelperImage({
+    image: parsed.data.image ?? DEFAULT_HELPER_IMAGE,
+    force: parsed.data.force ?? false,
+    log: (line) => out(c.dim(`  ${line}`)),
+  });
+  const size = `${(result.sizeBytes / 1e6).toFixed(1)} MB`;
+  const took = formatDuration(result.durationMs);
+  if (result.built) {
+    out(`${c.green('built')} ${c.bold(result.image)}  ${size} in ${took}`);
+  } else {
+    out(
+      `${c.green('up to date')} ${c.bold(result.image)}  ${size}, checked in ${took} ${c.dim('(--force rebuilds it)')}`,
+    );
+  }
+  out(`  ${c.dim('id')}    ${result.id.replace(/^sha256:/, '').slice(0, 12)}`);
+  out(`  ${c.dim('tools')} ${result.tools.join(' ')}`);
+  return 0;
+}

@@ -1,0 +1,183 @@
+import { readlink } from 'node:fs/promises';
+import { execa } from 'execa';
+import { type DockerClient, isNotFound } from '../docker/client.js';
+import { FAULTLINE_HELPER, FAULTLINE_RUN_ID, FAULTLINE_TARGET_ID } from '../docker/labels.js';
+import { EnvironmentError } from '../errors.js';
+import type { Target } from '../targets/target.js';
+
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export type Via = 'nsenter' | 'helper' | 'exec';
+export const VIAS: readonly Via[] = ['nsenter', 'helper', 'exec'];
+
+/**
+ * Runs tc, iptables and ip inside a target's network namespace. Three ways in, same commands:
+ * nsenter from the host (root on the Docker host), a helper container sharing the target's network
+ * namespace, or the target's own binaries through docker exec.
+ */
+export interface NetnsRunner {
+  readonly via: Via;
+  run(target: Target, argv: readonly string[]): Promise<CommandResult>;
+  /** How a person would run the same command by hand. */
+  display(target: Target, argv: readonly string[]): string;
+  /** Removes anything the runner created (helper containers). Idempotent. */
+  dispose(): Promise<void>;
+}
+
+/** The target is not running (stopped, restarted into a new namespace, removed): its rules are gone. */
+export class TargetGoneError extends Error {}
+
+export class NetnsUnavailableError extends EnvironmentError {
+  constructor(message: string, hint: string) {
+    super('NETNS_UNAVAILABLE', message, { hint });
+  }
+}
+
+const TIMEOUT_MS = 15_000;
+
+export function quote(argv: readonly string[]): string {
+  return argv
+    .map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`))
+    .join(' ');
+}
+
+async function pidOf(docker: DockerClient, target: Target): Promise<number> {
+  try {
+    const details = await docker.inspect(target.id);
+    if (!details.running || details.pid <= 0) throw new TargetGoneError(`${target.name} is ${details.state}`);
+    return details.pid;
+  } catch (error) {
+    if (isNotFound(error)) throw new TargetGoneError(`${target.name} no longer exists`);
+    throw error;
+  }
+}
+
+export class NsenterRunner implements NetnsRunner {
+  readonly via = 'nsenter' as const;
+  constructor(private readonly docker: DockerClient) {}
+
+  async run(target: Target, argv: readonly string[]): Promise<CommandResult> {
+    const pid = await pidOf(this.docker, target);
+    const result = await execa('nsenter', ['-t', String(pid), '-n', '--', ...argv], {
+      reject: false,
+      timeout: TIMEOUT_MS,
+      stdin: 'ignore',
+    });
+    if (result.exitCode === undefined) {
+      throw new NetnsUnavailableError(
+        `cannot run nsenter: ${result.shortMessage}`,
+        'Install util-linux, or use --via helper.',
+      );
+    }
+    return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
+  }
+
+  display(target: Target, argv: readonly string[]): string {
+    return `nsenter -t $(docker inspect -f '{{.State.Pid}}' ${target.name}) -n ${quote(argv)}`;
+  }
+
+  async dispose(): Promise<void> {}
+}
+
+/**
+ * One helper container per target, sharing its network namespace, holding with `sleep`; every command
+ * is a docker exec into it. Helpers carry faultline's labels from creation and are removed on dispose.
+ */
+export class HelperRunner implements NetnsRunner {
+  readonly via = 'helper' as const;
+  private readonly helpers = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly docker: DockerClient,
+    readonly image: string,
+    private readonly runId: string,
+  ) {}
+
+  async run(target: Target, argv: readonly string[]): Promise<CommandResult> {
+    await pidOf(this.docker, target);
+    const helper = await this.helperFor(target);
+    try {
+      const result = await this.docker.exec(helper, argv, { timeoutMs: TIMEOUT_MS });
+      return {
+        exitCode: result.timedOut ? 124 : result.exitCode,
+        stdout: result.stdout,
+        stderr: result.stderr,
+      };
+    } catch (error) {
+      // The helper dies with the target's namespace: forget it so a later call can tell what happened.
+      this.helpers.delete(target.id);
+      await this.docker.remove(helper).catch(() => undefined);
+      await pidOf(this.docker, target);
+      throw error;
+    }
+  }
+
+  private helperFor(target: Target): Promise<string> {
+    const existing = this.helpers.get(target.id);
+    if (existing) return existing;
+    const helper = this.docker.runHelper({
+      image: this.image,
+      cmd: ['sleep', '86400'],
+      networkMode: `container:${target.id}`,
+      capAdd: ['NET_ADMIN', 'NET_RAW'],
+      labels: { [FAULTLINE_HELPER]: '1', [FAULTLINE_RUN_ID]: this.runId, [FAULTLINE_TARGET_ID]: target.id },
+    });
+    helper.catch(() => this.helpers.delete(target.id));
+    this.helpers.set(target.id, helper);
+    return helper;
+  }
+
+  display(target: Target, argv: readonly string[]): string {
+    return `docker run --rm --net container:${target.name} --cap-add NET_ADMIN ${this.image} ${quote(argv)}`;
+  }
+
+  async dispose(): Promise<void> {
+    const helpers = [...this.helpers.values()];
+    this.helpers.clear();
+    await Promise.all(helpers.map(async (helper) => this.docker.remove(await helper).catch(() => undefined)));
+  }
+}
+
+/** Uses the target's own tc and iptables (docker exec as root); works only when its image has them. */
+export class ExecRunner implements NetnsRunner {
+  readonly via = 'exec' as const;
+  constructor(private readonly docker: DockerClient) {}
+
+  async run(target: Target, argv: readonly string[]): Promise<CommandResult> {
+    await pidOf(this.docker, target);
+    const result = await this.docker.exec(target.id, argv, { timeoutMs: TIMEOUT_MS });
+    return {
+      exitCode: result.timedOut ? 124 : result.exitCode,
+      stdout: result.stdout,
+      stderr: result.stderr,
+    };
+  }
+
+  display(target: Target, argv: readonly string[]): string {
+    return `docker exec ${target.name} ${quote(argv)}`;
+  }
+
+  async dispose(): Promise<void> {}
+}
+
+/** Whether this process can enter other processes' network namespaces from the host. */
+export async function nsenterPossible(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ ok: boolean; why: string }> {
+  const host = env.DOCKER_HOST;
+  if (host && !host.startsWith('unix://'))
+    return { ok: false, why: `Docker runs elsewhere (DOCKER_HOST=${host})` };
+  if (process.getuid?.() !== 0) return { ok: false, why: 'faultline is not running as root' };
+  const found = await execa('nsenter', ['--version'], { reject: false });
+  if (found.exitCode !== 0) return { ok: false, why: 'nsenter (util-linux) is not installed' };
+  try {
+    await readlink('/proc/self/ns/net');
+  } catch {
+    return { ok: false, why: 'cannot read /proc/self/ns/net' };
+  }
+  return { ok: true, why: 'root on the Docker host, nsenter available' };
+}

@@ -1,0 +1,251 @@
+import type { InjectedFault, RevertOutcome } from '../faults/fault.js';
+import { once } from '../faults/fault.js';
+import type { Target } from '../targets/target.js';
+import { applyCommands, type IptablesRuleSet, revertCommands } from './iptables-plan.js';
+import { devicesFor, listInterfaces } from './interfaces.js';
+import { type NetnsRunner, quote, TargetGoneError } from './netns-runner.js';
+import { describeScope, type ResolvedScope } from './scope.js';
+import { TcDevice } from './tc-device.js';
+import { describeNetem, type NetemParams, type TbfParams } from './tc-plan.js';
+
+/** What a network fault does to one target, computed when the run is planned. */
+export type NetworkFaultPlan =
+  | {
+      type: 'tc';
+      kind: string;
+      scope: ResolvedScope;
+      netem?: NetemParams | undefined;
+      tbf?: TbfParams | undefined;
+      /** Fixed device, or found from the peers at injection time. */
+      device?: string | undefined;
+    }
+  | { type: 'iptables'; kind: string; sets: IptablesRuleSet[] };
+
+/** Per-run state shared by every network fault: the way into namespaces, and each device's tc state. */
+export class NetworkContext {
+  private readonly devices = new Map<string, TcDevice>();
+  private readonly backends = new Map<string, Promise<IptablesBackend>>();
+
+  constructor(readonly runner: NetnsRunner) {}
+
+  device(target: Target, name: string): TcDevice {
+    const key = `${target.id}/${name}`;
+    let device = this.devices.get(key);
+    if (!device) {
+      device = new TcDevice(target, name, this.runner);
+      this.devices.set(key, device);
+    }
+    return device;
+  }
+
+  backend(target: Target): Promise<IptablesBackend> {
+    let backend = this.backends.get(target.id);
+    if (!backend) {
+      backend = detectBackend(this.runner, target);
+      backend.catch(() => this.backends.delete(target.id));
+      this.backends.set(target.id, backend);
+    }
+    return backend;
+  }
+
+  dispose(): Promise<void> {
+    return this.runner.dispose();
+  }
+}
+
+export interface IptablesBackend {
+  ipv4: string;
+  ipv6: string;
+  /** Why this one: shown by plan and doctor. */
+  reason: string;
+}
+
+/**
+ * Rules only work in the backend the namespace's other rules use. Docker writes its own rules into a
+ * container's namespace (the embedded DNS); whichever backend holds them is the one in use.
+ */
+export async function detectBackend(runner: NetnsRunner, target: Target): Promise<IptablesBackend> {
+  const [nft, legacy] = await Promise.all(
+    ['iptables-nft-save', 'iptables-legacy-save'].map((binary) =>
+      runner.run(target, [binary]).then(
+        (result) => (result.exitCode === 0 ? result.stdout : undefined),
+        () => undefined,
+      ),
+    ),
+  );
+  const rules = (text: string | undefined) =>
+    (text ?? '').split('\n').filter((line) => line.startsWith('-A')).length;
+  if (legacy !== undefined && rules(legacy) > 0 && rules(nft) === 0) {
+    return { ipv4: 'iptables-legacy', ipv6: 'ip6tables-legacy', reason: 'the namespace has legacy rules' };
+  }
+  if (nft !== undefined) {
+    return {
+      ipv4: 'iptables-nft',
+      ipv6: 'ip6tables-nft',
+      reason: rules(nft) > 0 ? 'the namespace has nf_tables rules' : 'nf_tables (default)',
+    };
+  }
+  if (legacy !== undefined)
+    return { ipv4: 'iptables-legacy', ipv6: 'ip6tables-legacy', reason: 'only iptables-legacy is available' };
+  return { ipv4: 'iptables', ipv6: 'ip6tables', reason: 'backend unknown; using iptables' };
+}
+
+export class NetworkInjectionError extends Error {}
+
+const RULE_GONE = /Bad rule|No chain|does a matching rule exist|doesn't exist|No such file/i;
+
+export async function injectNetworkFault(
+  context: NetworkContext,
+  plan: NetworkFaultPlan,
+  target: Target,
+  id: string,
+): Promise<InjectedFault> {
+  return plan.type === 'tc' ? injectTc(context, plan, target, id) : injectIptables(context, plan, target, id);
+}
+
+async function injectTc(
+  context: NetworkContext,
+  plan: NetworkFaultPlan & { type: 'tc' },
+  target: Target,
+  id: string,
+): Promise<InjectedFault> {
+  const names = plan.device
+    ? [plan.device]
+    : devicesFor(await listInterfaces(context.runner, target), plan.scope.cidrs);
+  const devices = names.map((name) => context.device(target, name));
+  const state = { faultId: id, scope: plan.scope, netem: plan.netem, tbf: plan.tbf };
+  const done: TcDevice[] = [];
+  try {
+    for (const device of devices) {
+      await device.add(state);
+      done.push(device);
+    }
+  } catch (error) {
+    await Promise.all(done.map((device) => device.remove(id).catch(() => undefined)));
+    throw error;
+  }
+  const what = [
+    plan.netem ? describeNetem(plan.netem) : undefined,
+    plan.tbf ? `rate ${plan.tbf.rate}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  const revert = once(async (): Promise<RevertOutcome> => {
+    const failures: string[] = [];
+    let missing = 0;
+    for (const device of devices) {
+      try {
+        await device.remove(id);
+        missing += device.missing;
+      } catch (error) {
+        if (error instanceof TargetGoneError) missing++;
+        else failures.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    if (failures.length > 0) return { status: 'failed', detail: failures.join('; ') };
+    if (missing > 0)
+      return {
+        status: 'target-gone',
+        detail: 'its qdiscs were already gone (the container stopped or restarted)',
+      };
+    return { status: 'reverted', detail: `removed ${plan.kind} from ${names.join(', ')}` };
+  });
+  return {
+    id,
+    kind: plan.kind,
+    target,
+    injectedAt: new Date(),
+    detail: `${what} on ${names.join(', ')} (${describeScope(plan.scope)})`,
+    remedy: names
+      .map((name) =>
+        context.runner.display(target, ['tc', 'qdisc', 'del', 'dev', name, 'root', 'handle', 'fa1:']),
+      )
+      .join(' && '),
+    revert,
+    async [Symbol.asyncDispose]() {
+      await revert();
+    },
+  };
+}
+
+async function injectIptables(
+  context: NetworkContext,
+  plan: NetworkFaultPlan & { type: 'iptables' },
+  target: Target,
+  id: string,
+): Promise<InjectedFault> {
+  const backend = await context.backend(target);
+  const binary = (set: IptablesRuleSet) => (set.family === 'ipv4' ? backend.ipv4 : backend.ipv6);
+  const applied: IptablesRuleSet[] = [];
+
+  const undo = async (set: IptablesRuleSet): Promise<{ missing: boolean; failure?: string }> => {
+    let missing = false;
+    for (const argv of revertCommands(set)) {
+      const result = await context.runner.run(target, [binary(set), ...argv]);
+      if (result.exitCode === 0) continue;
+      if (RULE_GONE.test(result.stderr)) {
+        missing = true;
+        continue;
+      }
+      return { missing, failure: `${binary(set)} ${quote(argv)}: ${result.stderr.trim()}` };
+    }
+    return { missing };
+  };
+
+  try {
+    for (const set of plan.sets) {
+      applied.push(set);
+      for (const argv of applyCommands(set)) {
+        const result = await context.runner.run(target, [binary(set), ...argv]);
+        if (result.exitCode !== 0) {
+          throw new NetworkInjectionError(
+            `${binary(set)} ${quote(argv)} failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`,
+          );
+        }
+      }
+    }
+  } catch (error) {
+    for (const set of applied.reverse()) await undo(set).catch(() => undefined);
+    throw error;
+  }
+
+  const revert = once(async (): Promise<RevertOutcome> => {
+    const failures: string[] = [];
+    let missing = false;
+    for (const set of plan.sets) {
+      try {
+        const outcome = await undo(set);
+        missing ||= outcome.missing;
+        if (outcome.failure) failures.push(outcome.failure);
+      } catch (error) {
+        if (error instanceof TargetGoneError) missing = true;
+        else failures.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    if (failures.length > 0) return { status: 'failed', detail: failures.join('; ') };
+    if (missing)
+      return {
+        status: 'target-gone',
+        detail: 'its rules were already gone (the container stopped or restarted)',
+      };
+    return { status: 'reverted', detail: `removed chains ${plan.sets.map((set) => set.chain).join(', ')}` };
+  });
+
+  const rules = plan.sets.reduce((total, set) => total + set.rules.length, 0);
+  return {
+    id,
+    kind: plan.kind,
+    target,
+    injectedAt: new Date(),
+    detail: `${rules} ${backend.ipv4.startsWith('iptables-legacy') ? 'iptables-legacy' : 'iptables'} rule(s) in ${plan.sets.map((set) => set.chain).join(', ')}`,
+    remedy: plan.sets
+      .flatMap((set) =>
+        revertCommands(set).map((argv) => context.runner.display(target, [binary(set), ...argv])),
+      )
+      .join(' && '),
+    revert,
+    async [Symbol.asyncDispose]() {
+      await revert();
+    },
+  };
+}

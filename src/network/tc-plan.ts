@@ -1,0 +1,325 @@
+import { formatDuration } from '../util/duration.js';
+import { isIpv6, protocolsOf, type ResolvedScope, scopeKey } from './scope.js';
+
+/**
+ * Traffic control, as data. faultline owns one root `htb` qdisc (handle fa1:) per interface, with no
+ * default class: traffic no filter matches goes out directly, unshaped. Each distinct scope gets a
+ * band: an htb class too fast to shape (100gbit) whose leaf is a netem and/or tbf qdisc, and u32
+ * filters steer the scope's packets to it. Faults with the same scope compose in that band (delay plus
+ * loss is one netem), and each reverts independently: the band is rebuilt from the faults still active.
+ * Deletes name faultline's handles, so the kernel refuses to delete anything else.
+ */
+export const ROOT_HANDLE = 'fa1:';
+const MAX_BANDS = 16;
+
+export interface NetemParams {
+  delayMs?: number | undefined;
+  jitterMs?: number | undefined;
+  delayCorrelation?: number | undefined;
+  distribution?: string | undefined;
+  lossPercent?: number | undefined;
+  lossCorrelation?: number | undefined;
+  duplicatePercent?: number | undefined;
+  duplicateCorrelation?: number | undefined;
+  corruptPercent?: number | undefined;
+  corruptCorrelation?: number | undefined;
+  reorderPercent?: number | undefined;
+  reorderCorrelation?: number | undefined;
+}
+
+export interface TbfParams {
+  rate: string;
+  burst?: string | undefined;
+}
+
+/** One active tc fault on one interface. */
+export interface TcFaultState {
+  faultId: string;
+  scope: ResolvedScope;
+  netem?: NetemParams | undefined;
+  tbf?: TbfParams | undefined;
+}
+
+export interface Band {
+  band: number;
+  scope: ResolvedScope;
+  netem: NetemParams | undefined;
+  tbf: TbfParams | undefined;
+}
+
+export class TcPlanError extends Error {}
+
+/** Groups active faults by scope, in order of first appearance, and merges each group's parameters. */
+export function bandsFor(faults: readonly TcFaultState[], previous: readonly Band[] = []): Band[] {
+  const byScope = new Map<string, TcFaultState[]>();
+  for (const fault of faults) {
+    const key = scopeKey(fault.scope);
+    byScope.set(key, [...(byScope.get(key) ?? []), fault]);
+  }
+  const used = new Set<number>();
+  const bands: Band[] = [];
+  // Keep the band numbers of scopes that already have one, so unchanged bands stay untouched.
+  const previousByKey = new Map(previous.map((band) => [scopeKey(band.scope), band.band]));
+  const pending: [string, TcFaultState[]][] = [];
+  for (const [key, group] of byScope) {
+    const kept = previousByKey.get(key);
+    if (kept !== undefined) {
+      used.add(kept);
+      bands.push(merge(kept, group));
+    } else pending.push([key, group]);
+  }
+  for (const [, group] of pending) {
+    let band = 2;
+    while (used.has(band)) band++;
+    if (band > MAX_BANDS)
+      throw new TcPlanError(`at most ${MAX_BANDS - 1} differently scoped tc faults per interface`);
+    used.add(band);
+    bands.push(merge(band, group));
+  }
+  return bands.sort((a, b) => a.band - b.band);
+}
+
+function merge(band: number, group: TcFaultState[]): Band {
+  let netem: NetemParams | undefined;
+  let tbf: TbfParams | undefined;
+  for (const fault of group) {
+    if (fault.netem) netem = { ...netem, ...defined(fault.netem) };
+    if (fault.tbf) tbf = fault.tbf;
+  }
+  return { band, scope: group[0]!.scope, netem, tbf };
+}
+
+function defined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
+}
+
+const percent = (value: number) => `${trim(value)}%`;
+const ms = (value: number) => `${trim(value)}ms`;
+function trim(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(3)));
+}
+
+export function netemArgs(params: NetemParams): string[] {
+  const args: string[] = [];
+  const reorder = params.reorderPercent !== undefined;
+  const delay = params.delayMs ?? (reorder ? 10 : undefined);
+  if (delay !== undefined) {
+    args.push('delay', ms(delay));
+    if (params.jitterMs) {
+      args.push(ms(params.jitterMs));
+      if (params.delayCorrelation !== undefined) args.push(percent(params.delayCorrelation));
+      if (params.distribution) args.push('distribution', params.distribution);
+    }
+  }
+  if (params.lossPercent !== undefined) {
+    args.push('loss', 'random', percent(params.lossPercent));
+    if (params.lossCorrelation !== undefined) args.push(percent(params.lossCorrelation));
+  }
+  if (params.duplicatePercent !== undefined) {
+    args.push('duplicate', percent(params.duplicatePercent));
+    if (params.duplicateCorrelation !== undefined) args.push(percent(params.duplicateCorrelation));
+  }
+  if (params.corruptPercent !== undefined) {
+    args.push('corrupt', percent(params.corruptPercent));
+    if (params.corruptCorrelation !== undefined) args.push(percent(params.corruptCorrelation));
+  }
+  if (reorder) {
+    args.push('reorder', percent(params.reorderPercent!));
+    if (params.reorderCorrelation !== undefined) args.push(percent(params.reorderCorrelation));
+  }
+  // A generous queue, so the delay itself does not drop packets at high rates.
+  args.push('limit', '10000');
+  return args;
+}
+
+/** tbf needs a burst of at least one packet; 10ms worth of the rate, never below 4kb. */
+export function tbfArgs(params: TbfParams): string[] {
+  return ['rate', params.rate, 'burst', params.burst ?? defaultBurst(params.rate), 'latency', '200ms'];
+}
+
+const RATE_BITS: Record<string, number> = {
+  bit: 1,
+  kbit: 1e3,
+  mbit: 1e6,
+  gbit: 1e9,
+  bps: 8,
+  kbps: 8e3,
+  mbps: 8e6,
+  gbps: 8e9,
+};
+
+export function rateBitsPerSecond(rate: string): number {
+  const match = /^(\d+(?:\.\d+)?)([a-z]+)$/.exec(rate)!;
+  return Number(match[1]) * (RATE_BITS[match[2]!] ?? Number.NaN);
+}
+
+function defaultBurst(rate: string): string {
+  const bytes = Math.max(4096, Math.ceil(rateBitsPerSecond(rate) / 8 / 100));
+  return `${bytes}b`;
+}
+
+const netemHandle = (band: number) => `a${band.toString(16).padStart(2, '0')}:`;
+const tbfHandle = (band: number) => `b${band.toString(16).padStart(2, '0')}:`;
+const classId = (band: number) => `${ROOT_HANDLE}${band.toString(16)}`;
+
+/** Commands (argv after `tc`) that install faultline's root on a device whose root is the kernel default. */
+export function rootCommands(device: string): string[][] {
+  return [
+    [
+      'qdisc',
+      'add',
+      'dev',
+      device,
+      'root',
+      'handle',
+      ROOT_HANDLE,
+      'prio',
+      'bands',
+      String(MAX_BANDS),
+      'priomap',
+      ...Array(16).fill('0'),
+    ],
+  ];
+}
+
+export function removeRootCommands(device: string): string[][] {
+  return [['qdisc', 'del', 'dev', device, 'root', 'handle', ROOT_HANDLE, 'prio']];
+}
+
+/** Commands that create one band: its qdisc(s) first, then the filters that steer traffic into it. */
+export function addBandCommands(device: string, band: Band): string[][] {
+  return [...bandQdiscCommands(device, band), ...filterCommands(device, band)];
+}
+
+export function bandQdiscCommands(device: string, band: Band): string[][] {
+  const commands: string[][] = [];
+  const parent = classId(band.band);
+  if (band.netem) {
+    commands.push([
+      'qdisc',
+      'add',
+      'dev',
+      device,
+      'parent',
+      parent,
+      'handle',
+      netemHandle(band.band),
+      'netem',
+      ...netemArgs(band.netem),
+    ]);
+    if (band.tbf) {
+      commands.push([
+        'qdisc',
+        'add',
+        'dev',
+        device,
+        'parent',
+        `${netemHandle(band.band)}1`,
+        'handle',
+        tbfHandle(band.band),
+        'tbf',
+        ...tbfArgs(band.tbf),
+      ]);
+    }
+  } else if (band.tbf) {
+    commands.push([
+      'qdisc',
+      'add',
+      'dev',
+      device,
+      'parent',
+      parent,
+      'handle',
+      tbfHandle(band.band),
+      'tbf',
+      ...tbfArgs(band.tbf),
+    ]);
+  }
+  return commands;
+}
+
+/** Removing a band: filters first (its traffic goes out directly again, never cut), then its class. */
+export function removeBandCommands(device: string, band: Band): string[][] {
+  return [
+    ['filter', 'del', 'dev', device, 'parent', ROOT_HANDLE, 'prio', String(band.band)],
+    ['class', 'del', 'dev', device, 'classid', classId(band.band)],
+  ];
+}
+
+/** Replacing a band's qdiscs after its faults changed; the filters stay. */
+export function replaceBandQdiscCommands(device: string, band: Band): string[][] {
+  return [['qdisc', 'del', 'dev', device, 'parent', classId(band.band)], ...bandQdiscCommands(device, band)];
+}
+
+const IP_PROTOCOL = { tcp: '6', udp: '17', icmp: '1' } as const;
+
+export function filterCommands(device: string, band: Band): string[][] {
+  const scope = band.scope;
+  const base = ['filter', 'add', 'dev', device, 'parent', ROOT_HANDLE];
+  const flow = ['flowid', classId(band.band)];
+  const prio = ['prio', String(band.band)];
+  if (scope.cidrs.length === 0 && scope.ports.length === 0 && scope.protocol === 'all') {
+    return [[...base, 'protocol', 'all', ...prio, 'u32', 'match', 'u32', '0', '0', ...flow]];
+  }
+  const commands: string[][] = [];
+  const cidrs = scope.cidrs.length > 0 ? scope.cidrs : [undefined];
+  const ports = scope.ports.length > 0 ? scope.ports : [undefined];
+  for (const cidr of cidrs) {
+    const families =
+      cidr === undefined ? (['ip', 'ipv6'] as const) : isIpv6(cidr) ? (['ipv6'] as const) : (['ip'] as const);
+    for (const family of families) {
+      const field = family === 'ip' ? 'ip' : 'ip6';
+      for (const protocol of protocolsOf(scope)) {
+        for (const port of ports) {
+          const match: string[] = [];
+          if (cidr) match.push('match', field, 'dst', cidr);
+          if (protocol)
+            match.push(
+              'match',
+              field,
+              family === 'ip' ? 'protocol' : 'protocol',
+              IP_PROTOCOL[protocol],
+              '0xff',
+            );
+          if (port !== undefined) match.push('match', field, 'dport', String(port), '0xffff');
+          commands.push([...base, 'protocol', family, ...prio, 'u32', ...match, ...flow]);
+        }
+      }
+    }
+  }
+  return commands;
+}
+
+/**
+ * The commands that take a device from the bands it has to the bands it should have. Unchanged bands
+ * are left alone; the root is added before the first band and removed after the last.
+ */
+export function transitionCommands(device: string, from: readonly Band[], to: readonly Band[]): string[][] {
+  const commands: string[][] = [];
+  if (from.length === 0 && to.length > 0) commands.push(...rootCommands(device));
+  const before = new Map(from.map((band) => [band.band, band]));
+  const after = new Map(to.map((band) => [band.band, band]));
+  for (const band of from) if (!after.has(band.band)) commands.push(...removeBandCommands(device, band));
+  for (const band of to) {
+    const old = before.get(band.band);
+    if (!old) commands.push(...addBandCommands(device, band));
+    else if (JSON.stringify([old.netem, old.tbf]) !== JSON.stringify([band.netem, band.tbf])) {
+      commands.push(...replaceBandQdiscCommands(device, band));
+    }
+  }
+  if (from.length > 0 && to.length === 0) return removeRootCommands(device);
+  return commands;
+}
+
+export function describeNetem(params: NetemParams): string {
+  const parts: string[] = [];
+  if (params.delayMs !== undefined)
+    parts.push(
+      `delay ${formatDuration(params.delayMs)}${params.jitterMs ? ` ± ${formatDuration(params.jitterMs)}` : ''}`,
+    );
+  if (params.lossPercent !== undefined) parts.push(`loss ${percent(params.lossPercent)}`);
+  if (params.duplicatePercent !== undefined) parts.push(`duplicate ${percent(params.duplicatePercent)}`);
+  if (params.corruptPercent !== undefined) parts.push(`corrupt ${percent(params.corruptPercent)}`);
+  if (params.reorderPercent !== undefined) parts.push(`reorder ${percent(params.reorderPercent)}`);
+  return parts.join(', ');
+}
