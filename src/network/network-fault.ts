@@ -1,8 +1,8 @@
 import type { InjectedFault, RevertOutcome } from '../faults/fault.js';
 import { once } from '../faults/fault.js';
 import type { Target } from '../targets/target.js';
-import { applyCommands, type IptablesRuleSet, revertCommands } from './iptables-plan.js';
 import { devicesFor, listInterfaces } from './interfaces.js';
+import { applyCommands, type IptablesRuleSet, revertCommands } from './iptables-plan.js';
 import { type NetnsRunner, quote, TargetGoneError } from './netns-runner.js';
 import { describeScope, type ResolvedScope } from './scope.js';
 import { TcDevice } from './tc-device.js';

@@ -8,7 +8,6 @@ import {
   MissingCapabilityError,
 } from './capabilities.js';
 import { DEFAULT_HELPER_IMAGE } from './helper-image.js';
-import type { NetworkFaultPlan } from './network-fault.js';
 import {
   ExecRunner,
   HelperRunner,
@@ -18,6 +17,7 @@ import {
   nsenterPossible,
   type Via,
 } from './netns-runner.js';
+import type { NetworkFaultPlan } from './network-fault.js';
 
 export interface NetworkSetup {
   /** How to reach targets' network namespaces; auto picks nsenter when possible, else the helper. */

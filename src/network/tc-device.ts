@@ -1,6 +1,6 @@
 import type { Target } from '../targets/target.js';
-import { type CommandResult, type NetnsRunner, TargetGoneError } from './netns-runner.js';
 import { parseQdiscs } from './interfaces.js';
+import { type CommandResult, type NetnsRunner, TargetGoneError } from './netns-runner.js';
 import { type Band, bandsFor, ROOT_HANDLE, type TcFaultState, transitionCommands } from './tc-plan.js';
 
 export class ForeignQdiscError extends Error {}

@@ -10,7 +10,8 @@ import { isIpv6, protocolsOf, type ResolvedScope, scopeKey } from './scope.js';
  * Deletes name faultline's handles, so the kernel refuses to delete anything else.
  */
 export const ROOT_HANDLE = 'fa1:';
-const MAX_BANDS = 16;
+/** Bands 2..MAX_BANDS; each is an htb class and a u32 filter priority. */
+const MAX_BANDS = 64;
 
 export interface NetemParams {
   delayMs?: number | undefined;
@@ -162,127 +163,105 @@ const netemHandle = (band: number) => `a${band.toString(16).padStart(2, '0')}:`;
 const tbfHandle = (band: number) => `b${band.toString(16).padStart(2, '0')}:`;
 const classId = (band: number) => `${ROOT_HANDLE}${band.toString(16)}`;
 
+/**
+ * Builds an argv: the template's literal text is split on whitespace, and each interpolated value is
+ * one argument (an array, several), never re-split: no shell, no quoting.
+ */
+export function argv(
+  strings: TemplateStringsArray,
+  ...values: (string | number | readonly string[])[]
+): string[] {
+  const out: string[] = [];
+  strings.forEach((text, index) => {
+    out.push(...text.split(/\s+/).filter(Boolean));
+    if (index < values.length) {
+      const value = values[index]!;
+      if (Array.isArray(value)) out.push(...value);
+      else out.push(String(value));
+    }
+  });
+  return out;
+}
+
 /** Commands (argv after `tc`) that install faultline's root on a device whose root is the kernel default. */
 export function rootCommands(device: string): string[][] {
+  return [argv`qdisc add dev ${device} root handle ${ROOT_HANDLE} htb`];
+}
+
+/** The kernel refuses this unless the root's handle is faultline's. */
+export function removeRootCommands(device: string): string[][] {
+  return [argv`qdisc del dev ${device} root handle ${ROOT_HANDLE}`];
+}
+
+const UNSHAPED = argv`rate 100gbit ceil 100gbit burst 1mb cburst 1mb quantum 200000`;
+
+/** Commands that create one band: its class and leaf qdisc(s), then the filters that steer traffic into it. */
+export function addBandCommands(device: string, band: Band): string[][] {
   return [
-    [
-      'qdisc',
-      'add',
-      'dev',
-      device,
-      'root',
-      'handle',
-      ROOT_HANDLE,
-      'prio',
-      'bands',
-      String(MAX_BANDS),
-      'priomap',
-      ...Array(16).fill('0'),
-    ],
+    argv`class add dev ${device} parent ${ROOT_HANDLE} classid ${classId(band.band)} htb ${UNSHAPED}`,
+    ...bandQdiscCommands(device, band),
+    ...filterCommands(device, band),
   ];
 }
 
-export function removeRootCommands(device: string): string[][] {
-  return [['qdisc', 'del', 'dev', device, 'root', 'handle', ROOT_HANDLE, 'prio']];
-}
-
-/** Commands that create one band: its qdisc(s) first, then the filters that steer traffic into it. */
-export function addBandCommands(device: string, band: Band): string[][] {
-  return [...bandQdiscCommands(device, band), ...filterCommands(device, band)];
-}
-
 export function bandQdiscCommands(device: string, band: Band): string[][] {
-  const commands: string[][] = [];
   const parent = classId(band.band);
-  if (band.netem) {
-    commands.push([
-      'qdisc',
-      'add',
-      'dev',
-      device,
-      'parent',
-      parent,
-      'handle',
-      netemHandle(band.band),
-      'netem',
-      ...netemArgs(band.netem),
-    ]);
-    if (band.tbf) {
-      commands.push([
-        'qdisc',
-        'add',
-        'dev',
-        device,
-        'parent',
-        `${netemHandle(band.band)}1`,
-        'handle',
-        tbfHandle(band.band),
-        'tbf',
-        ...tbfArgs(band.tbf),
-      ]);
-    }
-  } else if (band.tbf) {
-    commands.push([
-      'qdisc',
-      'add',
-      'dev',
-      device,
-      'parent',
-      parent,
-      'handle',
-      tbfHandle(band.band),
-      'tbf',
-      ...tbfArgs(band.tbf),
-    ]);
+  const netem = netemHandle(band.band);
+  const tbf = tbfHandle(band.band);
+  if (band.netem && band.tbf) {
+    return [
+      argv`qdisc add dev ${device} parent ${parent} handle ${netem} netem ${netemArgs(band.netem)}`,
+      argv`qdisc add dev ${device} parent ${`${netem}1`} handle ${tbf} tbf ${tbfArgs(band.tbf)}`,
+    ];
   }
-  return commands;
+  if (band.netem)
+    return [argv`qdisc add dev ${device} parent ${parent} handle ${netem} netem ${netemArgs(band.netem)}`];
+  if (band.tbf)
+    return [argv`qdisc add dev ${device} parent ${parent} handle ${tbf} tbf ${tbfArgs(band.tbf)}`];
+  return [];
 }
 
 /** Removing a band: filters first (its traffic goes out directly again, never cut), then its class. */
 export function removeBandCommands(device: string, band: Band): string[][] {
   return [
-    ['filter', 'del', 'dev', device, 'parent', ROOT_HANDLE, 'prio', String(band.band)],
-    ['class', 'del', 'dev', device, 'classid', classId(band.band)],
+    argv`filter del dev ${device} parent ${ROOT_HANDLE} prio ${band.band}`,
+    argv`class del dev ${device} classid ${classId(band.band)}`,
   ];
 }
 
-/** Replacing a band's qdiscs after its faults changed; the filters stay. */
+/** Replacing a band's leaf qdiscs after its faults changed; the class and filters stay. */
 export function replaceBandQdiscCommands(device: string, band: Band): string[][] {
-  return [['qdisc', 'del', 'dev', device, 'parent', classId(band.band)], ...bandQdiscCommands(device, band)];
+  return [argv`qdisc del dev ${device} parent ${classId(band.band)}`, ...bandQdiscCommands(device, band)];
 }
 
-const IP_PROTOCOL = { tcp: '6', udp: '17', icmp: '1' } as const;
+const IP_PROTOCOL = {
+  ip: { tcp: '6', udp: '17', icmp: '1' },
+  ipv6: { tcp: '6', udp: '17', icmp: '58' },
+} as const;
 
+/** u32 filters that steer a band's scope into it: one per address family, peer, protocol and port. */
 export function filterCommands(device: string, band: Band): string[][] {
   const scope = band.scope;
-  const base = ['filter', 'add', 'dev', device, 'parent', ROOT_HANDLE];
-  const flow = ['flowid', classId(band.band)];
-  const prio = ['prio', String(band.band)];
+  const head = (family: string) =>
+    argv`filter add dev ${device} parent ${ROOT_HANDLE} protocol ${family} prio ${band.band} u32`;
+  const flow = argv`flowid ${classId(band.band)}`;
   if (scope.cidrs.length === 0 && scope.ports.length === 0 && scope.protocol === 'all') {
-    return [[...base, 'protocol', 'all', ...prio, 'u32', 'match', 'u32', '0', '0', ...flow]];
+    return [[...head('all'), ...argv`match u32 0 0`, ...flow]];
   }
   const commands: string[][] = [];
-  const cidrs = scope.cidrs.length > 0 ? scope.cidrs : [undefined];
   const ports = scope.ports.length > 0 ? scope.ports : [undefined];
-  for (const cidr of cidrs) {
-    const families =
-      cidr === undefined ? (['ip', 'ipv6'] as const) : isIpv6(cidr) ? (['ipv6'] as const) : (['ip'] as const);
+  for (const cidr of scope.cidrs.length > 0 ? scope.cidrs : [undefined]) {
+    const families: ('ip' | 'ipv6')[] =
+      cidr === undefined ? ['ip', 'ipv6'] : isIpv6(cidr) ? ['ipv6'] : ['ip'];
     for (const family of families) {
       const field = family === 'ip' ? 'ip' : 'ip6';
       for (const protocol of protocolsOf(scope)) {
         for (const port of ports) {
           const match: string[] = [];
-          if (cidr) match.push('match', field, 'dst', cidr);
-          if (protocol)
-            match.push(
-              'match',
-              field,
-              family === 'ip' ? 'protocol' : 'protocol',
-              IP_PROTOCOL[protocol],
-              '0xff',
-            );
-          if (port !== undefined) match.push('match', field, 'dport', String(port), '0xffff');
-          commands.push([...base, 'protocol', family, ...prio, 'u32', ...match, ...flow]);
+          if (cidr) match.push(...argv`match ${field} dst ${cidr}`);
+          if (protocol) match.push(...argv`match ${field} protocol ${IP_PROTOCOL[family][protocol]} 0xff`);
+          if (port !== undefined) match.push(...argv`match ${field} dport ${port} 0xffff`);
+          commands.push([...head(family), ...match, ...flow]);
         }
       }
     }
