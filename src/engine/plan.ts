@@ -11,15 +11,21 @@ import {
   type PeerSelector,
   type ProbeSpec,
   type Step,
-  TC_FAULT_KINDS,
   type TargetSelector,
+  TC_FAULT_KINDS,
 } from '../experiment/schema.js';
 import { type ContainerFaultSpec, describeContainerFault } from '../faults/container-faults.js';
 import { applyCommands, revertCommands } from '../network/iptables-plan.js';
 import type { NetworkFaultPlan } from '../network/network-fault.js';
 import { PeerError, partitionTargets, planNetworkFault } from '../network/network-plan.js';
 import { describeScope } from '../network/scope.js';
-import { bandsFor, transitionCommands } from '../network/tc-plan.js';
+import {
+  bandsFor,
+  ifbName,
+  ingressSetupCommands,
+  ingressTeardownCommands,
+  transitionCommands,
+} from '../network/tc-plan.js';
 import { probeKind } from '../probes/run-probe.js';
 import { describeSelector, NoTargetError, selectTargets, toTarget } from '../targets/resolve.js';
 import type { Target } from '../targets/target.js';
@@ -332,14 +338,23 @@ export async function buildPlan(
     }
     const names = fault.device ? [fault.device] : (devices ?? ['<device>']);
     const bands = bandsFor([{ faultId: 'plan', scope: fault.scope, netem: fault.netem, tbf: fault.tbf }]);
-    return {
-      actions: names.flatMap((device) =>
-        transitionCommands(device, [], bands).map((argv) => display(target, ['tc', ...argv])),
-      ),
-      reverts: names.flatMap((device) =>
-        transitionCommands(device, bands, []).map((argv) => display(target, ['tc', ...argv])),
-      ),
-    };
+    const actions: string[] = [];
+    const reverts: string[] = [];
+    for (const name of names) {
+      if (fault.direction !== 'ingress') {
+        actions.push(...transitionCommands(name, [], bands).map((argv) => display(target, ['tc', ...argv])));
+        reverts.push(...transitionCommands(name, bands, []).map((argv) => display(target, ['tc', ...argv])));
+      }
+      if (fault.direction !== 'egress') {
+        const ifb = ifbName(name);
+        actions.push(...ingressSetupCommands(name, ifb).map((argv) => display(target, argv)));
+        actions.push(
+          ...transitionCommands(ifb, [], bands, 'src').map((argv) => display(target, ['tc', ...argv])),
+        );
+        reverts.push(...ingressTeardownCommands(name, ifb).map((argv) => display(target, argv)));
+      }
+    }
+    return { actions, reverts };
   }
 
   const steps = loaded.experiment.method.map((step, index) => planStep(step, `method[${index}]`));

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { DockerClient } from '../docker/client.js';
-import { NetworkContext } from '../network/network-fault.js';
-import { chooseRunner, DEFAULT_NETWORK_SETUP, type NetworkSetup, preflight } from '../network/setup.js';
 import { ExitCode, FaultlineError } from '../errors.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { RUN_DEFAULTS } from '../experiment/schema.js';
+import { NetworkContext } from '../network/network-fault.js';
+import { chooseRunner, DEFAULT_NETWORK_SETUP, type NetworkSetup, preflight } from '../network/setup.js';
 import type { ProbeEnvironment } from '../probes/run-probe.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { formatDuration } from '../util/duration.js';

@@ -360,28 +360,37 @@ const networkCommon = {
     .meta({ description: 'The interface to shape (default: found from the peers, or all)' }),
 };
 
+/** tc shapes outgoing traffic; ingress shapes incoming traffic through an ifb device. */
+const tcCommon = {
+  ...networkCommon,
+  direction: z
+    .enum(['egress', 'ingress', 'both'])
+    .optional()
+    .meta({ description: 'Shape outgoing (default), incoming, or both directions of traffic' }),
+};
+
 const correlation = percentage
   .optional()
   .meta({ description: 'How much each packet depends on the previous one' });
 
 export const delayFault = z.strictObject({
-  ...networkCommon,
+  ...tcCommon,
   latency: positiveDuration,
   jitter: duration.optional(),
   correlation,
   distribution: z.enum(['uniform', 'normal', 'pareto', 'paretonormal']).optional(),
 });
-export const lossFault = z.strictObject({ ...networkCommon, percent: percentage, correlation });
-export const duplicateFault = z.strictObject({ ...networkCommon, percent: percentage, correlation });
-export const corruptFault = z.strictObject({ ...networkCommon, percent: percentage, correlation });
+export const lossFault = z.strictObject({ ...tcCommon, percent: percentage, correlation });
+export const duplicateFault = z.strictObject({ ...tcCommon, percent: percentage, correlation });
+export const corruptFault = z.strictObject({ ...tcCommon, percent: percentage, correlation });
 export const reorderFault = z.strictObject({
-  ...networkCommon,
+  ...tcCommon,
   percent: percentage.meta({ description: 'Share of packets sent at once, ahead of the delayed rest' }),
   correlation,
   latency: positiveDuration.optional().meta({ description: 'Delay of the other packets (default 10ms)' }),
 });
 export const bandwidthFault = z.strictObject({
-  ...networkCommon,
+  ...tcCommon,
   rate,
   burst: z
     .string()

@@ -6,7 +6,7 @@ import { applyCommands, type IptablesRuleSet, revertCommands } from './iptables-
 import { type NetnsRunner, quote, TargetGoneError } from './netns-runner.js';
 import { describeScope, type ResolvedScope } from './scope.js';
 import { TcDevice } from './tc-device.js';
-import { describeNetem, type NetemParams, type TbfParams } from './tc-plan.js';
+import { describeNetem, ifbName, type NetemParams, type TbfParams } from './tc-plan.js';
 
 /** What a network fault does to one target, computed when the run is planned. */
 export type NetworkFaultPlan =
@@ -18,6 +18,7 @@ export type NetworkFaultPlan =
       tbf?: TbfParams | undefined;
       /** Fixed device, or found from the peers at injection time. */
       device?: string | undefined;
+      direction: 'egress' | 'ingress' | 'both';
     }
   | { type: 'iptables'; kind: string; sets: IptablesRuleSet[] };
 
@@ -28,11 +29,13 @@ export class NetworkContext {
 
   constructor(readonly runner: NetnsRunner) {}
 
-  device(target: Target, name: string): TcDevice {
-    const key = `${target.id}/${name}`;
+  /** The tc state of a device; for ingress, of the ifb device that carries the device's incoming traffic. */
+  device(target: Target, name: string, ingress = false): TcDevice {
+    const device_ = ingress ? ifbName(name) : name;
+    const key = `${target.id}/${device_}`;
     let device = this.devices.get(key);
     if (!device) {
-      device = new TcDevice(target, name, this.runner);
+      device = new TcDevice(target, device_, this.runner, { ingressOf: ingress ? name : undefined });
       this.devices.set(key, device);
     }
     return device;
@@ -112,7 +115,8 @@ async function injectTc(
   const names = plan.device
     ? [plan.device]
     : devicesFor(await listInterfaces(context.runner, target), plan.scope.cidrs);
-  const devices = names.map((name) => context.device(target, name));
+  const directions = plan.direction === 'both' ? [false, true] : [plan.direction === 'ingress'];
+  const devices = names.flatMap((name) => directions.map((ingress) => context.device(target, name, ingress)));
   const state = { faultId: id, scope: plan.scope, netem: plan.netem, tbf: plan.tbf };
   const done: TcDevice[] = [];
   try {
@@ -155,10 +159,19 @@ async function injectTc(
     kind: plan.kind,
     target,
     injectedAt: new Date(),
-    detail: `${what} on ${names.join(', ')} (${describeScope(plan.scope)})`,
-    remedy: names
-      .map((name) =>
-        context.runner.display(target, ['tc', 'qdisc', 'del', 'dev', name, 'root', 'handle', 'fa1:']),
+    detail: `${what} on ${names.join(', ')} ${plan.direction === 'both' ? 'both ways' : plan.direction} (${describeScope(plan.scope)})`,
+    remedy: devices
+      .map((device) =>
+        context.runner.display(target, [
+          'tc',
+          'qdisc',
+          'del',
+          'dev',
+          device.device,
+          'root',
+          'handle',
+          'fa1:',
+        ]),
       )
       .join(' && '),
     revert,

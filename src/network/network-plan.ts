@@ -137,7 +137,13 @@ export function planNetworkFault(input: NetworkPlanInput): NetworkFaultPlan {
     case 'bandwidth': {
       const spec = input.spec as unknown as DelaySpec & LossSpec & ReorderSpec & BandwidthSpec;
       const scope = resolveScope(spec, target, peers);
-      const base = { type: 'tc' as const, kind, scope, device: spec.interface };
+      const base = {
+        type: 'tc' as const,
+        kind,
+        scope,
+        device: spec.interface,
+        direction: spec.direction ?? 'egress',
+      };
       if (kind === 'bandwidth') return { ...base, tbf: { rate: spec.rate, burst: spec.burst } };
       return { ...base, netem: netemFor(kind, spec) };
     }

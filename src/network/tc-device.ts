@@ -1,11 +1,21 @@
 import type { Target } from '../targets/target.js';
 import { parseQdiscs } from './interfaces.js';
 import { type CommandResult, type NetnsRunner, TargetGoneError } from './netns-runner.js';
-import { type Band, bandsFor, ROOT_HANDLE, type TcFaultState, transitionCommands } from './tc-plan.js';
+import {
+  type Band,
+  bandsFor,
+  ingressSetupCommands,
+  ingressTeardownCommands,
+  type PeerField,
+  ROOT_HANDLE,
+  type TcFaultState,
+  transitionCommands,
+} from './tc-plan.js';
 
 export class ForeignQdiscError extends Error {}
 
-const GONE = /No such file|Cannot find|Invalid handle|not exist|handle of zero/i;
+const GONE =
+  /No such file|Cannot find|Invalid handle|not exist|handle of zero|Cannot delete qdisc with handle/i;
 export class TcCommandError extends Error {
   constructor(
     readonly argv: readonly string[],
@@ -25,24 +35,77 @@ export class TcDevice {
   private bands: Band[] = [];
   private queue: Promise<unknown> = Promise.resolve();
 
+  /** For ingress faults: the real device whose incoming traffic this (ifb) device carries. */
+  private readonly ingressOf: string | undefined;
+
   constructor(
     readonly target: Target,
     readonly device: string,
     private readonly runner: NetnsRunner,
-  ) {}
+    options: { ingressOf?: string | undefined } = {},
+  ) {
+    this.ingressOf = options.ingressOf;
+  }
 
   add(fault: TcFaultState): Promise<string[][]> {
     return this.serialize(async () => {
-      if (this.bands.length === 0) await this.checkRoot();
-      return this.moveTo([...this.faults, fault]);
+      if (this.bands.length === 0) {
+        if (this.ingressOf) await this.setUpIngress(this.ingressOf);
+        else await this.checkRoot();
+      }
+      try {
+        return await this.moveTo([...this.faults, fault]);
+      } catch (error) {
+        if (this.bands.length === 0 && this.ingressOf)
+          await this.tearDownIngress(this.ingressOf).catch(() => undefined);
+        throw error;
+      }
     });
   }
 
   remove(faultId: string): Promise<string[][]> {
     return this.serialize(async () => {
       if (!this.faults.some((fault) => fault.faultId === faultId)) return [];
-      return this.moveTo(this.faults.filter((fault) => fault.faultId !== faultId));
+      const commands = await this.moveTo(this.faults.filter((fault) => fault.faultId !== faultId));
+      if (this.bands.length === 0 && this.ingressOf) await this.tearDownIngress(this.ingressOf);
+      return commands;
     });
+  }
+
+  private get field(): PeerField {
+    return this.ingressOf ? 'src' : 'dst';
+  }
+
+  /** Redirects the real device's incoming traffic to this ifb device; refuses a foreign ingress qdisc. */
+  private async setUpIngress(real: string): Promise<void> {
+    const shown = await this.runner.run(this.target, ['tc', '-j', 'qdisc', 'show', 'dev', real]);
+    if (shown.exitCode !== 0) {
+      if (/Cannot find device/i.test(shown.stderr))
+        throw new TargetGoneError(`${this.target.name} has no device ${real}`);
+      throw new TcCommandError(['-j', 'qdisc', 'show', 'dev', real], shown);
+    }
+    if (parseQdiscs(shown.stdout).some((qdisc) => qdisc.kind === 'ingress' || qdisc.kind === 'clsact')) {
+      throw new ForeignQdiscError(
+        `${this.target.name} ${real} already has an ingress qdisc; faultline will not replace it (remove it, or use direction: egress)`,
+      );
+    }
+    const done: string[][] = [];
+    for (const command of ingressSetupCommands(real, this.device)) {
+      const result = await this.runner.run(this.target, command);
+      if (result.exitCode !== 0) {
+        await this.tearDownIngress(real).catch(() => undefined);
+        throw new TcCommandError(command.slice(1), result);
+      }
+      done.push(command);
+    }
+  }
+
+  private async tearDownIngress(real: string): Promise<void> {
+    for (const command of ingressTeardownCommands(real, this.device)) {
+      const result = await this.runner.run(this.target, command);
+      if (result.exitCode !== 0 && !GONE.test(result.stderr))
+        throw new TcCommandError(command.slice(1), result);
+    }
   }
 
   /** Commands that found nothing to delete in the last change: the namespace was recreated. */
@@ -50,7 +113,7 @@ export class TcDevice {
 
   private async moveTo(faults: TcFaultState[]): Promise<string[][]> {
     const next = bandsFor(faults, this.bands);
-    const commands = transitionCommands(this.device, this.bands, next);
+    const commands = transitionCommands(this.device, this.bands, next, this.field);
     this.missing = 0;
     for (const argv of commands) {
       const result = await this.runner.run(this.target, ['tc', ...argv]);
@@ -70,10 +133,7 @@ export class TcDevice {
 
   /** After a failed change, puts the device back as it was, as far as it can. */
   private async undo(attempted: Band[]): Promise<void> {
-    const back =
-      this.bands.length === 0
-        ? transitionCommands(this.device, attempted, [])
-        : transitionCommands(this.device, attempted, this.bands);
+    const back = transitionCommands(this.device, attempted, this.bands, this.field);
     for (const argv of back) await this.runner.run(this.target, ['tc', ...argv]).catch(() => undefined);
   }
 

@@ -41,6 +41,9 @@ export interface TcFaultState {
   tbf?: TbfParams | undefined;
 }
 
+/** Which address a band's filters match: dst on a device's egress, src on the ingress copy (ifb). */
+export type PeerField = 'dst' | 'src';
+
 export interface Band {
   band: number;
   scope: ResolvedScope;
@@ -196,11 +199,11 @@ export function removeRootCommands(device: string): string[][] {
 const UNSHAPED = argv`rate 100gbit ceil 100gbit burst 1mb cburst 1mb quantum 200000`;
 
 /** Commands that create one band: its class and leaf qdisc(s), then the filters that steer traffic into it. */
-export function addBandCommands(device: string, band: Band): string[][] {
+export function addBandCommands(device: string, band: Band, field: PeerField = 'dst'): string[][] {
   return [
     argv`class add dev ${device} parent ${ROOT_HANDLE} classid ${classId(band.band)} htb ${UNSHAPED}`,
     ...bandQdiscCommands(device, band),
-    ...filterCommands(device, band),
+    ...filterCommands(device, band, field),
   ];
 }
 
@@ -240,7 +243,7 @@ const IP_PROTOCOL = {
 } as const;
 
 /** u32 filters that steer a band's scope into it: one per address family, peer, protocol and port. */
-export function filterCommands(device: string, band: Band): string[][] {
+export function filterCommands(device: string, band: Band, peerField: PeerField = 'dst'): string[][] {
   const scope = band.scope;
   const head = (family: string) =>
     argv`filter add dev ${device} parent ${ROOT_HANDLE} protocol ${family} prio ${band.band} u32`;
@@ -258,7 +261,7 @@ export function filterCommands(device: string, band: Band): string[][] {
       for (const protocol of protocolsOf(scope)) {
         for (const port of ports) {
           const match: string[] = [];
-          if (cidr) match.push(...argv`match ${field} dst ${cidr}`);
+          if (cidr) match.push(...argv`match ${field} ${peerField} ${cidr}`);
           if (protocol) match.push(...argv`match ${field} protocol ${IP_PROTOCOL[family][protocol]} 0xff`);
           if (port !== undefined) match.push(...argv`match ${field} dport ${port} 0xffff`);
           commands.push([...head(family), ...match, ...flow]);
@@ -273,7 +276,12 @@ export function filterCommands(device: string, band: Band): string[][] {
  * The commands that take a device from the bands it has to the bands it should have. Unchanged bands
  * are left alone; the root is added before the first band and removed after the last.
  */
-export function transitionCommands(device: string, from: readonly Band[], to: readonly Band[]): string[][] {
+export function transitionCommands(
+  device: string,
+  from: readonly Band[],
+  to: readonly Band[],
+  field: PeerField = 'dst',
+): string[][] {
   const commands: string[][] = [];
   if (from.length === 0 && to.length > 0) commands.push(...rootCommands(device));
   const before = new Map(from.map((band) => [band.band, band]));
@@ -281,7 +289,7 @@ export function transitionCommands(device: string, from: readonly Band[], to: re
   for (const band of from) if (!after.has(band.band)) commands.push(...removeBandCommands(device, band));
   for (const band of to) {
     const old = before.get(band.band);
-    if (!old) commands.push(...addBandCommands(device, band));
+    if (!old) commands.push(...addBandCommands(device, band, field));
     else if (JSON.stringify([old.netem, old.tbf]) !== JSON.stringify([band.netem, band.tbf])) {
       commands.push(...replaceBandQdiscCommands(device, band));
     }
@@ -301,4 +309,26 @@ export function describeNetem(params: NetemParams): string {
   if (params.corruptPercent !== undefined) parts.push(`corrupt ${percent(params.corruptPercent)}`);
   if (params.reorderPercent !== undefined) parts.push(`reorder ${percent(params.reorderPercent)}`);
   return parts.join(', ');
+}
+
+/** The ifb device that carries a device's incoming traffic for ingress faults (at most 15 characters). */
+export function ifbName(device: string): string {
+  return `flin-${device}`.slice(0, 15);
+}
+
+/**
+ * Incoming traffic cannot be shaped where it arrives; it is redirected to an ifb device and shaped on
+ * that device's egress, with the same htb tree. Full argv, binaries included.
+ */
+export function ingressSetupCommands(device: string, ifb: string): string[][] {
+  return [
+    argv`ip link add ${ifb} type ifb`,
+    argv`ip link set ${ifb} up`,
+    argv`tc qdisc add dev ${device} handle ffff: ingress`,
+    argv`tc filter add dev ${device} parent ffff: protocol all prio 1 u32 match u32 0 0 action mirred egress redirect dev ${ifb}`,
+  ];
+}
+
+export function ingressTeardownCommands(device: string, ifb: string): string[][] {
+  return [argv`tc qdisc del dev ${device} handle ffff: ingress`, argv`ip link del ${ifb}`];
 }

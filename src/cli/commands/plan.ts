@@ -1,16 +1,16 @@
 import { createDockerClient } from '../../docker/dockerode-client.js';
 import { buildPlan, describeProbe, hasNetworkFaults, type PlannedStep } from '../../engine/plan.js';
+import { loadExperimentFile } from '../../experiment/load.js';
+import { PROBE_DEFAULTS, RUN_DEFAULTS } from '../../experiment/schema.js';
 import { devicesFor, listInterfaces } from '../../network/interfaces.js';
 import type { NetnsRunner } from '../../network/netns-runner.js';
 import { chooseRunner } from '../../network/setup.js';
-import { parseNetworkOptions } from './network-options.js';
-import { loadExperimentFile } from '../../experiment/load.js';
-import { PROBE_DEFAULTS, RUN_DEFAULTS } from '../../experiment/schema.js';
 import { probePhases } from '../../probes/run-probe.js';
 import { formatDuration } from '../../util/duration.js';
 import { newSeed } from '../../util/random.js';
 import { expandExperimentFiles } from '../files.js';
 import type { CommandContext } from '../program.js';
+import { parseNetworkOptions } from './network-options.js';
 import { parseSeed } from './seed.js';
 
 /** Prints what a run would do: resolved targets and every Docker action. Reads Docker, changes nothing. */
