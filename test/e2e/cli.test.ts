@@ -90,7 +90,12 @@ describe('faultline run against the demo stack', () => {
     expect(result.exitCode).toBe(1);
     expect(result.all).toContain('Summary');
     const session = await readSession(json);
-    expect(session.runs.map((run) => run.outcome).sort()).toEqual(['deviated', 'passed']);
+    // Every bundled experiment against the fragile gateway deviates; every other one passes.
+    const outcomes = session.runs.map((run) => [path.basename(run.file), run.outcome]);
+    expect(outcomes.length).toBeGreaterThanOrEqual(4);
+    for (const [file, outcome] of outcomes) {
+      expect([file, outcome]).toEqual([file, file!.startsWith('fragile-') ? 'deviated' : 'passed']);
+    }
     expect(session.runs.every((run) => run.seed === 7)).toBe(true);
     expect(session.exitCode).toBe(1);
   });

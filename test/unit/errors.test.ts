@@ -35,7 +35,14 @@ describe('worstExitCode', () => {
   });
 
   it('matches the documented exit codes', () => {
-    expect(ExitCode).toEqual({ passed: 0, deviated: 1, invalid: 2, errored: 3, revertFailed: 4, interrupted: 130 });
+    expect(ExitCode).toEqual({
+      passed: 0,
+      deviated: 1,
+      invalid: 2,
+      errored: 3,
+      revertFailed: 4,
+      interrupted: 130,
+    });
   });
 });
 
@@ -45,8 +52,18 @@ describe('error classes', () => {
     const invalid = new InvalidInputError('BAD_FLAG', 'unknown flag --sed', { hint: 'Did you mean --seed?' });
     const environment = new EnvironmentError('DOCKER_DOWN', 'cannot reach Docker', { cause });
     expect(invalid).toBeInstanceOf(FaultlineError);
-    expect(invalid).toMatchObject({ code: 'BAD_FLAG', exitCode: 2, hint: 'Did you mean --seed?', name: 'InvalidInputError' });
-    expect(environment).toMatchObject({ code: 'DOCKER_DOWN', exitCode: 3, hint: undefined, name: 'EnvironmentError' });
+    expect(invalid).toMatchObject({
+      code: 'BAD_FLAG',
+      exitCode: 2,
+      hint: 'Did you mean --seed?',
+      name: 'InvalidInputError',
+    });
+    expect(environment).toMatchObject({
+      code: 'DOCKER_DOWN',
+      exitCode: 3,
+      hint: undefined,
+      name: 'EnvironmentError',
+    });
     expect(environment.cause).toBe(cause);
     expect(invalid.cause).toBeUndefined();
   });

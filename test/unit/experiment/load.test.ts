@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../../src/errors.js';
 import {
-  type ExperimentProblem,
   ExperimentInvalidError,
+  type ExperimentProblem,
   formatProblem,
   loadExperimentFile,
   parseExperiment,
@@ -23,6 +23,16 @@ function problemsOf(text: string, env: Record<string, string | undefined> = {}):
     return (error as ExperimentInvalidError).problems;
   }
   throw new Error('expected the experiment to be rejected');
+}
+
+const BASE_STEP_KINDS = ['kill', 'stop', 'pause', 'restart', 'wait', 'probe', 'action', 'parallel'];
+
+/** The step kinds an error message lists after its last colon or "of". */
+function listedKinds(message: string): string[] {
+  return message
+    .replace(/^.*(: | of )/, '')
+    .split(', ')
+    .map((kind) => kind.trim());
 }
 
 function onlyProblem(text: string): ExperimentProblem {
@@ -180,7 +190,11 @@ describe('parseExperiment: a valid experiment', () => {
 
   it('leaves optional settings unset so the engine applies its defaults', () => {
     const minimal = parseExperiment(`${HEAD}method:\n  - wait: 1s\n`, FILE, {}).experiment;
-    expect(minimal).toEqual({ title: 't', hypothesis: [{ name: 'p', command: ['node', '-v'] }], method: [{ wait: 1000 }] });
+    expect(minimal).toEqual({
+      title: 't',
+      hypothesis: [{ name: 'p', command: ['node', '-v'] }],
+      method: [{ wait: 1000 }],
+    });
   });
 
   it('accepts JSON', () => {
@@ -285,9 +299,8 @@ method:
 `);
     expect(problem.path).toBe('method[1].freeze');
     expect(problem.line).toBe(7);
-    expect(problem.message).toBe(
-      'unknown step "freeze"; expected one of: kill, stop, pause, restart, wait, probe, action, parallel',
-    );
+    expect(problem.message).toMatch(/^unknown step "freeze"; expected one of: [a-z, ]+$/);
+    expect(listedKinds(problem.message)).toEqual(expect.arrayContaining(BASE_STEP_KINDS));
   });
 
   it('a step with two kinds', () => {
@@ -306,12 +319,10 @@ method:
   });
 
   it('a step that is not an object', () => {
-    expect(onlyProblem(`${HEAD}method:\n  - wait 1s\n`)).toMatchObject({
-      line: 6,
-      column: 5,
-      path: 'method[0]',
-      message: 'expected a step: an object with one key of kill, stop, pause, restart, wait, probe, action, parallel',
-    });
+    const problem = onlyProblem(`${HEAD}method:\n  - wait 1s\n`);
+    expect(problem).toMatchObject({ line: 6, column: 5, path: 'method[0]' });
+    expect(problem.message).toMatch(/^expected a step: an object with one key of [a-z, ]+$/);
+    expect(listedKinds(problem.message)).toEqual(expect.arrayContaining(BASE_STEP_KINDS));
   });
 
   it('an expectation that does not apply to the probe kind', () => {
@@ -382,7 +393,12 @@ hypothesis:
 method:
   - wait: 1s
 `),
-    ).toMatchObject({ line: 5, column: 5, path: 'hypothesis[1]', message: 'a probe has exactly one kind, found tcp and command' });
+    ).toMatchObject({
+      line: 5,
+      column: 5,
+      path: 'hypothesis[1]',
+      message: 'a probe has exactly one kind, found tcp and command',
+    });
   });
 
   it('a target with no selector', () => {
@@ -456,11 +472,18 @@ hypothesis:
 method:
   - wait: 1s
 `),
-    ).toMatchObject({ line: 4, column: 18, path: 'hypothesis[0].http.url', message: 'expected an http:// or https:// URL' });
+    ).toMatchObject({
+      line: 4,
+      column: 18,
+      path: 'hypothesis[0].http.url',
+      message: 'expected an http:// or https:// URL',
+    });
   });
 
   it.each(['ftp://example.test/', 'http://', 'http:// spaced.test/'])('rejects the URL %j', (url) => {
-    const problem = onlyProblem(`title: t\nhypothesis:\n  - name: p\n    http: { url: "${url}" }\nmethod:\n  - wait: 1s\n`);
+    const problem = onlyProblem(
+      `title: t\nhypothesis:\n  - name: p\n    http: { url: "${url}" }\nmethod:\n  - wait: 1s\n`,
+    );
     expect(problem.path).toBe('hypothesis[0].http.url');
   });
 
@@ -493,8 +516,20 @@ method:
 
   it('empty lists say what is missing', () => {
     expect(problemsOf('title: t\nhypothesis: []\nmethod: []\n')).toEqual([
-      { file: FILE, line: 2, column: 13, path: 'hypothesis', message: 'expected at least one probe: what must stay true?' },
-      { file: FILE, line: 3, column: 9, path: 'method', message: 'expected at least one step: what do we break?' },
+      {
+        file: FILE,
+        line: 2,
+        column: 13,
+        path: 'hypothesis',
+        message: 'expected at least one probe: what must stay true?',
+      },
+      {
+        file: FILE,
+        line: 3,
+        column: 9,
+        path: 'method',
+        message: 'expected at least one step: what do we break?',
+      },
     ]);
   });
 
@@ -525,12 +560,20 @@ describe('parseExperiment: YAML that does not parse', () => {
      duration: 2s
 `);
     expect(problems).toEqual([
-      { file: FILE, line: 8, column: 1, path: '', message: 'YAML syntax: All mapping items must start at the same column' },
+      {
+        file: FILE,
+        line: 8,
+        column: 1,
+        path: '',
+        message: 'YAML syntax: All mapping items must start at the same column',
+      },
     ]);
   });
 
   it('a duplicate key', () => {
-    expect(problemsOf(`title: t\ntitle: u\n${HEAD.slice('title: t\n'.length)}method:\n  - wait: 1s\n`)).toEqual([
+    expect(
+      problemsOf(`title: t\ntitle: u\n${HEAD.slice('title: t\n'.length)}method:\n  - wait: 1s\n`),
+    ).toEqual([
       { file: FILE, line: 2, column: 1, path: '', message: 'YAML syntax: Map keys must be unique' },
     ]);
   });
@@ -548,7 +591,13 @@ describe('parseExperiment: YAML that does not parse', () => {
   it('an empty file', () => {
     for (const text of ['', '\n\n', '# only a comment\n']) {
       expect(problemsOf(text)).toEqual([
-        { file: FILE, line: 1, column: 1, path: '', message: 'the file is empty; expected an experiment (title, hypothesis, method)' },
+        {
+          file: FILE,
+          line: 1,
+          column: 1,
+          path: '',
+          message: 'the file is empty; expected an experiment (title, hypothesis, method)',
+        },
       ]);
     }
   });
@@ -629,7 +678,10 @@ describe('loadExperimentFile', () => {
 
   it('reads and validates a file, with the environment given', async () => {
     const file = path.join(dir, 'exp.yaml');
-    await writeFile(file, 'title: ${env:TITLE}\nhypothesis:\n  - name: p\n    command: [node]\nmethod:\n  - wait: 1s\n');
+    await writeFile(
+      file,
+      'title: ${env:TITLE}\nhypothesis:\n  - name: p\n    command: [node]\nmethod:\n  - wait: 1s\n',
+    );
     const loaded = await loadExperimentFile(file, { TITLE: 'from env' });
     expect(loaded.experiment.title).toBe('from env');
     expect(loaded.directory).toBe(dir);
@@ -645,6 +697,9 @@ describe('loadExperimentFile', () => {
   });
 
   it('reports an unreadable path (a folder) without crashing', async () => {
-    await expect(loadExperimentFile(dir, {})).rejects.toMatchObject({ code: 'EXPERIMENT_UNREADABLE', exitCode: 2 });
+    await expect(loadExperimentFile(dir, {})).rejects.toMatchObject({
+      code: 'EXPERIMENT_UNREADABLE',
+      exitCode: 2,
+    });
   });
 });

@@ -44,7 +44,11 @@ describe('parseNumberBound', () => {
 });
 
 describe('compare', () => {
-  const bound = (op: '<' | '<=' | '>' | '>=' | '==', value: number) => ({ op, value, text: `${op} ${value}` });
+  const bound = (op: '<' | '<=' | '>' | '>=' | '==', value: number) => ({
+    op,
+    value,
+    text: `${op} ${value}`,
+  });
 
   it.each([
     [1, '<', 2, true],

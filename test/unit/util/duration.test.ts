@@ -20,9 +20,12 @@ describe('parseDuration', () => {
     expect(parseDuration('1.0006s')).toBe(1001);
   });
 
-  it.each(['5', '5x', '', '-1s', '1 s', 's', '1.s', '.5s', '1sec', '1d', '1S', '1m 30s', 'ms'])('rejects %j', (text) => {
-    expect(parseDuration(text)).toBeUndefined();
-  });
+  it.each(['5', '5x', '', '-1s', '1 s', 's', '1.s', '.5s', '1sec', '1d', '1S', '1m 30s', 'ms'])(
+    'rejects %j',
+    (text) => {
+      expect(parseDuration(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('formatDuration', () => {
@@ -46,7 +49,10 @@ describe('formatDuration', () => {
     expect(formatDuration(12.4)).toBe('12ms');
   });
 
-  it.each([500, 1500, 2000, 90_000, 3_600_000])('writes %i ms as text that parses back to the same value', (ms) => {
-    expect(parseDuration(formatDuration(ms))).toBe(ms);
-  });
+  it.each([500, 1500, 2000, 90_000, 3_600_000])(
+    'writes %i ms as text that parses back to the same value',
+    (ms) => {
+      expect(parseDuration(formatDuration(ms))).toBe(ms);
+    },
+  );
 });

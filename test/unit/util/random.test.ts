@@ -50,7 +50,8 @@ describe('pickRandom', () => {
 
   it('can pick every item over many seeds (no item is never chosen)', () => {
     const seen = new Set<string>();
-    for (let seed = 0; seed < 100; seed++) for (const item of pickRandom(letters, 1, createRandom(seed))) seen.add(item);
+    for (let seed = 0; seed < 100; seed++)
+      for (const item of pickRandom(letters, 1, createRandom(seed))) seen.add(item);
     expect([...seen].sort()).toEqual(letters);
   });
 
