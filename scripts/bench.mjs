@@ -602,7 +602,7 @@ async function main() {
   const both = (s) => `${ms(s.median)} / ${ms(s.min)}`;
   console.log(
     table(
-      ['N', 'fault', 'via', 'inject', 'revert', 'total', 'vs library', 'revert outcomes'],
+      ['N', 'fault', 'via', 'inject', 'revert', 'total', 'total vs library', 'revert outcomes'],
       results.faults.map((row) => {
         const library = results.faults.find((r) => r.n === row.n && r.fault === row.fault && r.method === 'library');
         return [
@@ -612,7 +612,7 @@ async function main() {
           both(row.inject),
           both(row.revert),
           both(row.total),
-          `${(row.total.median / library.total.median).toFixed(2)}x`,
+          row.method === 'library' ? '-' : `${(row.total.median / library.total.median).toFixed(2)}x`,
           row.method === 'library'
             ? Object.entries(row.revertOutcomes).map(([status, count]) => `${status} ${count}`).join(', ')
             : '-',

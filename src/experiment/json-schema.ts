@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { experiment, stepForJsonSchema } from './schema.js';
+import { experiment, numericSchemas, stepForJsonSchema } from './schema.js';
 
 /**
  * The JSON Schema of experiment files, generated from the same zod schema that validates them, so
@@ -11,7 +11,20 @@ export function experimentJsonSchema(): Record<string, unknown> {
     method: z.array(stepForJsonSchema).min(1),
     rollbacks: experiment.shape.rollbacks,
   });
-  const schema = z.toJSONSchema(forEditors, { io: 'input', unrepresentable: 'any', target: 'draft-7' });
+  const schema = z.toJSONSchema(forEditors, {
+    io: 'input',
+    unrepresentable: 'any',
+    target: 'draft-7',
+    // A number field also takes a ${variable} (substituted as text, then read as a number).
+    override: (ctx) => {
+      const inner = numericSchemas.get(ctx.zodSchema as unknown as z.ZodType);
+      if (!inner) return;
+      const number = z.toJSONSchema(inner, { io: 'input', target: 'draft-7' }) as Record<string, unknown>;
+      delete number.$schema;
+      for (const key of Object.keys(ctx.jsonSchema)) delete (ctx.jsonSchema as Record<string, unknown>)[key];
+      Object.assign(ctx.jsonSchema, { anyOf: [number, { type: 'string', pattern: '^\\$\\{[^}]+\\}$' }] });
+    },
+  });
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://faultline.dev/schema/experiment.json',

@@ -83,10 +83,11 @@ export function parseExperiment(
   };
 
   if (document.errors.length > 0) {
-    throw new ExperimentInvalidError(
-      file,
-      document.errors.map((error) => at(error.pos[0], '', yamlMessage(error.message))),
-    );
+    // Only the first syntax error: the ones after it are usually its echoes.
+    const first = document.errors[0]!;
+    const line = text.split('\n')[lineCounter.linePos(first.pos[0]).line - 1] ?? '';
+    const hint = /\{[^}]*\$\{/.test(line) ? ' (a ${variable} inside { } must be quoted: "${variable}")' : '';
+    throw new ExperimentInvalidError(file, [at(first.pos[0], '', `${yamlMessage(first.message)}${hint}`)]);
   }
   const locate = (segments: readonly PropertyKey[], atKey = false): ExperimentProblem =>
     at(offsetOf(document.contents, segments, atKey), toDotPath(segments), '');
@@ -105,7 +106,7 @@ export function parseExperiment(
     );
   }
 
-  const parsed = experiment.safeParse(substituted.value);
+  const parsed = experiment.safeParse(substituted.value, { reportInput: true });
   if (!parsed.success) {
     throw new ExperimentInvalidError(
       file,
@@ -113,7 +114,8 @@ export function parseExperiment(
         .map((issue) => {
           const unknownKey = issue.code === 'unrecognized_keys';
           const segments = unknownKey ? [...issue.path, issue.keys[0]!] : issue.path;
-          return { ...locate(segments, unknownKey), message: issueMessage(issue) };
+          const atKey = unknownKey || (issue.code === 'custom' && issue.params?.atKey === true);
+          return { ...locate(segments, atKey), message: issueMessage(issue) };
         })
         .sort((a, b) => a.line - b.line || a.column - b.column),
     );
@@ -125,15 +127,54 @@ function yamlMessage(message: string): string {
   return `YAML syntax: ${message.split('\n')[0]}`;
 }
 
+const TYPE_NAMES: Record<string, string> = {
+  record: 'a mapping',
+  nonoptional: 'a value',
+  array: 'a list',
+  object: 'a mapping',
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+};
+
+function describeInput(input: unknown): string {
+  if (input === undefined) return 'nothing';
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'a list';
+  if (typeof input === 'object') return 'a mapping';
+  return `${TYPE_NAMES[typeof input] ?? typeof input} (${JSON.stringify(input)})`;
+}
+
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((key) => `"${key}"`).join(', ');
     return `unknown key ${keys}; check the spelling (\`faultline schema\` lists the keys)`;
   }
+  const input = (issue as { input?: unknown }).input;
   if (issue.code === 'invalid_type') {
-    const input = (issue as { input?: unknown }).input;
-    const seen = input === undefined ? 'nothing' : Array.isArray(input) ? 'a list' : typeof input;
-    return `expected ${issue.expected === 'array' ? 'a list' : issue.expected}, found ${seen}`;
+    if (input === undefined) return `is required (expected ${TYPE_NAMES[issue.expected] ?? issue.expected})`;
+    return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}, found ${describeInput(input)}`;
+  }
+  if (issue.code === 'invalid_union') {
+    const expected = [
+      ...new Set(
+        issue.errors
+          .flatMap((errors) =>
+            errors.filter((error) => error.code === 'invalid_type' && error.path.length === 0),
+          )
+          .map(
+            (error) =>
+              TYPE_NAMES[(error as { expected: string }).expected] ??
+              (error as { expected: string }).expected,
+          ),
+      ),
+    ];
+    if (expected.length > 0) return `expected ${expected.join(' or ')}, found ${describeInput(input)}`;
+    const first = issue.errors.find((errors) => errors.length > 0)?.[0];
+    if (first) return first.message;
+  }
+  if (issue.code === 'invalid_value' && 'values' in issue) {
+    return `expected one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}, found ${describeInput(input)}`;
   }
   return issue.message;
 }

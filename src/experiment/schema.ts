@@ -31,6 +31,20 @@ const numberBound = z
   })
   .transform((value) => parseNumberBound(value)!);
 
+/**
+ * A number that may come from a variable: variables are substituted as text, so "8080" in a number
+ * field is read as 8080. Anything else is left for the inner schema to reject.
+ */
+export const numericSchemas = new Map<z.ZodType, z.ZodType>();
+function numeric<T extends z.ZodType>(schema: T) {
+  const wrapped = z.preprocess(
+    (value) => (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value),
+    schema,
+  );
+  numericSchemas.set(wrapped, schema);
+  return wrapped;
+}
+
 const nonEmpty = z.string().min(1, { message: 'expected a non-empty string' });
 const argv = z.array(nonEmpty).min(1, { message: 'expected a command as a list: [program, arg, ...]' });
 
@@ -45,11 +59,10 @@ const selectorShape = {
     .meta({ description: 'Compose project (label com.docker.compose.project); defaults to scope.compose' }),
   labels: z.record(z.string(), z.string()).optional().meta({ description: 'Labels every target must carry' }),
   pattern: nonEmpty.optional().meta({ description: 'Regular expression matched against container names' }),
-  count: z.number().int().positive().optional().meta({ description: 'Pick this many matches at random' }),
-  percent: z
-    .number()
-    .gt(0)
-    .lte(100)
+  count: numeric(z.number().int().positive())
+    .optional()
+    .meta({ description: 'Pick this many matches at random' }),
+  percent: numeric(z.number().gt(0).lte(100))
     .optional()
     .meta({ description: 'Pick this share of matches at random (at least one)' }),
 };
@@ -124,8 +137,8 @@ function checkRegex(source: string | undefined, ctx: z.RefinementCtx, path: stri
 
 const statusExpectation = z
   .union([
-    z.number().int().min(100).max(599),
-    z.array(z.number().int().min(100).max(599)).min(1),
+    numeric(z.number().int().min(100).max(599)),
+    z.array(numeric(z.number().int().min(100).max(599))).min(1),
     z.string().regex(/^[1-5]xx$/, { message: 'expected a status class such as 2xx' }),
   ])
   .meta({ description: 'A status code, a list of codes, or a class such as 2xx' });
@@ -135,7 +148,7 @@ export const expectation = z.strictObject({
   latency: durationBound.optional().meta({ description: 'http, tcp: bound on the response time' }),
   body: bodyMatch.optional().meta({ description: 'http: expectations on the body' }),
   exit: z
-    .union([z.number().int(), z.array(z.number().int()).min(1)])
+    .union([numeric(z.number().int()), z.array(numeric(z.number().int())).min(1)])
     .optional()
     .meta({ description: 'exec, command: expected exit code (default 0)' }),
   stdout: textMatch.optional().meta({ description: 'exec, command: expectations on standard output' }),
@@ -180,7 +193,7 @@ const httpProbe = z.strictObject({
 
 const tcpProbe = z.strictObject({
   host: nonEmpty,
-  port: z.number().int().min(1).max(65535),
+  port: numeric(z.number().int().min(1).max(65535)),
 });
 
 const execProbe = z.strictObject({
@@ -210,7 +223,9 @@ export const probe = z
       .meta({ description: 'When the hypothesis probe is checked (default: before, during, after)' }),
     every: positiveDuration.optional().meta({ description: 'Sampling interval while faults are active' }),
     timeout: positiveDuration.optional().meta({ description: 'Time limit of one attempt (default 5s)' }),
-    retries: z.number().int().min(0).max(100).optional().meta({ description: 'Extra attempts after a miss' }),
+    retries: numeric(z.number().int().min(0).max(100))
+      .optional()
+      .meta({ description: 'Extra attempts after a miss' }),
     interval: duration.optional().meta({ description: 'Pause between attempts (default 500ms)' }),
   })
   .superRefine((value, ctx) => {
@@ -335,7 +350,10 @@ const rate = z
   .meta({ description: 'A rate in tc units: 1mbit, 512kbit (bits/s), 10mbps (bytes/s)' });
 
 const portList = z
-  .union([z.number().int().min(1).max(65535), z.array(z.number().int().min(1).max(65535)).min(1)])
+  .union([
+    numeric(z.number().int().min(1).max(65535)),
+    z.array(numeric(z.number().int().min(1).max(65535))).min(1),
+  ])
   .transform((value) => (Array.isArray(value) ? value : [value]));
 
 const peers = z
@@ -532,10 +550,12 @@ export const step: z.ZodType<Step, StepInput> = z
               : `a step has exactly one kind, found ${keys.join(' and ')} (use parallel to run steps together)`,
         path: unknown.length > 0 ? [unknown[0]!] : [],
         input,
+        // Points the error at the key itself, where the typo is.
+        params: { atKey: unknown.length > 0 },
       });
       return z.NEVER;
     }
-    const result = (stepShapes[kind] as z.ZodType).safeParse(input[kind]);
+    const result = (stepShapes[kind] as z.ZodType).safeParse(input[kind], { reportInput: true });
     if (!result.success) {
       for (const issue of result.error.issues) {
         ctx.addIssue({ ...(issue as z.core.$ZodIssueCustom), path: [kind, ...issue.path], input });

@@ -47,14 +47,12 @@ export function substituteDocument(
 ): { value: unknown; issues: SubstitutionIssue[] } {
   const issues: SubstitutionIssue[] = [];
   const vars: Record<string, string> = {};
-  const typed: Record<string, number | boolean> = {};
   const root = document as Record<string, unknown> | null;
   const declared = root && typeof root === 'object' && !Array.isArray(root) ? root.vars : undefined;
 
   if (declared && typeof declared === 'object' && !Array.isArray(declared)) {
     for (const [name, raw] of Object.entries(declared)) {
       if (typeof raw === 'object' && raw !== null) continue; // the schema reports it
-      if (typeof raw === 'number' || typeof raw === 'boolean') typed[name] = raw;
       const result = substituteString(String(raw), {}, env);
       report(result, ['vars', name], 'vars may only use ${env:NAME}');
       vars[name] = result.value;
@@ -79,9 +77,6 @@ export function substituteDocument(
 
   function walk(value: unknown, path: (string | number)[]): unknown {
     if (typeof value === 'string') {
-      // "${port}" alone keeps the variable's type, so `port: ${port}` stays a number.
-      const whole = /^\$\{([^}]*)\}$/.exec(value);
-      if (whole && whole[1]! in typed) return typed[whole[1]!];
       const result = substituteString(value, vars, env);
       report(result, path);
       return result.value;

@@ -22,9 +22,8 @@ export function parseDurationBound(text: string): Comparison | undefined {
 export function parseNumberBound(text: string | number): Comparison | undefined {
   if (typeof text === 'number') return { op: '==', value: text, text: String(text) };
   const match = COMPARISON.exec(text);
-  if (!match) return undefined;
+  if (!match || !/^-?\d+(\.\d+)?$/.test(match[2]!)) return undefined;
   const value = Number(match[2]);
-  if (!Number.isFinite(value)) return undefined;
   return { op: (match[1] as Operator | undefined) ?? '==', value, text: text.trim() };
 }
 

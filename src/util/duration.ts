@@ -15,11 +15,20 @@ export function parseDuration(text: string): number | undefined {
 }
 
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${trimZeros((ms / 1000).toFixed(ms < 10_000 ? 2 : 1))}s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
+  const rounded = Math.round(ms);
+  if (rounded < 1000) return `${rounded}ms`;
+  if (rounded < 60_000) {
+    const seconds = rounded / 1000;
+    const text = trimZeros(seconds.toFixed(seconds < 10 ? 2 : 1));
+    if (Number(text) < 60) return `${text}s`;
+  }
+  const total = Math.round(rounded / 1000);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  return (
+    [hours ? `${hours}h` : '', minutes ? `${minutes}m` : '', seconds ? `${seconds}s` : ''].join('') || '0s'
+  );
 }
 
 function trimZeros(text: string): string {

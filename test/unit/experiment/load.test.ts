@@ -511,7 +511,7 @@ method:
       { line: 1, column: 1, path: 'hypothesis' },
       { line: 1, column: 1, path: 'method' },
     ]);
-    expect(problems[0]!.message).toMatch(/^expected a list/);
+    expect(problems[0]!.message).toMatch(/^is required \(expected a list\)/);
   });
 
   it('empty lists say what is missing', () => {
@@ -605,7 +605,7 @@ describe('parseExperiment: YAML that does not parse', () => {
   it('a document that is not a mapping', () => {
     const problem = onlyProblem('- just\n- a list\n');
     expect(problem).toMatchObject({ line: 1, column: 1, path: '' });
-    expect(problem.message).toMatch(/^expected object/);
+    expect(problem.message).toMatch(/^expected a mapping, found a list/);
   });
 });
 
@@ -701,5 +701,64 @@ describe('loadExperimentFile', () => {
       code: 'EXPERIMENT_UNREADABLE',
       exitCode: 2,
     });
+  });
+});
+
+describe('parseExperiment: messages a user can act on', () => {
+  it('points an unknown step kind at its key, not at its value', () => {
+    const problem = onlyProblem(
+      `${HEAD}method:\n  - wait: 1s\n  - freeze:\n      target: { service: api }\n`,
+    );
+    expect(problem).toMatchObject({ line: 7, column: 5, path: 'method[1].freeze' });
+    expect(problem.message).toMatch(/^unknown step "freeze"/);
+  });
+
+  it('says what type was found, not "nothing"', () => {
+    const problem = onlyProblem(
+      `title: 5\nhypothesis:\n  - name: p\n    command: [node, -v]\nmethod:\n  - wait: 1s\n`,
+    );
+    expect(problem.message).toBe('expected a string, found a number (5)');
+    const list = onlyProblem(`${HEAD}method:\n  - wait: 1s\nrollbacks:\n  - command: echo\n`);
+    expect(list.message).toBe('expected a list, found a string ("echo")');
+  });
+
+  it('says a missing value is required', () => {
+    const problem = onlyProblem(
+      `title: t\nhypothesis:\n  - name: p\n    http: { url: "http://127.0.0.1:1/" }\n    expect: { body: { json: { path: $.ok } } }\nmethod:\n  - wait: 1s\n`,
+    );
+    expect(problem).toMatchObject({
+      path: 'hypothesis[0].expect.body.json.equals',
+      message: 'is required (expected a value)',
+    });
+  });
+
+  it('reports one YAML syntax error, with a hint for an unquoted ${variable} in a flow mapping', () => {
+    const problem = onlyProblem(
+      `title: t\nvars: { port: 8080 }\nhypothesis:\n  - name: p\n    tcp: { host: 127.0.0.1, port: \${port} }\nmethod:\n  - wait: 1s\n`,
+    );
+    expect(problem.line).toBe(5);
+    expect(problem.message).toContain('must be quoted: "${variable}"');
+  });
+});
+
+describe('parseExperiment: variables in number fields', () => {
+  it('reads a variable as a number where a number is expected and as text where text is', () => {
+    const { experiment } = parseExperiment(
+      `title: t\nvars: { port: 5432, n: 2 }\nhypothesis:\n  - name: db\n    tcp: { host: 127.0.0.1, port: "\${port}" }\n    retries: \${n}\n  - name: nc\n    command: [nc, -z, db, "\${port}"]\nmethod:\n  - pause: { target: { service: db, count: "\${n}" } }\n`,
+      'vars.yaml',
+      {},
+    );
+    expect(experiment.hypothesis[0]!.tcp!.port).toBe(5432);
+    expect(experiment.hypothesis[0]!.retries).toBe(2);
+    expect(experiment.hypothesis[1]!.command).toEqual(['nc', '-z', 'db', '5432']);
+    expect((experiment.method[0] as { pause: { target: { count: number } } }).pause.target.count).toBe(2);
+  });
+
+  it('still rejects text that is not a number in a number field', () => {
+    const problem = onlyProblem(
+      `title: t\nhypothesis:\n  - name: db\n    tcp: { host: h, port: eighty }\nmethod:\n  - wait: 1s\n`,
+    );
+    expect(problem.path).toBe('hypothesis[0].tcp.port');
+    expect(problem.message).toBe('expected a number, found a string ("eighty")');
   });
 });

@@ -71,3 +71,9 @@ describe('compare', () => {
     expect(compare(1000, under)).toBe(false);
   });
 });
+
+describe('parseNumberBound rejects bounds without a number', () => {
+  it.each([' ', '< ', '<=', 'abc', '< 3x'])('%j is not a bound', (text) => {
+    expect(parseNumberBound(text)).toBeUndefined();
+  });
+});

@@ -56,3 +56,16 @@ describe('formatDuration', () => {
     },
   );
 });
+
+describe('formatDuration at unit boundaries', () => {
+  it.each([
+    [999.6, '1s'],
+    [59_990, '1m'],
+    [119_600, '2m'],
+    [179_500, '3m'],
+    [3_600_000, '1h'],
+    [3_690_000, '1h1m30s'],
+  ])('%d ms reads %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});
