@@ -129,13 +129,18 @@ function run(command, argv, options = {}) {
 async function docker(...argv) {
   const result = await run('docker', argv);
   if (result.code !== 0) {
-    throw new Error(`docker ${argv.join(' ')} failed (exit ${result.code ?? result.signal}): ${(result.stderr || result.stdout).trim()}`);
+    throw new Error(
+      `docker ${argv.join(' ')} failed (exit ${result.code ?? result.signal}): ${(result.stderr || result.stdout).trim()}`,
+    );
   }
   return result.stdout.trim();
 }
 
 function lines(text) {
-  return text.split('\n').map((line) => line.trim()).filter(Boolean);
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
 }
 
 // ------------------------------------------------------------------------------------------ statistics
@@ -172,9 +177,14 @@ function ms(value) {
 function table(headers, rows, align) {
   const cells = [headers, ...rows].map((row) => row.map(String));
   const widths = headers.map((_, col) => Math.max(...cells.map((row) => row[col].length)));
-  const pad = (text, col) => ((align?.[col] ?? 'right') === 'left' ? text.padEnd(widths[col]) : text.padStart(widths[col]));
+  const pad = (text, col) =>
+    (align?.[col] ?? 'right') === 'left' ? text.padEnd(widths[col]) : text.padStart(widths[col]);
   const render = (row) => `  ${row.map(pad).join('  ')}`.trimEnd();
-  return [render(cells[0]), `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`, ...cells.slice(1).map(render)].join('\n');
+  return [
+    render(cells[0]),
+    `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`,
+    ...cells.slice(1).map(render),
+  ].join('\n');
 }
 
 function heading(text) {
@@ -239,7 +249,9 @@ function cleanup() {
     }
     if (tempDir) await rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
     if (problem) {
-      console.error(`bench: ${problem}\n  remove them by hand: docker rm -f $(docker ps -aq --filter label=${LABEL})`);
+      console.error(
+        `bench: ${problem}\n  remove them by hand: docker rm -f $(docker ps -aq --filter label=${LABEL})`,
+      );
       return false;
     }
     return true;
@@ -281,7 +293,9 @@ async function createContainers(client, n) {
     if (states.every((state) => state.running && !state.paused)) break;
     const bad = states.filter((state) => !state.running && !state.restarting);
     if (bad.length > 0 || Date.now() > deadline) {
-      throw new Error(`bench containers did not start: ${states.map((s) => `${s.name} ${s.state}`).join(', ')}`);
+      throw new Error(
+        `bench containers did not start: ${states.map((s) => `${s.name} ${s.state}`).join(', ')}`,
+      );
     }
     await sleep(100);
   }
@@ -306,7 +320,8 @@ async function ensureReady(client, targets) {
       fixed++;
       state = await client.inspect(target.id);
     }
-    if (!state.running || state.paused) throw new Error(`${target.name} is ${state.state} and could not be brought back`);
+    if (!state.running || state.paused)
+      throw new Error(`${target.name} is ${state.state} and could not be brought back`);
   }
   return fixed;
 }
@@ -331,7 +346,9 @@ function measureStartup() {
       const result = spawnSync(process.execPath, item.argv, { cwd: ROOT, encoding: 'utf8' });
       const elapsed = performance.now() - started;
       if (result.status !== 0) {
-        throw new Error(`${item.label} failed (exit ${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
+        throw new Error(
+          `${item.label} failed (exit ${result.status ?? result.signal}): ${result.stderr || result.stdout}`,
+        );
       }
       if (i >= STARTUP_WARMUPS) samples.push(elapsed);
     }
@@ -344,7 +361,10 @@ function measureStartup() {
       samples: samples.map(round),
     });
   }
-  const version = spawnSync(process.execPath, [CLI, '--version'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  const version = spawnSync(process.execPath, [CLI, '--version'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  }).stdout.trim();
   return { warmups: STARTUP_WARMUPS, version, results };
 }
 
@@ -360,7 +380,12 @@ async function libraryOnce(client, injectContainerFault, kind, targets) {
   const t2 = performance.now();
   const failed = settled.find((result) => result.status === 'rejected');
   if (failed) throw new Error(`injecting ${kind} failed: ${failed.reason?.message ?? failed.reason}`);
-  return { inject: t1 - t0, revert: t2 - t1, total: t2 - t0, outcomes: outcomes.map((outcome) => outcome.status) };
+  return {
+    inject: t1 - t0,
+    revert: t2 - t1,
+    total: t2 - t0,
+    outcomes: outcomes.map((outcome) => outcome.status),
+  };
 }
 
 /** One repetition through the docker CLI, one container after another. */
@@ -378,7 +403,10 @@ async function measureFaults(client, injectContainerFault, targets) {
   const rows = [];
   for (const kind of FAULTS) {
     for (const method of ['library', 'docker CLI']) {
-      const once = () => (method === 'library' ? libraryOnce(client, injectContainerFault, kind, targets) : cliOnce(kind, targets));
+      const once = () =>
+        method === 'library'
+          ? libraryOnce(client, injectContainerFault, kind, targets)
+          : cliOnce(kind, targets);
       const reps = [];
       const outcomeCounts = {};
       let fixups = 0;
@@ -435,7 +463,9 @@ function analyzeReport(report, n) {
   const injected = journal.filter((entry) => entry.type === 'fault-injected');
   const reverted = journal.filter((entry) => entry.type === 'fault-reverted');
   if (injected.length !== n || reverted.length !== n) {
-    throw new Error(`expected ${n} fault-injected and fault-reverted entries, found ${injected.length} and ${reverted.length}`);
+    throw new Error(
+      `expected ${n} fault-injected and fault-reverted entries, found ${injected.length} and ${reverted.length}`,
+    );
   }
   const stepStart = journal.find((entry) => entry.type === 'step-start' && entry.step === 'method[0]');
   const phaseAt = (phase) => journal.find((entry) => entry.type === 'phase' && entry.phase === phase)?.t;
@@ -474,10 +504,14 @@ async function measureEndToEnd(n) {
   for (let i = 0; i < E2E_RUNS; i++) {
     checkInterrupted();
     const reportPath = path.join(tempDir, `report-${n}-${i + 1}.json`);
-    const result = await run(process.execPath, [CLI, 'run', file, '--report', `json=${reportPath}`, '--seed', '1'], {
-      env: { ...process.env, NO_COLOR: '1', CI: '1' },
-      ownGroup: true,
-    });
+    const result = await run(
+      process.execPath,
+      [CLI, 'run', file, '--report', `json=${reportPath}`, '--seed', '1'],
+      {
+        env: { ...process.env, NO_COLOR: '1', CI: '1' },
+        ownGroup: true,
+      },
+    );
     checkInterrupted();
     if (result.code !== 0) {
       throw new Error(
@@ -562,7 +596,10 @@ async function main() {
         ['memory', `${m.memoryGiB} GiB`],
         ['platform', m.platform],
         ['node', m.node],
-        ['docker server', `${m.dockerServer} (API ${m.dockerApi})${m.storageDriver ? `, ${m.storageDriver}, cgroup v${m.cgroupVersion} ${m.cgroupDriver}` : ''}`],
+        [
+          'docker server',
+          `${m.dockerServer} (API ${m.dockerApi})${m.storageDriver ? `, ${m.storageDriver}, cgroup v${m.cgroupVersion} ${m.cgroupDriver}` : ''}`,
+        ],
         ['fixture image', IMAGE],
       ],
       ['left', 'left'],
@@ -604,7 +641,9 @@ async function main() {
     table(
       ['N', 'fault', 'via', 'inject', 'revert', 'total', 'total vs library', 'revert outcomes'],
       results.faults.map((row) => {
-        const library = results.faults.find((r) => r.n === row.n && r.fault === row.fault && r.method === 'library');
+        const library = results.faults.find(
+          (r) => r.n === row.n && r.fault === row.fault && r.method === 'library',
+        );
         return [
           row.n,
           row.fault,
@@ -614,22 +653,32 @@ async function main() {
           both(row.total),
           row.method === 'library' ? '-' : `${(row.total.median / library.total.median).toFixed(2)}x`,
           row.method === 'library'
-            ? Object.entries(row.revertOutcomes).map(([status, count]) => `${status} ${count}`).join(', ')
+            ? Object.entries(row.revertOutcomes)
+                .map(([status, count]) => `${status} ${count}`)
+                .join(', ')
             : '-',
         ];
       }),
       ['right', 'left', 'left'],
     ),
   );
-  console.log('  library: Promise.all over injectContainerFault, then Promise.all over revert() (inspect + unpause/start)');
-  console.log('  docker CLI: `docker pause|kill NAME` one container after another, then `docker unpause|start NAME`');
+  console.log(
+    '  library: Promise.all over injectContainerFault, then Promise.all over revert() (inspect + unpause/start)',
+  );
+  console.log(
+    '  docker CLI: `docker pause|kill NAME` one container after another, then `docker unpause|start NAME`',
+  );
   const fixed = results.faults.filter((row) => row.containersFixedBetweenReps > 0);
   for (const row of fixed) {
-    console.log(`  ! N=${row.n} ${row.fault} via ${row.method}: ${row.containersFixedBetweenReps} container(s) were not running/unpaused after a revert`);
+    console.log(
+      `  ! N=${row.n} ${row.fault} via ${row.method}: ${row.containersFixedBetweenReps} container(s) were not running/unpaused after a revert`,
+    );
   }
 
   // 3. End to end
-  heading(`3. faultline run: pause every bench container for ${E2E_PAUSE} (median / min of ${E2E_RUNS} runs, ms)`);
+  heading(
+    `3. faultline run: pause every bench container for ${E2E_PAUSE} (median / min of ${E2E_RUNS} runs, ms)`,
+  );
   results.endToEnd = [];
   for (const n of SIZES) {
     checkInterrupted();
@@ -650,9 +699,13 @@ async function main() {
       ]),
     ),
   );
-  console.log('  wall: process start to exit; run duration: the report\'s durationMs');
-  console.log('  inject: step start -> last fault-injected; injected->reverted: first fault-injected -> last fault-reverted');
-  console.log(`  revert (beyond 1s): last fault-reverted - last fault-injected - ${E2E_PAUSE_MS} ms (journal t is whole ms)`);
+  console.log("  wall: process start to exit; run duration: the report's durationMs");
+  console.log(
+    '  inject: step start -> last fault-injected; injected->reverted: first fault-injected -> last fault-reverted',
+  );
+  console.log(
+    `  revert (beyond 1s): last fault-reverted - last fault-injected - ${E2E_PAUSE_MS} ms (journal t is whole ms)`,
+  );
 
   results.finishedAt = new Date().toISOString();
   return results;
@@ -664,7 +717,8 @@ try {
   results = await main();
 } catch (error) {
   exitCode = error instanceof Interrupted ? 130 : 1;
-  if (!(error instanceof Interrupted) && !interrupted) console.error(`\nbench: ${error.stack ?? error.message}`);
+  if (!(error instanceof Interrupted) && !interrupted)
+    console.error(`\nbench: ${error.stack ?? error.message}`);
 } finally {
   if (!(await cleanup())) exitCode ||= 1;
 }

@@ -20,10 +20,7 @@ export const E2E_ENV = {
 };
 
 /** Runs the built CLI as a user would; never throws on a non-zero exit. */
-export function faultline(
-  args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
-) {
+export function faultline(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   return execa('node', [BIN, ...args], {
     cwd: options.cwd ?? REPO,
     env: { ...E2E_ENV, ...options.env },
