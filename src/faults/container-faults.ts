@@ -14,6 +14,17 @@ export interface ContainerFaultSpec {
 }
 
 export const DEFAULT_GRACE_MS = 10_000;
+const KILL_SETTLE_MS = 3000;
+
+async function exited(docker: DockerClient, target: Target, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const state = await docker.inspect(target.id).catch(() => undefined);
+    if (!state || !state.running) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 /** The Docker call a fault makes, as data: `plan` prints it, the engine performs it. */
 export function describeContainerFault(
@@ -60,6 +71,11 @@ export async function injectContainerFault(
     case 'kill':
       await docker.kill(target.id, signal(spec));
       detail = `killed with ${signal(spec)}`;
+      // Docker returns before a catchable signal has taken effect; a revert that came too soon would
+      // see "running" and leave the container to exit afterwards. Wait until it has exited, or say so.
+      if (signal(spec) !== 'SIGKILL' && !(await exited(docker, target, KILL_SETTLE_MS))) {
+        detail += ` (still running after ${formatDuration(KILL_SETTLE_MS)}: the process handled the signal)`;
+      }
       break;
     case 'stop':
       await docker.stop(target.id, graceSeconds);

@@ -51,6 +51,14 @@ describe('container faults against a real Docker Engine', () => {
     expect(after.startedAt).not.toBe(before.startedAt);
   });
 
+  it('kill with a catchable signal returns once the container has exited, so the revert restarts it', async () => {
+    const fault = await injectContainerFault(client, { kind: 'kill', signal: 'SIGTERM' }, target(1), 'kill-2');
+    expect((await inspectState(containers[1]!.name)).running).toBe(false);
+    expect(fault.detail).toBe('killed with SIGTERM');
+    expect((await fault.revert()).status).toBe('reverted');
+    expect((await inspectState(containers[1]!.name)).running).toBe(true);
+  });
+
   it('stop with a grace period exits the container; revert starts it', async () => {
     const fault = await injectContainerFault(client, { kind: 'stop', graceMs: 1000 }, target(2), 'stop-1');
     expect((await inspectState(containers[2]!.name)).status).toBe('exited');
