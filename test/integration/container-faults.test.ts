@@ -7,6 +7,7 @@ import {
   startContainers,
   type TestContainer,
   uniquePrefix,
+  waitFor,
 } from '../support/containers.js';
 import { docker, inspectState } from '../support/docker-cli.js';
 
@@ -52,11 +53,17 @@ describe('container faults against a real Docker Engine', () => {
   });
 
   it('kill with a catchable signal returns once the container has exited, so the revert restarts it', async () => {
-    const fault = await injectContainerFault(client, { kind: 'kill', signal: 'SIGTERM' }, target(1), 'kill-2');
-    expect((await inspectState(containers[1]!.name)).running).toBe(false);
+    const [fresh] = await startContainers(prefix, [{ name: 'sigterm' }]);
+    // The fixture exits on SIGTERM once its handler is installed (it logs "listening" after that).
+    await waitFor('the backend to listen', async () =>
+      (await docker('logs', fresh!.name)).includes('listening'),
+    );
+    const victim = { id: fresh!.id, name: fresh!.name };
+    const fault = await injectContainerFault(client, { kind: 'kill', signal: 'SIGTERM' }, victim, 'kill-2');
+    expect((await inspectState(fresh!.name)).running).toBe(false);
     expect(fault.detail).toBe('killed with SIGTERM');
     expect((await fault.revert()).status).toBe('reverted');
-    expect((await inspectState(containers[1]!.name)).running).toBe(true);
+    expect((await inspectState(fresh!.name)).running).toBe(true);
   });
 
   it('stop with a grace period exits the container; revert starts it', async () => {
