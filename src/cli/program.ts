@@ -35,6 +35,7 @@ export function createProgram(ctx: CommandContext): Command {
     )
     .argument('<files...>', 'experiment files or folders')
     .option('--seed <n>', 'seed for random target selection (printed with every run, to reproduce it)')
+    .option('--max-hold <duration>', 'hard maximum for any fault, whatever the experiment says (e.g. 10m)')
     .option('--via <way>', 'how network faults reach targets: auto, nsenter, helper, exec (default auto)')
     .option(
       '--helper-image <image>',

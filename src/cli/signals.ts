@@ -1,6 +1,6 @@
 import type { Output } from './output.js';
 
-type LeftBehind = () => { what: string; remedy: string }[];
+type LeftBehind = () => { faults: { what: string; remedy: string }[]; watchdogPid: number | undefined };
 
 let describeLeft: LeftBehind | undefined;
 
@@ -30,12 +30,17 @@ export function installSignalHandlers(output: Output): { signal: AbortSignal; di
       controller.abort(name);
       return;
     }
-    const left = describeLeft();
-    if (left.length === 0) {
+    const { faults, watchdogPid } = describeLeft();
+    if (faults.length === 0) {
       output.stderr.write(`${c.red(`${name} again: exiting now.`)} No fault was left in place.\n`);
     } else {
       output.stderr.write(`${c.red(`${name} again: exiting now. These faults may still be in place:`)}\n`);
-      for (const item of left) output.stderr.write(`  ${item.what}    undo: ${item.remedy}\n`);
+      for (const item of faults) output.stderr.write(`  ${item.what}    undo: ${item.remedy}\n`);
+      output.stderr.write(
+        watchdogPid
+          ? `The run's watchdog (pid ${watchdogPid}) reverts them now; \`faultline status\` shows what is left.\n`
+          : 'Run `faultline recover` to revert them.\n',
+      );
     }
     process.exit(130);
   };

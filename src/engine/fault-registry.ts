@@ -14,7 +14,11 @@ export class FaultRegistry {
   private pending = 0;
   private sequence = 0;
 
-  constructor(private readonly recorder: Recorder) {}
+  constructor(
+    private readonly recorder: Recorder,
+    /** Told of every revert as it completes (the ledger records it). */
+    private readonly onReverted: (fault: InjectedFault, outcome: RevertOutcome) => void = () => {},
+  ) {}
 
   nextId(kind: string): string {
     this.sequence++;
@@ -108,6 +112,11 @@ export class FaultRegistry {
     });
     if (outcome.status === 'target-gone')
       this.recorder.log('warn', `${fault.target.name}: ${outcome.detail}`);
+    try {
+      this.onReverted(fault, outcome);
+    } catch (error) {
+      this.recorder.log('warn', `could not record the revert of ${fault.id} in the ledger: ${String(error)}`);
+    }
     return outcome;
   }
 }

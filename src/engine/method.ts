@@ -1,14 +1,14 @@
 import type { DockerClient } from '../docker/client.js';
 import { EnvironmentError } from '../errors.js';
 import { injectContainerFault } from '../faults/container-faults.js';
-import type { InjectedFault } from '../faults/fault.js';
+import type { InjectedFault, RevertRecipe } from '../faults/fault.js';
 import { injectNetworkFault, type NetworkContext } from '../network/network-fault.js';
 import { type ProbeEnvironment, runProbe } from '../probes/run-probe.js';
 import { sleep } from '../util/sleep.js';
 import { runAction } from './actions.js';
 import type { FaultRegistry } from './fault-registry.js';
 import type { HypothesisTracker } from './hypothesis.js';
-import type { PlannedStep } from './plan.js';
+import type { PlannedInjection, PlannedStep } from './plan.js';
 import type { Recorder } from './recorder.js';
 
 export class InjectionError extends EnvironmentError {
@@ -27,6 +27,10 @@ export class ActionError extends EnvironmentError {
 
 export interface MethodContext {
   docker: DockerClient;
+  /** Records a fault before its first change (the write-ahead ledger); throws to stop the injection. */
+  announce: (injection: PlannedInjection, recipe: RevertRecipe, durationMs: number | undefined) => void;
+  /** Records that an announced fault was never injected. */
+  notInjected: (injection: PlannedInjection) => void;
   /** The run's network state; created on first use by a network fault. */
   network: () => NetworkContext;
   registry: FaultRegistry;
@@ -128,13 +132,24 @@ async function injectEverywhere(
   const done = ctx.registry.beginInjection();
   try {
     const results = await Promise.allSettled(
-      step.injections.map(async ({ target, faultId, fault }) => {
-        const injected =
-          fault.type === 'container'
-            ? await injectContainerFault(ctx.docker, fault.spec, target, faultId)
-            : await injectNetworkFault(ctx.network(), fault, target, faultId);
-        ctx.registry.add(injected);
-        return injected;
+      step.injections.map(async (injection) => {
+        const { target, faultId, fault } = injection;
+        let announced = false;
+        const announce = (recipe: RevertRecipe) => {
+          ctx.announce(injection, recipe, step.durationMs);
+          announced = true;
+        };
+        try {
+          const injected =
+            fault.type === 'container'
+              ? await injectContainerFault(ctx.docker, fault.spec, target, faultId, announce)
+              : await injectNetworkFault(ctx.network(), fault, target, faultId, announce);
+          ctx.registry.add(injected);
+          return injected;
+        } catch (error) {
+          if (announced) ctx.notInjected(injection);
+          throw error;
+        }
       }),
     );
     const injected = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));

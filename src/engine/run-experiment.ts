@@ -7,6 +7,7 @@ import { NetworkContext } from '../network/network-fault.js';
 import { chooseRunner, DEFAULT_NETWORK_SETUP, type NetworkSetup, preflight } from '../network/setup.js';
 import type { ProbeEnvironment } from '../probes/run-probe.js';
 import type { Reporter } from '../reporters/reporter.js';
+import { RunSafety, type SafetyOptions } from '../safety/run-safety.js';
 import { formatDuration } from '../util/duration.js';
 import { runAction } from './actions.js';
 import { FaultRegistry } from './fault-registry.js';
@@ -31,8 +32,11 @@ export interface RunOptions {
   seed: number;
   /** Aborted on Ctrl-C / SIGTERM: the run reverts everything and ends as interrupted. */
   signal: AbortSignal;
+  /** Ledger, locks and watchdog; without it (unit tests) the run keeps no record on disk. */
+  safety?: SafetyOptions | undefined;
   /** Receives the registry so a forced exit can say what may be left. */
   onRegistry?: (registry: FaultRegistry) => void;
+  onSafety?: (safety: RunSafety) => void;
 }
 
 class Interrupted extends Error {}
@@ -47,7 +51,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   const startedAt = new Date();
   const started = performance.now();
   const recorder = new Recorder((entry) => options.reporter.onEvent?.(entry));
-  const registry = new FaultRegistry(recorder);
+  let safety: RunSafety | undefined;
+  const registry = new FaultRegistry(recorder, (fault, outcome) => safety?.reverted(fault.id, outcome));
   options.onRegistry?.(registry);
   const tracker = new HypothesisTracker(experiment.hypothesis, recorder);
   await safely(() =>
@@ -100,6 +105,21 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       await preflight(options.docker, chosen.runner, setup, faults);
     }
     signal.throwIfAborted();
+    if (options.safety) {
+      safety = await RunSafety.open(options.safety, {
+        runId,
+        file: loaded.file,
+        via: network?.runner.via,
+        helperImage: network?.runner.via === 'helper' ? setup.helperImage : undefined,
+        targets: allInjections(plan.steps).map((injection) => injection.target),
+        runDeadline: Date.now() + timeoutMs,
+      });
+      recorder.log(
+        'info',
+        `ledger ${safety.ledgerFile}${safety.watchdogPid ? `, watchdog pid ${safety.watchdogPid}` : ''}`,
+      );
+      options.onSafety?.(safety);
+    }
 
     recorder.record({ type: 'phase', phase: 'before' });
     await checkBaseline(tracker, probeEnv);
@@ -113,6 +133,15 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       try {
         await runMethod(plan.steps, {
           docker: options.docker,
+          announce: (injection, recipe, durationMs) =>
+            safety?.announce(
+              injection.faultId,
+              injection.fault.type === 'container' ? injection.fault.spec.kind : injection.fault.kind,
+              injection.target,
+              recipe,
+              durationMs,
+            ),
+          notInjected: (injection) => safety?.reverted(injection.faultId, { status: 'not-injected' }),
           network: () => network!,
           registry,
           recorder,
@@ -147,6 +176,11 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   const rollbackErrors =
     methodStarted && plan ? await runRollbacks(plan, loaded, options.docker, recorder) : [];
   const { outcome, summary } = decide({ registry, tracker, error, baselineMissed, rollbackErrors });
+  try {
+    safety?.close(outcome);
+  } catch (caught) {
+    recorder.log('warn', `could not close the run's ledger: ${String(caught)}`);
+  }
   if (
     error &&
     !(error instanceof FaultlineError) &&

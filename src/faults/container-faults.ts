@@ -2,7 +2,7 @@ import { type DockerClient, isNotFound } from '../docker/client.js';
 import type { ContainerFaultKind } from '../experiment/schema.js';
 import type { Target } from '../targets/target.js';
 import { formatDuration } from '../util/duration.js';
-import { type InjectedFault, once, type RevertOutcome } from './fault.js';
+import { type Announce, type InjectedFault, once, type RevertOutcome } from './fault.js';
 import { withRetry } from './retry.js';
 
 export interface ContainerFaultSpec {
@@ -64,7 +64,9 @@ export async function injectContainerFault(
   spec: ContainerFaultSpec,
   target: Target,
   id: string,
+  announce: Announce = () => {},
 ): Promise<InjectedFault> {
+  announce({ type: 'container', action: spec.kind === 'pause' ? 'unpause' : 'start' });
   const graceSeconds = Math.round((spec.graceMs ?? DEFAULT_GRACE_MS) / 1000);
   let detail: string;
   switch (spec.kind) {
@@ -90,9 +92,8 @@ export async function injectContainerFault(
       detail = 'restarted';
       break;
   }
-  const revert = once(() =>
-    spec.kind === 'pause' ? unpauseIfPaused(docker, target) : startIfNotRunning(docker, target),
-  );
+  const action = spec.kind === 'pause' ? 'unpause' : 'start';
+  const revert = once(() => revertWith(() => undoContainer(action, target, docker)));
   return {
     id,
     kind: spec.kind,
@@ -107,27 +108,30 @@ export async function injectContainerFault(
   };
 }
 
-async function unpauseIfPaused(docker: DockerClient, target: Target): Promise<RevertOutcome> {
-  return revertWith(async () => {
-    const state = await docker.inspect(target.id);
+/**
+ * Undoes a container fault from the container's state alone (used by the run, its watchdog and
+ * `faultline recover`): unpause what is paused, start what is not running. Throws Docker errors.
+ */
+export async function undoContainer(
+  action: 'unpause' | 'start',
+  target: Target,
+  docker: DockerClient,
+): Promise<RevertOutcome> {
+  const state = await docker.inspect(target.id);
+  if (action === 'unpause') {
     if (!state.paused) return { status: 'already-reverted', detail: `not paused (${state.state})` };
     await docker.unpause(target.id);
     return { status: 'reverted', detail: 'unpaused' };
-  });
+  }
+  if (state.running || state.restarting) {
+    return { status: 'already-reverted', detail: state.restarting ? 'restarting on its own' : 'running' };
+  }
+  await docker.start(target.id);
+  return { status: 'reverted', detail: 'started' };
 }
 
-async function startIfNotRunning(docker: DockerClient, target: Target): Promise<RevertOutcome> {
-  return revertWith(async () => {
-    const state = await docker.inspect(target.id);
-    if (state.running || state.restarting) {
-      return { status: 'already-reverted', detail: state.restarting ? 'restarting on its own' : 'running' };
-    }
-    await docker.start(target.id);
-    return { status: 'reverted', detail: 'started' };
-  });
-}
-
-async function revertWith(operation: () => Promise<RevertOutcome>): Promise<RevertOutcome> {
+/** Retries transient Docker errors; a container that is gone has nothing left to revert. */
+export async function revertWith(operation: () => Promise<RevertOutcome>): Promise<RevertOutcome> {
   try {
     return await withRetry(operation);
   } catch (error) {

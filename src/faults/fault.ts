@@ -1,4 +1,17 @@
+import type { IptablesRuleSet } from '../network/iptables-plan.js';
 import type { Target } from '../targets/target.js';
+
+/**
+ * How to undo a fault, as data: written to the run's ledger before the fault is injected, so the
+ * watchdog or `faultline recover` can undo it even when the run that injected it is gone.
+ */
+export type RevertRecipe =
+  | { type: 'container'; action: 'unpause' | 'start' }
+  | { type: 'iptables'; ipv4: string; ipv6: string; sets: IptablesRuleSet[] }
+  | { type: 'tc'; devices: { device: string; ingressOf?: string | undefined }[] };
+
+/** Called with the recipe just before the first change a fault makes. Must not return before it is durable. */
+export type Announce = (recipe: RevertRecipe) => void;
 
 export type RevertStatus = 'reverted' | 'already-reverted' | 'target-gone' | 'failed';
 

@@ -1,6 +1,7 @@
-import type { InjectedFault, RevertOutcome } from '../faults/fault.js';
+import type { Announce, InjectedFault, RevertOutcome } from '../faults/fault.js';
 import { once } from '../faults/fault.js';
 import type { Target } from '../targets/target.js';
+import { RULE_GONE } from './gone.js';
 import { devicesFor, listInterfaces } from './interfaces.js';
 import { applyCommands, type IptablesRuleSet, revertCommands } from './iptables-plan.js';
 import { type NetnsRunner, quote, TargetGoneError } from './netns-runner.js';
@@ -95,15 +96,16 @@ export async function detectBackend(runner: NetnsRunner, target: Target): Promis
 
 export class NetworkInjectionError extends Error {}
 
-const RULE_GONE = /Bad rule|No chain|does a matching rule exist|doesn't exist|No such file/i;
-
 export async function injectNetworkFault(
   context: NetworkContext,
   plan: NetworkFaultPlan,
   target: Target,
   id: string,
+  announce: Announce = () => {},
 ): Promise<InjectedFault> {
-  return plan.type === 'tc' ? injectTc(context, plan, target, id) : injectIptables(context, plan, target, id);
+  return plan.type === 'tc'
+    ? injectTc(context, plan, target, id, announce)
+    : injectIptables(context, plan, target, id, announce);
 }
 
 async function injectTc(
@@ -111,6 +113,7 @@ async function injectTc(
   plan: NetworkFaultPlan & { type: 'tc' },
   target: Target,
   id: string,
+  announce: Announce,
 ): Promise<InjectedFault> {
   const names = plan.device
     ? [plan.device]
@@ -118,6 +121,10 @@ async function injectTc(
   const directions = plan.direction === 'both' ? [false, true] : [plan.direction === 'ingress'];
   const devices = names.flatMap((name) => directions.map((ingress) => context.device(target, name, ingress)));
   const state = { faultId: id, scope: plan.scope, netem: plan.netem, tbf: plan.tbf };
+  announce({
+    type: 'tc',
+    devices: devices.map((device) => ({ device: device.device, ingressOf: device.ingressOf })),
+  });
   const done: TcDevice[] = [];
   try {
     for (const device of devices) {
@@ -186,10 +193,12 @@ async function injectIptables(
   plan: NetworkFaultPlan & { type: 'iptables' },
   target: Target,
   id: string,
+  announce: Announce,
 ): Promise<InjectedFault> {
   const backend = await context.backend(target);
   const binary = (set: IptablesRuleSet) => (set.family === 'ipv4' ? backend.ipv4 : backend.ipv6);
   const applied: IptablesRuleSet[] = [];
+  announce({ type: 'iptables', ipv4: backend.ipv4, ipv6: backend.ipv6, sets: plan.sets });
 
   const undo = async (set: IptablesRuleSet): Promise<{ missing: boolean; failure?: string }> => {
     let missing = false;

@@ -1,4 +1,5 @@
 import type { Target } from '../targets/target.js';
+import { TC_GONE } from './gone.js';
 import { parseQdiscs } from './interfaces.js';
 import { type CommandResult, type NetnsRunner, TargetGoneError } from './netns-runner.js';
 import {
@@ -14,8 +15,6 @@ import {
 
 export class ForeignQdiscError extends Error {}
 
-const GONE =
-  /No such file|Cannot find|Invalid handle|not exist|handle of zero|Cannot delete qdisc with handle/i;
 export class TcCommandError extends Error {
   constructor(
     readonly argv: readonly string[],
@@ -36,7 +35,7 @@ export class TcDevice {
   private queue: Promise<unknown> = Promise.resolve();
 
   /** For ingress faults: the real device whose incoming traffic this (ifb) device carries. */
-  private readonly ingressOf: string | undefined;
+  readonly ingressOf: string | undefined;
 
   constructor(
     readonly target: Target,
@@ -103,7 +102,7 @@ export class TcDevice {
   private async tearDownIngress(real: string): Promise<void> {
     for (const command of ingressTeardownCommands(real, this.device)) {
       const result = await this.runner.run(this.target, command);
-      if (result.exitCode !== 0 && !GONE.test(result.stderr))
+      if (result.exitCode !== 0 && !TC_GONE.test(result.stderr))
         throw new TcCommandError(command.slice(1), result);
     }
   }
@@ -119,7 +118,7 @@ export class TcDevice {
       const result = await this.runner.run(this.target, ['tc', ...argv]);
       if (result.exitCode === 0) continue;
       // Deleting what the kernel no longer has (the namespace was recreated) is not a failure.
-      if (argv[1] === 'del' && GONE.test(result.stderr)) {
+      if (argv[1] === 'del' && TC_GONE.test(result.stderr)) {
         this.missing++;
         continue;
       }

@@ -11,12 +11,26 @@ import { createJunitReporter } from '../../reporters/junit.js';
 import { createMarkdownReporter } from '../../reporters/markdown.js';
 import { ReporterMultiplexer } from '../../reporters/multiplexer.js';
 import type { Reporter } from '../../reporters/reporter.js';
+import { stateDir } from '../../safety/state-dir.js';
+import { parseDuration } from '../../util/duration.js';
 import { newSeed } from '../../util/random.js';
 import { expandExperimentFiles } from '../files.js';
 import type { CommandContext } from '../program.js';
 import { setLeftBehindReporter } from '../signals.js';
 import { parseNetworkOptions } from './network-options.js';
 import { parseSeed } from './seed.js';
+
+function parseMaxHold(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(String(value));
+  if (ms === undefined || ms <= 0) {
+    throw new InvalidInputError(
+      'BAD_OPTION',
+      `--max-hold ${String(value)}: expected a duration such as 10m or 90s`,
+    );
+  }
+  return ms;
+}
 
 const REPORT_KINDS = ['json', 'junit', 'markdown'] as const;
 type ReportKind = (typeof REPORT_KINDS)[number];
@@ -46,6 +60,7 @@ export async function runCommand(
   const reports = parseReports((options.report as string[] | undefined) ?? []);
   const seed = parseSeed(options.seed) ?? newSeed();
   const network = parseNetworkOptions(options, ctx.env);
+  const maxHoldMs = parseMaxHold(options.maxHold);
   const files = await expandExperimentFiles(inputs);
   const startedAt = new Date();
   const started = performance.now();
@@ -84,18 +99,24 @@ export async function runCommand(
   const docker = createDockerClient();
   const runs: RunResult[] = [];
   let registry: FaultRegistry | undefined;
-  setLeftBehindReporter(() =>
-    (registry?.possiblyLeft() ?? []).map((fault) => ({
+  let watchdogPid: number | undefined;
+  setLeftBehindReporter(() => ({
+    faults: (registry?.possiblyLeft() ?? []).map((fault) => ({
       what: `${fault.kind} on ${fault.target.name}`,
       remedy: fault.remedy,
     })),
-  );
+    watchdogPid,
+  }));
   try {
     for (const experiment of loaded) {
       if (ctx.interrupt.aborted) break;
       const result = await runExperiment(experiment, {
         docker,
         network,
+        safety: { stateDir: stateDir(ctx.env), watchdog: true, maxHoldMs },
+        onSafety: (current) => {
+          watchdogPid = current.watchdogPid;
+        },
         reporter,
         seed,
         signal: ctx.interrupt,

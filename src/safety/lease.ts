@@ -1,0 +1,78 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { EnvironmentError } from '../errors.js';
+
+export class WatchdogError extends EnvironmentError {
+  constructor(message: string) {
+    super('WATCHDOG_FAILED', `${message}; nothing was injected`, {
+      hint: 'faultline starts a watchdog that reverts the faults if the run dies. See the watchdog log named above.',
+    });
+  }
+}
+
+/** The run's side of the lease: while it holds the pipe, the watchdog waits; `release()` ends it cleanly. */
+export interface Lease {
+  readonly pid: number;
+  readonly logFile: string;
+  release(): void;
+}
+
+const WATCHDOG_MAIN = fileURLToPath(new URL('./watchdog-main.js', import.meta.url));
+
+/**
+ * Starts the run's watchdog in a session of its own (so the run's Ctrl-C or a kill of its process
+ * group does not reach it) and waits until it watches.
+ */
+export async function startWatchdog(
+  ledgerFile: string,
+  stateDir: string,
+  timeoutMs = 15_000,
+): Promise<Lease> {
+  const logFile = ledgerFile.replace(/\.jsonl$/, '.watchdog.log');
+  const logFd = openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [WATCHDOG_MAIN, ledgerFile, stateDir, logFile], {
+      detached: true,
+      stdio: ['pipe', 'pipe', logFd],
+    });
+  } finally {
+    closeSync(logFd);
+  }
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new WatchdogError(`the watchdog did not start within ${timeoutMs}ms (log: ${logFile})`)),
+      timeoutMs,
+    );
+    let text = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new WatchdogError(`the watchdog exited at start (code ${code}; log: ${logFile})`));
+    });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new WatchdogError(`cannot start the watchdog: ${error.message}`));
+    });
+  });
+  child.removeAllListeners('exit');
+  child.stdout!.destroy();
+  // The watchdog must not keep this process alive, nor die with it.
+  child.unref();
+  (child.stdin as Socket).unref();
+  return {
+    pid: child.pid!,
+    logFile,
+    release() {
+      child.stdin!.end('done\n');
+    },
+  };
+}

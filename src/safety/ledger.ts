@@ -1,0 +1,164 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { EnvironmentError } from '../errors.js';
+import type { RevertRecipe } from '../faults/fault.js';
+import type { Target } from '../targets/target.js';
+
+/**
+ * The write-ahead ledger of a run: one JSON line per record, flushed to disk (fsync) before the
+ * Docker call it announces. Whoever reads it later (the run's watchdog, `faultline recover`) knows
+ * every fault that may be in place and how to remove it, even if the run was killed outright.
+ */
+
+export interface RunRecord {
+  type: 'run';
+  runId: string;
+  pid: number;
+  file: string;
+  startedAt: string;
+  /** The way into network namespaces, for network reverts. */
+  via?: string | undefined;
+  helperImage?: string | undefined;
+}
+
+export interface IntentRecord {
+  type: 'intent';
+  faultId: string;
+  kind: string;
+  target: Target;
+  revert: RevertRecipe;
+  /** Epoch ms after which the fault must be reverted whatever the run is doing. */
+  deadline: number;
+  at: string;
+}
+
+export interface RevertedRecord {
+  type: 'reverted';
+  faultId: string;
+  status: string;
+  by: 'run' | 'watchdog' | 'recover';
+  at: string;
+}
+
+export interface EndRecord {
+  type: 'end';
+  outcome: string;
+  at: string;
+}
+
+export type LedgerRecord = RunRecord | IntentRecord | RevertedRecord | EndRecord;
+
+export class LedgerUnwritableError extends EnvironmentError {
+  constructor(file: string, cause: unknown) {
+    super(
+      'LEDGER_UNWRITABLE',
+      `cannot write the run's ledger ${file}: ${(cause as Error).message ?? String(cause)}; nothing was injected`,
+      {
+        hint: 'faultline records every fault before injecting it. Make the folder writable, or set FAULTLINE_STATE_DIR to a writable folder.',
+        cause,
+      },
+    );
+  }
+}
+
+export class Ledger {
+  private fd: number | undefined;
+
+  private constructor(readonly file: string) {}
+
+  /** Opens a new ledger for a run; throws LedgerUnwritableError if it cannot be written and flushed. */
+  static create(dir: string, run: Omit<RunRecord, 'type'>): Ledger {
+    const file = path.join(dir, 'runs', `${run.runId}.jsonl`);
+    const ledger = new Ledger(file);
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      ledger.fd = openSync(file, 'a', 0o600);
+      ledger.append({ type: 'run', ...run });
+    } catch (error) {
+      if (ledger.fd !== undefined) closeSync(ledger.fd);
+      throw new LedgerUnwritableError(file, error);
+    }
+    return ledger;
+  }
+
+  /** Appends and flushes one record. Synchronous on purpose: it must be on disk before the next call. */
+  append(record: LedgerRecord): void {
+    if (this.fd === undefined) throw new Error('ledger closed');
+    writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    fsyncSync(this.fd);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+export interface RunState {
+  file: string;
+  run: RunRecord;
+  ended: boolean;
+  outcome?: string | undefined;
+  /** Faults announced and not yet known to be reverted. */
+  open: IntentRecord[];
+  intents: IntentRecord[];
+}
+
+export function readLedger(file: string): RunState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const records: LedgerRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      records.push(JSON.parse(line) as LedgerRecord);
+    } catch {
+      // A line cut short by a crash: everything before it is intact.
+    }
+  }
+  const run = records.find((record): record is RunRecord => record.type === 'run');
+  if (!run) return undefined;
+  const intents = records.filter((record): record is IntentRecord => record.type === 'intent');
+  const reverted = new Set(
+    records
+      .filter((record): record is RevertedRecord => record.type === 'reverted' && record.status !== 'failed')
+      .map((record) => record.faultId),
+  );
+  const end = records.find((record): record is EndRecord => record.type === 'end');
+  return {
+    file,
+    run,
+    ended: end !== undefined,
+    outcome: end?.outcome,
+    intents,
+    open: intents.filter((intent) => !reverted.has(intent.faultId)),
+  };
+}
+
+export function listLedgers(dir: string): RunState[] {
+  const runs = path.join(dir, 'runs');
+  let names: string[];
+  try {
+    names = readdirSync(runs);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => name.endsWith('.jsonl'))
+    .map((name) => readLedger(path.join(runs, name)))
+    .filter((state): state is RunState => state !== undefined)
+    .sort((a, b) => a.run.startedAt.localeCompare(b.run.startedAt));
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
