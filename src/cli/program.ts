@@ -98,6 +98,26 @@ export function createProgram(ctx: CommandContext): Command {
     });
 
   program
+    .command('recover')
+    .description(
+      'revert whatever earlier runs left (from their ledgers and by scanning Docker); safe at any time',
+    )
+    .option('--via <way>', 'how to reach network namespaces for the scan: auto, nsenter, helper, exec')
+    .option('--helper-image <image>', 'image with tc, ip and iptables for --via helper')
+    .action(async (options: Record<string, unknown>) => {
+      const { recoverCommand } = await import('./commands/recover.js');
+      ctx.setExitCode(await recoverCommand(options, ctx));
+    });
+
+  program
+    .command('status')
+    .description('list the runs active now and the faults they hold')
+    .action(async () => {
+      const { statusCommand } = await import('./commands/status.js');
+      ctx.setExitCode(await statusCommand(ctx));
+    });
+
+  program
     .command('helper-image')
     .description(
       "build the helper image for network faults from this host's tc, ip and iptables (offline, no registry)",

@@ -20,7 +20,7 @@ async function exited(docker: DockerClient, target: Target, withinMs: number): P
   const deadline = Date.now() + withinMs;
   for (;;) {
     const state = await docker.inspect(target.id).catch(() => undefined);
-    if (!state || !state.running) return true;
+    if (!state?.running) return true;
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

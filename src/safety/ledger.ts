@@ -94,6 +94,17 @@ export class Ledger {
   }
 }
 
+/** Appends one record to a ledger file and flushes it (for readers that do not own the ledger). */
+export function appendRecord(file: string, record: LedgerRecord): void {
+  const fd = openSync(file, 'a');
+  try {
+    writeSync(fd, `${JSON.stringify(record)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export interface RunState {
   file: string;
   run: RunRecord;

@@ -1,6 +1,5 @@
-import { appendFileSync, closeSync, fsyncSync, openSync } from 'node:fs';
 import type { DockerClient } from '../docker/client.js';
-import { type IntentRecord, type LedgerRecord, readLedger } from './ledger.js';
+import { appendRecord, type IntentRecord, type LedgerRecord, readLedger } from './ledger.js';
 import { releaseLocks } from './locks.js';
 import { runnerFromLedger } from './network-runner.js';
 import { undoRecipe } from './undo.js';
@@ -28,15 +27,7 @@ export async function watch(options: WatchdogOptions): Promise<'released' | 'rec
   const runner = runnerFromLedger(docker, initial.run, `watchdog-${initial.run.runId}`);
   const busy = new Set<string>();
 
-  const append = (record: LedgerRecord) => {
-    const fd = openSync(ledgerFile, 'a');
-    try {
-      appendFileSync(fd, `${JSON.stringify(record)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  };
+  const append = (record: LedgerRecord) => appendRecord(ledgerFile, record);
 
   const undo = async (intent: IntentRecord, why: string) => {
     if (busy.has(intent.faultId)) return;

@@ -1,0 +1,32 @@
+import { listLedgers } from '../../safety/ledger.js';
+import { isLive } from '../../safety/recover.js';
+import { stateDir } from '../../safety/state-dir.js';
+import { formatDuration } from '../../util/duration.js';
+import type { CommandContext } from '../program.js';
+
+/** Lists the runs that are active now and the faults they hold, and any fault a finished run left. */
+export async function statusCommand(ctx: CommandContext): Promise<number> {
+  const c = ctx.output.colors;
+  const out = (line: string) => ctx.output.stdout.write(`${line}\n`);
+  const runs = listLedgers(stateDir(ctx.env));
+  const live = runs.filter(isLive);
+  const left = runs.filter((run) => !isLive(run) && run.open.length > 0);
+  const now = Date.now();
+  if (live.length === 0) out('no active run');
+  for (const run of live) {
+    out(`${c.bold(`run ${run.run.runId}`)} pid ${run.run.pid}, ${run.run.file}, since ${run.run.startedAt}`);
+    if (run.open.length === 0) out('  no fault in place');
+    for (const intent of run.open) {
+      out(
+        `  ${intent.kind} on ${intent.target.name}  ${c.dim(`reverted by ${formatDuration(Math.max(0, intent.deadline - now))} at the latest`)}`,
+      );
+    }
+  }
+  for (const run of left) {
+    const how = run.ended ? `ended (${run.outcome}) but left` : `died (pid ${run.run.pid} is gone) and left`;
+    out(`${c.red(`run ${run.run.runId} ${how} ${run.open.length} fault(s):`)} ${run.run.file}`);
+    for (const intent of run.open) out(`  ${intent.kind} on ${intent.target.name}`);
+  }
+  if (left.length > 0) out('run `faultline recover` to revert them');
+  return 0;
+}

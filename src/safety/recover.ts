@@ -1,0 +1,115 @@
+import type { DockerClient } from '../docker/client.js';
+import { FAULTLINE_HELPER, FAULTLINE_RUN_ID } from '../docker/labels.js';
+import type { NetnsRunner } from '../network/netns-runner.js';
+import { toTarget } from '../targets/resolve.js';
+import { appendRecord, listLedgers, processAlive, type RunState } from './ledger.js';
+import { releaseLocks } from './locks.js';
+import { runnerFromLedger } from './network-runner.js';
+import { namespaceLeftovers } from './scan.js';
+import { undoRecipe } from './undo.js';
+
+export interface RecoverAction {
+  what: string;
+  status: 'reverted' | 'already-reverted' | 'target-gone' | 'failed' | 'skipped';
+  detail: string;
+}
+
+/** A run is live while the process that started it is alive and its ledger has no end. */
+export function isLive(state: RunState): boolean {
+  return !state.ended && processAlive(state.run.pid);
+}
+
+/**
+ * Finds and reverts whatever earlier runs left, from their ledgers and by scanning Docker itself:
+ * containers the ledgers say were paused or stopped, faultline's helper containers, and faultline's
+ * iptables chains and qdiscs in every running container. Runs still alive are left alone. Idempotent.
+ */
+export async function recover(options: {
+  docker: DockerClient;
+  stateDir: string;
+  /** The way into namespaces for the scan; undefined skips the namespace scan. */
+  runner: NetnsRunner | undefined;
+  log: (action: RecoverAction) => void;
+}): Promise<RecoverAction[]> {
+  const { docker, stateDir, log } = options;
+  const actions: RecoverAction[] = [];
+  const note = (action: RecoverAction) => {
+    actions.push(action);
+    log(action);
+  };
+  const ledgers = listLedgers(stateDir);
+  const live = new Set(ledgers.filter(isLive).map((state) => state.run.runId));
+  for (const runId of live)
+    note({
+      what: `run ${runId}`,
+      status: 'skipped',
+      detail: 'still running; its own reverts and watchdog cover it',
+    });
+
+  // 1. What the ledgers say is still in place.
+  for (const state of ledgers) {
+    if (live.has(state.run.runId) || state.open.length === 0) continue;
+    const runner = runnerFromLedger(docker, state.run, `recover-${state.run.runId}`);
+    try {
+      for (const intent of state.open) {
+        const outcome = await undoRecipe(intent.revert, intent.target, docker, runner);
+        appendRecord(state.file, {
+          type: 'reverted',
+          faultId: intent.faultId,
+          status: outcome.status,
+          by: 'recover',
+          at: new Date().toISOString(),
+        });
+        note({
+          what: `${intent.kind} on ${intent.target.name} (run ${state.run.runId})`,
+          status: outcome.status,
+          detail: outcome.detail,
+        });
+      }
+    } finally {
+      await runner.dispose().catch(() => undefined);
+    }
+    if (!state.ended)
+      appendRecord(state.file, { type: 'end', outcome: 'recovered', at: new Date().toISOString() });
+    releaseLocks(stateDir, state.run.runId);
+  }
+
+  // 2. Helper containers whose run is over.
+  const containers = await docker.listContainers({ all: true });
+  for (const helper of containers.filter((container) => container.labels[FAULTLINE_HELPER] !== undefined)) {
+    const runId = helper.labels[FAULTLINE_RUN_ID];
+    if (runId && live.has(runId)) continue;
+    await docker.remove(helper.id);
+    note({ what: `helper container ${helper.name}`, status: 'reverted', detail: 'removed' });
+  }
+
+  // 3. faultline's rules and qdiscs in every running container, from runs that are over.
+  if (options.runner) {
+    const lockedByLive = new Set(
+      ledgers.filter(isLive).flatMap((state) => state.intents.map((intent) => intent.target.id)),
+    );
+    for (const container of containers) {
+      if (container.state !== 'running' || container.labels[FAULTLINE_HELPER] !== undefined) continue;
+      const target = toTarget(container);
+      const leftovers = await namespaceLeftovers(options.runner, target).catch(() => []);
+      for (const leftover of leftovers) {
+        if (
+          (leftover.runId && live.has(leftover.runId)) ||
+          (!leftover.runId && lockedByLive.has(container.id))
+        )
+          continue;
+        let failure: string | undefined;
+        for (const argv of leftover.commands) {
+          const result = await options.runner.run(target, argv);
+          if (result.exitCode !== 0) failure ??= `${argv.join(' ')}: ${result.stderr.trim()}`;
+        }
+        note({
+          what: `${leftover.what} in ${container.name}`,
+          status: failure ? 'failed' : 'reverted',
+          detail: failure ?? 'removed',
+        });
+      }
+    }
+  }
+  return actions;
+}
