@@ -5,6 +5,7 @@ export const ExitCode = {
   invalid: 2,
   errored: 3,
   revertFailed: 4,
+  aborted: 5,
   interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -52,6 +53,7 @@ export function errorMessage(error: unknown): string {
 const SEVERITY: readonly number[] = [
   ExitCode.revertFailed,
   ExitCode.interrupted,
+  ExitCode.aborted,
   ExitCode.errored,
   ExitCode.invalid,
   ExitCode.deviated,

@@ -20,6 +20,8 @@ export interface ContainerSummary {
   labels: Record<string, string>;
   /** Networks the container is attached to, with its addresses on each. */
   networks: ContainerNetwork[];
+  /** host when it shares the host's network namespace. */
+  networkMode?: string | undefined;
 }
 
 export interface ContainerDetails extends ContainerSummary {

@@ -68,6 +68,7 @@ class DockerodeClient implements DockerClient {
       image: item.Image,
       state: item.State,
       labels: item.Labels ?? {},
+      networkMode: item.HostConfig?.NetworkMode,
       networks: Object.entries(item.NetworkSettings?.Networks ?? {}).map(([name, network]) => ({
         name,
         ipv4: network.IPAddress || undefined,

@@ -99,15 +99,16 @@ export async function checkBaseline(tracker: HypothesisTracker, env: ProbeEnviro
 }
 
 /**
- * Samples each `during` probe every `every` while any fault is active, starting as soon as one becomes
- * active. `stop()` waits for samples in flight.
+ * Samples probes every `every` while any fault is active, starting as soon as one becomes active.
+ * `stop()` waits for samples in flight. Used for the `during` phase and for guards.
  */
-export function startDuringSampler(
-  tracker: HypothesisTracker,
+export function startSampler(
+  probes: readonly ProbeSpec[],
+  phase: ProbeSample['phase'],
   env: ProbeEnvironment,
   isFaultActive: () => boolean,
+  onSample: (sample: ProbeSample) => void,
 ): { stop(): Promise<void> } {
-  const probes = tracker.probesFor('during');
   const state = probes.map(() => ({ nextDue: 0, inFlight: undefined as Promise<void> | undefined }));
   let stopped = false;
   const tick = 25;
@@ -120,8 +121,8 @@ export function startDuringSampler(
           const slot = state[index]!;
           if (slot.inFlight || now < slot.nextDue) return;
           slot.nextDue = now + (probe.every ?? PROBE_DEFAULTS.every);
-          slot.inFlight = runProbe(probe, 'during', env).then((sample) => {
-            if (!env.signal.aborted) tracker.record(sample);
+          slot.inFlight = runProbe(probe, phase, env).then((sample) => {
+            if (!env.signal.aborted) onSample(sample);
             slot.inFlight = undefined;
           });
         });
@@ -137,6 +138,16 @@ export function startDuringSampler(
       await Promise.all(state.map((slot) => slot.inFlight));
     },
   };
+}
+
+export function startDuringSampler(
+  tracker: HypothesisTracker,
+  env: ProbeEnvironment,
+  isFaultActive: () => boolean,
+): { stop(): Promise<void> } {
+  return startSampler(tracker.probesFor('during'), 'during', env, isFaultActive, (sample) =>
+    tracker.record(sample),
+  );
 }
 
 /**

@@ -15,7 +15,7 @@ export type ProbeStatus = 'pass' | 'fail' | 'error';
 /** The outcome of one probe check (after its retries). */
 export interface ProbeSample {
   probe: string;
-  phase: Phase | 'method';
+  phase: Phase | 'method' | 'guard';
   status: ProbeStatus;
   /** One line: what was expected and what was seen, or why the probe could not run. */
   reason: string;
@@ -52,12 +52,13 @@ export type JournalEvent =
       remedy?: string;
     }
   | { type: 'probe'; sample: ProbeSample }
+  | { type: 'guard'; probe: string; reason: string }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
 /** Every entry carries a wall-clock time and the milliseconds since the run started. */
 export type JournalEntry = JournalEvent & { at: string; t: number };
 
-export type Outcome = 'passed' | 'deviated' | 'errored' | 'revert-failed' | 'interrupted';
+export type Outcome = 'passed' | 'deviated' | 'errored' | 'aborted' | 'revert-failed' | 'interrupted';
 
 export interface FaultRecord {
   faultId: string;
@@ -95,6 +96,8 @@ export interface RunResult {
   summary: string;
   faults: FaultRecord[];
   probes: ProbeSummary[];
+  /** When a guard stopped the run: which, why, and how fast every fault was reverted after it. */
+  guard?: { probe: string; reason: string; trippedAt: string; revertedWithinMs: number } | undefined;
   journal: JournalEntry[];
 }
 

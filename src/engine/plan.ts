@@ -1,10 +1,11 @@
-import type { DockerClient } from '../docker/client.js';
+import type { ContainerSummary, DockerClient } from '../docker/client.js';
 import { EnvironmentError } from '../errors.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import {
   type ActionSpec,
   CONTAINER_FAULT_KINDS,
   type ContainerFaultKind,
+  type Experiment,
   NETWORK_FAULT_KINDS,
   type NetworkFaultKind,
   type PartitionSpec,
@@ -87,12 +88,12 @@ export interface Plan {
 export class PlanError extends EnvironmentError {
   constructor(readonly problems: string[]) {
     super(
-      'NO_TARGET',
+      'PLAN_REFUSED',
       problems.length === 1
-        ? problems[0]!
-        : `${problems.length} targets could not be resolved:\n  ${problems.join('\n  ')}`,
+        ? `${problems[0]!}; nothing was injected`
+        : `${problems.length} problems, found before anything was injected:\n  ${problems.join('\n  ')}`,
       {
-        hint: 'Is the stack up? `docker ps` lists containers; scope.compose or target.project names the compose project.',
+        hint: 'Is the stack up? `docker ps` lists containers; scope.compose or target.project names the compose project; `faultline plan` shows what each step resolves to.',
       },
     );
   }
@@ -106,10 +107,13 @@ interface FaultStepFields {
   signal?: string | undefined;
   grace?: number | undefined;
   to?: PeerSelector[] | undefined;
+  'max-targets'?: number | undefined;
 }
 
 export interface PlanOptions {
   seed: number;
+  /** Opt-in mode: only containers carrying these labels may be faulted (adds to safety.require-label). */
+  requireLabels?: Record<string, string> | undefined;
   runId: string;
   /** How a command in a target's network namespace is shown (depends on the way in). */
   display?: ((target: Target, argv: readonly string[]) => string) | undefined;
@@ -179,6 +183,9 @@ export async function buildPlan(
 
   for (const [index, probe] of loaded.experiment.hypothesis.entries()) {
     resolveProbe(probe, `hypothesis[${index}] "${probe.name}"`);
+  }
+  for (const [index, probe] of (loaded.experiment.guards ?? []).entries()) {
+    resolveProbe(probe, `guards[${index}] "${probe.name}"`);
   }
 
   const planStep = (step: Step, path: string): PlannedStep => {
@@ -303,6 +310,10 @@ export async function buildPlan(
         }
       }
     }
+    const touched = new Set(injections.map((injection) => injection.target.id)).size;
+    if (spec['max-targets'] !== undefined && touched > spec['max-targets']) {
+      problems.push(`${where}: would touch ${touched} containers; its max-targets is ${spec['max-targets']}`);
+    }
     const isTc = (TC_FAULT_KINDS as readonly string[]).includes(kind);
     const scope =
       isTc && injections[0]?.fault.type === 'tc' ? ` (${describeScope(injections[0].fault.scope)})` : '';
@@ -362,8 +373,47 @@ export async function buildPlan(
     action.exec ? resolve(action.exec.target, `rollbacks[${index}]`, true, `rollbacks[${index}]`) : [],
   );
   await Promise.all(pendingDevices);
-  if (problems.length > 0) throw new PlanError(problems);
+  const blast = blastRadiusProblems(steps, loaded.experiment.safety, options.requireLabels, byId);
+  if (problems.length > 0 || blast.length > 0) throw new PlanError([...problems, ...blast]);
   return { loaded, seed, runId, steps, probeTargets, rollbackTargets };
+}
+
+/** Limits checked before anything is injected: how many containers, which ones, and never the host's network. */
+function blastRadiusProblems(
+  steps: readonly PlannedStep[],
+  safety: Experiment['safety'],
+  requireLabels: Record<string, string> | undefined,
+  byId: Map<string, ContainerSummary>,
+): string[] {
+  const problems: string[] = [];
+  const injections = allInjections(steps);
+  const targets = new Map(injections.map((injection) => [injection.target.id, injection.target]));
+  const max = safety?.['max-targets'];
+  if (max !== undefined && targets.size > max) {
+    problems.push(`the faults would touch ${targets.size} containers in all; safety.max-targets is ${max}`);
+  }
+  const required = { ...safety?.['require-label'], ...requireLabels };
+  if (Object.keys(required).length > 0) {
+    const wanted = Object.entries(required);
+    for (const target of targets.values()) {
+      const labels = byId.get(target.id)?.labels ?? {};
+      const missing = wanted
+        .filter(([key, value]) => labels[key] !== value)
+        .map(([key, value]) => `${key}=${value}`);
+      if (missing.length > 0)
+        problems.push(`${target.name} does not carry ${missing.join(', ')}, so it may not be faulted`);
+    }
+  }
+  if (!safety?.['allow-host-network']) {
+    for (const injection of injections) {
+      if (injection.fault.type !== 'container' && byId.get(injection.target.id)?.networkMode === 'host') {
+        problems.push(
+          `${injection.target.name} shares the host's network: a ${injection.fault.kind} fault there would hit the host itself (set safety.allow-host-network: true to allow it)`,
+        );
+      }
+    }
+  }
+  return problems;
 }
 
 export function describeAction(action: ActionSpec): string {

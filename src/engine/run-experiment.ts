@@ -11,7 +11,13 @@ import { RunSafety, type SafetyOptions } from '../safety/run-safety.js';
 import { formatDuration } from '../util/duration.js';
 import { runAction } from './actions.js';
 import { FaultRegistry } from './fault-registry.js';
-import { checkBaseline, checkRecovery, HypothesisTracker, startDuringSampler } from './hypothesis.js';
+import {
+  checkBaseline,
+  checkRecovery,
+  HypothesisTracker,
+  startDuringSampler,
+  startSampler,
+} from './hypothesis.js';
 import type { Outcome, RunResult } from './journal.js';
 import { runMethod } from './method.js';
 import {
@@ -40,6 +46,15 @@ export interface RunOptions {
 }
 
 class Interrupted extends Error {}
+class GuardTripped extends Error {
+  constructor(
+    readonly probe: string,
+    readonly reason: string,
+    readonly at: number,
+  ) {
+    super(`guard "${probe}" failed: ${reason}`);
+  }
+}
 class DeadlineExceeded extends Error {}
 
 /**
@@ -130,6 +145,18 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       methodStarted = true;
       recorder.record({ type: 'phase', phase: 'method' });
       const sampler = startDuringSampler(tracker, probeEnv, () => registry.hasActive());
+      const guards = startSampler(
+        experiment.guards ?? [],
+        'guard',
+        probeEnv,
+        () => registry.hasActive(),
+        (sample) => {
+          recorder.record({ type: 'probe', sample });
+          if (sample.status === 'pass' || signal.aborted) return;
+          recorder.record({ type: 'guard', probe: sample.probe, reason: sample.reason });
+          controller.abort(new GuardTripped(sample.probe, sample.reason, Date.now()));
+        },
+      );
       try {
         await runMethod(plan.steps, {
           docker: options.docker,
@@ -152,7 +179,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         });
       } finally {
         await revertEverything(registry, recorder);
-        await sampler.stop();
+        await Promise.all([sampler.stop(), guards.stop()]);
       }
       signal.throwIfAborted();
       recorder.record({ type: 'phase', phase: 'after' });
@@ -185,7 +212,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     error &&
     !(error instanceof FaultlineError) &&
     !(error instanceof Interrupted) &&
-    !(error instanceof DeadlineExceeded)
+    !(error instanceof DeadlineExceeded) &&
+    !(error instanceof GuardTripped)
   ) {
     recorder.log('error', error instanceof Error ? (error.stack ?? error.message) : String(error));
   }
@@ -204,6 +232,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     summary,
     faults: registry.records(),
     probes: tracker.all(),
+    guard: error instanceof GuardTripped ? guardReport(error, registry) : undefined,
     journal: recorder.entries,
   };
   await safely(() => options.reporter.onRunEnd?.(result));
@@ -214,9 +243,22 @@ export const EXIT_CODES: Record<Outcome, number> = {
   passed: ExitCode.passed,
   deviated: ExitCode.deviated,
   errored: ExitCode.errored,
+  aborted: ExitCode.aborted,
   'revert-failed': ExitCode.revertFailed,
   interrupted: ExitCode.interrupted,
 };
+
+function guardReport(tripped: GuardTripped, registry: FaultRegistry): NonNullable<RunResult['guard']> {
+  const reverted = registry
+    .records()
+    .map((record) => (record.revertedAt ? Date.parse(record.revertedAt) : tripped.at));
+  return {
+    probe: tripped.probe,
+    reason: tripped.reason,
+    trippedAt: new Date(tripped.at).toISOString(),
+    revertedWithinMs: Math.max(0, ...reverted.map((at) => at - tripped.at)),
+  };
+}
 
 async function revertEverything(registry: FaultRegistry, recorder: Recorder): Promise<void> {
   if (registry.active().length === 0) return;
@@ -286,6 +328,12 @@ function decide(input: {
     return {
       outcome: 'revert-failed',
       summary: `could not revert ${failedReverts.length} fault(s): ${list.join('; ')}`,
+    };
+  }
+  if (input.error instanceof GuardTripped) {
+    return {
+      outcome: 'aborted',
+      summary: `aborted by a guard: ${input.error.message}; every fault was reverted`,
     };
   }
   if (input.error instanceof Interrupted)

@@ -266,6 +266,9 @@ const faultCommon = {
     .boolean()
     .optional()
     .meta({ description: 'Start the step and go on with the next one without waiting' }),
+  'max-targets': numeric(z.number().int().positive())
+    .optional()
+    .meta({ description: 'Refuse to run if this fault would touch more containers than this' }),
 };
 
 const SIGNAL = /^(SIG)?[A-Z0-9]+$/;
@@ -285,6 +288,7 @@ export const restartFault = z.strictObject({
   target: targetSelector,
   grace: duration.optional(),
   background: faultCommon.background,
+  'max-targets': faultCommon['max-targets'],
 });
 
 // --------------------------------------------------------------------------------------- network faults
@@ -434,6 +438,7 @@ export const partitionFault = z.strictObject({
     .meta({ description: 'both (default), or one-way: the first group cannot send to the others' }),
   duration: faultCommon.duration,
   background: faultCommon.background,
+  'max-targets': faultCommon['max-targets'],
 });
 
 export const TC_FAULT_KINDS = ['delay', 'loss', 'duplicate', 'corrupt', 'reorder', 'bandwidth'] as const;
@@ -604,6 +609,26 @@ export const experiment = z.strictObject({
     description: 'After the faults are reverted, the hypothesis must hold again within this (default 30s)',
   }),
   timeout: positiveDuration.optional().meta({ description: 'Deadline for the whole run (default 15m)' }),
+  guards: z.array(probe).optional().meta({
+    description:
+      'Checked all the time a fault is active; one failing reverts everything at once and aborts the run',
+  }),
+  safety: z
+    .strictObject({
+      'max-targets': numeric(z.number().int().positive())
+        .optional()
+        .meta({ description: 'Refuse to run if the faults would touch more containers than this in all' }),
+      'require-label': z
+        .record(z.string(), z.string())
+        .optional()
+        .meta({ description: 'Only containers carrying these labels may be faulted (opt-in mode)' }),
+      'allow-host-network': z.boolean().optional().meta({
+        description:
+          "Allow network faults on a container that shares the host's network (they would hit the host)",
+      }),
+      'max-hold': positiveDuration.optional().meta({ description: 'No fault is held longer than this' }),
+    })
+    .optional(),
 });
 export type Experiment = z.output<typeof experiment>;
 

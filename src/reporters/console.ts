@@ -15,6 +15,7 @@ const OUTCOME_LABEL: Record<RunResult['outcome'], string> = {
   passed: 'PASSED',
   deviated: 'DEVIATED',
   errored: 'ERRORED',
+  aborted: 'ABORTED',
   'revert-failed': 'REVERT FAILED',
   interrupted: 'INTERRUPTED',
 };
@@ -77,6 +78,7 @@ export class ConsoleReporter implements Reporter {
       }
       case 'probe': {
         const sample = entry.sample;
+        if (sample.phase === 'guard' && sample.status === 'pass') return;
         if (sample.phase === 'during') {
           this.during.samples++;
           if (sample.status !== 'pass') this.during.failed++;
@@ -93,6 +95,11 @@ export class ConsoleReporter implements Reporter {
         this.line(`  ${c.dim(sample.phase.padEnd(7))}  ${mark} ${sample.probe}  ${c.dim(sample.reason)}`);
         return;
       }
+      case 'guard':
+        this.line(
+          `  ${c.red.bold('GUARD')}    ${entry.probe} failed: ${entry.reason}; reverting everything now`,
+        );
+        return;
       case 'log': {
         const color = entry.level === 'error' ? c.red : entry.level === 'warn' ? c.yellow : c.dim;
         this.line(`  ${color(entry.level.padEnd(7))}  ${entry.message}`);

@@ -75,7 +75,7 @@ function runSuite(run: RunResult): JunitSuite {
   const samples = run.journal.flatMap((entry) => (entry.type === 'probe' ? [entry.sample] : []));
   const cases = run.probes.map((probe) => probeCase(run, probe, samples));
   cases.push(faultsCase(run));
-  if (run.outcome === 'errored' || run.outcome === 'interrupted') {
+  if (run.outcome === 'errored' || run.outcome === 'interrupted' || run.outcome === 'aborted') {
     cases.push({
       name: 'run',
       classname: run.file,
@@ -300,6 +300,8 @@ function describeEvent(entry: JournalEntry): string {
       const attempts = sample.attempts === 1 ? '1 attempt' : `${sample.attempts} attempts`;
       return `probe ${sample.phase}: ${sample.probe}: ${sample.status} (${attempts}, ${formatDuration(sample.durationMs)}): ${sample.reason}`;
     }
+    case 'guard':
+      return `GUARD FAILED: ${entry.probe}: ${entry.reason}; reverting everything`;
     case 'log':
       return `${entry.level}: ${entry.message}`;
   }

@@ -197,6 +197,8 @@ function sessionLabel(exitCode: number): string {
       return 'ERRORED';
     case ExitCode.revertFailed:
       return 'REVERT FAILED';
+    case ExitCode.aborted:
+      return 'ABORTED BY A GUARD';
     case ExitCode.interrupted:
       return 'INTERRUPTED';
     default:
