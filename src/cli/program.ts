@@ -36,6 +36,12 @@ export function createProgram(ctx: CommandContext): Command {
     .argument('<files...>', 'experiment files or folders')
     .option('--seed <n>', 'seed for random target selection (printed with every run, to reproduce it)')
     .option('--max-hold <duration>', 'hard maximum for any fault, whatever the experiment says (e.g. 10m)')
+    .addOption(
+      new Option(
+        '--require-label <key=value>',
+        'only fault containers carrying this label (repeatable)',
+      ).argParser((value: string, previous: string[] = []) => [...previous, value]),
+    )
     .option('--via <way>', 'how network faults reach targets: auto, nsenter, helper, exec (default auto)')
     .option(
       '--helper-image <image>',

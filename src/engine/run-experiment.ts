@@ -38,6 +38,8 @@ export interface RunOptions {
   seed: number;
   /** Aborted on Ctrl-C / SIGTERM: the run reverts everything and ends as interrupted. */
   signal: AbortSignal;
+  /** Opt-in mode: only containers carrying these labels may be faulted. */
+  requireLabels?: Record<string, string> | undefined;
   /** Ledger, locks and watchdog; without it (unit tests) the run keeps no record on disk. */
   safety?: SafetyOptions | undefined;
   /** Receives the registry so a forced exit can say what may be left. */
@@ -108,7 +110,11 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   try {
     recorder.record({ type: 'phase', phase: 'resolve' });
     await options.docker.ping();
-    plan = await buildPlan(loaded, options.docker, { seed: options.seed, runId });
+    plan = await buildPlan(loaded, options.docker, {
+      seed: options.seed,
+      runId,
+      requireLabels: options.requireLabels,
+    });
     recordTargets(plan.steps, recorder);
     if (hasNetworkFaults(plan.steps)) {
       const chosen = await chooseRunner(options.docker, setup, runId);

@@ -20,6 +20,17 @@ import { setLeftBehindReporter } from '../signals.js';
 import { parseNetworkOptions } from './network-options.js';
 import { parseSeed } from './seed.js';
 
+function parseLabels(values: readonly string[]): Record<string, string> | undefined {
+  if (values.length === 0) return undefined;
+  return Object.fromEntries(
+    values.map((value) => {
+      const match = /^([^=]+)=(.*)$/.exec(value);
+      if (!match) throw new InvalidInputError('BAD_OPTION', `--require-label ${value}: expected KEY=VALUE`);
+      return [match[1]!, match[2]!];
+    }),
+  );
+}
+
 function parseMaxHold(value: unknown): number | undefined {
   if (value === undefined) return undefined;
   const ms = parseDuration(String(value));
@@ -61,6 +72,7 @@ export async function runCommand(
   const seed = parseSeed(options.seed) ?? newSeed();
   const network = parseNetworkOptions(options, ctx.env);
   const maxHoldMs = parseMaxHold(options.maxHold);
+  const requireLabels = parseLabels((options.requireLabel as string[] | undefined) ?? []);
   const files = await expandExperimentFiles(inputs);
   const startedAt = new Date();
   const started = performance.now();
@@ -114,6 +126,7 @@ export async function runCommand(
         docker,
         network,
         safety: { stateDir: stateDir(ctx.env), watchdog: true, maxHoldMs },
+        requireLabels,
         onSafety: (current) => {
           watchdogPid = current.watchdogPid;
         },
