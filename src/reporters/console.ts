@@ -111,7 +111,10 @@ export class ConsoleReporter implements Reporter {
   onRunEnd(result: RunResult): void {
     this.stopSpinner();
     const c = this.c;
-    const during = result.probes.filter((probe) => probe.phase === 'during');
+    // A run that never reached its method has no during phase to report.
+    const during = result.probes.filter(
+      (probe) => probe.phase === 'during' && (probe.samples > 0 || result.faults.length > 0),
+    );
     for (const probe of during) {
       const mark =
         probe.status === 'pass'

@@ -13,8 +13,8 @@ describe('worstExitCode', () => {
     expect(worstExitCode([])).toBe(0);
   });
 
-  it('ranks 4 > 130 > 3 > 2 > 1 > 0', () => {
-    const order = [4, 130, 3, 2, 1, 0];
+  it('ranks 4 > 130 > 5 > 3 > 2 > 1 > 0', () => {
+    const order = [4, 130, 5, 3, 2, 1, 0];
     for (const [index, worse] of order.entries()) {
       for (const better of order.slice(index + 1)) {
         expect(worstExitCode([better, worse])).toBe(worse);
@@ -41,6 +41,7 @@ describe('worstExitCode', () => {
       invalid: 2,
       errored: 3,
       revertFailed: 4,
+      aborted: 5,
       interrupted: 130,
     });
   });

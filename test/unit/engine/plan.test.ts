@@ -155,7 +155,7 @@ rollbacks:
     expect(error).toBeInstanceOf(PlanError);
     const planError = error as PlanError;
     expect(planError.exitCode).toBe(3);
-    expect(planError.code).toBe('NO_TARGET');
+    expect(planError.code).toBe('PLAN_REFUSED');
     expect(planError.problems).toEqual([
       'hypothesis[0] "cache up": no container matches service shop/cache',
       'method[0].pause: no container matches service shop/api',
