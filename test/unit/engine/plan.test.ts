@@ -162,7 +162,7 @@ rollbacks:
       'method[2].kill: service shop/web, count 20: asked for 20 containers, but only 8 are running',
       'rollbacks[0]: no container matches service shop/queue',
     ]);
-    expect(planError.message.split('\n')[0]).toBe('4 targets could not be resolved:');
+    expect(planError.message.split('\n')[0]).toBe('4 problems, found before anything was injected:');
   });
 
   it('picks the same random targets for the same seed, and each step draws on its own', async () => {
