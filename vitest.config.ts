@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects: `unit` (fast, adapters faked, parallel) and `docker` (integration and end-to-end tests
- * against a real Docker Engine, one file at a time, with a teardown that fails the suite if a fault or
- * a test container is left behind).
+ * Three projects: `unit` (fast, adapters faked, parallel); `docker` (integration, end-to-end and
+ * crash-safety tests against a real Docker Engine, one file at a time, with a teardown that fails the
+ * suite if a fault or a test container is left behind); `kernel` (traffic control proven on a real
+ * kernel that has netem, booted as user-mode Linux).
  */
 export default defineConfig({
   test: {
@@ -17,12 +18,23 @@ export default defineConfig({
       {
         test: {
           name: 'docker',
-          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/safety/**/*.test.ts'],
           globalSetup: ['test/support/docker-global-setup.ts'],
           fileParallelism: false,
           sequence: { concurrent: false },
           testTimeout: 90_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // A real kernel with netem (user-mode Linux), for what this host's kernel cannot do.
+        test: {
+          name: 'kernel',
+          include: ['test/kernel/**/*.test.ts'],
+          fileParallelism: false,
+          sequence: { concurrent: false },
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
         },
       },
     ],

@@ -91,6 +91,7 @@ fi
 have ip || tool_pkgs+=(iproute2)
 have iptables || [[ " ${engine_pkgs[*]} " == *" iptables "* ]] || tool_pkgs+=(iptables)
 have nsenter || tool_pkgs+=(util-linux)
+have linux.uml || tool_pkgs+=(user-mode-linux) # test/kernel boots it: a real kernel with netem
 
 # ---------------------------------------------------------------------------------------------
 # 2. Install it (Debian/Ubuntu).

@@ -25,7 +25,10 @@ export class FaultRegistry {
     return `${kind}-${this.sequence}`;
   }
 
-  /** Marks an injection as under way: the fault counts as active from the first Docker call. */
+  /**
+   * Marks an injection as under way: the fault counts as active from the moment it is announced, just
+   * before its first change (so a restart is sampled while it happens, a helper's start-up is not).
+   */
   beginInjection(): () => void {
     this.pending++;
     let done = false;

@@ -129,43 +129,42 @@ async function injectEverywhere(
   step: PlannedStep & { kind: 'fault' },
   ctx: MethodContext,
 ): Promise<InjectedFault[]> {
-  const done = ctx.registry.beginInjection();
-  try {
-    const results = await Promise.allSettled(
-      step.injections.map(async (injection) => {
-        const { target, faultId, fault } = injection;
-        let announced = false;
-        const announce = (recipe: RevertRecipe) => {
-          ctx.announce(injection, recipe, step.durationMs);
-          announced = true;
-        };
-        try {
-          const injected =
-            fault.type === 'container'
-              ? await injectContainerFault(ctx.docker, fault.spec, target, faultId, announce)
-              : await injectNetworkFault(ctx.network(), fault, target, faultId, announce);
-          ctx.registry.add(injected);
-          return injected;
-        } catch (error) {
-          if (announced) ctx.notInjected(injection);
-          throw error;
-        }
-      }),
-    );
-    const injected = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-    const failures = results.flatMap((result, index) =>
-      result.status === 'rejected'
-        ? [`${step.injections[index]!.target.name}: ${errorText(result.reason)}`]
-        : [],
-    );
-    if (failures.length > 0) {
-      await Promise.all(injected.map((fault) => ctx.registry.revert(fault)));
-      throw new InjectionError(`${step.path} ${step.faultKind} failed on ${failures.join('; ')}`);
-    }
-    return injected;
-  } finally {
-    done();
+  const results = await Promise.allSettled(
+    step.injections.map(async (injection) => {
+      const { target, faultId, fault } = injection;
+      let announced = false;
+      let done = () => {};
+      const announce = (recipe: RevertRecipe) => {
+        ctx.announce(injection, recipe, step.durationMs);
+        announced = true;
+        done = ctx.registry.beginInjection();
+      };
+      try {
+        const injected =
+          fault.type === 'container'
+            ? await injectContainerFault(ctx.docker, fault.spec, target, faultId, announce)
+            : await injectNetworkFault(ctx.network(), fault, target, faultId, announce);
+        ctx.registry.add(injected);
+        return injected;
+      } catch (error) {
+        if (announced) ctx.notInjected(injection);
+        throw error;
+      } finally {
+        done();
+      }
+    }),
+  );
+  const injected = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failures = results.flatMap((result, index) =>
+    result.status === 'rejected'
+      ? [`${step.injections[index]!.target.name}: ${errorText(result.reason)}`]
+      : [],
+  );
+  if (failures.length > 0) {
+    await Promise.all(injected.map((fault) => ctx.registry.revert(fault)));
+    throw new InjectionError(`${step.path} ${step.faultKind} failed on ${failures.join('; ')}`);
   }
+  return injected;
 }
 
 function errorText(error: unknown): string {

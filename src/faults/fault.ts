@@ -7,7 +7,13 @@ import type { Target } from '../targets/target.js';
  */
 export type RevertRecipe =
   | { type: 'container'; action: 'unpause' | 'start' }
-  | { type: 'iptables'; ipv4: string; ipv6: string; sets: IptablesRuleSet[] }
+  | {
+      type: 'iptables';
+      ipv4: string;
+      ipv6: string;
+      sets: IptablesRuleSet[];
+      createdTables?: ('ipv4' | 'ipv6')[] | undefined;
+    }
   | { type: 'tc'; devices: { device: string; ingressOf?: string | undefined }[] };
 
 /** Called with the recipe just before the first change a fault makes. Must not return before it is durable. */

@@ -32,7 +32,11 @@ export function ruleComment(runId: string, faultId: string): string {
 
 function target(verdict: Verdict, protocol: string | undefined, family: Family): string[] {
   if (verdict === 'drop') return ['-j', 'DROP'];
-  if (verdict === 'reset' && protocol === 'tcp') return ['-j', 'REJECT', '--reject-with', 'tcp-reset'];
+  // An RST is let through: the reset REJECT itself answers with one, and dropping it would turn a
+  // fast refusal into a hang (with direction both, the INPUT rule would catch the OUTPUT rule's RST).
+  if (verdict === 'reset' && protocol === 'tcp') {
+    return ['!', '--tcp-flags', 'RST', 'RST', '-j', 'REJECT', '--reject-with', 'tcp-reset'];
+  }
   return [
     '-j',
     'REJECT',

@@ -89,7 +89,8 @@ export class NsenterRunner implements NetnsRunner {
  */
 export class HelperRunner implements NetnsRunner {
   readonly via = 'helper' as const;
-  private readonly helpers = new Map<string, Promise<string>>();
+  /** Per target: the helper, and the target's pid when it was made (a new pid is a new namespace). */
+  private readonly helpers = new Map<string, { pid: number; helper: Promise<string> }>();
 
   constructor(
     private readonly docker: DockerClient,
@@ -98,8 +99,8 @@ export class HelperRunner implements NetnsRunner {
   ) {}
 
   async run(target: Target, argv: readonly string[]): Promise<CommandResult> {
-    await pidOf(this.docker, target);
-    const helper = await this.helperFor(target);
+    const pid = await pidOf(this.docker, target);
+    const helper = await this.helperFor(target, pid);
     try {
       const result = await this.docker.exec(helper, argv, { timeoutMs: TIMEOUT_MS });
       return {
@@ -116,9 +117,17 @@ export class HelperRunner implements NetnsRunner {
     }
   }
 
-  private helperFor(target: Target): Promise<string> {
+  /**
+   * A helper shares the namespace the target had when the helper started. When the target has
+   * restarted since (a new pid), the helper is in a namespace nobody uses any more: replace it.
+   */
+  private async helperFor(target: Target, pid: number): Promise<string> {
     const existing = this.helpers.get(target.id);
-    if (existing) return existing;
+    if (existing?.pid === pid) return existing.helper;
+    if (existing) {
+      this.helpers.delete(target.id);
+      await this.docker.remove(await existing.helper.catch(() => '')).catch(() => undefined);
+    }
     const helper = this.docker.runHelper({
       image: this.image,
       cmd: ['sleep', '86400'],
@@ -127,7 +136,7 @@ export class HelperRunner implements NetnsRunner {
       labels: { [FAULTLINE_HELPER]: '1', [FAULTLINE_RUN_ID]: this.runId, [FAULTLINE_TARGET_ID]: target.id },
     });
     helper.catch(() => this.helpers.delete(target.id));
-    this.helpers.set(target.id, helper);
+    this.helpers.set(target.id, { pid, helper });
     return helper;
   }
 
@@ -138,7 +147,9 @@ export class HelperRunner implements NetnsRunner {
   async dispose(): Promise<void> {
     const helpers = [...this.helpers.values()];
     this.helpers.clear();
-    await Promise.all(helpers.map(async (helper) => this.docker.remove(await helper).catch(() => undefined)));
+    await Promise.all(
+      helpers.map(async (entry) => this.docker.remove(await entry.helper).catch(() => undefined)),
+    );
   }
 }
 

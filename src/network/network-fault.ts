@@ -5,6 +5,7 @@ import { RULE_GONE } from './gone.js';
 import { devicesFor, listInterfaces } from './interfaces.js';
 import { applyCommands, type IptablesRuleSet, revertCommands } from './iptables-plan.js';
 import { type NetnsRunner, quote, TargetGoneError } from './netns-runner.js';
+import { dropTablesIfEmpty, filterTableExists } from './nft-tables.js';
 import { describeScope, type ResolvedScope } from './scope.js';
 import { TcDevice } from './tc-device.js';
 import { describeNetem, ifbName, type NetemParams, type TbfParams } from './tc-plan.js';
@@ -198,7 +199,19 @@ async function injectIptables(
   const backend = await context.backend(target);
   const binary = (set: IptablesRuleSet) => (set.family === 'ipv4' ? backend.ipv4 : backend.ipv6);
   const applied: IptablesRuleSet[] = [];
-  announce({ type: 'iptables', ipv4: backend.ipv4, ipv6: backend.ipv6, sets: plan.sets });
+  const families = [...new Set(plan.sets.map((set) => set.family))];
+  const createdTables = backend.ipv4.includes('nft')
+    ? (
+        await Promise.all(
+          families.map(async (family) =>
+            (await filterTableExists(context.runner, target, family)) === false ? [family] : [],
+          ),
+        )
+      ).flat()
+    : [];
+  const save = { ipv4: `${backend.ipv4}-save`, ipv6: `${backend.ipv6}-save` };
+  const dropCreatedTables = () => dropTablesIfEmpty(context.runner, target, createdTables, save);
+  announce({ type: 'iptables', ipv4: backend.ipv4, ipv6: backend.ipv6, sets: plan.sets, createdTables });
 
   const undo = async (set: IptablesRuleSet): Promise<{ missing: boolean; failure?: string }> => {
     let missing = false;
@@ -228,6 +241,7 @@ async function injectIptables(
     }
   } catch (error) {
     for (const set of applied.reverse()) await undo(set).catch(() => undefined);
+    await dropCreatedTables().catch(() => undefined);
     throw error;
   }
 
@@ -245,6 +259,7 @@ async function injectIptables(
       }
     }
     if (failures.length > 0) return { status: 'failed', detail: failures.join('; ') };
+    await dropCreatedTables().catch(() => undefined);
     if (missing)
       return {
         status: 'target-gone',

@@ -227,9 +227,27 @@ export function bandQdiscCommands(device: string, band: Band): string[][] {
 /** Removing a band: filters first (its traffic goes out directly again, never cut), then its class. */
 export function removeBandCommands(device: string, band: Band): string[][] {
   return [
-    argv`filter del dev ${device} parent ${ROOT_HANDLE} prio ${band.band}`,
+    ...filterPrios(band).map((prio) => argv`filter del dev ${device} parent ${ROOT_HANDLE} prio ${prio}`),
     argv`class del dev ${device} classid ${classId(band.band)}`,
   ];
+}
+
+/**
+ * The kernel allows one protocol per filter priority, so a band's IPv6 filters get a priority of
+ * their own: the band number for IPv4 (and for a match-everything filter), band + IPV6_PRIO for IPv6.
+ */
+const IPV6_PRIO = 1000;
+
+function filterPrio(band: Band, family: 'ip' | 'ipv6' | 'all'): number {
+  return family === 'ipv6' ? band.band + IPV6_PRIO : band.band;
+}
+
+/** The filter priorities a band's filters use, so removing it deletes exactly those. */
+export function filterPrios(band: Band): number[] {
+  const prios = new Set(
+    filterCommands('x', band).map((command) => Number(command[command.indexOf('prio') + 1])),
+  );
+  return [...prios];
 }
 
 /** Replacing a band's leaf qdiscs after its faults changed; the class and filters stay. */
@@ -245,8 +263,8 @@ const IP_PROTOCOL = {
 /** u32 filters that steer a band's scope into it: one per address family, peer, protocol and port. */
 export function filterCommands(device: string, band: Band, peerField: PeerField = 'dst'): string[][] {
   const scope = band.scope;
-  const head = (family: string) =>
-    argv`filter add dev ${device} parent ${ROOT_HANDLE} protocol ${family} prio ${band.band} u32`;
+  const head = (family: 'ip' | 'ipv6' | 'all') =>
+    argv`filter add dev ${device} parent ${ROOT_HANDLE} protocol ${family} prio ${filterPrio(band, family)} u32`;
   const flow = argv`flowid ${classId(band.band)}`;
   if (scope.cidrs.length === 0 && scope.ports.length === 0 && scope.protocol === 'all') {
     return [[...head('all'), ...argv`match u32 0 0`, ...flow]];

@@ -5,6 +5,7 @@ import { withRetry } from '../faults/retry.js';
 import { RULE_GONE, TC_GONE } from '../network/gone.js';
 import { revertCommands } from '../network/iptables-plan.js';
 import { type NetnsRunner, TargetGoneError } from '../network/netns-runner.js';
+import { dropTablesIfEmpty } from '../network/nft-tables.js';
 import { ifbName, ingressTeardownCommands, removeRootCommands } from '../network/tc-plan.js';
 import type { Target } from '../targets/target.js';
 
@@ -40,6 +41,10 @@ export async function undoRecipe(
       if (result.exitCode === 0) removed++;
       else if (!gone.test(result.stderr))
         return { status: 'failed', detail: `${argv.join(' ')}: ${result.stderr.trim()}` };
+    }
+    if (recipe.type === 'iptables' && recipe.createdTables?.length) {
+      const save = { ipv4: `${recipe.ipv4}-save`, ipv6: `${recipe.ipv6}-save` };
+      await dropTablesIfEmpty(netns, target, recipe.createdTables, save).catch(() => undefined);
     }
     return removed > 0
       ? { status: 'reverted', detail: `removed ${recipe.type === 'tc' ? 'qdiscs' : 'rules'}` }

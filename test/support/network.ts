@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { execa } from 'execa';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../../src/docker/labels.js';
 import { allInjections, buildPlan, type PlannedInjection } from '../../src/engine/plan.js';
@@ -5,7 +6,7 @@ import { parseExperiment } from '../../src/experiment/load.js';
 import type { InjectedFault } from '../../src/faults/fault.js';
 import { injectNetworkFault, type NetworkContext } from '../../src/network/network-fault.js';
 import type { Target } from '../../src/targets/target.js';
-import { removeTestContainers, waitFor } from './containers.js';
+import { waitFor } from './containers.js';
 import { docker, FIXTURE_IMAGE, TEST_LABEL } from './docker-cli.js';
 
 /**
@@ -141,9 +142,11 @@ export class NetworkLab {
     await Promise.all(specs.map((spec) => this.add(spec)));
   }
 
-  async add(spec: { service: string; publish?: string }): Promise<LabContainer> {
+  /** Starts one more container: on the lab's network, or on another one such as Docker's default bridge. */
+  async add(spec: { service: string; publish?: string; network?: string }): Promise<LabContainer> {
     const name = `${this.prefix}-${spec.service}`;
-    const args = ['run', '-d', '--name', name, '--network', this.network, '--stop-timeout', '2'];
+    const network = spec.network ?? this.network;
+    const args = ['run', '-d', '--name', name, '--network', network, '--stop-timeout', '2'];
     for (const [key, value] of Object.entries({
       [TEST_LABEL]: this.prefix,
       [COMPOSE_PROJECT]: this.prefix,
@@ -156,7 +159,7 @@ export class NetworkLab {
     const ip = await docker(
       'inspect',
       '--format',
-      `{{(index .NetworkSettings.Networks "${this.network}").IPAddress}}`,
+      `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`,
       name,
     );
     const container = { id, name, service: spec.service, project: this.prefix, ip };
@@ -164,8 +167,58 @@ export class NetworkLab {
     return container;
   }
 
-  async waitReady(name: string): Promise<void> {
-    await waitFor(`${name} to listen`, async () => (await docker('logs', name)).includes('ready'));
+  /** Waits until the container's server has started `times` times (a restart starts it again). */
+  async waitReady(name: string, times = 1): Promise<void> {
+    await waitFor(
+      `${name} to listen`,
+      async () => (await docker('logs', name)).split('\n').filter((line) => line === 'ready').length >= times,
+    );
+  }
+
+  /** Restarts a container, waits until it listens again, and returns it with its (new) address. */
+  async restart(service: string): Promise<LabContainer> {
+    const container = this.get(service);
+    await docker('restart', '-t', '1', container.name);
+    await this.waitReady(container.name, 2);
+    const ip = await docker(
+      'inspect',
+      '--format',
+      `{{(index .NetworkSettings.Networks "${this.network}").IPAddress}}`,
+      container.name,
+    );
+    const restarted = { ...container, ip };
+    this.containers.set(service, restarted);
+    return restarted;
+  }
+
+  /**
+   * A namespace's first iptables-nft rule creates its filter table, with empty built-in chains;
+   * faultline's revert removes its own chains and jumps but not that table. Creating the table before
+   * the baseline is captured makes an exact before/after comparison check faultline's own rules.
+   */
+  async createFilterTables(services = [...this.containers.keys()]): Promise<void> {
+    for (const service of services) {
+      await nsenterOk(this.get(service).name, 'iptables-nft', '-w', '5', '-N', 'LAB-BASELINE');
+      await nsenterOk(this.get(service).name, 'iptables-nft', '-w', '5', '-X', 'LAB-BASELINE');
+    }
+  }
+
+  /** The network's IPv4 subnet, e.g. 172.30.0.0/16. */
+  async subnet(): Promise<string> {
+    return docker('network', 'inspect', '--format', '{{(index .IPAM.Config 0).Subnet}}', this.network);
+  }
+
+  /** The host port a container port is published on (127.0.0.1). */
+  async publishedPort(service: string, port = 8080): Promise<number> {
+    const out = await docker('port', this.get(service).name, `${port}/tcp`);
+    return Number(out.split('\n')[0]!.split(':').pop());
+  }
+
+  /** The namespace state of the given services (default: every container's), by service. */
+  async states(services = [...this.containers.keys()]): Promise<Record<string, Record<string, string>>> {
+    const states: Record<string, Record<string, string>> = {};
+    for (const service of services) states[service] = await netnsState(this.get(service).name);
+    return states;
   }
 
   get(service: string): LabContainer {
@@ -176,7 +229,15 @@ export class NetworkLab {
 
   /** Removes the containers, then the network. */
   async remove(): Promise<void> {
-    await removeTestContainers(this.prefix);
+    const ids = await docker('ps', '-aq', '--filter', `label=${TEST_LABEL}=${this.prefix}`);
+    // One at a time, tolerating a container that is already gone or going.
+    for (const id of ids.split('\n').filter(Boolean)) {
+      await docker('rm', '-f', '-v', id).catch(() => undefined);
+    }
+    await waitFor(
+      `${this.prefix} containers to be removed`,
+      async () => (await docker('ps', '-aq', '--filter', `label=${TEST_LABEL}=${this.prefix}`)) === '',
+    );
     const networks = await docker('network', 'ls', '-q', '--filter', `label=${TEST_LABEL}=${this.prefix}`);
     if (networks) await docker('network', 'rm', ...networks.split('\n'));
   }
@@ -264,7 +325,7 @@ export async function nsenterOk(container: string, ...argv: string[]): Promise<s
 /**
  * Everything a network fault may change in a namespace, read without changing it: iptables-save and
  * ip6tables-save of both backends (minus the dated comment lines), the links, and per link the tc
- * qdiscs, classes and filters.
+ * qdiscs, classes and filters; packet counters are zeroed.
  */
 export async function netnsState(container: string): Promise<Record<string, string>> {
   const state: Record<string, string> = {};
@@ -275,9 +336,11 @@ export async function netnsState(container: string): Promise<Record<string, stri
     'ip6tables-legacy-save',
   ]) {
     const text = await nsenterOk(container, binary);
+    // Chain headers carry packet counters ([packets:bytes]): traffic, not state.
     state[binary] = text
       .split('\n')
       .filter((line) => !line.startsWith('#'))
+      .map((line) => line.replace(/\[\d+:\d+\]$/, '[0:0]'))
       .join('\n');
   }
   const links = (await nsenterOk(container, 'ip', '-o', 'link', 'show'))
@@ -286,7 +349,11 @@ export async function netnsState(container: string): Promise<Record<string, stri
   state.links = links.join(' ');
   for (const link of links) {
     for (const what of ['qdisc', 'class', 'filter'] as const) {
-      state[`tc ${what} ${link}`] = await nsenterOk(container, 'tc', what, 'show', 'dev', link);
+      // htb's direct_packets_stat counts packets: traffic, not state.
+      state[`tc ${what} ${link}`] = (await nsenterOk(container, 'tc', what, 'show', 'dev', link)).replace(
+        /direct_packets_stat \d+/g,
+        'direct_packets_stat 0',
+      );
     }
   }
   // Ingress filters live under the ingress qdisc.
@@ -314,4 +381,45 @@ export async function faultlineRules(container: string): Promise<string[]> {
 /** Throughput in bit/s of a transfer that moved `bytes` in `ms`. */
 export function bitsPerSecond(result: ProbeResult): number {
   return ((result.bytes ?? 0) * 8) / (result.ms / 1000);
+}
+
+/** The outcome of a TCP connect from the host: connected, timeout, or an error code. */
+export function hostTcp(host: string, port: number, timeoutMs = 1000): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (outcome: string) => {
+      socket.destroy();
+      resolve(outcome);
+    };
+    socket.setTimeout(timeoutMs, () => done('timeout'));
+    socket.on('connect', () => done('connected'));
+    socket.on('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
+  });
+}
+
+/** Names of the containers faultline created (helpers), with their labels. */
+export async function helperContainers(): Promise<string[]> {
+  const out = await docker(
+    'ps',
+    '-a',
+    '--filter',
+    'label=org.faultline.helper',
+    '--format',
+    '{{.Names}} {{.Labels}}',
+  );
+  return out.split('\n').filter(Boolean);
+}
+
+/** Waits until a container's server has logged a datagram line (delivery and logging take a moment). */
+export async function waitForUdp(container: string, line: string): Promise<void> {
+  await waitFor(
+    `${container} to receive "${line}"`,
+    async () => (await udpReceived(container)).includes(line),
+    5000,
+  );
+}
+
+/** Reverts faults in order and collects their outcomes' statuses (revert never throws). */
+export async function revertAll(faults: readonly InjectedFault[], statuses: string[]): Promise<void> {
+  for (const fault of faults) statuses.push((await fault.revert()).status);
 }

@@ -16,7 +16,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const MAGIC = 0x464c5031; // "FLP1"
 const HEADER = 12; // magic, run, sequence number
-const STEADY_AFTER_MS = 500;
 
 function option(args, name) {
   const index = args.indexOf(name);
@@ -37,22 +36,23 @@ async function serve(args) {
   }
   if (tcpPort) {
     const server = net.createServer((socket) => {
+      const watch = watchFreezes();
       let bytes = 0;
       let first;
       let last;
-      let mark;
       socket.on('data', (chunk) => {
         const now = performance.now();
         first ??= now;
         bytes += chunk.length;
         last = now;
-        if (!mark && now - first >= STEADY_AFTER_MS) mark = { at: now, bytes };
       });
       socket.on('end', () => {
-        const steady = mark && last > mark.at ? { bytes: bytes - mark.bytes, ms: last - mark.at } : undefined;
-        socket.end(JSON.stringify({ bytes, ms: first === undefined ? 0 : last - first, steady }));
+        watch.stop();
+        const ms = first === undefined ? 0 : last - first;
+        const lostMs = first === undefined ? 0 : watch.lostMs(first, last);
+        socket.end(JSON.stringify({ bytes, ms, lostMs, freezes: watch.summary() }));
       });
-      socket.on('error', () => undefined);
+      socket.on('error', () => watch.stop());
     });
     await new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -104,9 +104,59 @@ function summarize(values) {
 }
 
 /**
+ * On a busy host a process in the user-mode kernel can go tens or even hundreds of milliseconds without
+ * running (the whole kernel is off the CPU, or busy with another process). A timer ticking every
+ * HEARTBEAT_MS sees those stops as gaps; a round trip that overlaps one measures the host's load, not
+ * the kernel's traffic control.
+ */
+const HEARTBEAT_MS = 2;
+const FREEZE_MS = 8;
+
+function watchFreezes() {
+  const freezes = [];
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (now - last > FREEZE_MS) freezes.push([last, now]);
+    last = now;
+  }, HEARTBEAT_MS);
+  return {
+    freezes,
+    stop() {
+      clearInterval(timer);
+      const now = performance.now();
+      if (now - last > FREEZE_MS) freezes.push([last, now]);
+    },
+    /** Whether the guest stopped between `from` and `to`. */
+    overlaps(from, to) {
+      return freezes.some(([begin, end]) => begin < to && end > from);
+    },
+    /** Time lost to stops, beyond the heartbeat's own interval. */
+    lostMs(from = Number.NEGATIVE_INFINITY, to = Number.POSITIVE_INFINITY) {
+      return freezes.reduce(
+        (sum, [begin, end]) => sum + Math.max(0, Math.min(end, to) - Math.max(begin, from) - HEARTBEAT_MS),
+        0,
+      );
+    },
+    summary() {
+      const lengths = freezes.map(([begin, end]) => end - begin);
+      return {
+        count: lengths.length,
+        totalMs: round(
+          lengths.reduce((sum, n) => sum + n, 0),
+          1,
+        ),
+        maxMs: round(lengths.length ? Math.max(...lengths) : 0, 1),
+      };
+    },
+  };
+}
+
+/**
  * Sends `count` numbered datagrams of `size` bytes to an echo server, one every `intervalMs`, and
  * records each one's replies: round trip of the first, how many came back, the order they came in,
- * and whether any came back altered.
+ * and whether any came back altered. Round trips during which the guest stopped are kept, but also
+ * left out of a second summary (`rttSteady`).
  */
 async function udpProbe({ host, port, count, intervalMs, size = 64, drainMs = 500 }) {
   const socket = dgram.createSocket('udp4');
@@ -136,6 +186,7 @@ async function udpProbe({ host, port, count, intervalMs, size = 64, drainMs = 50
     if (sequence < highest) reordered++;
     highest = Math.max(highest, sequence);
   });
+  const watch = watchFreezes();
   const start = performance.now();
   for (let sequence = 0; sequence < count; sequence++) {
     const wait = start + sequence * intervalMs - performance.now();
@@ -145,9 +196,17 @@ async function udpProbe({ host, port, count, intervalMs, size = 64, drainMs = 50
   }
   const sending = performance.now() - start;
   await sleep(drainMs);
+  watch.stop();
   socket.close();
   const received = replies.filter((n) => n > 0).length;
   const answered = rtts.filter((rtt) => rtt !== null);
+  const disturbed = [];
+  const steady = [];
+  rtts.forEach((rtt, sequence) => {
+    if (rtt === null) return;
+    if (watch.overlaps(sentAt[sequence] - FREEZE_MS, sentAt[sequence] + rtt)) disturbed.push(sequence);
+    else steady.push(rtt);
+  });
   return {
     host,
     port,
@@ -164,7 +223,11 @@ async function udpProbe({ host, port, count, intervalMs, size = 64, drainMs = 50
     altered,
     foreign,
     rtt: summarize(answered),
+    rttSteady: summarize(steady),
+    steadyShare: round(answered.length ? steady.length / answered.length : 0, 3),
+    freezes: watch.summary(),
     rtts: rtts.map((rtt) => (rtt === null ? null : round(rtt, 2))),
+    disturbed,
   };
 }
 
@@ -193,15 +256,17 @@ async function tcpBulk({ host, port, bytes, timeoutMs = 30_000 }) {
   socket.end();
   try {
     const sink = JSON.parse(await done);
-    const bitsPerSecond = (n, ms) => (ms > 0 ? Math.round((n * 8 * 1000) / ms) : null);
     return {
       host,
       port,
       bytes,
       received: sink.bytes,
+      // At the receiver, from the first byte to the last. The kernel keeps moving data while the sink
+      // process waits for the CPU, so the sink's own stops (stalledMs) do not slow the transfer.
       ms: round(sink.ms, 1),
-      bitsPerSecond: bitsPerSecond(sink.bytes, sink.ms),
-      steadyBitsPerSecond: sink.steady ? bitsPerSecond(sink.steady.bytes, sink.steady.ms) : null,
+      bitsPerSecond: sink.ms > 0 ? Math.round((sink.bytes * 8 * 1000) / sink.ms) : null,
+      stalledMs: round(sink.lostMs, 1),
+      stalls: sink.freezes,
       totalMs: round(performance.now() - started, 1),
     };
   } finally {
