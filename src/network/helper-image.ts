@@ -50,11 +50,13 @@ export const REQUIRED_TOOLS = [
 ] as const;
 
 /** The explicit backends; some distributions ship only one of them. */
-export const OPTIONAL_TOOLS: readonly string[] = ['iptables', 'ip6tables'].flatMap((family) =>
-  ['legacy', 'nft'].flatMap((backend) =>
-    ['', '-save', '-restore'].map((suffix) => `${family}-${backend}${suffix}`),
+export const OPTIONAL_TOOLS: readonly string[] = [
+  ...['iptables', 'ip6tables'].flatMap((family) =>
+    ['legacy', 'nft'].flatMap((backend) => ['', '-save', '-restore'].map((suffix) => `${family}-${backend}${suffix}`)),
   ),
-);
+  // Lets a revert drop the nf_tables filter table that iptables-nft created (see network/nft-tables.ts).
+  'nft',
+];
 
 /** busybox applets linked into /bin when a busybox is available: a shell and `sleep` to hold a helper. */
 export const BUSYBOX_APPLETS = ['sh', 'sleep', 'cat', 'echo', 'ls', 'true'] as const;

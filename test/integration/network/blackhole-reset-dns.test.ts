@@ -157,6 +157,17 @@ describe('reset on real containers', () => {
     });
   });
 
+  it('reset to a peer in both directions (the default) refuses connections at once, both ways', async () => {
+    await withFault('reset: { target: { service: a }, to: { service: b } }', async () => {
+      const [out] = await probe(name('a'), [{ op: 'connect', host: ip('b'), port: 8080, timeoutMs: 3000 }]);
+      expect(out).toMatchObject({ outcome: 'ECONNREFUSED' });
+      expect(out!.ms).toBeLessThan(250);
+      const [back] = await probe(name('b'), [{ op: 'connect', host: ip('a'), port: 8080, timeoutMs: 3000 }]);
+      expect(back).toMatchObject({ outcome: 'ECONNREFUSED' });
+      expect(back!.ms).toBeLessThan(250);
+    });
+  });
+
   it('egress reset to a peer refuses every connection to it at once; other peers are untouched', async () => {
     await withFault('reset: { target: { service: a }, to: { service: b }, direction: egress }', async () => {
       const [toB, toC] = await probe(name('a'), [

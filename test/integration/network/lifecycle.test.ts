@@ -100,6 +100,65 @@ describe('a target that goes away mid-fault', () => {
   }
 });
 
+describe('a namespace that had no filter table before', () => {
+  it('is exactly as before after an iptables fault, through nsenter and through the helper', async () => {
+    for (const [service, runner] of [
+      ['fresh-nsenter', new NsenterRunner(client)],
+      ['fresh-helper', new HelperRunner(client, DEFAULT_HELPER_IMAGE, 'life0006')],
+    ] as const) {
+      const fresh = await lab.add({ service });
+      const before = await netnsState(fresh.name);
+      const context = new NetworkContext(runner);
+      const [fault] = await injectAll(
+        context,
+        await planInjections(
+          client,
+          lab.experiment(`  - blackhole: { target: { service: ${service} }, to: { service: b } }`),
+          'life0006',
+        ),
+      );
+      expect(await tcp(fresh.name, ip('b'))).toBe('timeout');
+      expect((await fault!.revert()).status).toBe('reverted');
+      await context.dispose();
+      expect(await netnsState(fresh.name)).toEqual(before);
+    }
+  });
+});
+
+describe('an iptables fault whose target restarts', () => {
+  it('through nsenter: revert reports target-gone, not a failure', async () => {
+    const context = new NetworkContext(new NsenterRunner(client));
+    const [fault] = await injectAll(
+      context,
+      await planInjections(
+        client,
+        lab.experiment('  - blackhole: { target: { service: a }, to: { service: b } }'),
+        'life0004',
+      ),
+    );
+    await lab.restart('a');
+    expect((await fault!.revert()).status).toBe('target-gone');
+    await context.dispose();
+    expect(await faultlineRules(name('a'))).toEqual([]);
+  });
+
+  it('through the helper: revert reports target-gone, and a later fault lands in the new namespace', async () => {
+    const context = new NetworkContext(new HelperRunner(client, DEFAULT_HELPER_IMAGE, 'life0005'));
+    const step = '  - blackhole: { target: { service: a }, to: { service: b } }';
+    const [first] = await injectAll(context, await planInjections(client, lab.experiment(step), 'life0005'));
+    await lab.restart('a');
+    expect((await first!.revert()).status).toBe('target-gone');
+    const [second] = await injectAll(context, await planInjections(client, lab.experiment(step), 'life0005'));
+    try {
+      expect(await tcp(name('a'), ip('b'))).toBe('timeout');
+    } finally {
+      expect((await second!.revert()).status).toBe('reverted');
+      await context.dispose();
+    }
+    expect(await tcp(name('a'), ip('b'))).toBe('connected');
+  });
+});
+
 describe('the helper container and nsenter', () => {
   /** What a fault puts into a's namespace: faultline's iptables lines and a's tc state. */
   async function effect(runner: NetnsRunner, injections: PlannedInjection[]) {
