@@ -3,6 +3,7 @@ import Docker from 'dockerode';
 import { EnvironmentError } from '../errors.js';
 import {
   type ContainerDetails,
+  type ContainerNetwork,
   type ContainerSummary,
   DockerApiError,
   type DockerClient,
@@ -52,6 +53,24 @@ async function call<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
+interface EngineNetwork {
+  IPAddress?: string;
+  IPPrefixLen?: number;
+  GlobalIPv6Address?: string;
+  Gateway?: string;
+}
+
+/** The Engine lists and inspects a container's networks in the same shape. */
+function toNetworks(networks: Record<string, EngineNetwork> | undefined): ContainerNetwork[] {
+  return Object.entries(networks ?? {}).map(([name, network]) => ({
+    name,
+    ipv4: network.IPAddress || undefined,
+    ipv4PrefixLength: network.IPPrefixLen || undefined,
+    ipv6: network.GlobalIPv6Address || undefined,
+    gateway: network.Gateway || undefined,
+  }));
+}
+
 class DockerodeClient implements DockerClient {
   constructor(private readonly docker: Docker) {}
 
@@ -69,13 +88,7 @@ class DockerodeClient implements DockerClient {
       state: item.State,
       labels: item.Labels ?? {},
       networkMode: item.HostConfig?.NetworkMode,
-      networks: Object.entries(item.NetworkSettings?.Networks ?? {}).map(([name, network]) => ({
-        name,
-        ipv4: network.IPAddress || undefined,
-        ipv4PrefixLength: network.IPPrefixLen || undefined,
-        ipv6: network.GlobalIPv6Address || undefined,
-        gateway: network.Gateway || undefined,
-      })),
+      networks: toNetworks(item.NetworkSettings?.Networks),
     }));
   }
 
@@ -98,13 +111,7 @@ class DockerodeClient implements DockerClient {
       startedAt: state.StartedAt,
       restartPolicy: info.HostConfig.RestartPolicy?.Name ?? 'no',
       networkMode: info.HostConfig.NetworkMode ?? 'default',
-      networks: Object.entries(info.NetworkSettings?.Networks ?? {}).map(([name, network]) => ({
-        name,
-        ipv4: network.IPAddress || undefined,
-        ipv4PrefixLength: network.IPPrefixLen || undefined,
-        ipv6: network.GlobalIPv6Address || undefined,
-        gateway: network.Gateway || undefined,
-      })),
+      networks: toNetworks(info.NetworkSettings?.Networks),
     };
   }
 
