@@ -1,4 +1,5 @@
 import type { Phase } from '../experiment/schema.js';
+import type { LoadSeries } from '../load/types.js';
 import type { Target } from '../targets/target.js';
 
 /** One expectation compared with what was seen. */
@@ -96,6 +97,8 @@ export interface RunResult {
   summary: string;
   faults: FaultRecord[];
   probes: ProbeSummary[];
+  /** Every request of each load probe, for timelines. */
+  load?: LoadSeries[] | undefined;
   /** When a guard stopped the run: which, why, and how fast every fault was reverted after it. */
   guard?: { probe: string; reason: string; trippedAt: string; revertedWithinMs: number } | undefined;
   journal: JournalEntry[];

@@ -435,5 +435,7 @@ export function describeProbe(probe: ProbeSpec): string {
       return `exec ${probe.exec!.command.join(' ')}`;
     case 'container':
       return 'inspect container';
+    case 'load':
+      return `${probe.load!.method} ${probe.load!.url} at ${probe.load!.rate}/s`;
   }
 }

@@ -19,6 +19,7 @@ import {
   startSampler,
 } from './hypothesis.js';
 import type { Outcome, RunResult } from './journal.js';
+import { LoadPhases } from './load-phases.js';
 import { runMethod } from './method.js';
 import {
   allInjections,
@@ -72,6 +73,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   const registry = new FaultRegistry(recorder, (fault, outcome) => safety?.reverted(fault.id, outcome));
   options.onRegistry?.(registry);
   const tracker = new HypothesisTracker(experiment.hypothesis, recorder);
+  const load = new LoadPhases(experiment.hypothesis.filter((probe) => probe.load));
   await safely(() =>
     options.reporter.onRunStart?.({
       file: loaded.file,
@@ -143,7 +145,9 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     }
 
     recorder.record({ type: 'phase', phase: 'before' });
+    if (!load.empty) load.start();
     await checkBaseline(tracker, probeEnv);
+    if (!load.empty) for (const sample of await load.baseline(signal)) tracker.record(sample);
     baselineMissed = tracker.phase('before').some((summary) => summary.status !== 'pass');
     signal.throwIfAborted();
 
@@ -189,7 +193,19 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       }
       signal.throwIfAborted();
       recorder.record({ type: 'phase', phase: 'after' });
-      await checkRecovery(tracker, probeEnv, experiment.recovery ?? RUN_DEFAULTS.recovery);
+      const revertedAt = Date.now();
+      const faultIntervals = registry.records().map((record) => ({
+        from: Date.parse(record.injectedAt),
+        to: record.revertedAt ? Date.parse(record.revertedAt) : revertedAt,
+      }));
+      await Promise.all([
+        checkRecovery(tracker, probeEnv, experiment.recovery ?? RUN_DEFAULTS.recovery),
+        load.empty
+          ? undefined
+          : load.finish(faultIntervals, revertedAt, signal).then((samples) => {
+              for (const sample of samples) tracker.record(sample);
+            }),
+      ]);
       signal.throwIfAborted();
     }
   } catch (caught) {
@@ -197,6 +213,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   } finally {
     // Whatever happened above, nothing stays injected.
     await revertEverything(registry, recorder);
+    await load.stop().catch(() => undefined);
     await network
       ?.dispose()
       .catch((caught: unknown) =>
@@ -238,6 +255,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     summary,
     faults: registry.records(),
     probes: tracker.all(),
+    load: load.empty ? undefined : load.series(),
     guard: error instanceof GuardTripped ? guardReport(error, registry) : undefined,
     journal: recorder.entries,
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseThreshold } from '../load/thresholds.js';
 import { parseDurationBound, parseNumberBound } from '../util/comparison.js';
 import { DURATION_PATTERN, parseDuration } from '../util/duration.js';
 
@@ -166,6 +167,9 @@ export const expectation = z.strictObject({
     .boolean()
     .optional()
     .meta({ description: 'tcp: whether the connection must succeed (default true)' }),
+  thresholds: z.array(nonEmpty).min(1).optional().meta({
+    description: 'load: SLO thresholds such as "p95 < 300ms", "error_rate < 1%", "throughput > 45/s"',
+  }),
 });
 export type Expectation = z.output<typeof expectation>;
 
@@ -175,6 +179,7 @@ const EXPECT_KEYS_BY_KIND = {
   exec: ['exit', 'stdout', 'stderr'],
   command: ['exit', 'stdout', 'stderr'],
   container: ['state', 'health', 'restarts'],
+  load: ['thresholds'],
 } as const;
 export const PROBE_KINDS = Object.keys(EXPECT_KEYS_BY_KIND) as ProbeKind[];
 export type ProbeKind = keyof typeof EXPECT_KEYS_BY_KIND;
@@ -190,6 +195,34 @@ const httpProbe = z.strictObject({
     .optional()
     .meta({ description: 'A string, or an object sent as JSON' }),
 });
+
+const RATE_PER = /^\s*(\d+(?:\.\d+)?)\s*\/\s*(s|m)\s*$/;
+const requestRate = z
+  .string()
+  .regex(RATE_PER, { message: 'expected a rate such as 50/s or 600/m' })
+  .transform((text) => {
+    const [, value, unit] = RATE_PER.exec(text)!;
+    return Number(value) / (unit === 'm' ? 60 : 1);
+  })
+  .refine((perSecond) => perSecond > 0 && perSecond <= 5000, {
+    message: 'expected a rate above 0 and at most 5000/s',
+  })
+  .meta({ description: 'Requests per second: 50/s, or per minute: 600/m' });
+
+/** HTTP requests at a fixed rate (open model) before, during and after the faults, judged by thresholds. */
+const loadProbe = httpProbe.extend({
+  rate: requestRate,
+  before: duration
+    .optional()
+    .meta({ description: 'How long to measure the baseline before the method (default 5s)' }),
+  after: duration
+    .optional()
+    .meta({ description: 'How long to measure after the faults are reverted (default 5s)' }),
+  window: positiveDuration
+    .optional()
+    .meta({ description: 'Also check every sliding window of this length while faults are active' }),
+});
+export type LoadProbeSpec = z.output<typeof loadProbe>;
 
 const tcpProbe = z.strictObject({
   host: nonEmpty,
@@ -215,6 +248,7 @@ export const probe = z
       .strictObject({ target: targetSelector })
       .optional()
       .meta({ description: 'Inspect a container' }),
+    load: loadProbe.optional().meta({ description: 'HTTP load at a fixed rate, judged by thresholds' }),
     expect: expectation.optional(),
     when: z
       .array(z.enum(PHASES))
@@ -241,6 +275,27 @@ export const probe = z
       return;
     }
     const kind = kinds[0]!;
+    if (kind === 'load') {
+      const thresholds = value.expect?.thresholds ?? [];
+      if (thresholds.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'a load probe needs expect.thresholds, such as ["p95 < 300ms", "error_rate < 1%"]',
+          path: ['expect'],
+        });
+      }
+      thresholds.forEach((text, index) => {
+        try {
+          parseThreshold(text);
+        } catch (error) {
+          ctx.addIssue({
+            code: 'custom',
+            message: (error as Error).message,
+            path: ['expect', 'thresholds', index],
+          });
+        }
+      });
+    }
     const allowed: readonly string[] = EXPECT_KEYS_BY_KIND[kind];
     for (const key of Object.keys(value.expect ?? {})) {
       if ((value.expect as Record<string, unknown>)[key] === undefined) continue;

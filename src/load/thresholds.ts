@@ -1,0 +1,226 @@
+import { InvalidInputError } from '../errors.js';
+import { parseDuration } from '../util/duration.js';
+import { closestName, isAnagram } from './closest-name.js';
+import { exactDurationMs } from './exact-duration.js';
+import type { LoadMetric, Threshold } from './types.js';
+
+/** Every metric a threshold can name, in the order reports list them. */
+export const THRESHOLD_METRICS: readonly LoadMetric[] = [
+  'p50',
+  'p90',
+  'p95',
+  'p99',
+  'max',
+  'mean',
+  'error_rate',
+  'throughput',
+  'requests',
+];
+
+export type MetricKind = 'latency' | 'ratio' | 'rate' | 'count';
+
+/** Latency metrics are durations; error_rate a fraction shown as %; throughput per second; requests a count. */
+export function metricKind(metric: LoadMetric): MetricKind {
+  if (metric === 'error_rate') return 'ratio';
+  if (metric === 'throughput') return 'rate';
+  if (metric === 'requests') return 'count';
+  return 'latency';
+}
+
+const EXAMPLE = 'p95 < 300ms';
+const OPERATORS = ['<', '<=', '>', '>='] as const;
+const NAME = /^([A-Za-z_][\w.-]*)\s*(.*)$/s;
+const OPERATOR = /^(<=|>=|=<|=>|==|!=|=|<|>)\s*(.*)$/s;
+const NUMBER = /^\d+(?:\.\d+)?$/;
+const SPACED_DURATION = /^(\d+(?:\.\d+)?)\s+(ms|s|m|h)$/;
+const PERCENT = /^(\d+(?:\.\d+)?)\s*%$/;
+const RATE = /^(\d+(?:\.\d+)?)\s*\/\s*(s|m)$/;
+const PERCENTILE = /^p\d+(?:\.\d+)?$/;
+const PERCENTILES = ['p50', 'p90', 'p95', 'p99'];
+
+/** Names people write for a metric, from other tools or habit: only ever used to suggest the real one. */
+const ALIASES: Record<string, LoadMetric> = {
+  avg: 'mean',
+  average: 'mean',
+  median: 'p50',
+  maximum: 'max',
+  p100: 'max',
+  rps: 'throughput',
+  rate: 'throughput',
+  qps: 'throughput',
+  errors: 'error_rate',
+  error: 'error_rate',
+  err_rate: 'error_rate',
+  errorrate: 'error_rate',
+  failure_rate: 'error_rate',
+  failed: 'error_rate',
+  http_req_failed: 'error_rate',
+  thruput: 'throughput',
+  count: 'requests',
+  reqs: 'requests',
+  http_reqs: 'requests',
+};
+
+/** A threshold the user must fix; the message quotes it and says how. */
+export class ThresholdError extends InvalidInputError {
+  readonly threshold: string;
+
+  constructor(threshold: string, problem: string, hint?: string) {
+    super('threshold-invalid', `"${threshold}": ${problem}`, {
+      hint: hint ?? `write a threshold such as "${EXAMPLE}", "error_rate < 1%" or "throughput > 45/s"`,
+    });
+    this.threshold = threshold;
+  }
+}
+
+/**
+ * Reads "p95 < 300ms", "error_rate < 1%", "throughput > 45/s", "requests > 100". Every metric name,
+ * operator and unit is checked: a typo is an error, never a threshold that passes.
+ */
+export function parseThreshold(text: string): Threshold {
+  const trimmed = text.trim();
+  if (!trimmed) throw new ThresholdError(text, `empty threshold: write one such as "${EXAMPLE}"`);
+  const named = NAME.exec(trimmed);
+  if (!named) {
+    throw new ThresholdError(trimmed, `expected a metric first, as in "${EXAMPLE}"`);
+  }
+  const name = named[1]!;
+  const metric = THRESHOLD_METRICS.find((known) => known === name);
+  if (!metric) throw unknownMetric(trimmed, name);
+
+  const compared = OPERATOR.exec(named[2]!);
+  if (!compared) {
+    throw new ThresholdError(trimmed, `missing a comparison after ${name}: write e.g. "${example(metric)}"`);
+  }
+  const op = checkOperator(trimmed, metric, compared[1]!);
+  const valueText = compared[2]!.trim();
+  if (!valueText) {
+    throw new ThresholdError(
+      trimmed,
+      `missing a value after "${name} ${op}": write e.g. "${example(metric)}"`,
+    );
+  }
+  const value = parseValue(trimmed, metric, valueText);
+  if (op === '<' && value === 0) {
+    throw new ThresholdError(
+      trimmed,
+      `${name} can never be below 0, so this can never pass: write "${name} <= ${valueText}"`,
+    );
+  }
+  return { text: trimmed, metric, op, value };
+}
+
+function unknownMetric(text: string, name: string): ThresholdError {
+  const known = `the metrics are ${THRESHOLD_METRICS.join(', ')}`;
+  const lower = name.toLowerCase();
+  const normalized = lower.replace(/[-\s]/g, '_').replace(/^(latency|duration)_|_(latency|duration)$/, '');
+  const same = THRESHOLD_METRICS.find((metric) => metric === normalized) ?? ALIASES[normalized];
+  if (same) return new ThresholdError(text, `unknown metric "${name}": did you mean ${same}?`, known);
+  if (PERCENTILE.test(normalized)) {
+    // p59 is a slip for p95; p75 is a percentile faultline does not measure.
+    const swapped = PERCENTILES.find((percentile) => isAnagram(percentile, normalized));
+    if (swapped) return new ThresholdError(text, `unknown metric "${name}": did you mean ${swapped}?`, known);
+    return new ThresholdError(
+      text,
+      `unknown metric "${name}": the percentiles are p50, p90, p95 and p99 (max is the slowest request)`,
+      known,
+    );
+  }
+  const near = closestName(normalized, THRESHOLD_METRICS);
+  if (near) return new ThresholdError(text, `unknown metric "${name}": did you mean ${near}?`, known);
+  if (/latency|duration|time/.test(lower)) {
+    return new ThresholdError(
+      text,
+      `unknown metric "${name}": name a percentile (p50, p90, p95, p99), max or mean, as in "${EXAMPLE}"`,
+      known,
+    );
+  }
+  return new ThresholdError(text, `unknown metric "${name}": ${known}`, known);
+}
+
+function checkOperator(text: string, metric: LoadMetric, op: string): Threshold['op'] {
+  const found = OPERATORS.find((known) => known === op);
+  if (found) return found;
+  if (op === '=<') throw new ThresholdError(text, 'unknown operator "=<": did you mean <=?');
+  if (op === '=>') throw new ThresholdError(text, 'unknown operator "=>": did you mean >=?');
+  throw new ThresholdError(
+    text,
+    `unknown operator "${op}": a threshold is a bound, use <, <=, > or >=`,
+    metric === 'error_rate' ? 'to allow no errors at all, write "error_rate <= 0%"' : undefined,
+  );
+}
+
+function parseValue(text: string, metric: LoadMetric, value: string): number {
+  switch (metricKind(metric)) {
+    case 'latency':
+      return parseLatency(text, metric, value);
+    case 'ratio':
+      return parseRatio(text, value);
+    case 'rate':
+      return parseRate(text, value);
+    case 'count':
+      return parseCount(text, value);
+  }
+}
+
+function parseLatency(text: string, metric: LoadMetric, value: string): number {
+  if (parseDuration(value) !== undefined) return exactDurationMs(value);
+  if (NUMBER.test(value)) throw new ThresholdError(text, `${metric} is a latency, add a unit: ${value}ms`);
+  const spaced = SPACED_DURATION.exec(value);
+  if (spaced) {
+    throw new ThresholdError(text, `write the duration without a space: ${spaced[1]}${spaced[2]}`);
+  }
+  throw new ThresholdError(
+    text,
+    `${metric} is a latency: expected a duration such as 300ms or 1.5s, not "${value}"`,
+  );
+}
+
+function parseRatio(text: string, value: string): number {
+  const percent = PERCENT.exec(value);
+  if (percent) {
+    const number = Number(percent[1]);
+    if (number > 100) throw new ThresholdError(text, `error_rate is at most 100%, not ${value}`);
+    return number / 100;
+  }
+  if (NUMBER.test(value)) {
+    const number = Number(value);
+    const asFraction = number < 1 ? ` (or ${formatPlain(number * 100)}% if ${value} is a fraction)` : '';
+    throw new ThresholdError(text, `error_rate is a percentage, add %: ${value}%${asFraction}`);
+  }
+  throw new ThresholdError(text, `error_rate is a percentage: expected e.g. 1% or 0.5%, not "${value}"`);
+}
+
+function parseRate(text: string, value: string): number {
+  const rate = RATE.exec(value);
+  if (rate) return Number(rate[1]) / (rate[2] === 'm' ? 60 : 1);
+  if (NUMBER.test(value)) {
+    throw new ThresholdError(text, `throughput is a rate, add a unit: ${value}/s (or ${value}/m per minute)`);
+  }
+  throw new ThresholdError(
+    text,
+    `throughput is a rate: expected requests per second or per minute, e.g. 45/s or 2700/m, not "${value}"`,
+  );
+}
+
+function parseCount(text: string, value: string): number {
+  if (/^\d+$/.test(value)) return Number(value);
+  throw new ThresholdError(text, `requests is a count: expected a whole number such as 100, not "${value}"`);
+}
+
+function example(metric: LoadMetric): string {
+  switch (metricKind(metric)) {
+    case 'latency':
+      return `${metric} < 300ms`;
+    case 'ratio':
+      return 'error_rate < 1%';
+    case 'rate':
+      return 'throughput > 45/s';
+    case 'count':
+      return 'requests > 100';
+  }
+}
+
+function formatPlain(value: number): string {
+  return String(Number(value.toFixed(6)));
+}
