@@ -52,7 +52,9 @@ export const REQUIRED_TOOLS = [
 /** The explicit backends; some distributions ship only one of them. */
 export const OPTIONAL_TOOLS: readonly string[] = [
   ...['iptables', 'ip6tables'].flatMap((family) =>
-    ['legacy', 'nft'].flatMap((backend) => ['', '-save', '-restore'].map((suffix) => `${family}-${backend}${suffix}`)),
+    ['legacy', 'nft'].flatMap((backend) =>
+      ['', '-save', '-restore'].map((suffix) => `${family}-${backend}${suffix}`),
+    ),
   ),
   // Lets a revert drop the nf_tables filter table that iptables-nft created (see network/nft-tables.ts).
   'nft',

@@ -155,5 +155,7 @@ export function primaryExpectation(
       };
     case 'container':
       return { name: 'state', expected: e.state ?? 'running' };
+    case 'load':
+      return { name: 'thresholds', expected: (e.thresholds ?? []).join(', ') };
   }
 }

@@ -66,6 +66,9 @@ async function attemptProbe(
   const timeoutMs = spec.timeout ?? PROBE_DEFAULTS.timeout;
   const subjects: { label: string | undefined; observe: () => Promise<Observation> }[] = [];
   switch (kind) {
+    case 'load':
+      // Load probes run for the whole experiment (see engine/load-phases.ts), not sample by sample.
+      return { status: 'error', reason: 'a load probe cannot be checked as a single sample', checks: [] };
     case 'http':
       subjects.push({ label: undefined, observe: () => observeHttp(spec.http!, timeoutMs, env.signal) });
       break;
