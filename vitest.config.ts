@@ -27,6 +27,15 @@ export default defineConfig({
         },
       },
       {
+        // The HTML report opened in Debian's Chromium, driven by playwright-core (no browser download).
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // A real kernel with netem (user-mode Linux), for what this host's kernel cannot do.
         test: {
           name: 'kernel',

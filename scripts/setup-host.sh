@@ -92,6 +92,7 @@ have ip || tool_pkgs+=(iproute2)
 have iptables || [[ " ${engine_pkgs[*]} " == *" iptables "* ]] || tool_pkgs+=(iptables)
 have nsenter || tool_pkgs+=(util-linux)
 have linux.uml || tool_pkgs+=(user-mode-linux) # test/kernel boots it: a real kernel with netem
+[[ -x /usr/bin/chromium ]] || tool_pkgs+=(chromium) # test/browser opens the HTML report in it
 
 # ---------------------------------------------------------------------------------------------
 # 2. Install it (Debian/Ubuntu).

@@ -50,7 +50,7 @@ export function createProgram(ctx: CommandContext): Command {
     .addOption(
       new Option(
         '--report <kind=path>',
-        'write a report: json=PATH, junit=PATH, markdown=PATH (repeatable)',
+        'write a report: json=PATH, junit=PATH, markdown=PATH, html=PATH (repeatable)',
       ).argParser((value: string, previous: string[] = []) => [...previous, value]),
     )
     .action(async (files: string[], options: Record<string, unknown>) => {

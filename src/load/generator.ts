@@ -35,7 +35,6 @@ export class LoadGenerator {
   readonly #agent: http.Agent;
   readonly #options: LoadGeneratorOptions;
   readonly #okStatus: (status: number) => boolean;
-  readonly #intervalMs: number;
   readonly #inFlight = new Set<Promise<void>>();
   #t0 = 0;
   #next = 0;
@@ -55,7 +54,6 @@ export class LoadGenerator {
     }
     this.#options = options;
     this.#okStatus = options.okStatus ?? isSuccess;
-    this.#intervalMs = 1000 / options.ratePerSecond;
     this.#transport = this.#url.protocol === 'https:' ? https : http;
     // Every request in flight holds its own socket: a paused service must never make later requests
     // queue for a socket, or they would leave late and the schedule would bend to the service.
@@ -85,7 +83,7 @@ export class LoadGenerator {
 
   #dueAt(index: number): number {
     // From t0 every time, never "previous + interval": rounding errors must not add up into drift.
-    return this.#t0 + index * this.#intervalMs;
+    return this.#t0 + (index * 1000) / this.#options.ratePerSecond;
   }
 
   #tick = (): void => {

@@ -7,6 +7,7 @@ import { ExitCode, FaultlineError, InvalidInputError, worstExitCode } from '../.
 import { type LoadedExperiment, loadExperimentFile } from '../../experiment/load.js';
 import { ConsoleReporter } from '../../reporters/console.js';
 import { createJsonReporter } from '../../reporters/json.js';
+import { createHtmlReporter } from '../../reporters/html.js';
 import { createJunitReporter } from '../../reporters/junit.js';
 import { createMarkdownReporter } from '../../reporters/markdown.js';
 import { ReporterMultiplexer } from '../../reporters/multiplexer.js';
@@ -43,7 +44,7 @@ function parseMaxHold(value: unknown): number | undefined {
   return ms;
 }
 
-const REPORT_KINDS = ['json', 'junit', 'markdown'] as const;
+const REPORT_KINDS = ['json', 'junit', 'markdown', 'html'] as const;
 type ReportKind = (typeof REPORT_KINDS)[number];
 
 export function parseReports(values: readonly string[]): { kind: ReportKind; path: string }[] {
@@ -85,6 +86,7 @@ export async function runCommand(
   for (const report of reports) {
     if (report.kind === 'json') reporters.push(createJsonReporter(report.path));
     if (report.kind === 'junit') reporters.push(createJunitReporter(report.path));
+    if (report.kind === 'html') reporters.push(createHtmlReporter(report.path));
   }
   if (markdownPath || ctx.env.GITHUB_STEP_SUMMARY) {
     reporters.push(createMarkdownReporter(markdownPath, { githubStepSummary: ctx.env.GITHUB_STEP_SUMMARY }));

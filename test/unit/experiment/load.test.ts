@@ -377,7 +377,7 @@ method:
       line: 3,
       column: 5,
       path: 'hypothesis[0]',
-      message: 'a probe needs exactly one of: http, tcp, exec, command, container',
+      message: 'a probe needs exactly one of: http, tcp, exec, command, container, load',
     });
   });
 

@@ -1,0 +1,127 @@
+import type { SessionResult } from '../engine/journal.js';
+import { formatDuration } from '../util/duration.js';
+import { VERSION } from '../version.js';
+import { html, Markup } from './html/markup.js';
+import { clock, renderRun } from './html/run-section.js';
+import { STYLES } from './html/styles.js';
+import type { RunWithLoad } from './html/timeline-data.js';
+import { verdictForExitCode, verdictForOutcome } from './html/verdict.js';
+import type { Reporter } from './reporter.js';
+import { writeFileAtomic } from './write-file.js';
+
+/**
+ * Nothing on the page may load anything: no script, font, image, frame or connection. Only the inline
+ * style sheet (and inline style attributes) apply.
+ */
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+
+/**
+ * Writes the session as one self-contained HTML page when it ends: the verdict on top, then per run
+ * its facts, a timeline chart of faults, probe samples and load, and the probe and fault tables. The
+ * page loads nothing from anywhere and reads without JavaScript.
+ */
+export function createHtmlReporter(path: string): Reporter {
+  return {
+    name: 'html',
+    async onSessionEnd(session) {
+      await writeFileAtomic(path, renderHtml(session));
+    },
+  };
+}
+
+export function renderHtml(session: SessionResult): string {
+  const verdict = verdictForExitCode(session.exitCode);
+  const runs = session.runs as RunWithLoad[];
+  const page = html`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="faultline ${VERSION}">
+<title>faultline: ${verdict.label}, exit code ${session.exitCode}${runs.length === 1 && runs[0] ? ` (${runs[0].title})` : ''}</title>
+<style>${styleSheet(STYLES)}</style>
+</head>
+<body>
+<main>
+<h1>faultline chaos experiment report</h1>
+<header class="verdict tone-${verdict.tone}" id="verdict" data-exit-code="${session.exitCode}">
+<p class="verdict-label">${verdict.label}</p>
+<p class="verdict-headline">${verdict.headline}</p>
+<p class="verdict-exit">exit code ${session.exitCode}</p>
+<p class="verdict-meaning">${verdict.meaning}</p>
+</header>
+<section class="card intro" aria-labelledby="intro-title">
+<h2 id="intro-title">What was tested</h2>
+<p>${introduction(session)}</p>
+</section>
+${(runs.length > 1 || (session.invalid.length > 0 && runs.length > 0)) && contents(session)}
+${session.invalid.length > 0 && invalidSection(session.invalid)}
+${runs.map((run, i) => renderRun(run, i))}
+<footer>faultline ${VERSION}. Session started ${clock(session.startedAt)}, took ${formatDuration(session.durationMs)}. This page is self-contained: it loads nothing from the network.</footer>
+</main>
+</body>
+</html>
+`;
+  return page.value;
+}
+
+/** The style sheet is ours, not the run's: it goes in as it is, but can never close its element. */
+function styleSheet(css: string): Markup {
+  return new Markup(css.replace(/<\/style/gi, '<\\/style'));
+}
+
+/** One paragraph for a reader who never used faultline: what an experiment is and what this one did. */
+function introduction(session: SessionResult): string {
+  const general =
+    'faultline runs chaos experiments against Docker containers. An experiment first checks that the ' +
+    'system works (the baseline: probes such as an HTTP request with an expected status), then injects ' +
+    'faults (pausing, killing or slowing containers, cutting their network) while it keeps checking, ' +
+    'reverts every fault, and checks once more that the system recovered.';
+  const runs = session.runs.map((run) => {
+    const faults = [...new Set(run.faults.map((fault) => `${fault.fault} on ${fault.target.name}`))];
+    const probes = [...new Set(run.probes.map((probe) => probe.probe))];
+    const did = faults.length > 0 ? `injected ${list(faults)}` : 'injected no fault';
+    const checked =
+      probes.length > 0 ? `checked ${list(probes.map((probe) => `“${probe}”`))}` : 'checked no probe';
+    return `“${run.title}” ${did} and ${checked}: ${verdictForOutcome(run.outcome).label.toLowerCase()}`;
+  });
+  const count = session.runs.length === 1 ? '1 experiment' : `${session.runs.length} experiments`;
+  const ran =
+    session.runs.length === 0
+      ? 'This session ran no experiment.'
+      : `This session ran ${count} in ${formatDuration(session.durationMs)}: ${runs.join('; ')}.`;
+  const invalid =
+    session.invalid.length === 0
+      ? ''
+      : ` ${session.invalid.length === 1 ? '1 file was' : `${session.invalid.length} files were`} not run because ${session.invalid.length === 1 ? 'it is' : 'they are'} invalid.`;
+  return `${general} ${ran}${invalid}`;
+}
+
+function list(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+function contents(session: SessionResult): Markup {
+  return html`<nav class="card contents" aria-labelledby="contents-title">
+<h2 id="contents-title">Experiments</h2>
+<ol>
+${session.runs.map((run, i) => {
+  const verdict = verdictForOutcome(run.outcome);
+  return html`<li><a href="#run-${i + 1}">${run.title}</a>: <span class="badge tone-${verdict.tone}">${verdict.label}</span> ${verdict.headline}</li>`;
+})}
+${session.invalid.length > 0 && html`<li><a href="#invalid">Invalid files</a>: ${session.invalid.length} not run</li>`}
+</ol>
+</nav>`;
+}
+
+function invalidSection(invalid: SessionResult['invalid']): Markup {
+  return html`<section class="card invalid" id="invalid" aria-labelledby="invalid-title">
+<h2 id="invalid-title">Invalid files</h2>
+<p>${invalid.length === 1 ? 'This file was' : 'These files were'} not run: faultline could not read ${invalid.length === 1 ? 'it' : 'them'} as an experiment. Fix the place the message points at and run again.</p>
+${invalid.map((item) => html`<h3><code>${item.file}</code></h3><pre>${item.message}</pre>`)}
+</section>`;
+}

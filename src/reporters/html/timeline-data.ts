@@ -1,0 +1,196 @@
+import type { FaultRecord, ProbeSample, RunPhase, RunResult } from '../../engine/journal.js';
+import { timeBuckets } from '../../load/stats.js';
+import type { LoadSeries, LoadStats } from '../../load/types.js';
+import type { Target } from '../../targets/target.js';
+
+/** A run as reporters receive it, with the load probes' requests when it had any. */
+export type RunWithLoad = RunResult & { load?: LoadSeries[] | undefined };
+
+/** How long a fault was in place, in milliseconds since the run started. */
+export interface FaultSpan {
+  faultId: string;
+  fault: string;
+  target: Target;
+  status: FaultRecord['status'];
+  startMs: number;
+  endMs: number;
+  /** No confirmed revert: the fault may still be in place, so the span runs to the end of the chart. */
+  left: boolean;
+  /** What the chart writes on it, e.g. "pause shop-db-1". */
+  label: string;
+}
+
+export interface PhaseSpan {
+  phase: RunPhase;
+  label: string;
+  startMs: number;
+  endMs: number;
+}
+
+export interface SamplePoint {
+  sample: ProbeSample;
+  /** When the check started, in milliseconds since the run started. */
+  atMs: number;
+}
+
+export interface ProbeTrack {
+  probe: string;
+  points: SamplePoint[];
+}
+
+export interface GuardMark {
+  probe: string;
+  reason: string;
+  atMs: number;
+}
+
+export interface LoadTrack {
+  series: LoadSeries;
+  /** One per second of the chart, from the run's start; latencies are NaN in a second without requests. */
+  buckets: LoadStats[];
+}
+
+/** Everything the timeline draws, in milliseconds since the run started. */
+export interface TimelineData {
+  /** The chart spans 0 to this: the run rounded up to a whole second. */
+  domainMs: number;
+  phases: PhaseSpan[];
+  faults: FaultSpan[];
+  probes: ProbeTrack[];
+  guards: GuardMark[];
+  load: LoadTrack[];
+}
+
+export const LOAD_BUCKET_MS = 1000;
+
+const PHASE_LABELS: Record<RunPhase, string> = {
+  resolve: 'setup',
+  before: 'baseline',
+  method: 'method',
+  revert: 'revert',
+  after: 'recovery',
+  rollbacks: 'rollbacks',
+};
+
+export function phaseLabel(phase: RunPhase): string {
+  return PHASE_LABELS[phase];
+}
+
+export function timelineData(run: RunWithLoad): TimelineData {
+  const origin = Date.parse(run.startedAt);
+  const since = (iso: string | undefined): number | undefined => {
+    const ms = iso === undefined ? Number.NaN : Date.parse(iso) - origin;
+    return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
+  };
+
+  const probes = new Map<string, SamplePoint[]>();
+  const guards: GuardMark[] = [];
+  const phaseStarts: { phase: RunPhase; at: number }[] = [];
+  const injected = new Map<string, number>();
+  const reverted = new Map<string, number>();
+  let latest = Math.max(0, run.durationMs);
+  for (const entry of run.journal) {
+    latest = Math.max(latest, entry.t);
+    switch (entry.type) {
+      case 'phase':
+        phaseStarts.push({ phase: entry.phase, at: Math.max(0, entry.t) });
+        break;
+      case 'probe': {
+        const atMs = since(entry.sample.startedAt) ?? Math.max(0, entry.t - entry.sample.durationMs);
+        latest = Math.max(latest, atMs + entry.sample.durationMs);
+        const points = probes.get(entry.sample.probe) ?? [];
+        points.push({ sample: entry.sample, atMs });
+        probes.set(entry.sample.probe, points);
+        break;
+      }
+      case 'guard':
+        guards.push({ probe: entry.probe, reason: entry.reason, atMs: Math.max(0, entry.t) });
+        break;
+      case 'fault-injected':
+        if (!injected.has(entry.faultId)) injected.set(entry.faultId, Math.max(0, entry.t));
+        break;
+      case 'fault-reverted':
+        if (entry.status !== 'failed') reverted.set(entry.faultId, Math.max(0, entry.t));
+        break;
+    }
+  }
+  if (run.guard && guards.length === 0) {
+    const atMs = since(run.guard.trippedAt);
+    if (atMs !== undefined) guards.push({ probe: run.guard.probe, reason: run.guard.reason, atMs });
+  }
+
+  const records = faultRecords(run);
+  const origins = records.map((record) => {
+    const startMs = injected.get(record.faultId) ?? since(record.injectedAt) ?? 0;
+    const confirmed = record.status !== 'active' && record.status !== 'failed';
+    const endMs = confirmed ? (reverted.get(record.faultId) ?? since(record.revertedAt)) : undefined;
+    if (endMs !== undefined) latest = Math.max(latest, endMs);
+    latest = Math.max(latest, startMs);
+    return { record, startMs, endMs };
+  });
+
+  const load = run.load ?? [];
+  const loadOrigin = Number.isFinite(origin)
+    ? origin
+    : Math.min(...load.flatMap((series) => series.records.map((record) => record.scheduledAt)));
+  for (const series of load) {
+    for (const record of series.records) {
+      const end = record.scheduledAt + record.latencyMs - loadOrigin;
+      if (Number.isFinite(end)) latest = Math.max(latest, end);
+    }
+  }
+
+  const domainMs = Math.max(1000, Math.ceil(latest / 1000) * 1000);
+  const sortedPhases = [...phaseStarts].sort((a, b) => a.at - b.at);
+  return {
+    domainMs,
+    phases: sortedPhases.map((start, i) => ({
+      phase: start.phase,
+      label: phaseLabel(start.phase),
+      startMs: start.at,
+      endMs: sortedPhases[i + 1]?.at ?? Math.max(start.at, run.durationMs),
+    })),
+    faults: origins.map(({ record, startMs, endMs }) => ({
+      faultId: record.faultId,
+      fault: record.fault,
+      target: record.target,
+      status: record.status,
+      startMs,
+      endMs: endMs === undefined ? domainMs : Math.max(startMs, endMs),
+      left: endMs === undefined,
+      label: `${record.fault} ${record.target.name}`,
+    })),
+    probes: [...probes].map(([probe, points]) => ({ probe, points })),
+    guards,
+    load: load.map((series) => ({
+      series,
+      buckets: timeBuckets(series.records, loadOrigin, loadOrigin + domainMs, LOAD_BUCKET_MS),
+    })),
+  };
+}
+
+/**
+ * The run's faults: its records, plus any the journal shows injected without a record (a run cut
+ * short), which then count as possibly left in place.
+ */
+function faultRecords(run: RunResult): FaultRecord[] {
+  const records = [...run.faults];
+  const known = new Set(records.map((record) => record.faultId));
+  for (const entry of run.journal) {
+    if (entry.type !== 'fault-injected' || known.has(entry.faultId)) continue;
+    known.add(entry.faultId);
+    const revert = run.journal.find(
+      (other) => other.type === 'fault-reverted' && other.faultId === entry.faultId,
+    );
+    records.push({
+      faultId: entry.faultId,
+      fault: entry.fault,
+      target: entry.target,
+      injectedAt: entry.at,
+      ...(revert?.type === 'fault-reverted'
+        ? { revertedAt: revert.at, status: revert.status, detail: revert.detail }
+        : { status: 'active', detail: entry.detail }),
+    });
+  }
+  return records;
+}
