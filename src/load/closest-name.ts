@@ -11,9 +11,7 @@ export function closestName(name: string, candidates: readonly string[]): string
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
     const distance = editDistance(wanted, candidate.toLowerCase());
-    const better =
-      distance < bestDistance ||
-      (distance === bestDistance && best !== undefined && isAnagram(wanted, candidate));
+    const better = distance < bestDistance || (distance === bestDistance && isAnagram(wanted, candidate));
     if (distance <= limit && better) {
       best = candidate;
       bestDistance = distance;

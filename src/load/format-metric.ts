@@ -1,5 +1,5 @@
 import { formatDuration } from '../util/duration.js';
-import { type MetricKind, metricKind } from './thresholds.js';
+import { type MetricKind, metricKind } from './metrics.js';
 import type { LoadMetric } from './types.js';
 
 /**

@@ -2,7 +2,7 @@ import type { Check } from '../engine/journal.js';
 import { compare } from '../util/comparison.js';
 import { exactDurationMs } from './exact-duration.js';
 import { formatMetric } from './format-metric.js';
-import { metricKind } from './thresholds.js';
+import { metricKind } from './metrics.js';
 import type { LoadMetric, LoadStats, RequestRecord, Threshold } from './types.js';
 
 /**

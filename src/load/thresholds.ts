@@ -1,31 +1,11 @@
 import { InvalidInputError } from '../errors.js';
 import { parseDuration } from '../util/duration.js';
-import { closestName, isAnagram } from './closest-name.js';
 import { exactDurationMs } from './exact-duration.js';
+import { metricKind, THRESHOLD_METRICS } from './metrics.js';
 import type { LoadMetric, Threshold } from './types.js';
+import { knownMetrics, unknownMetricProblem } from './unknown-metric.js';
 
-/** Every metric a threshold can name, in the order reports list them. */
-export const THRESHOLD_METRICS: readonly LoadMetric[] = [
-  'p50',
-  'p90',
-  'p95',
-  'p99',
-  'max',
-  'mean',
-  'error_rate',
-  'throughput',
-  'requests',
-];
-
-export type MetricKind = 'latency' | 'ratio' | 'rate' | 'count';
-
-/** Latency metrics are durations; error_rate a fraction shown as %; throughput per second; requests a count. */
-export function metricKind(metric: LoadMetric): MetricKind {
-  if (metric === 'error_rate') return 'ratio';
-  if (metric === 'throughput') return 'rate';
-  if (metric === 'requests') return 'count';
-  return 'latency';
-}
+export { type MetricKind, metricKind, THRESHOLD_METRICS } from './metrics.js';
 
 const EXAMPLE = 'p95 < 300ms';
 const OPERATORS = ['<', '<=', '>', '>='] as const;
@@ -35,32 +15,6 @@ const NUMBER = /^\d+(?:\.\d+)?$/;
 const SPACED_DURATION = /^(\d+(?:\.\d+)?)\s+(ms|s|m|h)$/;
 const PERCENT = /^(\d+(?:\.\d+)?)\s*%$/;
 const RATE = /^(\d+(?:\.\d+)?)\s*\/\s*(s|m)$/;
-const PERCENTILE = /^p\d+(?:\.\d+)?$/;
-const PERCENTILES = ['p50', 'p90', 'p95', 'p99'];
-
-/** Names people write for a metric, from other tools or habit: only ever used to suggest the real one. */
-const ALIASES: Record<string, LoadMetric> = {
-  avg: 'mean',
-  average: 'mean',
-  median: 'p50',
-  maximum: 'max',
-  p100: 'max',
-  rps: 'throughput',
-  rate: 'throughput',
-  qps: 'throughput',
-  errors: 'error_rate',
-  error: 'error_rate',
-  err_rate: 'error_rate',
-  errorrate: 'error_rate',
-  failure_rate: 'error_rate',
-  failed: 'error_rate',
-  http_req_failed: 'error_rate',
-  thruput: 'throughput',
-  count: 'requests',
-  reqs: 'requests',
-  http_reqs: 'requests',
-};
-
 /** A threshold the user must fix; the message quotes it and says how. */
 export class ThresholdError extends InvalidInputError {
   readonly threshold: string;
@@ -86,7 +40,7 @@ export function parseThreshold(text: string): Threshold {
   }
   const name = named[1]!;
   const metric = THRESHOLD_METRICS.find((known) => known === name);
-  if (!metric) throw unknownMetric(trimmed, name);
+  if (!metric) throw new ThresholdError(trimmed, unknownMetricProblem(name), knownMetrics());
 
   const compared = OPERATOR.exec(named[2]!);
   if (!compared) {
@@ -108,34 +62,6 @@ export function parseThreshold(text: string): Threshold {
     );
   }
   return { text: trimmed, metric, op, value };
-}
-
-function unknownMetric(text: string, name: string): ThresholdError {
-  const known = `the metrics are ${THRESHOLD_METRICS.join(', ')}`;
-  const lower = name.toLowerCase();
-  const normalized = lower.replace(/[-\s]/g, '_').replace(/^(latency|duration)_|_(latency|duration)$/, '');
-  const same = THRESHOLD_METRICS.find((metric) => metric === normalized) ?? ALIASES[normalized];
-  if (same) return new ThresholdError(text, `unknown metric "${name}": did you mean ${same}?`, known);
-  if (PERCENTILE.test(normalized)) {
-    // p59 is a slip for p95; p75 is a percentile faultline does not measure.
-    const swapped = PERCENTILES.find((percentile) => isAnagram(percentile, normalized));
-    if (swapped) return new ThresholdError(text, `unknown metric "${name}": did you mean ${swapped}?`, known);
-    return new ThresholdError(
-      text,
-      `unknown metric "${name}": the percentiles are p50, p90, p95 and p99 (max is the slowest request)`,
-      known,
-    );
-  }
-  const near = closestName(normalized, THRESHOLD_METRICS);
-  if (near) return new ThresholdError(text, `unknown metric "${name}": did you mean ${near}?`, known);
-  if (/latency|duration|time/.test(lower)) {
-    return new ThresholdError(
-      text,
-      `unknown metric "${name}": name a percentile (p50, p90, p95, p99), max or mean, as in "${EXAMPLE}"`,
-      known,
-    );
-  }
-  return new ThresholdError(text, `unknown metric "${name}": ${known}`, known);
 }
 
 function checkOperator(text: string, metric: LoadMetric, op: string): Threshold['op'] {
