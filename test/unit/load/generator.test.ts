@@ -83,7 +83,7 @@ function median(values: number[]): number {
 
 // Timing bounds are loose enough for a busy two-core machine, and still far from what a closed loop
 // (one request at a time, or a handful of workers) would produce.
-describe('LoadGenerator', () => {
+describe('LoadGenerator', { timeout: 30_000 }, () => {
   it('keeps the rate it was given, on a schedule that does not drift', async () => {
     const server = await serve(() => 20);
     const generator = new LoadGenerator({ url: server.url, ratePerSecond: 100, timeoutMs: 10_000 });
@@ -108,9 +108,10 @@ describe('LoadGenerator', () => {
     const lags = records.map((record) => record.startedAt - record.scheduledAt);
     expect(Math.min(...lags)).toBeGreaterThanOrEqual(0);
     expect(median(lags)).toBeLessThan(250);
-    // The latency a user saw is the generator's lag, the server's 20 ms, and a little more.
+    // The latency a user saw is the generator's lag, the server's 20 ms (Node timers may fire up to a
+    // millisecond early by the precise clock), and a little more.
     for (const record of records) {
-      expect(record.latencyMs).toBeGreaterThanOrEqual(record.startedAt - record.scheduledAt + 20);
+      expect(record.latencyMs).toBeGreaterThanOrEqual(record.startedAt - record.scheduledAt + 19);
     }
     const stats = statsOf(records, first, first + 1900);
     expect(stats.requests).toBe(190);
@@ -141,7 +142,7 @@ describe('LoadGenerator', () => {
     // Each one waited until the stall ended, counted from when it was due.
     for (const record of stalled) {
       expect(record.ok).toBe(true);
-      expect(record.latencyMs).toBeGreaterThanOrEqual(stall.until - record.scheduledAt - 1);
+      expect(record.latencyMs).toBeGreaterThanOrEqual(stall.until - record.scheduledAt - 2);
     }
     expect(statsOf(records, stall.from, stall.until).max).toBeGreaterThanOrEqual(750);
   });
