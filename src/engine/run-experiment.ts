@@ -129,7 +129,14 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     }
     signal.throwIfAborted();
     if (options.safety) {
-      safety = await RunSafety.open(options.safety, {
+      const holdLimits = [options.safety.maxHoldMs, experiment.safety?.['max-hold']].filter(
+        (limit): limit is number => limit !== undefined,
+      );
+      const safetyOptions = {
+        ...options.safety,
+        maxHoldMs: holdLimits.length > 0 ? Math.min(...holdLimits) : undefined,
+      };
+      safety = await RunSafety.open(safetyOptions, {
         runId,
         file: loaded.file,
         via: network?.runner.via,

@@ -8,7 +8,14 @@ import { type NetnsRunner, quote, TargetGoneError } from './netns-runner.js';
 import { dropTablesIfEmpty, filterTableExists } from './nft-tables.js';
 import { describeScope, type ResolvedScope } from './scope.js';
 import { TcDevice } from './tc-device.js';
-import { describeNetem, ifbName, type NetemParams, type TbfParams } from './tc-plan.js';
+import {
+  describeNetem,
+  ifbName,
+  ingressTeardownCommands,
+  type NetemParams,
+  removeRootCommands,
+  type TbfParams,
+} from './tc-plan.js';
 
 /** What a network fault does to one target, computed when the run is planned. */
 export type NetworkFaultPlan =
@@ -169,18 +176,12 @@ async function injectTc(
     injectedAt: new Date(),
     detail: `${what} on ${names.join(', ')} ${plan.direction === 'both' ? 'both ways' : plan.direction} (${describeScope(plan.scope)})`,
     remedy: devices
-      .map((device) =>
-        context.runner.display(target, [
-          'tc',
-          'qdisc',
-          'del',
-          'dev',
-          device.device,
-          'root',
-          'handle',
-          'fa1:',
-        ]),
+      .flatMap((device) =>
+        device.ingressOf
+          ? ingressTeardownCommands(device.ingressOf, device.device)
+          : removeRootCommands(device.device).map((argv) => ['tc', ...argv]),
       )
+      .map((argv) => context.runner.display(target, argv))
       .join(' && '),
     revert,
     async [Symbol.asyncDispose]() {

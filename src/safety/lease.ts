@@ -72,6 +72,8 @@ export async function startWatchdog(
     pid: child.pid!,
     logFile,
     release() {
+      // The watchdog may already have gone (it leaves once the ledger shows the run ended clean).
+      child.stdin!.on('error', () => {});
       child.stdin!.end('done\n');
     },
   };

@@ -1,8 +1,9 @@
+import { readdir, readFile } from 'node:fs/promises';
 import type { DockerClient } from '../docker/client.js';
 import { FAULTLINE_HELPER, FAULTLINE_RUN_ID } from '../docker/labels.js';
 import type { NetnsRunner } from '../network/netns-runner.js';
 import { toTarget } from '../targets/resolve.js';
-import { appendRecord, listLedgers, processAlive, type RunState } from './ledger.js';
+import { appendRecord, listLedgers, processAlive, type RunState, readLedger } from './ledger.js';
 import { releaseLocks } from './locks.js';
 import { runnerFromLedger } from './network-runner.js';
 import { namespaceLeftovers } from './scan.js';
@@ -12,6 +13,29 @@ export interface RecoverAction {
   what: string;
   status: 'reverted' | 'already-reverted' | 'target-gone' | 'failed' | 'skipped';
   detail: string;
+}
+
+/**
+ * The runs whose watchdog is running on this host, whatever state folder they keep their ledger in
+ * (read from the watchdogs' command lines: `node watchdog-main.js LEDGER STATE_DIR LOG`).
+ */
+export async function watchedRunsOnHost(): Promise<RunState[]> {
+  let pids: string[];
+  try {
+    pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  const states: RunState[] = [];
+  for (const pid of pids) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    const args = cmdline.split('\0');
+    const main = args.findIndex((arg) => arg.endsWith('watchdog-main.js'));
+    if (main < 0 || !args[main + 1]) continue;
+    const state = readLedger(args[main + 1]!);
+    if (state) states.push(state);
+  }
+  return states;
 }
 
 /** A run is live while the process that started it is alive and its ledger has no end. */
@@ -38,7 +62,10 @@ export async function recover(options: {
     log(action);
   };
   const ledgers = listLedgers(stateDir);
-  const live = new Set(ledgers.filter(isLive).map((state) => state.run.runId));
+  // Runs kept in other state folders (another user, another CI job) are seen through their watchdogs.
+  const elsewhere = await watchedRunsOnHost();
+  const liveStates = [...ledgers.filter(isLive), ...elsewhere.filter((state) => !state.ended)];
+  const live = new Set(liveStates.map((state) => state.run.runId));
   for (const runId of live)
     note({
       what: `run ${runId}`,
@@ -86,7 +113,7 @@ export async function recover(options: {
   // 3. faultline's rules and qdiscs in every running container, from runs that are over.
   if (options.runner) {
     const lockedByLive = new Set(
-      ledgers.filter(isLive).flatMap((state) => state.intents.map((intent) => intent.target.id)),
+      liveStates.flatMap((state) => state.intents.map((intent) => intent.target.id)),
     );
     for (const container of containers) {
       if (container.state !== 'running' || container.labels[FAULTLINE_HELPER] !== undefined) continue;

@@ -1,7 +1,8 @@
+import { FaultlineError } from '../errors.js';
 import type { RevertOutcome, RevertRecipe } from '../faults/fault.js';
 import type { Target } from '../targets/target.js';
 import { type Lease, startWatchdog } from './lease.js';
-import { Ledger } from './ledger.js';
+import { Ledger, LedgerUnwritableError } from './ledger.js';
 import { acquireLocks, releaseLocks } from './locks.js';
 
 export interface SafetyOptions {
@@ -40,7 +41,12 @@ export class RunSafety {
       runDeadline: number;
     },
   ): Promise<RunSafety> {
-    acquireLocks(options.stateDir, run.runId, run.file, run.targets);
+    try {
+      acquireLocks(options.stateDir, run.runId, run.file, run.targets);
+    } catch (error) {
+      if (error instanceof FaultlineError) throw error;
+      throw new LedgerUnwritableError(options.stateDir, error);
+    }
     let ledger: Ledger | undefined;
     try {
       ledger = Ledger.create(options.stateDir, {
