@@ -5,43 +5,81 @@
 //   2. injecting and reverting `pause` and `kill` into 1 and 10 containers at once, the way the engine
 //      does it (Promise.all over injectContainerFault, then over revert()), against a plain loop of
 //      docker CLI calls;
-//   3. a full `faultline run` of a small experiment that pauses the bench containers for 1s.
+//   3. a full `faultline run` of a small experiment that pauses the bench containers for 1s;
+//   4. injecting and reverting a network partition ([first half] | [second half]) across 2, 10 and 30
+//      containers on one user-defined network, the way the engine does it (buildPlan, then
+//      injectNetworkFault for every injection at once, then revert()), through nsenter and through
+//      helper containers, against a loop of docker CLI / nsenter calls (scripts/bench/partition.mjs).
 //
 // Usage: npm run bench [-- --json PATH] [--startup-runs N] [--reps N] [--e2e-runs N]
+//                      [--net-sizes 2,10,30] [--helper-cli-max-runs N] [--sections LIST]
 //        (node scripts/bench.mjs expects dist/ to be built; `npm run bench` builds it first)
 //
-// The bench containers are created from the fixture image (bash fixtures/images/build.sh), carry the
-// label org.faultline.test=bench and are named faultline-bench-<i>. They are removed at the end, on
-// error and on Ctrl-C; containers left by an earlier, killed bench run are removed at the start.
+// Everything the bench creates (containers, their network, the containers of the helper loop) carries
+// the label org.faultline.bench=1; containers are named faultline-bench-*, faultline's own helper
+// containers are the ones made under the bench's run ids. All of it is removed at the end, on error and
+// on Ctrl-C; what an earlier, killed bench run left is removed at the start.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  benchContainerIds,
+  benchHelperIds,
+  benchNetworkIds,
+  both,
+  checkInterrupted,
+  children,
+  docker,
+  heading,
+  IMAGE,
+  Interrupted,
+  isInterrupted,
+  LABEL,
+  LABEL_KEY,
+  LABEL_VALUE,
+  markInterrupted,
+  median,
+  min,
+  ms,
+  NAME_PREFIX,
+  percentile,
+  ROOT,
+  removeBenchContainers,
+  removeBenchNetworks,
+  round,
+  run,
+  sleep,
+  summarize,
+  table,
+  waitForChildren,
+} from './bench/common.mjs';
+import { engineRow, liveContexts, measurePartition } from './bench/partition.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'bin', 'faultline.js');
-const IMAGE = process.env.FAULTLINE_FIXTURE_IMAGE ?? 'faultline-fixture-node:latest';
-const LABEL_KEY = 'org.faultline.test';
-const LABEL_VALUE = 'bench';
-const LABEL = `${LABEL_KEY}=${LABEL_VALUE}`;
-const NAME_PREFIX = 'faultline-bench-';
 const SIZES = [1, 10];
 const FAULTS = ['pause', 'kill'];
 const E2E_PAUSE = '1s';
 const E2E_PAUSE_MS = 1000;
+const SECTIONS = ['startup', 'faults', 'e2e', 'network'];
 
 // ------------------------------------------------------------------------------------------ arguments
 
 const USAGE = `usage: node scripts/bench.mjs [--json PATH] [--startup-runs N] [--reps N] [--e2e-runs N]
+                               [--net-sizes LIST] [--helper-cli-max-runs N] [--sections LIST]
 
-  --json PATH         also write every number (and the raw samples) to PATH as JSON
-  --startup-runs N    timed runs of \`faultline --version\` and \`node -e ''\` (default 20, after 3 warm-ups)
-  --reps N            timed repetitions of each inject/revert measurement (default 5, after 1 warm-up)
-  --e2e-runs N        \`faultline run\` executions per container count (default 3)`;
+  --json PATH               also write every number (and the raw samples) to PATH as JSON
+  --startup-runs N          timed runs of \`faultline --version\` and \`node -e ''\` (default 20, after 3 warm-ups)
+  --reps N                  timed repetitions of each inject/revert measurement (default 5, after 1 warm-up)
+  --e2e-runs N              \`faultline run\` executions per container count (default 3)
+  --net-sizes LIST          container counts of the partition section, even (default 2,10,30)
+  --helper-cli-max-runs N   skip the helper-container CLI loop for sizes that would take more than N
+                            \`docker run\`s a phase (N*N; default 200, so 30 containers are skipped)
+  --sections LIST           which sections to run (default ${SECTIONS.join(',')})`;
 
 let args;
 try {
@@ -51,6 +89,9 @@ try {
       'startup-runs': { type: 'string', default: '20' },
       reps: { type: 'string', default: '5' },
       'e2e-runs': { type: 'string', default: '3' },
+      'net-sizes': { type: 'string', default: '2,10,30' },
+      'helper-cli-max-runs': { type: 'string', default: '200' },
+      sections: { type: 'string', default: SECTIONS.join(',') },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }).values;
@@ -66,6 +107,19 @@ const STARTUP_WARMUPS = 3;
 const STARTUP_RUNS = positiveInt(args['startup-runs'], '--startup-runs');
 const REPS = positiveInt(args.reps, '--reps');
 const E2E_RUNS = positiveInt(args['e2e-runs'], '--e2e-runs');
+const NET_SIZES = args['net-sizes'].split(',').map((text) => positiveInt(text.trim(), '--net-sizes'));
+if (NET_SIZES.some((n) => n % 2 !== 0)) {
+  console.error(`bench: --net-sizes expects even counts (two equal groups), got ${args['net-sizes']}`);
+  process.exit(2);
+}
+const HELPER_CLI_MAX_RUNS = positiveInt(args['helper-cli-max-runs'], '--helper-cli-max-runs');
+const RUN_SECTIONS = new Set(args.sections.split(',').map((text) => text.trim()));
+for (const section of RUN_SECTIONS) {
+  if (!SECTIONS.includes(section)) {
+    console.error(`bench: unknown section ${section}; expected some of ${SECTIONS.join(',')}`);
+    process.exit(2);
+  }
+}
 
 function positiveInt(text, flag) {
   const value = Number(text);
@@ -76,152 +130,43 @@ function positiveInt(text, flag) {
   return value;
 }
 
-// ------------------------------------------------------------------------------------ child processes
-
-/** Children in flight, so that an interrupt can stop them before the containers are removed. */
-const children = new Set();
-let interrupted = false;
-
-class Interrupted extends Error {}
-
-function checkInterrupted() {
-  if (interrupted) throw new Interrupted('interrupted');
-}
-
-/**
- * Runs a program with an argument list (never through a shell) and resolves with its exit status,
- * output and wall time. `faultline run` children get their own process group so that Ctrl-C reaches
- * them once, from here, and they revert in an orderly way.
- */
-function run(command, argv, options = {}) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(command, argv, {
-      cwd: options.cwd ?? ROOT,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: options.ownGroup ?? false,
-    });
-    const entry = { child, interruptible: options.ownGroup ?? false };
-    children.add(entry);
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (chunk) => out.push(chunk));
-    child.stderr.on('data', (chunk) => err.push(chunk));
-    child.on('error', (error) => {
-      children.delete(entry);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      children.delete(entry);
-      resolve({
-        code,
-        signal,
-        ms: performance.now() - started,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      });
-    });
-  });
-}
-
-/** `docker ARGS...`; resolves with trimmed stdout, throws with stderr when it fails. */
-async function docker(...argv) {
-  const result = await run('docker', argv);
-  if (result.code !== 0) {
-    throw new Error(
-      `docker ${argv.join(' ')} failed (exit ${result.code ?? result.signal}): ${(result.stderr || result.stdout).trim()}`,
-    );
-  }
-  return result.stdout.trim();
-}
-
-function lines(text) {
-  return text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean);
-}
-
-// ------------------------------------------------------------------------------------------ statistics
-
-function sorted(values) {
-  return [...values].sort((a, b) => a - b);
-}
-function median(values) {
-  const s = sorted(values);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-function min(values) {
-  return Math.min(...values);
-}
-/** Nearest-rank percentile. */
-function percentile(values, p) {
-  const s = sorted(values);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
-function summarize(values) {
-  return { median: round(median(values)), min: round(min(values)), samples: values.map(round) };
-}
-function round(value, digits = 1) {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
-function ms(value) {
-  return value === undefined || Number.isNaN(value) ? '-' : value.toFixed(1);
-}
-
-// ---------------------------------------------------------------------------------------------- tables
-
-function table(headers, rows, align) {
-  const cells = [headers, ...rows].map((row) => row.map(String));
-  const widths = headers.map((_, col) => Math.max(...cells.map((row) => row[col].length)));
-  const pad = (text, col) =>
-    (align?.[col] ?? 'right') === 'left' ? text.padEnd(widths[col]) : text.padStart(widths[col]);
-  const render = (row) => `  ${row.map(pad).join('  ')}`.trimEnd();
-  return [
-    render(cells[0]),
-    `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`,
-    ...cells.slice(1).map(render),
-  ].join('\n');
-}
-
-function heading(text) {
-  console.log(`\n${text}\n${'='.repeat(text.length)}`);
-}
-
 // -------------------------------------------------------------------------------------------- cleanup
 
 let tempDir;
 let cleanupPromise;
 
-async function benchContainerIds() {
-  return lines(await docker('ps', '-aq', '--filter', `label=${LABEL}`));
+/** Removes the bench's helpers, containers and networks. Returns what it removed, as text. */
+async function removeEverything() {
+  // Helpers of a partition in flight: their runner knows them; a timeout keeps Ctrl-C prompt.
+  await Promise.race([
+    Promise.allSettled([...liveContexts].map((context) => context.dispose())),
+    sleep(15_000),
+  ]);
+  const containers = await removeBenchContainers();
+  const networks = await removeBenchNetworks();
+  return [
+    containers > 0 ? `${containers} container(s)` : undefined,
+    networks > 0 ? `${networks} network(s)` : undefined,
+  ]
+    .filter(Boolean)
+    .join(' and ');
 }
 
-/** Removes every bench container, whatever state it is in. */
-async function removeBenchContainers() {
-  const ids = await benchContainerIds();
-  if (ids.length === 0) return 0;
-  // A paused container is unpaused first, so that nothing is ever left frozen even if rm fails.
-  const paused = lines(await docker('ps', '-q', '--filter', `label=${LABEL}`, '--filter', 'status=paused'));
-  if (paused.length > 0) await docker('unpause', ...paused).catch(() => undefined);
-  await docker('rm', '-f', '-v', ...ids);
-  return ids.length;
-}
-
-function waitForChildren(timeoutMs) {
-  if (children.size === 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const deadline = Date.now() + timeoutMs;
-    const poll = setInterval(() => {
-      if (children.size === 0 || Date.now() > deadline) {
-        clearInterval(poll);
-        resolve();
-      }
-    }, 50);
-  });
+/** Runs fn, retrying for up to 30s while the Docker daemon cannot be reached (it may be restarting). */
+async function withDaemon(fn) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (
+        attempt >= 7 ||
+        !/Cannot connect to the Docker daemon|Is the docker daemon running/.test(error.message)
+      )
+        throw error;
+      console.error(`bench: the Docker daemon is not answering; clean-up retries in 5s (${attempt}/6)`);
+      await sleep(5000);
+    }
+  }
 }
 
 /** Idempotent: the finally block and the signal handlers share one clean-up. */
@@ -240,17 +185,21 @@ function cleanup() {
     await waitForChildren(20_000);
     let problem;
     try {
-      const removed = await removeBenchContainers();
-      const left = await benchContainerIds();
-      if (left.length > 0) problem = `bench containers still present after clean-up: ${left.join(', ')}`;
-      else if (removed > 0) console.log(`\ncleaned up: removed ${removed} bench container(s)`);
+      const removed = await withDaemon(removeEverything);
+      const left = [
+        ...(await benchContainerIds()).map((id) => `container ${id}`),
+        ...(await benchHelperIds()).map((id) => `helper ${id}`),
+        ...(await benchNetworkIds()).map((id) => `network ${id}`),
+      ];
+      if (left.length > 0) problem = `bench objects still present after clean-up: ${left.join(', ')}`;
+      else if (removed) console.log(`\ncleaned up: removed ${removed} of the bench`);
     } catch (error) {
       problem = `clean-up failed: ${error.message}`;
     }
     if (tempDir) await rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
     if (problem) {
       console.error(
-        `bench: ${problem}\n  remove them by hand: docker rm -f $(docker ps -aq --filter label=${LABEL})`,
+        `bench: ${problem}\n  remove them by hand: docker rm -f $(docker ps -aq --filter label=${LABEL}); docker network rm $(docker network ls -q --filter label=${LABEL})`,
       );
       return false;
     }
@@ -262,11 +211,11 @@ function cleanup() {
 const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 for (const name of Object.keys(SIGNAL_CODES)) {
   process.on(name, () => {
-    if (interrupted) {
+    if (isInterrupted()) {
       console.error(`\n${name} again: exiting now; check \`docker ps -a --filter label=${LABEL}\``);
       process.exit(SIGNAL_CODES[name]);
     }
-    interrupted = true;
+    markInterrupted();
     console.error(`\n${name}: stopping and removing the bench containers (again to exit at once)`);
     cleanup().finally(() => process.exit(SIGNAL_CODES[name]));
   });
@@ -324,10 +273,6 @@ async function ensureReady(client, targets) {
       throw new Error(`${target.name} is ${state.state} and could not be brought back`);
   }
   return fixed;
-}
-
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 // --------------------------------------------------------------------------------------- measurements
@@ -443,12 +388,12 @@ description: Written by scripts/bench.mjs; pauses every bench container at once 
 hypothesis:
   - name: bench containers are running
     container:
-      target: { labels: { ${LABEL_KEY}: ${LABEL_VALUE} } }
+      target: { labels: { "${LABEL_KEY}": "${LABEL_VALUE}" } }
     expect: { state: running }
     when: [before, after]
 method:
   - pause:
-      target: { labels: { ${LABEL_KEY}: ${LABEL_VALUE} } }
+      target: { labels: { "${LABEL_KEY}": "${LABEL_VALUE}" } }
       duration: ${E2E_PAUSE}
 recovery: 10s
 timeout: 2m
@@ -577,44 +522,26 @@ async function loadDist() {
   }
   const { createDockerClient } = await import(dist('docker/dockerode-client.js'));
   const { injectContainerFault } = await import(dist('faults/container-faults.js'));
-  return { createDockerClient, injectContainerFault };
+  const { buildPlan, allInjections } = await import(dist('engine/plan.js'));
+  const { parseExperiment } = await import(dist('experiment/load.js'));
+  const { NetworkContext, injectNetworkFault } = await import(dist('network/network-fault.js'));
+  const { NsenterRunner, HelperRunner } = await import(dist('network/netns-runner.js'));
+  const { DEFAULT_HELPER_IMAGE } = await import(dist('network/helper-image.js'));
+  return {
+    createDockerClient,
+    injectContainerFault,
+    buildPlan,
+    allInjections,
+    parseExperiment,
+    NetworkContext,
+    injectNetworkFault,
+    NsenterRunner,
+    HelperRunner,
+    DEFAULT_HELPER_IMAGE,
+  };
 }
 
-async function main() {
-  const { createDockerClient, injectContainerFault } = await loadDist();
-  const client = createDockerClient();
-  const results = { startedAt: new Date().toISOString() };
-
-  results.machine = await machineFacts(client);
-  const m = results.machine;
-  heading('faultline benchmark');
-  console.log(
-    table(
-      ['fact', 'value'],
-      [
-        ['CPUs', `${m.cpuCount} x ${m.cpuModel}`],
-        ['memory', `${m.memoryGiB} GiB`],
-        ['platform', m.platform],
-        ['node', m.node],
-        [
-          'docker server',
-          `${m.dockerServer} (API ${m.dockerApi})${m.storageDriver ? `, ${m.storageDriver}, cgroup v${m.cgroupVersion} ${m.cgroupDriver}` : ''}`,
-        ],
-        ['fixture image', IMAGE],
-      ],
-      ['left', 'left'],
-    ),
-  );
-
-  try {
-    await docker('image', 'inspect', '--format', '{{.Id}}', IMAGE);
-  } catch {
-    throw new Error(`the fixture image ${IMAGE} is missing: run \`bash fixtures/images/build.sh\``);
-  }
-  const leftover = await removeBenchContainers();
-  if (leftover > 0) console.log(`\nremoved ${leftover} bench container(s) left by an earlier run`);
-  tempDir = await mkdtemp(path.join(os.tmpdir(), 'faultline-bench-'));
-
+function sectionStartup(results) {
   // 1. Start-up
   heading(`1. start-up (${STARTUP_RUNS} runs after ${STARTUP_WARMUPS} warm-ups, ms)`);
   results.startup = measureStartup();
@@ -627,7 +554,9 @@ async function main() {
   );
   const [floor, cli] = results.startup.results;
   console.log(`  faultline adds ${ms(cli.median - floor.median)} ms (median) over a bare node start-up`);
+}
 
+async function sectionFaults(results, client, injectContainerFault) {
   // 2. Inject / revert
   heading(`2. inject + revert, all containers at once (median / min of ${REPS} reps after 1 warm-up, ms)`);
   results.faults = [];
@@ -636,7 +565,6 @@ async function main() {
     const targets = await createContainers(client, n);
     results.faults.push(...(await measureFaults(client, injectContainerFault, targets)));
   }
-  const both = (s) => `${ms(s.median)} / ${ms(s.min)}`;
   console.log(
     table(
       ['N', 'fault', 'via', 'inject', 'revert', 'total', 'total vs library', 'revert outcomes'],
@@ -674,7 +602,9 @@ async function main() {
       `  ! N=${row.n} ${row.fault} via ${row.method}: ${row.containersFixedBetweenReps} container(s) were not running/unpaused after a revert`,
     );
   }
+}
 
+async function sectionEndToEnd(results, client) {
   // 3. End to end
   heading(
     `3. faultline run: pause every bench container for ${E2E_PAUSE} (median / min of ${E2E_RUNS} runs, ms)`,
@@ -706,6 +636,200 @@ async function main() {
   console.log(
     `  revert (beyond 1s): last fault-reverted - last fault-injected - ${E2E_PAUSE_MS} ms (journal t is whole ms)`,
   );
+}
+
+async function sectionNetwork(results, client, dist) {
+  const helperImage = (await client.imageExists(dist.DEFAULT_HELPER_IMAGE))
+    ? dist.DEFAULT_HELPER_IMAGE
+    : undefined;
+  heading(
+    `4. partition [g1] | [g2] on one network, inject + revert (median / min of ${REPS} reps after 1 warm-up, ms)`,
+  );
+  results.network = await measurePartition({
+    dist,
+    client,
+    sizes: NET_SIZES,
+    reps: REPS,
+    helperImage,
+    helperCliMaxRuns: HELPER_CLI_MAX_RUNS,
+    onRow: (row) =>
+      console.log(
+        `  measured N=${row.n} ${row.method} via ${row.via}: total ${both(row.total)} ms (${row.reps} reps)`,
+      ),
+  });
+  console.log('');
+  const rows = results.network.rows;
+  const outcomes = (row) =>
+    Object.entries(row.revertOutcomes)
+      .map(([status, count]) => `${status} ${count}`)
+      .join(', ') || '-';
+  console.log(
+    table(
+      [
+        'N',
+        'way',
+        'via',
+        'reps',
+        'inject',
+        'revert',
+        'dispose',
+        'total',
+        'vs engine',
+        'cmds',
+        'revert outcomes',
+      ],
+      rows.map((row) => {
+        const engine = engineRow(rows, row);
+        return [
+          row.n,
+          row.method,
+          row.via,
+          row.reps,
+          both(row.inject),
+          both(row.revert),
+          row.via === 'helper' && row.method === 'engine' ? both(row.dispose) : '-',
+          both(row.total),
+          row.method === 'engine' || !engine
+            ? '-'
+            : `${(row.total.median / engine.total.median).toFixed(2)}x`,
+          `${row.commands.inject}+${row.commands.revert}`,
+          outcomes(row),
+        ];
+      }),
+      ['right', 'left', 'left'],
+    ),
+  );
+  console.log(
+    '  engine: buildPlan (not timed), then injectNetworkFault for every injection at once over one NetworkContext,',
+  );
+  console.log(
+    '    then revert() for all at once; total = inject + revert + dispose (the helper runner removes its helpers)',
+  );
+  console.log(
+    '  docker CLI loop: docker inspect each container for its address, then per container (its pid from docker inspect',
+  );
+  console.log(
+    '    for nsenter) one `iptables -A OUTPUT -d IP -j DROP` and one `-A INPUT -s IP` per address of the other group,',
+  );
+  console.log(
+    '    each through `nsenter -t PID -n` or its own `docker run --rm --net container:C --cap-add NET_ADMIN`; revert: -D',
+  );
+  console.log(
+    "  cmds: inject+revert commands a repetition runs: the engine's in namespaces (each after a docker inspect),",
+  );
+  console.log("    the loop's processes (docker inspect, nsenter, docker run)");
+  const engineSizes = rows.filter((row) => row.method === 'engine');
+  console.log(
+    `  buildPlan (median, not in total): ${engineSizes.map((row) => `N=${row.n} ${row.via} ${ms(row.plan.median)}`).join(', ')}`,
+  );
+  const costs = results.network.commandCosts;
+  if (costs) {
+    console.log(
+      `  one command alone (median ms): docker inspect ${ms(costs.dockerInspectApi.median)} via the API, ${ms(costs.dockerInspectCli.median)} via the CLI;`,
+    );
+    console.log(
+      `    nsenter + iptables ${ms(costs.nsenterProcess.median)}; NsenterRunner.run ${ms(costs.nsenterRunner.median)}${costs.helperRunner ? `; HelperRunner.run ${ms(costs.helperRunner.median)} (helper already up)` : ''}`,
+    );
+  }
+  if (!helperImage) {
+    console.log(
+      `  helper image ${dist.DEFAULT_HELPER_IMAGE} is missing: no helper rows (\`node bin/faultline.js helper-image\` builds it offline)`,
+    );
+  }
+  for (const line of results.network.skipped) console.log(`  skipped: ${line}`);
+  for (const row of rows.filter((r) => r.warmups === 0)) {
+    console.log(
+      `  N=${row.n} ${row.method} via ${row.via}: ${row.reps} timed repetition, no warm-up (${row.commands.inject} docker commands to inject alone)`,
+    );
+  }
+
+  console.log(
+    `\n  checks, on the first repetition of each way: TCP connects to port 8080, ${results.network.cutTimeoutMs} ms timeout`,
+  );
+  console.log(
+    table(
+      ['N', 'way', 'via', 'from g1[0]: g2[0]', 'g1 peer', 'g2[-1] -> g1[0]', 'after revert', 'left', 'ok'],
+      rows.map((row) => {
+        const { injected, reverted } = row.verification;
+        const result = (text) => text.split(': ').at(-1);
+        return [
+          row.n,
+          row.method,
+          row.via,
+          result(injected.across),
+          `${result(injected.sameGroup)}${injected.sameGroup.includes('itself') ? ' (self)' : ''}`,
+          result(injected.reverse),
+          `${reverted.across}, ${reverted.reverse}`,
+          reverted.leftovers.length + row.leftoversAfterAllReps.length,
+          injected.ok && reverted.ok && row.leftoversAfterAllReps.length === 0 ? 'yes' : 'NO',
+        ];
+      }),
+      ['right', 'left', 'left'],
+    ),
+  );
+  console.log(
+    '  expected while injected: timeout across, connected within g1; after revert: connected both ways, and no',
+  );
+  console.log(
+    '    namespace holding a FL- chain or a DROP rule (iptables-nft-save and iptables-legacy-save) after any repetition',
+  );
+  for (const row of rows) {
+    const left = [...row.verification.reverted.leftovers, ...row.leftoversAfterAllReps];
+    for (const line of left.slice(0, 5)) console.log(`  ! N=${row.n} ${row.method} via ${row.via}: ${line}`);
+    for (const failure of row.revertFailures.slice(0, 5)) {
+      console.log(`  ! N=${row.n} ${row.method} via ${row.via}: revert failed: ${failure}`);
+    }
+  }
+  const bad = rows.filter(
+    (row) =>
+      !row.verification.injected.ok || !row.verification.reverted.ok || row.leftoversAfterAllReps.length > 0,
+  );
+  if (bad.length > 0) {
+    throw new Error(
+      `the partition did not behave on ${bad.map((row) => `N=${row.n} ${row.method} via ${row.via}`).join(', ')}`,
+    );
+  }
+}
+
+async function main() {
+  const dist = await loadDist();
+  const client = dist.createDockerClient();
+  const results = { startedAt: new Date().toISOString(), sections: [...RUN_SECTIONS] };
+
+  results.machine = await machineFacts(client);
+  const m = results.machine;
+  heading('faultline benchmark');
+  console.log(
+    table(
+      ['fact', 'value'],
+      [
+        ['CPUs', `${m.cpuCount} x ${m.cpuModel}`],
+        ['memory', `${m.memoryGiB} GiB`],
+        ['platform', m.platform],
+        ['node', m.node],
+        [
+          'docker server',
+          `${m.dockerServer} (API ${m.dockerApi})${m.storageDriver ? `, ${m.storageDriver}, cgroup v${m.cgroupVersion} ${m.cgroupDriver}` : ''}`,
+        ],
+        ['fixture image', IMAGE],
+      ],
+      ['left', 'left'],
+    ),
+  );
+
+  try {
+    await docker('image', 'inspect', '--format', '{{.Id}}', IMAGE);
+  } catch {
+    throw new Error(`the fixture image ${IMAGE} is missing: run \`bash fixtures/images/build.sh\``);
+  }
+  const leftover = await removeEverything();
+  if (leftover) console.log(`\nremoved ${leftover} left by an earlier bench run`);
+  tempDir = await mkdtemp(path.join(os.tmpdir(), 'faultline-bench-'));
+
+  if (RUN_SECTIONS.has('startup')) sectionStartup(results);
+  if (RUN_SECTIONS.has('faults')) await sectionFaults(results, client, dist.injectContainerFault);
+  if (RUN_SECTIONS.has('e2e')) await sectionEndToEnd(results, client);
+  if (RUN_SECTIONS.has('network')) await sectionNetwork(results, client, dist);
 
   results.finishedAt = new Date().toISOString();
   return results;
@@ -717,12 +841,12 @@ try {
   results = await main();
 } catch (error) {
   exitCode = error instanceof Interrupted ? 130 : 1;
-  if (!(error instanceof Interrupted) && !interrupted)
+  if (!(error instanceof Interrupted) && !isInterrupted())
     console.error(`\nbench: ${error.stack ?? error.message}`);
 } finally {
   if (!(await cleanup())) exitCode ||= 1;
 }
-if (interrupted) {
+if (isInterrupted()) {
   // The signal handler exits once clean-up is done.
   await new Promise(() => undefined);
 }
