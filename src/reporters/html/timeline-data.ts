@@ -89,6 +89,11 @@ export function timelineData(run: RunWithLoad): TimelineData {
   const injected = new Map<string, number>();
   const reverted = new Map<string, number>();
   let latest = Math.max(0, run.durationMs);
+  // A load probe's journal entries are whole-phase judgements, not timed checks: its own panels
+  // (latency percentiles, errors) show it, so it gets no sample panel.
+  const loadProbes = new Set(
+    ((run as RunResult & { load?: LoadSeries[] }).load ?? []).map((series) => series.probe),
+  );
   for (const entry of run.journal) {
     latest = Math.max(latest, entry.t);
     switch (entry.type) {
@@ -96,6 +101,7 @@ export function timelineData(run: RunWithLoad): TimelineData {
         phaseStarts.push({ phase: entry.phase, at: Math.max(0, entry.t) });
         break;
       case 'probe': {
+        if (loadProbes.has(entry.sample.probe)) break;
         const atMs = since(entry.sample.startedAt) ?? Math.max(0, entry.t - entry.sample.durationMs);
         latest = Math.max(latest, atMs + entry.sample.durationMs);
         const points = probes.get(entry.sample.probe) ?? [];

@@ -491,3 +491,33 @@ describe('createHtmlReporter', () => {
     expect(await readFile(path, 'utf8')).toBe(renderHtml(result));
   });
 });
+
+describe('a load probe in the timeline', () => {
+  it('gets its latency and error panels, not a panel of timed checks', () => {
+    const records: RequestRecord[] = [0, 100, 200].map((ms) => ({
+      scheduledAt: Date.parse(START) + ms,
+      startedAt: Date.parse(START) + ms,
+      latencyMs: 20,
+      status: 200,
+      ok: true,
+    }));
+    const base = deviatedRun();
+    const run: RunResult = {
+      ...base,
+      // Whole-phase judgements of the load probe, as the engine journals them.
+      journal: [
+        ...base.journal,
+        entry(900, {
+          type: 'probe',
+          sample: sample(900, { probe: 'checkout load', phase: 'before', durationMs: 5000 }),
+        }),
+      ],
+      load: [
+        { probe: 'checkout load', url: 'http://127.0.0.1:1/', ratePerSecond: 10, thresholds: [], records },
+      ],
+    };
+    const page = visibleText(renderHtml(session([run])));
+    expect(page).toContain('load “checkout load”');
+    expect(page).not.toContain('probe “checkout load”');
+  });
+});
