@@ -217,7 +217,9 @@ for (const name of Object.keys(SIGNAL_CODES)) {
     }
     markInterrupted();
     console.error(`\n${name}: stopping and removing the bench containers (again to exit at once)`);
-    cleanup().finally(() => process.exit(SIGNAL_CODES[name]));
+    cleanup()
+      .then(() => writeResults(`interrupted by ${name}`))
+      .finally(() => process.exit(SIGNAL_CODES[name]));
   });
 }
 
@@ -645,6 +647,8 @@ async function sectionNetwork(results, client, dist) {
   heading(
     `4. partition [g1] | [g2] on one network, inject + revert (median / min of ${REPS} reps after 1 warm-up, ms)`,
   );
+  results.network = { rows: [] };
+  const measured = results.network.rows;
   results.network = await measurePartition({
     dist,
     client,
@@ -652,10 +656,12 @@ async function sectionNetwork(results, client, dist) {
     reps: REPS,
     helperImage,
     helperCliMaxRuns: HELPER_CLI_MAX_RUNS,
-    onRow: (row) =>
+    onRow: (row) => {
+      measured.push(row);
       console.log(
         `  measured N=${row.n} ${row.method} via ${row.via}: total ${both(row.total)} ms (${row.reps} reps)`,
-      ),
+      );
+    },
   });
   console.log('');
   const rows = results.network.rows;
@@ -791,10 +797,21 @@ async function sectionNetwork(results, client, dist) {
   }
 }
 
+/** Everything measured so far; written to --json at the end, also when the run fails half-way. */
+const results = { startedAt: new Date().toISOString(), sections: [...RUN_SECTIONS] };
+
+async function writeResults(failure) {
+  if (!args.json) return;
+  const target = path.resolve(args.json);
+  const body = failure ? { ...results, complete: false, failure } : { ...results, complete: true };
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, `${JSON.stringify(body, null, 2)}\n`, 'utf8');
+  console.log(`\nwrote ${target}${failure ? ' (what was measured before the bench stopped)' : ''}`);
+}
+
 async function main() {
   const dist = await loadDist();
   const client = dist.createDockerClient();
-  const results = { startedAt: new Date().toISOString(), sections: [...RUN_SECTIONS] };
 
   results.machine = await machineFacts(client);
   const m = results.machine;
@@ -832,28 +849,23 @@ async function main() {
   if (RUN_SECTIONS.has('network')) await sectionNetwork(results, client, dist);
 
   results.finishedAt = new Date().toISOString();
-  return results;
 }
 
 let exitCode = 0;
-let results;
+let failure;
 try {
-  results = await main();
+  await main();
 } catch (error) {
   exitCode = error instanceof Interrupted ? 130 : 1;
+  failure = error.message;
   if (!(error instanceof Interrupted) && !isInterrupted())
     console.error(`\nbench: ${error.stack ?? error.message}`);
 } finally {
   if (!(await cleanup())) exitCode ||= 1;
 }
 if (isInterrupted()) {
-  // The signal handler exits once clean-up is done.
+  // The signal handler writes what there is and exits once clean-up is done.
   await new Promise(() => undefined);
 }
-if (results && args.json) {
-  const target = path.resolve(args.json);
-  await mkdir(path.dirname(target), { recursive: true });
-  await writeFile(target, `${JSON.stringify(results, null, 2)}\n`, 'utf8');
-  console.log(`\nwrote ${target}`);
-}
+await writeResults(failure);
 process.exit(exitCode);
