@@ -193,7 +193,11 @@ export function percentile(values, p) {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
 export function summarize(values) {
-  return { median: round(median(values)), min: round(min(values)), samples: values.map(round) };
+  return {
+    median: round(median(values)),
+    min: round(min(values)),
+    samples: values.map((value) => round(value)),
+  };
 }
 export function round(value, digits = 1) {
   const f = 10 ** digits;

@@ -26,6 +26,7 @@ import {
   removeBenchContainers,
   removeBenchNetworks,
   run,
+  sleep,
   summarize,
 } from './common.mjs';
 
@@ -130,7 +131,7 @@ async function createContainers(n) {
         `bench backends did not come up: ${containers.map((c, i) => `${c.name} ${results[i]}`).join(', ')}`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   return containers;
 }
@@ -293,6 +294,7 @@ async function engineRep({ dist, client, loaded, n, via, helperImage }) {
 function cliRep({ containers, via, helperImage }) {
   let count = 0;
   const exec = async (command, argv) => {
+    checkInterrupted();
     count++;
     const result = await run(command, argv);
     if (result.code !== 0) {
