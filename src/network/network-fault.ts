@@ -78,12 +78,7 @@ export interface IptablesBackend {
  */
 export async function detectBackend(runner: NetnsRunner, target: Target): Promise<IptablesBackend> {
   const [nft, legacy] = await Promise.all(
-    ['iptables-nft-save', 'iptables-legacy-save'].map((binary) =>
-      runner.run(target, [binary]).then(
-        (result) => (result.exitCode === 0 ? result.stdout : undefined),
-        () => undefined,
-      ),
-    ),
+    ['iptables-nft-save', 'iptables-legacy-save'].map((binary) => readRules(runner, target, binary)),
   );
   const rules = (text: string | undefined) =>
     (text ?? '').split('\n').filter((line) => line.startsWith('-A')).length;
@@ -103,6 +98,38 @@ export async function detectBackend(runner: NetnsRunner, target: Target): Promis
 }
 
 export class NetworkInjectionError extends Error {}
+
+const MISSING = /not found|No such file|executable file/i;
+
+/**
+ * The rules one backend's save tool prints, or undefined when the tool is not there (exit 126/127,
+ * "not found"). Any other failure (a timeout, a killed exec) says nothing about the backend: it is
+ * retried, and if it persists the injection fails rather than guessing the wrong backend.
+ */
+async function readRules(
+  runner: NetnsRunner,
+  target: Target,
+  binary: string,
+  attempts = 3,
+): Promise<string | undefined> {
+  let last = '';
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      const result = await runner.run(target, [binary]);
+      if (result.exitCode === 0) return result.stdout;
+      if (result.exitCode === 126 || result.exitCode === 127 || MISSING.test(result.stderr)) return undefined;
+      last = `exit ${result.exitCode}: ${result.stderr.trim()}`;
+    } catch (error) {
+      if (error instanceof TargetGoneError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      if (MISSING.test(message)) return undefined;
+      last = message;
+    }
+  }
+  throw new NetworkInjectionError(
+    `cannot tell which iptables backend ${target.name} uses: ${binary} failed (${last})`,
+  );
+}
 
 export async function injectNetworkFault(
   context: NetworkContext,
