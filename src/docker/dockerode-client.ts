@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { EnvironmentError } from '../errors.js';
+import { killPoint } from '../util/kill-points.js';
 import {
   type ContainerDetails,
   type ContainerNetwork,
@@ -51,6 +52,12 @@ async function call<T>(operation: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw wrap(error);
   }
+}
+
+/** A call that changes a container, once sent: the crash-safety tests kill the run while it is in flight. */
+function sent<T>(request: Promise<T>): Promise<T> {
+  killPoint('docker-call-sent');
+  return request;
 }
 
 interface EngineNetwork {
@@ -116,11 +123,11 @@ class DockerodeClient implements DockerClient {
   }
 
   async kill(id: string, signal: string): Promise<void> {
-    await call(() => this.docker.getContainer(id).kill({ signal }));
+    await sent(call(() => this.docker.getContainer(id).kill({ signal })));
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {
-    await call(() => this.docker.getContainer(id).stop({ t: graceSeconds }));
+    await sent(call(() => this.docker.getContainer(id).stop({ t: graceSeconds })));
   }
 
   async start(id: string): Promise<void> {
@@ -128,7 +135,7 @@ class DockerodeClient implements DockerClient {
   }
 
   async pause(id: string): Promise<void> {
-    await call(() => this.docker.getContainer(id).pause());
+    await sent(call(() => this.docker.getContainer(id).pause()));
   }
 
   async unpause(id: string): Promise<void> {
@@ -136,7 +143,7 @@ class DockerodeClient implements DockerClient {
   }
 
   async restart(id: string, graceSeconds: number): Promise<void> {
-    await call(() => this.docker.getContainer(id).restart({ t: graceSeconds }));
+    await sent(call(() => this.docker.getContainer(id).restart({ t: graceSeconds })));
   }
 
   async runHelper(spec: HelperSpec): Promise<string> {

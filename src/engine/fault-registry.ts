@@ -1,4 +1,5 @@
 import type { InjectedFault, RevertOutcome } from '../faults/fault.js';
+import { killPoint } from '../util/kill-points.js';
 import type { FaultRecord } from './journal.js';
 import type { Recorder } from './recorder.js';
 
@@ -18,6 +19,11 @@ export class FaultRegistry {
     private readonly recorder: Recorder,
     /** Told of every revert as it completes (the ledger records it). */
     private readonly onReverted: (fault: InjectedFault, outcome: RevertOutcome) => void = () => {},
+    /** Told of every fault once all its changes are made (the ledger records it). */
+    private readonly onInjected: (fault: InjectedFault) => void = () => {},
+    /** Who else reverted a fault (the watchdog, at its deadline), and when; undefined if nobody did. */
+    private readonly revertedByOthers: (fault: InjectedFault) => { by: string; at: Date } | undefined = () =>
+      undefined,
   ) {}
 
   nextId(kind: string): string {
@@ -47,7 +53,15 @@ export class FaultRegistry {
       status: 'active',
       detail: fault.detail,
     };
+    killPoint('fault-injected');
     this.faults.set(fault.id, { fault, record });
+    try {
+      this.onInjected(fault);
+    } catch (error) {
+      // The fault is registered above, so it is reverted whatever the ledger says.
+      this.recorder.log('warn', `could not record ${fault.id} as injected in the ledger: ${String(error)}`);
+    }
+    killPoint('fault-recorded');
     this.recorder.record({
       type: 'fault-injected',
       faultId: fault.id,
@@ -91,14 +105,32 @@ export class FaultRegistry {
     return [...this.faults.values()].map((entry) => entry.record);
   }
 
+  private lookUpOthers(fault: InjectedFault): { by: string; at: Date } | undefined {
+    try {
+      return this.revertedByOthers(fault);
+    } catch {
+      return undefined;
+    }
+  }
+
   private async performRevert(fault: InjectedFault, record: FaultRecord): Promise<RevertOutcome> {
     let outcome: RevertOutcome;
+    killPoint('revert-started');
     try {
       outcome = await fault.revert();
     } catch (error) {
       outcome = { status: 'failed', detail: error instanceof Error ? error.message : String(error) };
     }
-    const now = new Date();
+    let now = new Date();
+    if (outcome.status === 'already-reverted' || outcome.status === 'target-gone') {
+      // Nothing left to undo: if the watchdog reverted it (the run was frozen past a deadline), the
+      // fault ended then, not now.
+      const other = this.lookUpOthers(fault);
+      if (other) {
+        outcome = { status: 'reverted', detail: `reverted by the ${other.by} at ${other.at.toISOString()}` };
+        now = other.at;
+      }
+    }
     record.status = outcome.status;
     record.detail = outcome.detail;
     record.revertedAt = now.toISOString();
@@ -120,6 +152,7 @@ export class FaultRegistry {
     } catch (error) {
       this.recorder.log('warn', `could not record the revert of ${fault.id} in the ledger: ${String(error)}`);
     }
+    killPoint('revert-recorded');
     return outcome;
   }
 }

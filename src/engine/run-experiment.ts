@@ -3,12 +3,15 @@ import type { DockerClient } from '../docker/client.js';
 import { ExitCode, FaultlineError } from '../errors.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { RUN_DEFAULTS } from '../experiment/schema.js';
+import type { InjectedFault } from '../faults/fault.js';
 import { NetworkContext } from '../network/network-fault.js';
 import { chooseRunner, DEFAULT_NETWORK_SETUP, type NetworkSetup, preflight } from '../network/setup.js';
 import type { ProbeEnvironment } from '../probes/run-probe.js';
 import type { Reporter } from '../reporters/reporter.js';
+import { retryWindowMs } from '../safety/lease.js';
 import { RunSafety, type SafetyOptions } from '../safety/run-safety.js';
 import { formatDuration } from '../util/duration.js';
+import { killPoint } from '../util/kill-points.js';
 import { runAction } from './actions.js';
 import { FaultRegistry } from './fault-registry.js';
 import {
@@ -27,6 +30,7 @@ import {
   describeAction,
   hasNetworkFaults,
   type Plan,
+  PlanError,
   type PlannedStep,
 } from './plan.js';
 import { Recorder } from './recorder.js';
@@ -60,6 +64,70 @@ class GuardTripped extends Error {
 }
 class DeadlineExceeded extends Error {}
 
+/** A fault reached the run's hard maximum hold (`--max-hold`, `safety.max-hold`). */
+class HoldLimitReached extends Error {
+  constructor(fault: InjectedFault, maxHoldMs: number) {
+    super(
+      `${fault.kind} on ${fault.target.name} reached max-hold (${formatDuration(maxHoldMs)}) and was reverted; the experiment did not run as written`,
+    );
+  }
+}
+
+function effectiveMaxHold(...limits: (number | undefined)[]): number | undefined {
+  const set = limits.filter((limit): limit is number => limit !== undefined);
+  return set.length > 0 ? Math.min(...set) : undefined;
+}
+
+/** A fault whose duration is longer than the hold limit could never run as written: refuse it up front. */
+function refuseLongerThan(maxHoldMs: number | undefined, steps: readonly PlannedStep[]): void {
+  if (maxHoldMs === undefined) return;
+  const problems = faultSteps(steps)
+    .filter((step) => step.durationMs !== undefined && step.durationMs > maxHoldMs)
+    .map(
+      (step) =>
+        `${step.path} ${step.faultKind} lasts ${formatDuration(step.durationMs!)}, longer than max-hold (${formatDuration(maxHoldMs)})`,
+    );
+  if (problems.length > 0) throw new PlanError(problems);
+}
+
+function faultSteps(steps: readonly PlannedStep[]): (PlannedStep & { kind: 'fault' })[] {
+  return steps.flatMap((step) =>
+    step.kind === 'fault' ? [step] : step.kind === 'parallel' ? faultSteps(step.steps) : [],
+  );
+}
+
+/**
+ * The run's own enforcement of the hold limit: a fault still in place when it has been held for
+ * max-hold stops the run (everything is reverted at once). The watchdog enforces the same limit from
+ * outside, for a run that is frozen.
+ */
+class HoldLimit {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private limit: { ms: number; registry: FaultRegistry; reached: (fault: InjectedFault) => void } | undefined;
+
+  arm(ms: number | undefined, registry: FaultRegistry, reached: (fault: InjectedFault) => void): void {
+    if (ms !== undefined) this.limit = { ms, registry, reached };
+  }
+
+  start(fault: InjectedFault): void {
+    const limit = this.limit;
+    if (!limit) return;
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        if (limit.registry.active().includes(fault)) limit.reached(fault);
+      },
+      Math.max(0, fault.injectedAt.getTime() + limit.ms - Date.now()),
+    );
+    this.timers.add(timer);
+  }
+
+  dispose(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+}
+
 /**
  * Runs one experiment: resolve targets, check the baseline, run the method while sampling the
  * hypothesis, revert every fault (whatever happened), check recovery, run the rollbacks, decide.
@@ -70,7 +138,16 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   const started = performance.now();
   const recorder = new Recorder((entry) => options.reporter.onEvent?.(entry));
   let safety: RunSafety | undefined;
-  const registry = new FaultRegistry(recorder, (fault, outcome) => safety?.reverted(fault.id, outcome));
+  const holds = new HoldLimit();
+  const registry = new FaultRegistry(
+    recorder,
+    (fault, outcome) => safety?.reverted(fault.id, outcome),
+    (fault) => {
+      safety?.injected(fault.id);
+      holds.start(fault);
+    },
+    (fault) => safety?.revertedByOthers(fault.id),
+  );
   options.onRegistry?.(registry);
   const tracker = new HypothesisTracker(experiment.hypothesis, recorder);
   const load = new LoadPhases(experiment.hypothesis.filter((probe) => probe.load));
@@ -128,22 +205,21 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       await preflight(options.docker, chosen.runner, setup, faults);
     }
     signal.throwIfAborted();
+    const maxHoldMs = effectiveMaxHold(options.safety?.maxHoldMs, experiment.safety?.['max-hold']);
+    refuseLongerThan(maxHoldMs, plan.steps);
+    holds.arm(maxHoldMs, registry, (fault) => controller.abort(new HoldLimitReached(fault, maxHoldMs!)));
     if (options.safety) {
-      const holdLimits = [options.safety.maxHoldMs, experiment.safety?.['max-hold']].filter(
-        (limit): limit is number => limit !== undefined,
+      safety = await RunSafety.open(
+        { ...options.safety, maxHoldMs },
+        {
+          runId,
+          file: loaded.file,
+          via: network?.runner.via,
+          helperImage: network?.runner.via === 'helper' ? setup.helperImage : undefined,
+          targets: allInjections(plan.steps).map((injection) => injection.target),
+          runDeadline: Date.now() + timeoutMs,
+        },
       );
-      const safetyOptions = {
-        ...options.safety,
-        maxHoldMs: holdLimits.length > 0 ? Math.min(...holdLimits) : undefined,
-      };
-      safety = await RunSafety.open(safetyOptions, {
-        runId,
-        file: loaded.file,
-        via: network?.runner.via,
-        helperImage: network?.runner.via === 'helper' ? setup.helperImage : undefined,
-        targets: allInjections(plan.steps).map((injection) => injection.target),
-        runDeadline: Date.now() + timeoutMs,
-      });
       recorder.log(
         'info',
         `ledger ${safety.ledgerFile}${safety.watchdogPid ? `, watchdog pid ${safety.watchdogPid}` : ''}`,
@@ -200,6 +276,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       }
       signal.throwIfAborted();
       recorder.record({ type: 'phase', phase: 'after' });
+      killPoint('recovery-started');
       const revertedAt = Date.now();
       const faultIntervals = registry.records().map((record) => ({
         from: Date.parse(record.injectedAt),
@@ -227,14 +304,20 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         recorder.log('warn', `could not remove a helper container: ${String(caught)}`),
       );
     clearTimeout(deadline);
+    holds.dispose();
     options.signal.removeEventListener('abort', onInterrupt);
   }
 
   const rollbackErrors =
     methodStarted && plan ? await runRollbacks(plan, loaded, options.docker, recorder) : [];
-  const { outcome, summary } = decide({ registry, tracker, error, baselineMissed, rollbackErrors });
+  const decided = decide({ registry, tracker, error, baselineMissed, rollbackErrors });
+  const { outcome } = decided;
+  let summary = decided.summary;
+  if (outcome === 'revert-failed' && safety?.watchdogPid !== undefined) {
+    summary += `; the watchdog (pid ${safety.watchdogPid}) keeps retrying for up to ${formatDuration(retryWindowMs())} (FAULTLINE_RETRY_WINDOW), then \`faultline status\` shows what is left`;
+  }
   try {
-    safety?.close(outcome);
+    safety?.close(outcome, outcome === 'revert-failed');
   } catch (caught) {
     recorder.log('warn', `could not close the run's ledger: ${String(caught)}`);
   }
@@ -243,7 +326,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     !(error instanceof FaultlineError) &&
     !(error instanceof Interrupted) &&
     !(error instanceof DeadlineExceeded) &&
-    !(error instanceof GuardTripped)
+    !(error instanceof GuardTripped) &&
+    !(error instanceof HoldLimitReached)
   ) {
     recorder.log('error', error instanceof Error ? (error.stack ?? error.message) : String(error));
   }
@@ -365,6 +449,12 @@ function decide(input: {
     return {
       outcome: 'aborted',
       summary: `aborted by a guard: ${input.error.message}; every fault was reverted`,
+    };
+  }
+  if (input.error instanceof HoldLimitReached) {
+    return {
+      outcome: 'aborted',
+      summary: `aborted by the hold limit: ${input.error.message}; every fault was reverted`,
     };
   }
   if (input.error instanceof Interrupted)

@@ -26,6 +26,30 @@ async function exited(docker: DockerClient, target: Target, withinMs: number): P
   }
 }
 
+/** Time the Engine needs past the call's own work to report the container's new state. */
+const ENGINE_MARGIN_MS = 2000;
+
+/**
+ * How long after a fault's Docker call was sent it may still change the container if nobody waits
+ * for its answer: a stop or restart takes up to its grace (then SIGKILL), a kill with a signal the
+ * process handles is given KILL_SETTLE_MS to take effect, a pause and a SIGKILL land at once.
+ */
+export function settleMs(spec: ContainerFaultSpec): number {
+  const requested = spec.graceMs ?? DEFAULT_GRACE_MS;
+  // Docker takes the grace in whole seconds.
+  const graceMs = Math.max(requested, Math.round(requested / 1000) * 1000);
+  switch (spec.kind) {
+    case 'stop':
+      return graceMs + ENGINE_MARGIN_MS;
+    case 'restart':
+      return graceMs + 2 * ENGINE_MARGIN_MS;
+    case 'kill':
+      return (signal(spec) === 'SIGKILL' ? 0 : KILL_SETTLE_MS) + ENGINE_MARGIN_MS;
+    case 'pause':
+      return ENGINE_MARGIN_MS;
+  }
+}
+
 /** The Docker call a fault makes, as data: `plan` prints it, the engine performs it. */
 export function describeContainerFault(
   spec: ContainerFaultSpec,
@@ -66,7 +90,11 @@ export async function injectContainerFault(
   id: string,
   announce: Announce = () => {},
 ): Promise<InjectedFault> {
-  announce({ type: 'container', action: spec.kind === 'pause' ? 'unpause' : 'start' });
+  announce({
+    type: 'container',
+    action: spec.kind === 'pause' ? 'unpause' : 'start',
+    settleMs: settleMs(spec),
+  });
   const graceSeconds = Math.round((spec.graceMs ?? DEFAULT_GRACE_MS) / 1000);
   let detail: string;
   switch (spec.kind) {

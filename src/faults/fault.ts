@@ -6,7 +6,16 @@ import type { Target } from '../targets/target.js';
  * watchdog or `faultline recover` can undo it even when the run that injected it is gone.
  */
 export type RevertRecipe =
-  | { type: 'container'; action: 'unpause' | 'start' }
+  | {
+      type: 'container';
+      action: 'unpause' | 'start';
+      /**
+       * How long after the intent the Docker call may still change the container when the run died
+       * before it answered (a stop waiting out its grace, a kill waiting for a handled signal): an undo
+       * watches the container until then rather than trusting one look.
+       */
+      settleMs?: number | undefined;
+    }
   | {
       type: 'iptables';
       ipv4: string;

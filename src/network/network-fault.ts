@@ -1,6 +1,7 @@
 import type { Announce, InjectedFault, RevertOutcome } from '../faults/fault.js';
 import { once } from '../faults/fault.js';
 import type { Target } from '../targets/target.js';
+import { killPoint } from '../util/kill-points.js';
 import { RULE_GONE } from './gone.js';
 import { devicesFor, listInterfaces } from './interfaces.js';
 import { applyCommands, type IptablesRuleSet, revertCommands } from './iptables-plan.js';
@@ -165,6 +166,7 @@ async function injectTc(
     for (const device of devices) {
       await device.add(state);
       done.push(device);
+      killPoint('netns-command-done');
     }
   } catch (error) {
     await Promise.all(done.map((device) => device.remove(id).catch(() => undefined)));
@@ -265,6 +267,7 @@ async function injectIptables(
             `${binary(set)} ${quote(argv)} failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`,
           );
         }
+        killPoint('netns-command-done');
       }
     }
   } catch (error) {

@@ -3,6 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { EnvironmentError } from '../errors.js';
+import { parseDuration } from '../util/duration.js';
 
 export class WatchdogError extends EnvironmentError {
   constructor(message: string) {
@@ -12,11 +13,28 @@ export class WatchdogError extends EnvironmentError {
   }
 }
 
+/** What the run says on the lease: `done` lets the watchdog go; `handover` leaves it the faults a revert failed on. */
+export const LEASE_DONE = 'done';
+export const LEASE_HANDOVER = 'handover';
+
+/**
+ * How long a watchdog keeps retrying a revert that fails (Docker unreachable, say) before it gives up
+ * and leaves the fault to `faultline recover`: 5 minutes, long enough for a Docker daemon to restart;
+ * FAULTLINE_RETRY_WINDOW (a duration) changes it.
+ */
+export function retryWindowMs(env: NodeJS.ProcessEnv = process.env): number {
+  const set = env.FAULTLINE_RETRY_WINDOW ? parseDuration(env.FAULTLINE_RETRY_WINDOW) : undefined;
+  return set ?? 5 * 60_000;
+}
+
 /** The run's side of the lease: while it holds the pipe, the watchdog waits; `release()` ends it cleanly. */
 export interface Lease {
   readonly pid: number;
   readonly logFile: string;
+  /** The run is done and nothing it injected is left: the watchdog may go. */
   release(): void;
+  /** The run is done but could not revert everything: the watchdog keeps retrying what is left. */
+  handOver(): void;
 }
 
 const WATCHDOG_MAIN = fileURLToPath(new URL('./watchdog-main.js', import.meta.url));
@@ -74,7 +92,11 @@ export async function startWatchdog(
     release() {
       // The watchdog may already have gone (it leaves once the ledger shows the run ended clean).
       child.stdin!.on('error', () => {});
-      child.stdin!.end('done\n');
+      child.stdin!.end(`${LEASE_DONE}\n`);
+    },
+    handOver() {
+      child.stdin!.on('error', () => {});
+      child.stdin!.end(`${LEASE_HANDOVER}\n`);
     },
   };
 }

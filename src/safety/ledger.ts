@@ -32,6 +32,13 @@ export interface IntentRecord {
   at: string;
 }
 
+/** Every change of an announced fault was made: no call of its injection is still in flight. */
+export interface InjectedRecord {
+  type: 'injected';
+  faultId: string;
+  at: string;
+}
+
 export interface RevertedRecord {
   type: 'reverted';
   faultId: string;
@@ -46,7 +53,7 @@ export interface EndRecord {
   at: string;
 }
 
-export type LedgerRecord = RunRecord | IntentRecord | RevertedRecord | EndRecord;
+export type LedgerRecord = RunRecord | IntentRecord | InjectedRecord | RevertedRecord | EndRecord;
 
 export class LedgerUnwritableError extends EnvironmentError {
   constructor(file: string, cause: unknown) {
@@ -113,14 +120,17 @@ export interface RunState {
   /** Faults announced and not yet known to be reverted. */
   open: IntentRecord[];
   intents: IntentRecord[];
+  /** Faults whose injection finished (recorded after its last change). */
+  injected: ReadonlySet<string>;
 }
 
-export function readLedger(file: string): RunState | undefined {
+/** Every record of a ledger file (none if it cannot be read); a line cut short by a crash is skipped. */
+export function readRecords(file: string): LedgerRecord[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return undefined;
+    return [];
   }
   const records: LedgerRecord[] = [];
   for (const line of text.split('\n')) {
@@ -131,6 +141,11 @@ export function readLedger(file: string): RunState | undefined {
       // A line cut short by a crash: everything before it is intact.
     }
   }
+  return records;
+}
+
+export function readLedger(file: string): RunState | undefined {
+  const records = readRecords(file);
   const run = records.find((record): record is RunRecord => record.type === 'run');
   if (!run) return undefined;
   const intents = records.filter((record): record is IntentRecord => record.type === 'intent');
@@ -139,13 +154,20 @@ export function readLedger(file: string): RunState | undefined {
       .filter((record): record is RevertedRecord => record.type === 'reverted' && record.status !== 'failed')
       .map((record) => record.faultId),
   );
-  const end = records.find((record): record is EndRecord => record.type === 'end');
+  const injected = new Set(
+    records
+      .filter((record): record is InjectedRecord => record.type === 'injected')
+      .map((record) => record.faultId),
+  );
+  // The last word counts: a watchdog that took over after the run ended adds its own end.
+  const end = records.findLast((record): record is EndRecord => record.type === 'end');
   return {
     file,
     run,
     ended: end !== undefined,
     outcome: end?.outcome,
     intents,
+    injected,
     open: intents.filter((intent) => !reverted.has(intent.faultId)),
   };
 }

@@ -3,11 +3,12 @@ import type { DockerClient } from '../docker/client.js';
 import { FAULTLINE_HELPER, FAULTLINE_RUN_ID } from '../docker/labels.js';
 import type { NetnsRunner } from '../network/netns-runner.js';
 import { toTarget } from '../targets/resolve.js';
+import { killPoint } from '../util/kill-points.js';
 import { appendRecord, listLedgers, processAlive, type RunState, readLedger } from './ledger.js';
 import { releaseLocks } from './locks.js';
 import { runnerFromLedger } from './network-runner.js';
 import { namespaceLeftovers } from './scan.js';
-import { undoRecipe } from './undo.js';
+import { inFlightUntil, undoRecipe } from './undo.js';
 
 export interface RecoverAction {
   what: string;
@@ -79,7 +80,9 @@ export async function recover(options: {
     const runner = runnerFromLedger(docker, state.run, `recover-${state.run.runId}`);
     try {
       for (const intent of state.open) {
-        const outcome = await undoRecipe(intent.revert, intent.target, docker, runner);
+        const outcome = await undoRecipe(intent.revert, intent.target, docker, runner, {
+          inFlightUntil: inFlightUntil(intent, state.injected),
+        });
         appendRecord(state.file, {
           type: 'reverted',
           faultId: intent.faultId,
@@ -92,6 +95,7 @@ export async function recover(options: {
           status: outcome.status,
           detail: outcome.detail,
         });
+        killPoint('recover-reverted');
       }
     } finally {
       await runner.dispose().catch(() => undefined);

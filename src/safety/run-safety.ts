@@ -1,8 +1,9 @@
 import { FaultlineError } from '../errors.js';
 import type { RevertOutcome, RevertRecipe } from '../faults/fault.js';
 import type { Target } from '../targets/target.js';
+import { killPoint } from '../util/kill-points.js';
 import { type Lease, startWatchdog } from './lease.js';
-import { Ledger, LedgerUnwritableError } from './ledger.js';
+import { Ledger, LedgerUnwritableError, type RevertedRecord, readRecords } from './ledger.js';
 import { acquireLocks, releaseLocks } from './locks.js';
 
 export interface SafetyOptions {
@@ -99,6 +100,24 @@ export class RunSafety {
       deadline: Math.min(planned + DEADLINE_GRACE_MS, hardMax),
       at: new Date(now).toISOString(),
     });
+    killPoint('intent-written');
+  }
+
+  /** Whether something other than this run (its watchdog) reverted a fault, and when. */
+  revertedByOthers(faultId: string): { by: string; at: Date } | undefined {
+    const record = readRecords(this.ledger.file).findLast(
+      (entry): entry is RevertedRecord =>
+        entry.type === 'reverted' &&
+        entry.faultId === faultId &&
+        entry.by !== 'run' &&
+        entry.status === 'reverted',
+    );
+    return record ? { by: record.by, at: new Date(record.at) } : undefined;
+  }
+
+  /** Records that every change of an announced fault was made (no call of it is still in flight). */
+  injected(faultId: string): void {
+    this.ledger.append({ type: 'injected', faultId, at: new Date().toISOString() });
   }
 
   reverted(faultId: string, outcome: RevertOutcome | { status: 'not-injected' }): void {
@@ -111,14 +130,20 @@ export class RunSafety {
     });
   }
 
-  /** The run is over: ends the ledger, lets the watchdog go, frees the containers. */
-  close(outcome: string): void {
+  /**
+   * The run is over: ends the ledger, lets the watchdog go and frees the containers. When a revert
+   * failed (`leftBehind`), the watchdog is not let go: it keeps retrying what is left for its retry
+   * window and frees the containers itself.
+   */
+  close(outcome: string, leftBehind = false): void {
+    const handOver = leftBehind && this.lease !== undefined;
     try {
       this.ledger.append({ type: 'end', outcome, at: new Date().toISOString() });
     } finally {
       this.ledger.close();
-      this.lease?.release();
-      releaseLocks(this.options.stateDir, this.runId);
+      if (handOver) this.lease.handOver();
+      else this.lease?.release();
+      if (!handOver) releaseLocks(this.options.stateDir, this.runId);
     }
   }
 }

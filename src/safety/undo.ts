@@ -8,13 +8,59 @@ import { type NetnsRunner, TargetGoneError } from '../network/netns-runner.js';
 import { dropTablesIfEmpty } from '../network/nft-tables.js';
 import { ifbName, ingressTeardownCommands, removeRootCommands } from '../network/tc-plan.js';
 import type { Target } from '../targets/target.js';
+import { sleep } from '../util/sleep.js';
+import type { IntentRecord } from './ledger.js';
+
+export interface UndoOptions {
+  /**
+   * Epoch ms until which a call of the injection may still be in flight, because the run died before
+   * it answered (see `inFlightUntil`). Until then the undo keeps watching and undoes again whatever
+   * lands late, so a stop that completes after the first look cannot leave the container down.
+   */
+  inFlightUntil?: number | undefined;
+}
+
+/** How long a network command started by a dead run may still land: iptables waits up to 5 s for its lock. */
+export const NETWORK_SETTLE_MS = 6000;
+const SETTLE_POLL_MS = { container: 100, network: 250 };
+
+/**
+ * Until when an announced fault's injection may still be changing its target: never once the ledger
+ * records it injected; otherwise its intent's time plus the recipe's settle time.
+ */
+export function inFlightUntil(intent: IntentRecord, injected: ReadonlySet<string>): number | undefined {
+  if (injected.has(intent.faultId)) return undefined;
+  const settleMs = intent.revert.type === 'container' ? (intent.revert.settleMs ?? 0) : NETWORK_SETTLE_MS;
+  return Date.parse(intent.at) + settleMs;
+}
 
 /**
  * Undoes a fault from its recipe alone, without the run that injected it. Idempotent: whatever is
  * already undone is skipped. Network recipes remove everything faultline owns on the devices named
  * (its root qdisc, its ingress redirect and ifb device, its chains), which is right once the run is gone.
+ * While a call of the injection may still be in flight, it watches and undoes again until it cannot.
  */
 export async function undoRecipe(
+  recipe: RevertRecipe,
+  target: Target,
+  docker: DockerClient,
+  runner: () => Promise<NetnsRunner>,
+  options: UndoOptions = {},
+): Promise<RevertOutcome> {
+  const until = options.inFlightUntil ?? 0;
+  let outcome = await undoOnce(recipe, target, docker, runner);
+  let reverted = outcome.status === 'reverted' ? outcome : undefined;
+  while (Date.now() < until && outcome.status !== 'failed' && outcome.status !== 'target-gone') {
+    await sleep(
+      Math.min(SETTLE_POLL_MS[recipe.type === 'container' ? 'container' : 'network'], until - Date.now()),
+    );
+    outcome = await undoOnce(recipe, target, docker, runner);
+    if (outcome.status === 'reverted') reverted = outcome;
+  }
+  return outcome.status === 'failed' || outcome.status === 'target-gone' ? outcome : (reverted ?? outcome);
+}
+
+async function undoOnce(
   recipe: RevertRecipe,
   target: Target,
   docker: DockerClient,

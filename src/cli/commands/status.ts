@@ -1,5 +1,5 @@
 import { listLedgers } from '../../safety/ledger.js';
-import { isLive } from '../../safety/recover.js';
+import { isLive, watchedRunsOnHost } from '../../safety/recover.js';
 import { stateDir } from '../../safety/state-dir.js';
 import { formatDuration } from '../../util/duration.js';
 import type { CommandContext } from '../program.js';
@@ -22,9 +22,12 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
       );
     }
   }
+  // A run that could not revert everything hands what is left to its watchdog, which keeps retrying.
+  const retrying = new Set(left.length > 0 ? (await watchedRunsOnHost()).map((state) => state.file) : []);
   for (const run of left) {
     const how = run.ended ? `ended (${run.outcome}) but left` : `died (pid ${run.run.pid} is gone) and left`;
     out(`${c.red(`run ${run.run.runId} ${how} ${run.open.length} fault(s):`)} ${run.run.file}`);
+    if (retrying.has(run.file)) out(`  ${c.dim('its watchdog is still retrying the reverts')}`);
     for (const intent of run.open) out(`  ${intent.kind} on ${intent.target.name}`);
   }
   if (left.length > 0) out('run `faultline recover` to revert them');
