@@ -21,6 +21,10 @@ export interface LabSpec {
   name: string;
   /** Compose service label; several containers may share one (a scaled service). */
   service: string;
+  /** Environment of the fixture backend, e.g. ON_SIGTERM=ignore. */
+  env?: Record<string, string>;
+  /** Docker restart policy, e.g. always. */
+  restart?: string;
 }
 
 export class SafetyLab {
@@ -46,6 +50,8 @@ export class SafetyLab {
       [COMPOSE_SERVICE]: spec.service,
     }))
       args.push('--label', `${key}=${value}`);
+    for (const [key, value] of Object.entries(spec.env ?? {})) args.push('--env', `${key}=${value}`);
+    if (spec.restart) args.push('--restart', spec.restart);
     await docker(...args, FIXTURE_IMAGE, '/app/backend.mjs');
     await prepareNamespace(name);
     this.names.push(name);
@@ -281,8 +287,12 @@ export async function statusOf(stateDir: string): Promise<string> {
  * host, so on a shared host it may act on other runs' leftovers too: `ours` are the lines that name
  * one of `about` (a lab prefix, a run id), `foreignFailures` the failed lines that name none of them.
  */
-export async function recoverWith(stateDir: string, about: readonly string[] = []) {
-  const result = await faultline(['recover'], { env: { FAULTLINE_STATE_DIR: stateDir } });
+export async function recoverWith(
+  stateDir: string,
+  about: readonly string[] = [],
+  env: Record<string, string> = {},
+) {
+  const result = await faultline(['recover'], { env: { FAULTLINE_STATE_DIR: stateDir, ...env } });
   const lines = String(result.stdout).split('\n').filter(Boolean);
   const concerns = (line: string) => about.some((needle) => line.includes(needle));
   return {
