@@ -84,6 +84,25 @@ async function ensureDockerd(): Promise<void> {
     if (typeof log === 'number') closeSync(log);
   }
   await waitFor('dockerd to answer again', dockerAnswers, 60_000);
+  daemon = findDockerd();
+}
+
+async function stopDockerd(): Promise<number> {
+  const stopAt = Date.now();
+  process.kill(daemon!.pid, 'SIGTERM');
+  await waitFor('dockerd to stop', async () => processGone(daemon!.pid), 60_000);
+  return Date.now() - stopAt;
+}
+
+/** Restarts dockerd with live-restore on (its containers then outlive it), unless it already has it. */
+async function ensureLiveRestore(): Promise<void> {
+  if ((await docker('info', '--format', '{{.LiveRestoreEnabled}}')) === 'true') return;
+  const running = await docker('ps', '-q');
+  await stopDockerd();
+  daemon = { ...daemon!, argv: [...daemon!.argv, '--live-restore'] };
+  await ensureDockerd();
+  // Without live-restore they stopped with the daemon: start them again.
+  for (const id of running.split('\n').filter(Boolean)) await docker('start', id).catch(() => undefined);
 }
 
 beforeAll(async () => {
@@ -202,6 +221,74 @@ describe.runIf(ENABLED)('the Docker daemon stopped mid-run (FAULTLINE_TEST_RESTA
     report('dockerd stopped mid-run', {
       'dockerd took to stop (ms)': stoppedMs,
       'run ended, after the daemon was gone (ms)': finishedMs,
+    });
+  }, 180_000);
+
+  it('with live-restore, an outage across the revert: the run exits 4 and hands its faults to the watchdog, which reverts them once the daemon is back', async () => {
+    await ensureLiveRestore();
+    const stateDir = await freshStateDir();
+    const file = await lab.experiment(
+      [
+        'hypothesis:',
+        '  - name: always',
+        '    command: ["true"]',
+        'method:',
+        '  - parallel:',
+        '      - pause: { target: { service: a }, duration: 2s }',
+        '      - partition: { groups: [[{ service: b }], [{ service: c }]], duration: 2s }',
+      ].join('\n'),
+    );
+    let run: CliProcess | undefined;
+    let runId = '';
+    let backAt = 0;
+    try {
+      run = startFaultline(['run', file], stateDir, { FAULTLINE_RETRY_WINDOW: '2m' });
+      runId = await run.runId();
+      await run.waitForInjected(3);
+      run.kill('SIGSTOP');
+      await stopDockerd();
+      run.kill('SIGCONT');
+      const finished = await run.finished;
+      expect(finished.exitCode, run.text).toBe(4);
+      expect(run.text).toMatch(/the watchdog \(pid \d+\) keeps retrying for up to 2m/);
+      // The daemon stays away for a while after the run has given up: 8 s in all.
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      expect((await snapshotOf(lab.name('a')).catch(() => undefined))?.docker).toBeUndefined();
+    } finally {
+      if (run && !processGone(run.pid)) {
+        run.kill('SIGCONT');
+        run.kill('SIGKILL');
+      }
+      await ensureDockerd();
+      backAt = Date.now();
+    }
+    // Nobody runs `recover`: the watchdog, still retrying, reverts everything once Docker answers.
+    await waitFor(
+      'the watchdog to revert the handed-over faults',
+      async () => openFaults(ledgerOf(stateDir, runId)).length === 0,
+      30_000,
+    );
+    const ledger = ledgerOf(stateDir, runId);
+    const byWatchdog = ledger.filter(
+      (entry) => entry.type === 'reverted' && entry.by === 'watchdog' && entry.status === 'reverted',
+    );
+    const intents = ledger.filter((entry) => entry.type === 'intent').map((entry) => entry.faultId);
+    expect(intents).toHaveLength(3);
+    expect(byWatchdog.map((entry) => entry.faultId).sort()).toEqual([...intents].sort());
+
+    await waitFor(
+      'the watchdog to end the run',
+      async () => ledgerOf(stateDir, runId).at(-1)?.type === 'end',
+      10_000,
+    );
+    expect(ledgerOf(stateDir, runId).at(-1)).toMatchObject({ type: 'end', outcome: 'recovered-by-watchdog' });
+    expect(await statusOf(stateDir)).toBe('no active run');
+    expect((await snapshotOf(lab.name('a'))).docker).toContain('paused=false');
+    for (const name of [lab.name('b'), lab.name('c')])
+      expect((await snapshotOf(name)).netns).not.toMatch(/FL-/);
+    report('dockerd away 8 s across the revert (live-restore)', {
+      'daemon back -> last watchdog revert (ms)':
+        Math.max(...byWatchdog.map((entry) => Date.parse(entry.at!))) - backAt,
     });
   }, 180_000);
 });
