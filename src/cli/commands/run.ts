@@ -1,4 +1,3 @@
-import ora from 'ora';
 import { createDockerClient } from '../../docker/dockerode-client.js';
 import type { FaultRegistry } from '../../engine/fault-registry.js';
 import type { RunResult, SessionResult } from '../../engine/journal.js';
@@ -16,9 +15,11 @@ import { stateDir } from '../../safety/state-dir.js';
 import { parseDuration } from '../../util/duration.js';
 import { newSeed } from '../../util/random.js';
 import { expandExperimentFiles } from '../files.js';
+import { withProgress } from '../output.js';
 import type { CommandContext } from '../program.js';
 import { setLeftBehindReporter } from '../signals.js';
 import { parseNetworkOptions } from './network-options.js';
+import { parseProgress } from './progress-option.js';
 import { parseSeed } from './seed.js';
 
 function parseLabels(values: readonly string[]): Record<string, string> | undefined {
@@ -74,14 +75,13 @@ export async function runCommand(
   const network = parseNetworkOptions(options, ctx.env);
   const maxHoldMs = parseMaxHold(options.maxHold);
   const requireLabels = parseLabels((options.requireLabel as string[] | undefined) ?? []);
+  const output = withProgress(ctx.output, parseProgress(options, ctx.env));
   const files = await expandExperimentFiles(inputs);
   const startedAt = new Date();
   const started = performance.now();
   const c = ctx.output.colors;
 
-  const reporters: Reporter[] = [
-    new ConsoleReporter(ctx.output, (text, stream) => ora({ text, stream, discardStdin: false })),
-  ];
+  const reporters: Reporter[] = [new ConsoleReporter(output)];
   const markdownPath = reports.find((report) => report.kind === 'markdown')?.path;
   for (const report of reports) {
     if (report.kind === 'json') reporters.push(createJsonReporter(report.path));
