@@ -10,6 +10,7 @@ import { createJsonReporter } from '../../reporters/json.js';
 import { createJunitReporter } from '../../reporters/junit.js';
 import { createMarkdownReporter } from '../../reporters/markdown.js';
 import { ReporterMultiplexer } from '../../reporters/multiplexer.js';
+import { checkReportPath } from '../../reporters/report-path.js';
 import type { Reporter } from '../../reporters/reporter.js';
 import { stateDir } from '../../safety/state-dir.js';
 import { parseDuration } from '../../util/duration.js';
@@ -76,6 +77,9 @@ export async function runCommand(
   const maxHoldMs = parseMaxHold(options.maxHold);
   const requireLabels = parseLabels((options.requireLabel as string[] | undefined) ?? []);
   const output = withProgress(ctx.output, parseProgress(options, ctx.env));
+  // A report that cannot be written is found now, before anything is injected, not after the run.
+  for (const report of reports) await checkReportPath(report.path);
+  if (ctx.env.GITHUB_STEP_SUMMARY) await checkReportPath(ctx.env.GITHUB_STEP_SUMMARY);
   const files = await expandExperimentFiles(inputs);
   const startedAt = new Date();
   const started = performance.now();
