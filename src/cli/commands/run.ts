@@ -13,6 +13,7 @@ import { ReporterMultiplexer } from '../../reporters/multiplexer.js';
 import { checkReportPath } from '../../reporters/report-path.js';
 import type { Reporter } from '../../reporters/reporter.js';
 import { stateDir } from '../../safety/state-dir.js';
+import { visible } from '../../util/control-chars.js';
 import { parseDuration } from '../../util/duration.js';
 import { newSeed } from '../../util/random.js';
 import { expandExperimentFiles } from '../files.js';
@@ -96,8 +97,8 @@ export async function runCommand(
     reporters.push(createMarkdownReporter(markdownPath, { githubStepSummary: ctx.env.GITHUB_STEP_SUMMARY }));
   }
   const reporter = new ReporterMultiplexer(reporters, (name, hook, error) => {
-    ctx.output.stderr.write(
-      `${c.red('report error')} ${name} (${hook}): ${error instanceof Error ? error.message : String(error)}\n`,
+    output.stderr.write(
+      `${c.red('report error')} ${name} (${hook}): ${visible(error instanceof Error ? error.message : String(error))}\n`,
     );
   });
 
@@ -110,7 +111,7 @@ export async function runCommand(
     } catch (error) {
       if (!(error instanceof FaultlineError)) throw error;
       invalid.push({ file, message: error.message });
-      ctx.output.stderr.write(`${c.red('invalid')} ${error.message}\n`);
+      output.stderr.write(`${c.red('invalid')} ${visible(error.message)}\n`);
     }
   }
 
