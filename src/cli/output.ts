@@ -1,12 +1,49 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import type { TerminalStream } from './spinner.js';
+import { TextStream } from './text-stream.js';
+
+/** How a run shows progress: a live status line (`tty`), timestamped lines (`plain`), or chosen (`auto`). */
+export const PROGRESS_MODES = ['auto', 'plain', 'tty'] as const;
+export type ProgressMode = (typeof PROGRESS_MODES)[number];
 
 /** Where output goes and how it may look. Injected so tests capture it. */
 export interface Output {
+  /** Text only: control characters other than our colours are shown as escapes; a closed reader is ignored. */
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
-  /** Spinners and redrawing only on an interactive terminal, never in CI. */
+  /** A live status line instead of timestamped lines: see `autoProgress`. */
   interactive: boolean;
   colors: ChalkInstance;
+  /** Where the status line draws (standard error, unfiltered). */
+  terminal: TerminalStream;
+}
+
+/** What `auto` looks at. */
+export interface TerminalFacts {
+  isTTY?: boolean | undefined;
+  columns?: number | undefined;
+  rows?: number | undefined;
+}
+
+/**
+ * A live status line only on an interactive terminal with a real size, and never in CI: a
+ * pseudo-terminal without a window size (0 columns, as `script` and some CI wrappers give) gets plain
+ * lines.
+ */
+export function autoProgress(env: NodeJS.ProcessEnv, stdout: TerminalFacts, stderr: TerminalFacts): boolean {
+  const ci = Boolean(env.CI) && env.CI !== 'false';
+  return stdout.isTTY === true && stderr.isTTY === true && hasRealSize(stderr) && !ci && env.TERM !== 'dumb';
+}
+
+/** Columns known and above 0; rows above 0 when known. */
+export function hasRealSize(stream: TerminalFacts): boolean {
+  const columns = stream.columns;
+  const rows = stream.rows;
+  return (
+    typeof columns === 'number' &&
+    columns > 0 &&
+    (rows === undefined || (typeof rows === 'number' && rows > 0))
+  );
 }
 
 export function detectOutput(
@@ -15,18 +52,24 @@ export function detectOutput(
   stderr: NodeJS.WriteStream = process.stderr,
 ): Output {
   const isTTY = stdout.isTTY === true;
-  const ci = Boolean(env.CI) && env.CI !== 'false';
   const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
   const colorful = !noColor && (forced || isTTY) && env.TERM !== 'dumb';
   return {
-    stdout,
-    stderr,
-    interactive: isTTY && !ci && env.TERM !== 'dumb',
+    stdout: new TextStream(stdout),
+    stderr: new TextStream(stderr),
+    interactive: autoProgress(env, stdout, stderr),
     colors: new Chalk({
       level: colorful
         ? ((forced && !isTTY ? 1 : Math.max(1, stdout.getColorDepth?.() === 24 ? 3 : 2)) as 1 | 2 | 3)
         : 0,
     }),
+    terminal: stderr,
   };
+}
+
+/** The output for a chosen progress mode: `auto` keeps what `detectOutput` found. */
+export function withProgress(output: Output, mode: ProgressMode): Output {
+  if (mode === 'auto') return output;
+  return { ...output, interactive: mode === 'tty' };
 }

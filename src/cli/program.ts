@@ -47,6 +47,10 @@ export function createProgram(ctx: CommandContext): Command {
       '--helper-image <image>',
       'image with tc, ip and iptables for --via helper (default faultline/nettools:1)',
     )
+    .option(
+      '--progress <mode>',
+      'auto (a live status line on an interactive terminal, plain lines elsewhere), plain (timestamped lines) or tty (default auto, or $FAULTLINE_PROGRESS)',
+    )
     .addOption(
       new Option(
         '--report <kind=path>',

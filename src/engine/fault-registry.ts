@@ -44,7 +44,8 @@ export class FaultRegistry {
     };
   }
 
-  add(fault: InjectedFault): void {
+  /** `holdMs`: how long the step holds the fault, when it has a duration. */
+  add(fault: InjectedFault, holdMs?: number): void {
     const record: FaultRecord = {
       faultId: fault.id,
       fault: fault.kind,
@@ -68,6 +69,7 @@ export class FaultRegistry {
       fault: fault.kind,
       target: fault.target,
       detail: fault.detail,
+      ...(holdMs === undefined ? {} : { holdMs }),
     });
   }
 

@@ -40,7 +40,15 @@ export type JournalEvent =
       durationMs: number;
       error?: string;
     }
-  | { type: 'fault-injected'; faultId: string; fault: string; target: Target; detail: string }
+  | {
+      type: 'fault-injected';
+      faultId: string;
+      fault: string;
+      target: Target;
+      detail: string;
+      /** How long the step holds it; absent when it is held until the method ends. */
+      holdMs?: number;
+    }
   | {
       type: 'fault-reverted';
       faultId: string;

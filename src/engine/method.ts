@@ -144,7 +144,7 @@ async function injectEverywhere(
           fault.type === 'container'
             ? await injectContainerFault(ctx.docker, fault.spec, target, faultId, announce)
             : await injectNetworkFault(ctx.network(), fault, target, faultId, announce);
-        ctx.registry.add(injected);
+        ctx.registry.add(injected, step.durationMs);
         return injected;
       } catch (error) {
         if (announced) ctx.notInjected(injection);

@@ -1,15 +1,30 @@
 import type { ChalkInstance } from 'chalk';
 import type { Output } from '../cli/output.js';
+import { type Spinner, StatusLine } from '../cli/spinner.js';
 import type { JournalEntry, RunResult, SessionResult } from '../engine/journal.js';
+import { visible, visibleLine } from '../util/control-chars.js';
 import { formatDuration } from '../util/duration.js';
 import type { Reporter, RunStart } from './reporter.js';
 
-interface Spinner {
-  text: string;
-  start(): Spinner;
-  stop(): Spinner;
+export interface ConsoleReporterOptions {
+  /** The live status line (default: one drawn on `output.terminal`). */
+  createSpinner?: (text: string) => Spinner;
+  /** Plain mode: how often a line says what is held while faults are in place (default 10 s). */
+  heartbeatMs?: number;
+  now?: () => number;
 }
-type SpinnerFactory = (text: string, stream: NodeJS.WritableStream) => Spinner;
+
+export const HEARTBEAT_MS = 10_000;
+
+interface HeldFault {
+  kind: string;
+  target: string;
+  /** Epoch ms when the step reverts it; undefined when held until the method ends. */
+  until: number | undefined;
+}
+
+/** Text from the experiment or the run, shown as written: control characters become visible escapes. */
+const v = visibleLine;
 
 const OUTCOME_LABEL: Record<RunResult['outcome'], string> = {
   passed: 'PASSED',
@@ -21,25 +36,37 @@ const OUTCOME_LABEL: Record<RunResult['outcome'], string> = {
 };
 
 /**
- * The live view. On a terminal: colour and a spinner for the step in progress. Elsewhere (CI, a pipe):
- * one plain line per event, each with a timestamp, so logs read well and diff cleanly.
+ * The live view. On a terminal: colour and a status line for the step in progress. Elsewhere (CI, a
+ * pipe, `--progress plain`): one plain line per event, each with a timestamp, so logs read well and
+ * diff cleanly, and while faults are held a heartbeat line every 10 s (samples, misses, what is held
+ * and for how long). Text that comes from the experiment or the system under test never reaches the
+ * terminal as control characters.
  */
 export class ConsoleReporter implements Reporter {
   readonly name = 'console';
   private readonly c: ChalkInstance;
   private spinner: Spinner | undefined;
   private during = { samples: 0, failed: 0, shownFailures: 0 };
+  private readonly held = new Map<string, HeldFault>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly createSpinner: (text: string) => Spinner;
+  private readonly heartbeatMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly output: Output,
-    private readonly createSpinner?: SpinnerFactory,
+    options: ConsoleReporterOptions = {},
   ) {
     this.c = output.colors;
+    this.createSpinner = options.createSpinner ?? ((text) => new StatusLine(text, output.terminal));
+    this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+    this.now = options.now ?? Date.now;
   }
 
   onRunStart(run: RunStart): void {
     this.during = { samples: 0, failed: 0, shownFailures: 0 };
-    this.line(`${this.c.bold(run.title)}  ${this.c.dim(`${run.file} · seed ${run.seed}`)}`);
+    this.held.clear();
+    this.line(`${this.c.bold(v(run.title))}  ${this.c.dim(`${v(run.file)} · seed ${run.seed}`)}`);
   }
 
   onEvent(entry: JournalEntry): void {
@@ -53,26 +80,36 @@ export class ConsoleReporter implements Reporter {
         return;
       case 'targets':
         this.line(
-          `  ${c.dim('targets')}  ${entry.step} ${entry.selector} ${c.dim('->')} ${entry.targets.map((target) => target.name).join(', ')}`,
+          `  ${c.dim('targets')}  ${v(entry.step)} ${v(entry.selector)} ${c.dim('->')} ${entry.targets.map((target) => v(target.name)).join(', ')}`,
         );
         return;
       case 'step-start':
         if (!entry.step.startsWith('rollbacks')) this.status(entry.label);
-        this.line(`  ${c.cyan('step')}     ${entry.label}`);
+        this.line(`  ${c.cyan('step')}     ${v(entry.label)}`);
         return;
       case 'step-end':
         if (entry.status === 'failed')
-          this.line(`  ${c.red('step')}     ${entry.label} ${c.red(`failed: ${entry.error ?? ''}`)}`);
+          this.line(
+            `  ${c.red('step')}     ${v(entry.label)} ${c.red(`failed: ${visible(entry.error ?? '')}`)}`,
+          );
         return;
       case 'fault-injected':
-        this.line(`  ${c.yellow('inject')}   ${entry.target.name}: ${entry.detail}`);
+        this.held.set(entry.faultId, {
+          kind: entry.fault,
+          target: entry.target.name,
+          until: entry.holdMs === undefined ? undefined : Date.parse(entry.at) + entry.holdMs,
+        });
+        this.startHeartbeat();
+        this.line(`  ${c.yellow('inject')}   ${v(entry.target.name)}: ${v(entry.detail)}`);
         return;
       case 'fault-reverted': {
         const ok = entry.status !== 'failed';
         const mark = ok ? c.green('revert') : c.red('REVERT FAILED');
-        const tail = entry.remedy ? c.red(` (undo by hand: ${entry.remedy})`) : '';
+        const tail = entry.remedy ? c.red(` (undo by hand: ${v(entry.remedy)})`) : '';
+        this.held.delete(entry.faultId);
+        if (this.held.size === 0) this.stopHeartbeat();
         this.line(
-          `  ${mark}   ${entry.target.name}: ${entry.detail} ${c.dim(`after ${formatDuration(entry.heldMs)}`)}${tail}`,
+          `  ${mark}   ${v(entry.target.name)}: ${v(entry.detail)} ${c.dim(`after ${formatDuration(entry.heldMs)}`)}${tail}`,
         );
         return;
       }
@@ -92,17 +129,19 @@ export class ConsoleReporter implements Reporter {
             : sample.status === 'fail'
               ? c.red('MISS')
               : c.magenta('ERR ');
-        this.line(`  ${c.dim(sample.phase.padEnd(7))}  ${mark} ${sample.probe}  ${c.dim(sample.reason)}`);
+        this.line(
+          `  ${c.dim(sample.phase.padEnd(7))}  ${mark} ${v(sample.probe)}  ${c.dim(v(sample.reason))}`,
+        );
         return;
       }
       case 'guard':
         this.line(
-          `  ${c.red.bold('GUARD')}    ${entry.probe} failed: ${entry.reason}; reverting everything now`,
+          `  ${c.red.bold('GUARD')}    ${v(entry.probe)} failed: ${v(entry.reason)}; reverting everything now`,
         );
         return;
       case 'log': {
         const color = entry.level === 'error' ? c.red : entry.level === 'warn' ? c.yellow : c.dim;
-        this.line(`  ${color(entry.level.padEnd(7))}  ${entry.message}`);
+        this.line(`  ${color(entry.level.padEnd(7))}  ${visible(entry.message)}`);
         return;
       }
     }
@@ -110,6 +149,7 @@ export class ConsoleReporter implements Reporter {
 
   onRunEnd(result: RunResult): void {
     this.stopSpinner();
+    this.stopHeartbeat();
     const c = this.c;
     // A run that never reached its method has no during phase to report.
     const during = result.probes.filter(
@@ -123,32 +163,54 @@ export class ConsoleReporter implements Reporter {
             ? c.dim('--  ')
             : c.red('MISS');
       this.line(
-        `  ${c.dim('during ')}  ${mark} ${probe.probe}  ${c.dim(`${probe.samples - probe.failures}/${probe.samples} samples met the hypothesis`)}`,
+        `  ${c.dim('during ')}  ${mark} ${v(probe.probe)}  ${c.dim(`${probe.samples - probe.failures}/${probe.samples} samples met the hypothesis`)}`,
       );
     }
     const colour = result.outcome === 'passed' ? c.green : result.outcome === 'deviated' ? c.red : c.magenta;
     this.line(
-      `${colour.bold(OUTCOME_LABEL[result.outcome])} ${result.summary} ${c.dim(`(${formatDuration(result.durationMs)}, exit ${result.exitCode})`)}`,
+      `${colour.bold(OUTCOME_LABEL[result.outcome])} ${v(result.summary)} ${c.dim(`(${formatDuration(result.durationMs)}, exit ${result.exitCode})`)}`,
     );
     this.line('');
   }
 
   onSessionEnd(session: SessionResult): void {
     this.stopSpinner();
+    this.stopHeartbeat();
     if (session.runs.length + session.invalid.length < 2) return;
     const c = this.c;
     this.line(c.bold('Summary'));
     for (const run of session.runs) {
-      this.line(`  ${OUTCOME_LABEL[run.outcome].padEnd(13)} ${run.file}  ${c.dim(run.title)}`);
+      this.line(`  ${OUTCOME_LABEL[run.outcome].padEnd(13)} ${v(run.file)}  ${c.dim(v(run.title))}`);
     }
-    for (const invalid of session.invalid) this.line(`  ${'INVALID'.padEnd(13)} ${invalid.file}`);
+    for (const invalid of session.invalid) this.line(`  ${'INVALID'.padEnd(13)} ${v(invalid.file)}`);
     this.line(`exit ${session.exitCode} ${c.dim(`(${formatDuration(session.durationMs)})`)}`);
   }
 
   private status(text: string): void {
-    if (!this.output.interactive || !this.createSpinner) return;
-    if (!this.spinner) this.spinner = this.createSpinner(text, this.output.stderr).start();
+    if (!this.output.interactive) return;
+    if (!this.spinner) this.spinner = this.createSpinner(text).start();
     else this.spinner.text = text;
+  }
+
+  /** Plain mode only: the status line shows the same on a terminal. */
+  private startHeartbeat(): void {
+    if (this.output.interactive || this.heartbeat) return;
+    this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  private beat(): void {
+    if (this.held.size === 0) return;
+    const c = this.c;
+    const { samples, failed } = this.during;
+    this.line(
+      `  ${c.yellow('held')}     ${describeHeld([...this.held.values()], this.now())}  ${c.dim(`during: ${samples} ${samples === 1 ? 'sample' : 'samples'}, ${failed} missed`)}`,
+    );
   }
 
   private stopSpinner(): void {
@@ -163,6 +225,26 @@ export class ConsoleReporter implements Reporter {
     this.output.stdout.write(`${prefix}${text}\n`);
     spinner?.start();
   }
+}
+
+/** "pause on web-1, web-2 (12s left); delay on api-1 (until the method ends)" */
+export function describeHeld(faults: readonly HeldFault[], now: number): string {
+  const groups = new Map<string, { kind: string; until: number | undefined; targets: string[] }>();
+  for (const fault of faults) {
+    const key = `${fault.kind}\u0000${fault.until === undefined ? '' : Math.ceil(fault.until / 1000)}`;
+    const group = groups.get(key) ?? { kind: fault.kind, until: fault.until, targets: [] };
+    group.targets.push(v(fault.target));
+    groups.set(key, group);
+  }
+  return [...groups.values()]
+    .map((group) => {
+      const left =
+        group.until === undefined
+          ? 'until the method ends'
+          : `${formatDuration(Math.max(0, Math.ceil((group.until - now) / 1000) * 1000))} left`;
+      return `${group.kind} on ${group.targets.join(', ')} (${left})`;
+    })
+    .join('; ');
 }
 
 function timestamp(): string {

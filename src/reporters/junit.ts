@@ -331,14 +331,17 @@ function attributes(pairs: [string, string][]): string {
   return pairs.map(([name, value]) => ` ${name}="${escapeAttribute(value)}"`).join('');
 }
 
-// Terminal colour sequences from command output: noise in a report.
-const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]/g;
+// Terminal colour sequences from command output: noise in a report. Other sequences (clear the
+// screen, move the cursor) are not dropped but shown, as `\x1b[2J`, like any control character.
+const ANSI = /\u001b\[[0-9;:]*m/g;
 // Characters XML 1.0 forbids: C0 controls other than tab, LF, CR; U+FFFE, U+FFFF; unpaired surrogates.
-const ILLEGAL_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+// DEL and the C1 controls are allowed but steer a terminal that shows the file (U+009B opens a
+// control sequence), so they are shown as escapes too.
+const ILLEGAL_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 const ILLEGAL_OTHER =
   /[\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-/** Makes any string legal XML 1.0 character data: controls become visible `\xNN`, the rest U+FFFD. */
+/** Makes any string legal XML 1.0 character data: controls become visible `\xNN`, the rest U+FFFD. Colour sequences are dropped. */
 export function toXmlChars(text: string): string {
   return text
     .replace(ANSI, '')

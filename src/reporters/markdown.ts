@@ -1,6 +1,7 @@
 import type { FaultRecord, Outcome, ProbeSummary, RunResult, SessionResult } from '../engine/journal.js';
 import { ExitCode } from '../errors.js';
 import { describeTarget } from '../targets/target.js';
+import { visible } from '../util/control-chars.js';
 import { formatDuration } from '../util/duration.js';
 import type { Reporter } from './reporter.js';
 import { appendWithinCap, writeFileAtomic } from './write-file.js';
@@ -158,9 +159,12 @@ export function tableCell(text: string): string {
   return inline(text, '<br>');
 }
 
-/** Escapes Markdown and HTML syntax so the text shows as written, on one line. */
+/**
+ * Escapes Markdown and HTML syntax so the text shows as written, on one line. Control characters show
+ * as escapes (`\x1b`): a job summary or a report read in a terminal must not be able to steer it.
+ */
 export function inline(text: string, lineBreak = ' '): string {
-  return text
+  return visible(text.replace(/\r\n?/g, '\n'))
     .replace(/[\\`*_[\]<>|~#&]/g, '\\$&')
     .replace(/\r?\n|\r/g, lineBreak)
     .trim();
@@ -168,14 +172,15 @@ export function inline(text: string, lineBreak = ' '): string {
 
 /** An inline code span that survives backticks in the text. */
 function code(text: string): string {
-  const oneLine = text.replace(/\r?\n|\r/g, ' ');
+  const oneLine = visible(text.replace(/\r?\n|\r/g, ' '));
   const longest = Math.max(0, ...[...oneLine.matchAll(/`+/g)].map((match) => match[0].length));
   const fence = '`'.repeat(longest + 1);
   const pad = oneLine.startsWith('`') || oneLine.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${oneLine}${pad}${fence}`;
 }
 
-function codeBlock(text: string): string {
+function codeBlock(raw: string): string {
+  const text = visible(raw.replace(/\r\n?/g, '\n'));
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
   const fence = '`'.repeat(longest + 1);
   return `${fence}text\n${text.replace(/\s+$/, '')}\n${fence}`;

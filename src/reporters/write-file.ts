@@ -1,21 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { checkReportPath, createParentFolders, ReportPathError, reasonOf } from './report-path.js';
 
 /**
  * Writes a report so that a reader never sees half of it: the text goes to a temporary file next to
- * the target, which is then renamed over it. Parent directories are created.
+ * the target, which is then renamed over it. Missing parent folders are created. A path that cannot
+ * take a report (a folder, a device, a read-only file, `/proc`, `/sys`) fails at once with a
+ * ReportPathError that names it and says why.
  */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
+  await checkReportPath(path);
+  await createParentFolders(path);
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await writeFile(temp, content, 'utf8');
     await rename(temp, path);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
-    throw error;
+    throw new ReportPathError(path, reasonOf(error));
   }
 }
 
@@ -37,10 +41,15 @@ export async function appendWithinCap(
   text: string,
   options: AppendWithinCapOptions,
 ): Promise<string> {
+  await checkReportPath(path);
   const size = await fileSize(path);
   const whole = size > 0 ? (options.separator ?? '') + text : text;
   const chunk = fitToBytes(whole, options.maxBytes - size, options.note ?? '');
-  if (chunk !== '') await appendFile(path, chunk, 'utf8');
+  if (chunk !== '') {
+    await appendFile(path, chunk, 'utf8').catch((error: unknown) => {
+      throw new ReportPathError(path, reasonOf(error));
+    });
+  }
   return chunk;
 }
 

@@ -1,4 +1,3 @@
-import ora from 'ora';
 import { createDockerClient } from '../../docker/dockerode-client.js';
 import type { FaultRegistry } from '../../engine/fault-registry.js';
 import type { RunResult, SessionResult } from '../../engine/journal.js';
@@ -11,14 +10,18 @@ import { createJsonReporter } from '../../reporters/json.js';
 import { createJunitReporter } from '../../reporters/junit.js';
 import { createMarkdownReporter } from '../../reporters/markdown.js';
 import { ReporterMultiplexer } from '../../reporters/multiplexer.js';
+import { checkReportPath } from '../../reporters/report-path.js';
 import type { Reporter } from '../../reporters/reporter.js';
 import { stateDir } from '../../safety/state-dir.js';
+import { visible } from '../../util/control-chars.js';
 import { parseDuration } from '../../util/duration.js';
 import { newSeed } from '../../util/random.js';
 import { expandExperimentFiles } from '../files.js';
+import { withProgress } from '../output.js';
 import type { CommandContext } from '../program.js';
 import { setLeftBehindReporter } from '../signals.js';
 import { parseNetworkOptions } from './network-options.js';
+import { parseProgress } from './progress-option.js';
 import { parseSeed } from './seed.js';
 
 function parseLabels(values: readonly string[]): Record<string, string> | undefined {
@@ -74,14 +77,16 @@ export async function runCommand(
   const network = parseNetworkOptions(options, ctx.env);
   const maxHoldMs = parseMaxHold(options.maxHold);
   const requireLabels = parseLabels((options.requireLabel as string[] | undefined) ?? []);
+  const output = withProgress(ctx.output, parseProgress(options, ctx.env));
+  // A report that cannot be written is found now, before anything is injected, not after the run.
+  for (const report of reports) await checkReportPath(report.path);
+  if (ctx.env.GITHUB_STEP_SUMMARY) await checkReportPath(ctx.env.GITHUB_STEP_SUMMARY);
   const files = await expandExperimentFiles(inputs);
   const startedAt = new Date();
   const started = performance.now();
   const c = ctx.output.colors;
 
-  const reporters: Reporter[] = [
-    new ConsoleReporter(ctx.output, (text, stream) => ora({ text, stream, discardStdin: false })),
-  ];
+  const reporters: Reporter[] = [new ConsoleReporter(output)];
   const markdownPath = reports.find((report) => report.kind === 'markdown')?.path;
   for (const report of reports) {
     if (report.kind === 'json') reporters.push(createJsonReporter(report.path));
@@ -92,8 +97,8 @@ export async function runCommand(
     reporters.push(createMarkdownReporter(markdownPath, { githubStepSummary: ctx.env.GITHUB_STEP_SUMMARY }));
   }
   const reporter = new ReporterMultiplexer(reporters, (name, hook, error) => {
-    ctx.output.stderr.write(
-      `${c.red('report error')} ${name} (${hook}): ${error instanceof Error ? error.message : String(error)}\n`,
+    output.stderr.write(
+      `${c.red('report error')} ${name} (${hook}): ${visible(error instanceof Error ? error.message : String(error))}\n`,
     );
   });
 
@@ -106,7 +111,7 @@ export async function runCommand(
     } catch (error) {
       if (!(error instanceof FaultlineError)) throw error;
       invalid.push({ file, message: error.message });
-      ctx.output.stderr.write(`${c.red('invalid')} ${error.message}\n`);
+      output.stderr.write(`${c.red('invalid')} ${visible(error.message)}\n`);
     }
   }
 

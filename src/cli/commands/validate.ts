@@ -1,5 +1,6 @@
 import { FaultlineError } from '../../errors.js';
 import { loadExperimentFile } from '../../experiment/load.js';
+import { visible, visibleLine } from '../../util/control-chars.js';
 import { expandExperimentFiles } from '../files.js';
 import type { CommandContext } from '../program.js';
 
@@ -11,11 +12,13 @@ export async function validateCommand(inputs: string[], ctx: CommandContext): Pr
   for (const file of files) {
     try {
       const { experiment } = await loadExperimentFile(file, ctx.env);
-      ctx.output.stdout.write(`${c.green('valid')}   ${file}  ${c.dim(experiment.title)}\n`);
+      ctx.output.stdout.write(
+        `${c.green('valid')}   ${visibleLine(file)}  ${c.dim(visibleLine(experiment.title))}\n`,
+      );
     } catch (error) {
       if (!(error instanceof FaultlineError)) throw error;
       invalid++;
-      ctx.output.stderr.write(`${c.red('invalid')} ${error.message}\n`);
+      ctx.output.stderr.write(`${c.red('invalid')} ${visible(error.message)}\n`);
     }
   }
   if (files.length > 1) ctx.output.stdout.write(`${files.length - invalid} valid, ${invalid} invalid\n`);

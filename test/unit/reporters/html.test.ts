@@ -427,6 +427,19 @@ describe('renderHtml: any session', () => {
     expect(chart(page)).toContain('pause&lt;b&gt; &quot;db&quot;&amp;&lt;x&gt;');
   });
 
+  it('shows control characters from the run as escapes, and drops only colour codes', () => {
+    const run = deviatedRun({
+      title: 'Checkout\u001b[2J\u0007',
+      summary: 'saw \u001b[31mred\u001b[0m \u009b2J \u007f',
+    });
+    run.probes[1] = { ...run.probes[1]!, probe: 'probe\u0000\u001b]0;title\u0007' };
+    const page = renderHtml(session([run]));
+    expect(page).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/);
+    expect(visibleText(page)).toContain('Checkout\\x1b[2J\\x07');
+    expect(visibleText(page)).toContain('saw red \\x9b2J \\x7f');
+    expect(visibleText(page)).toContain('probe\\x00\\x1b]0;title\\x07');
+  });
+
   it('loads nothing from the network: no src, no external href, no url() but its own patterns', () => {
     const page = renderHtml(
       session([deviatedRun(), revertFailedRun(), erroredRun()], {

@@ -226,6 +226,9 @@ describe('escaping', () => {
       'say &quot;hi&quot; &amp; it&apos;s &lt;ok&gt;&#10;&#9;next&#13;',
     );
     expect(escapeText('bell\u0007 nul\u0000 esc\u001b[1mbold\u001b[0m')).toBe('bell\\x07 nul\\x00 escbold');
+    expect(escapeText('title\u001b[2J\u001b[H\u0007 csi\u009b2J del\u007f')).toBe(
+      'title\\x1b[2J\\x1b[H\\x07 csi\\x9b2J del\\x7f',
+    );
     expect(escapeText('emoji \ud83d\ude00 stays, lone \ud83d goes')).toBe(
       'emoji \ud83d\ude00 stays, lone \ufffd goes',
     );

@@ -172,3 +172,36 @@ describe('createMarkdownReporter', () => {
     expect(await readFile(path, 'utf8')).toContain('# faultline');
   });
 });
+
+describe('control characters', () => {
+  const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+  it('show as escapes in titles, names, reasons, faults and invalid-file messages; line breaks stay where Markdown allows', async () => {
+    const run = deviatedRun({
+      title: 'Checkout\u001b[2J\u0007',
+      summary: 'the \u001b]0;pwned\u0007 probe failed',
+      file: 'evil\u001b[31m.yaml',
+      tags: ['t\u0000'],
+    });
+    run.probes[0]!.probe = 'name\u009b2J';
+    run.probes[0]!.reason = 'saw "\u001b[31mred\r\nline"';
+    run.faults[0]!.fault = 'pause\u0008';
+    const markdown = renderMarkdown(
+      session([run], {
+        invalid: [{ file: 'bad\u0007.yaml', message: 'line 1\n\tline 2 \u001b[2J\r\nline 3' }],
+      }),
+    );
+    expect(markdown).not.toMatch(CONTROL);
+    expect(markdown).toContain('## Checkout\\\\x1b\\[2J\\\\x07');
+    expect(markdown).toContain('the \\\\x1b\\]0;pwned\\\\x07 probe failed');
+    expect(markdown).toContain('`evil\\x1b[31m.yaml`');
+    expect(markdown).toContain('name\\\\x9b2J');
+    expect(markdown).toContain('saw "\\\\x1b\\[31mred<br>line"');
+    expect(markdown).toContain('pause\\\\x08');
+    expect(markdown).toContain('line 1\n\tline 2 \\x1b[2J\nline 3');
+
+    const summary = join(dir, 'summary.md');
+    await createMarkdownReporter(undefined, { githubStepSummary: summary }).onSessionEnd?.(session([run]));
+    expect(await readFile(summary, 'utf8')).not.toMatch(CONTROL);
+  });
+});

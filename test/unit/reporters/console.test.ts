@@ -1,0 +1,204 @@
+import { Writable } from 'node:stream';
+import { Chalk } from 'chalk';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Output } from '../../../src/cli/output.js';
+import type { Spinner } from '../../../src/cli/spinner.js';
+import { ConsoleReporter, describeHeld } from '../../../src/reporters/console.js';
+import { api, at, db, deviatedRun, entry, START, sample } from './fixtures.js';
+
+/** Collects what the reporter writes, as the terminal would receive it (no filtering stream between). */
+function capture(options: { interactive?: boolean; colorLevel?: 0 | 1 } = {}) {
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, callback) {
+      chunks.push(String(chunk));
+      callback();
+    },
+  });
+  const statusLines: string[] = [];
+  const output: Output = {
+    stdout: sink,
+    stderr: sink,
+    interactive: options.interactive ?? false,
+    colors: new Chalk({ level: options.colorLevel ?? 0 }),
+    terminal: { columns: 80, write: (text: string) => statusLines.push(text) },
+  };
+  return { output, text: () => chunks.join(''), statusLines };
+}
+
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+describe('ConsoleReporter: text from the experiment and the system', () => {
+  it('shows control characters as escapes: a title cannot clear the screen or ring the bell', () => {
+    const { output, text } = capture();
+    const reporter = new ConsoleReporter(output);
+    reporter.onRunStart({
+      file: 'evil\u001b]0;pwned\u0007.yaml',
+      title: 'Checkout\u001b[2J\u0007',
+      seed: 1,
+      startedAt: START,
+    });
+    reporter.onEvent(entry(10, { type: 'step-start', step: 'method[0]', label: 'wait\r1s' }));
+    reporter.onEvent(
+      entry(20, {
+        type: 'probe',
+        sample: sample(20, {
+          probe: 'name\u009b2J',
+          status: 'fail',
+          reason: 'body: saw "\u001b[31mred\u001b[0m\nPASSED"',
+        }),
+      }),
+    );
+    reporter.onEvent(entry(30, { type: 'log', level: 'warn', message: 'first line\nsecond\u0000line' }));
+    reporter.onEvent(
+      entry(40, {
+        type: 'step-end',
+        step: 'method[0]',
+        label: 'wait 1s',
+        status: 'failed',
+        durationMs: 1,
+        error: 'boom\u001b[H',
+      }),
+    );
+    reporter.onRunEnd(deviatedRun({ title: 'T\u0007', summary: 'bad\u001b[2J' }));
+    const out = text();
+    expect(out).not.toMatch(CONTROL);
+    expect(out).toContain('Checkout\\x1b[2J\\x07');
+    expect(out).toContain('evil\\x1b]0;pwned\\x07.yaml');
+    expect(out).toContain('wait\\r1s');
+    expect(out).toContain('name\\x9b2J');
+    // A reason is one line: a line feed in it cannot forge a line of its own.
+    expect(out).toContain('saw "\\x1b[31mred\\x1b[0m\\nPASSED"');
+    // A log message keeps its line breaks.
+    expect(out).toContain('first line\nsecond\\x00line');
+    expect(out).toContain('failed: boom\\x1b[H');
+    expect(out).toContain('bad\\x1b[2J');
+  });
+
+  it('keeps its own colours', () => {
+    const { output, text } = capture({ colorLevel: 1 });
+    const reporter = new ConsoleReporter(output);
+    reporter.onRunStart({ file: 'a.yaml', title: 'Title\u001b[2J', seed: 1, startedAt: START });
+    expect(text()).toContain('\u001b[1mTitle\\x1b[2J\u001b[22m');
+  });
+
+  it('draws the step in progress on the status line only when interactive', () => {
+    const plain = capture();
+    new ConsoleReporter(plain.output).onEvent(entry(0, { type: 'phase', phase: 'before' }));
+    expect(plain.statusLines).toEqual([]);
+
+    const live = capture({ interactive: true });
+    const spinners: string[] = [];
+    const reporter = new ConsoleReporter(live.output, {
+      createSpinner: (text) => {
+        spinners.push(text);
+        const spinner: Spinner = { text, start: () => spinner, stop: () => spinner };
+        return spinner;
+      },
+    });
+    reporter.onEvent(entry(0, { type: 'phase', phase: 'before' }));
+    expect(spinners).toEqual(['checking the baseline']);
+  });
+});
+
+describe('ConsoleReporter: heartbeat while faults are held (plain mode)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date(at(0)));
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('every 10 s says the samples so far, the misses, what is held and how long is left', () => {
+    const { output, text } = capture();
+    const reporter = new ConsoleReporter(output);
+    reporter.onRunStart({ file: 'a.yaml', title: 'T', seed: 1, startedAt: START });
+    reporter.onEvent(
+      entry(0, {
+        type: 'fault-injected',
+        faultId: 'pause-1',
+        fault: 'pause',
+        target: db,
+        detail: 'paused',
+        holdMs: 30_000,
+      }),
+    );
+    reporter.onEvent(
+      entry(0, { type: 'fault-injected', faultId: 'delay-2', fault: 'delay', target: api, detail: '200ms' }),
+    );
+    for (let i = 0; i < 12; i++) {
+      reporter.onEvent(
+        entry(i * 500, {
+          type: 'probe',
+          sample: sample(i * 500, { phase: 'during', status: i % 4 === 0 ? 'fail' : 'pass' }),
+        }),
+      );
+    }
+    vi.advanceTimersByTime(9_999);
+    expect(text()).not.toContain('held');
+    vi.advanceTimersByTime(1);
+    const beats = () =>
+      text()
+        .split('\n')
+        .filter((line) => line.includes(' held '));
+    expect(beats()).toHaveLength(1);
+    expect(beats()[0]).toContain(
+      'pause on shop-db-1 (20s left); delay on shop-api-1 (until the method ends)',
+    );
+    expect(beats()[0]).toContain('during: 12 samples, 3 missed');
+    vi.advanceTimersByTime(10_000);
+    expect(beats()).toHaveLength(2);
+    expect(beats()[1]).toContain('pause on shop-db-1 (10s left)');
+
+    reporter.onEvent(
+      entry(25_000, {
+        type: 'fault-reverted',
+        faultId: 'pause-1',
+        fault: 'pause',
+        target: db,
+        status: 'reverted',
+        detail: 'unpaused',
+        heldMs: 25_000,
+      }),
+    );
+    reporter.onEvent(
+      entry(25_000, {
+        type: 'fault-reverted',
+        faultId: 'delay-2',
+        fault: 'delay',
+        target: api,
+        status: 'reverted',
+        detail: 'removed',
+        heldMs: 25_000,
+      }),
+    );
+    vi.advanceTimersByTime(60_000);
+    expect(beats()).toHaveLength(2);
+  });
+
+  it('prints no heartbeat on the interactive status line', () => {
+    const { output, text } = capture({ interactive: true });
+    const spinner: Spinner = { text: '', start: () => spinner, stop: () => spinner };
+    const reporter = new ConsoleReporter(output, { createSpinner: () => spinner });
+    reporter.onEvent(
+      entry(0, { type: 'fault-injected', faultId: 'p', fault: 'pause', target: db, detail: 'paused' }),
+    );
+    vi.advanceTimersByTime(30_000);
+    expect(text()).not.toContain(' held ');
+  });
+
+  it('groups targets held by the same kind until the same moment', () => {
+    const now = Date.parse(at(0));
+    expect(
+      describeHeld(
+        [
+          { kind: 'pause', target: 'a', until: now + 4_500 },
+          { kind: 'pause', target: 'b', until: now + 4_500 },
+          { kind: 'loss', target: 'c\u001b[2J', until: undefined },
+        ],
+        now,
+      ),
+    ).toBe('pause on a, b (5s left); loss on c\\x1b[2J (until the method ends)');
+  });
+});
