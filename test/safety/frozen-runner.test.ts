@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { uniquePrefix, waitFor } from '../support/containers.js';
 import {
@@ -54,6 +55,19 @@ const faults = (duration: string) =>
     `      - partition: { groups: [[{ service: b }], [{ service: c }]], duration: ${duration} }`,
     `      - bandwidth: { target: { service: c }, rate: 1mbit, duration: ${duration} }`,
   ].join('\n');
+
+/** The same faults held until the method ends, and a method that goes on for a minute. */
+const heldFaults = [
+  'hypothesis:',
+  '  - name: always',
+  '    command: ["true"]',
+  'method:',
+  '  - parallel:',
+  '      - pause: { target: { service: a } }',
+  '      - partition: { groups: [[{ service: b }], [{ service: c }]] }',
+  '      - bandwidth: { target: { service: c }, rate: 1mbit }',
+  '  - wait: 60s',
+].join('\n');
 
 /** Whether every lab container is back to its snapshot. */
 async function restored(before: Record<string, ContainerSnapshot>): Promise<boolean> {
@@ -116,18 +130,19 @@ describe('a run that is alive but frozen', () => {
       ...Object.fromEntries(times.map((time) => [time.fault, time.revertedMs!])),
     });
 
-    // Thawed, the run finds its faults gone, says so, and ends normally with nothing left.
+    // Thawed, the run finds its faults gone, says who reverted them, and ends with nothing left.
     run.kill('SIGCONT');
     const finished = await run.finished;
     expect(finished.exitCode, run.text).toBe(0);
     expect(run.text).toContain('PASSED');
+    expect(run.text).toMatch(/revert +\S+-a: reverted by the watchdog at /);
     expect(await lab.snapshot()).toEqual(before);
     expect(openFaults(ledgerOf(stateDir, runId))).toEqual([]);
     expect(await statusOf(stateDir)).toBe('no active run');
   });
 
-  it('has its faults reverted at --max-hold when that comes first', async () => {
-    const { stateDir, before, run, runId } = await startAndFreeze(faults('60s'), ['--max-hold', '2s']);
+  it('has its faults reverted at --max-hold; thawed, the run learns it and stops (exit 5), with the real hold', async () => {
+    const { stateDir, before, run, runId } = await startAndFreeze(heldFaults, ['--max-hold', '2s']);
 
     await waitFor('the watchdog to revert the faults', () => restored(before), 8000);
     const times = timings(ledgerOf(stateDir, runId));
@@ -142,23 +157,60 @@ describe('a run that is alive but frozen', () => {
     });
 
     run.kill('SIGCONT');
-    run.kill('SIGINT');
-    expect((await run.finished).exitCode).toBe(130);
+    const finished = await run.finished;
+    // Not a pass: the faults did not last as the experiment says, and the run says why.
+    expect(finished.exitCode, run.text).toBe(5);
+    expect(run.text).toMatch(/reached max-hold \(2s\)/);
+    expect(run.text).toMatch(/revert +\S+-a: reverted by the watchdog at /);
+    expect(run.text).not.toContain('PASSED');
     expect(await lab.snapshot()).toEqual(before);
     expect(await statusOf(stateDir)).toBe('no active run');
   });
 
   it("has its faults reverted at the experiment file's safety.max-hold (documented beside --max-hold)", async () => {
-    const { stateDir, before, run, runId } = await startAndFreeze(
-      `safety: { max-hold: 2s }\n${faults('60s')}`,
-    );
+    const { stateDir, before, run, runId } = await startAndFreeze(`safety: { max-hold: 2s }\n${heldFaults}`);
     const deadlines = timings(ledgerOf(stateDir, runId)).map((time) => time.deadlineMs);
     expect(deadlines).toEqual([2000, 2000, 2000, 2000]);
     await waitFor('the watchdog to revert the faults', () => restored(before), 8000);
 
     run.kill('SIGCONT');
     run.kill('SIGINT');
-    expect((await run.finished).exitCode).toBe(130);
+    expect([5, 130]).toContain((await run.finished).exitCode);
+    expect(await lab.snapshot()).toEqual(before);
+  });
+});
+
+describe('max-hold in a run that is not frozen', () => {
+  it('the run itself reverts at max-hold and stops (exit 5); the report gives the real hold', async () => {
+    const stateDir = await freshStateDir();
+    const before = await lab.snapshot();
+    const dir = await lab.experiment(heldFaults);
+    const report = `${dir}.json`;
+    const run = startFaultline(['run', dir, '--max-hold', '2s', '--report', `json=${report}`], stateDir);
+    started.push(run);
+    const finished = await run.finished;
+    expect(finished.exitCode, run.text).toBe(5);
+    expect(run.text).toMatch(/aborted by the hold limit: .* reached max-hold \(2s\) and was reverted/);
+    const result = JSON.parse(await readFile(report, 'utf8')) as {
+      runs: { faults: { injectedAt: string; revertedAt: string }[] }[];
+    };
+    for (const fault of result.runs[0]!.faults) {
+      const held = Date.parse(fault.revertedAt) - Date.parse(fault.injectedAt);
+      expect(held).toBeGreaterThanOrEqual(1900);
+      expect(held).toBeLessThan(3500);
+    }
+    expect(await lab.snapshot()).toEqual(before);
+  });
+
+  it('a fault whose duration is longer than max-hold is refused before anything is injected (exit 3)', async () => {
+    const stateDir = await freshStateDir();
+    const before = await lab.snapshot();
+    const run = startFaultline(['run', await lab.experiment(faults('60s')), '--max-hold', '2s'], stateDir);
+    started.push(run);
+    const finished = await run.finished;
+    expect(finished.exitCode, run.text).toBe(3);
+    expect(run.text).toMatch(/method\[0\]\.parallel\[0\] pause lasts 1m, longer than max-hold \(2s\)/);
+    expect(run.injected).toEqual([]);
     expect(await lab.snapshot()).toEqual(before);
   });
 });
