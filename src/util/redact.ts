@@ -15,6 +15,8 @@ export class Redactor {
   /** Each form of each value, with the label that replaces it. */
   readonly #forms = new Map<string, string>();
   #pattern: RegExp | undefined;
+  /** Short texts repeat (keys, "status 503"): their redacted form is remembered. */
+  readonly #seen = new Map<string, string>();
 
   /** Registers a secret value under its name; returns false when it is too short to be hidden. */
   add(name: string, value: string): boolean {
@@ -24,6 +26,7 @@ export class Redactor {
       if (form.length >= MIN_SECRET_LENGTH && !this.#forms.has(form)) this.#forms.set(form, label);
     }
     this.#pattern = undefined;
+    this.#seen.clear();
     return true;
   }
 
@@ -33,6 +36,21 @@ export class Redactor {
 
   /** The text with every registered value and every password in a URL hidden. */
   redact(text: string): string {
+    if (text.length < MIN_SECRET_LENGTH) return text;
+    const short = text.length <= 64;
+    if (short) {
+      const known = this.#seen.get(text);
+      if (known !== undefined) return known;
+    }
+    const out = this.#replace(text);
+    if (short) {
+      if (this.#seen.size >= 4096) this.#seen.clear();
+      this.#seen.set(text, out);
+    }
+    return out;
+  }
+
+  #replace(text: string): string {
     let out = text;
     if (this.#forms.size > 0) {
       this.#pattern ??= new RegExp(
@@ -58,27 +76,33 @@ export class Redactor {
 
   #deep(value: unknown): unknown {
     if (typeof value === 'string') return this.redact(value);
+    if (value === null || typeof value !== 'object') return value;
     if (Array.isArray(value)) {
-      let changed = false;
-      const out = value.map((item) => {
+      let out: unknown[] | undefined;
+      for (let index = 0; index < value.length; index++) {
+        const item: unknown = value[index];
         const next = this.#deep(item);
-        if (next !== item) changed = true;
-        return next;
-      });
-      return changed ? out : value;
-    }
-    if (isPlainObject(value)) {
-      let changed = false;
-      const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value)) {
-        const nextKey = this.redact(key);
-        const next = this.#deep(item);
-        if (next !== item || nextKey !== key) changed = true;
-        out[nextKey] = next;
+        if (next !== item) out ??= value.slice(0, index);
+        out?.push(next);
       }
-      return changed ? out : value;
+      return out ?? value;
     }
-    return value;
+    if (!isPlainObject(value)) return value;
+    // Copied only from the first change on: most of a run's data (numbers, fixed words) has none.
+    let out: Record<string, unknown> | undefined;
+    const keys = Object.keys(value);
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index]!;
+      const item = value[key];
+      const nextKey = this.redact(key);
+      const next = this.#deep(item);
+      if (out === undefined && (next !== item || nextKey !== key)) {
+        out = {};
+        for (const earlier of keys.slice(0, index)) out[earlier] = value[earlier];
+      }
+      if (out !== undefined) out[nextKey] = next;
+    }
+    return out ?? value;
   }
 }
 
