@@ -1,11 +1,15 @@
 import { ExitCode, FaultlineError } from '../errors.js';
-import { detectOutput } from './output.js';
+import { secrets } from '../util/redact.js';
+import { detectOutput, type Output } from './output.js';
 import { CommanderError, createProgram } from './program.js';
+import { redactOutput } from './redacted-output.js';
 import { installSignalHandlers } from './signals.js';
 
 /** The entry point: the only place that decides the process's exit. */
 export async function main(argv: string[]): Promise<void> {
-  const output = detectOutput();
+  // Everything printed goes through the secret redactor: command output, reporters, spinners, the
+  // messages and hints of errors below, commander's own messages.
+  const output = redactOutput(detectOutput(), secrets);
   const signals = installSignalHandlers(output);
   let exitCode: number = ExitCode.passed;
   const program = createProgram({
@@ -26,7 +30,7 @@ export async function main(argv: string[]): Promise<void> {
   process.exitCode = exitCode;
 }
 
-function reportError(error: unknown, output: ReturnType<typeof detectOutput>): number {
+function reportError(error: unknown, output: Output): number {
   const c = output.colors;
   if (error instanceof CommanderError) {
     // Help and version are not errors; commander has already printed the message.

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
+import { secrets } from '../util/redact.js';
 import { type Experiment, experiment } from './schema.js';
-import { substituteDocument } from './substitute.js';
+import { pathKey, substituteDocument } from './substitute.js';
 
 export interface ExperimentProblem {
   file: string;
@@ -25,7 +26,9 @@ export interface LoadedExperiment {
 /** Thrown when a file does not validate; carries every problem found, not just the first. */
 export class ExperimentInvalidError extends InvalidInputError {
   readonly problems: ExperimentProblem[];
-  constructor(file: string, problems: ExperimentProblem[]) {
+  constructor(file: string, found: ExperimentProblem[]) {
+    // A message may quote a value, and a value may be a secret.
+    const problems = found.map((problem) => ({ ...problem, message: secrets.redact(problem.message) }));
     super(
       'EXPERIMENT_INVALID',
       `${file} is not a valid experiment:\n${problems.map(formatProblem).join('\n')}`,
@@ -115,7 +118,8 @@ export function parseExperiment(
           const unknownKey = issue.code === 'unrecognized_keys';
           const segments = unknownKey ? [...issue.path, issue.keys[0]!] : issue.path;
           const atKey = unknownKey || (issue.code === 'custom' && issue.params?.atKey === true);
-          return { ...locate(segments, atKey), message: issueMessage(issue) };
+          const written = substituted.written.get(pathKey(issue.path));
+          return { ...locate(segments, atKey), message: issueMessage(issue, written) };
         })
         .sort((a, b) => a.line - b.line || a.column - b.column),
     );
@@ -137,15 +141,19 @@ const TYPE_NAMES: Record<string, string> = {
   boolean: 'true or false',
 };
 
-function describeInput(input: unknown): string {
+/** `written`: the text as written when the value came from the environment, shown instead of it. */
+function describeInput(input: unknown, written?: string): string {
   if (input === undefined) return 'nothing';
+  if (written !== undefined && typeof input === 'string') {
+    return `${JSON.stringify(written)} (a string from the environment, not shown)`;
+  }
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'a list';
   if (typeof input === 'object') return 'a mapping';
   return `${TYPE_NAMES[typeof input] ?? typeof input} (${JSON.stringify(input)})`;
 }
 
-function issueMessage(issue: z.core.$ZodIssue): string {
+function issueMessage(issue: z.core.$ZodIssue, written?: string): string {
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((key) => `"${key}"`).join(', ');
     return `unknown key ${keys}; check the spelling (\`faultline schema\` lists the keys)`;
@@ -153,7 +161,7 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   const input = (issue as { input?: unknown }).input;
   if (issue.code === 'invalid_type') {
     if (input === undefined) return `is required (expected ${TYPE_NAMES[issue.expected] ?? issue.expected})`;
-    return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}, found ${describeInput(input)}`;
+    return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}, found ${describeInput(input, written)}`;
   }
   if (issue.code === 'invalid_union') {
     const expected = [
@@ -169,12 +177,13 @@ function issueMessage(issue: z.core.$ZodIssue): string {
           ),
       ),
     ];
-    if (expected.length > 0) return `expected ${expected.join(' or ')}, found ${describeInput(input)}`;
+    if (expected.length > 0)
+      return `expected ${expected.join(' or ')}, found ${describeInput(input, written)}`;
     const first = issue.errors.find((errors) => errors.length > 0)?.[0];
     if (first) return first.message;
   }
   if (issue.code === 'invalid_value' && 'values' in issue) {
-    return `expected one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}, found ${describeInput(input)}`;
+    return `expected one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}, found ${describeInput(input, written)}`;
   }
   return issue.message;
 }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { checkHeaders } from '../util/http-headers.js';
 import type { RequestRecord } from './types.js';
 
 export interface LoadGeneratorOptions {
@@ -35,6 +36,8 @@ export class LoadGenerator {
   readonly #agent: http.Agent;
   readonly #options: LoadGeneratorOptions;
   readonly #okStatus: (status: number) => boolean;
+  /** The headers to send, or why they cannot be sent (every request then fails with that reason). */
+  readonly #headers: { ok: true; headers: Record<string, string> } | { ok: false; problem: string };
   readonly #inFlight = new Set<Promise<void>>();
   #t0 = 0;
   #next = 0;
@@ -50,9 +53,10 @@ export class LoadGenerator {
     }
     this.#url = new URL(options.url);
     if (this.#url.protocol !== 'http:' && this.#url.protocol !== 'https:') {
-      throw new RangeError(`expected an http:// or https:// URL, got ${options.url}`);
+      throw new RangeError(`expected an http:// or https:// URL, got ${this.#url.protocol}`);
     }
     this.#options = options;
+    this.#headers = checkHeaders(options.headers);
     this.#okStatus = options.okStatus ?? isSuccess;
     this.#transport = this.#url.protocol === 'https:' ? https : http;
     // Every request in flight holds its own socket: a paused service must never make later requests
@@ -111,7 +115,8 @@ export class LoadGenerator {
   }
 
   #request(scheduledAt: number): Promise<RequestRecord> {
-    const { method = 'GET', headers = {}, body, timeoutMs } = this.#options;
+    const { method = 'GET', body, timeoutMs } = this.#options;
+    const headers = this.#headers;
     return new Promise((resolve) => {
       const startedAt = now();
       let settled = false;
@@ -131,10 +136,14 @@ export class LoadGenerator {
           ok,
         });
       };
+      if (!headers.ok) {
+        finish(headers.problem);
+        return;
+      }
       try {
         const request = this.#transport.request(this.#url, {
           method,
-          headers: withContentLength(headers, body),
+          headers: withContentLength(headers.headers, body),
           agent: this.#agent,
         });
         deadline = setTimeout(() => {
@@ -151,7 +160,7 @@ export class LoadGenerator {
         request.on('error', (error) => finish(describeError(error)));
         request.end(body);
       } catch (error) {
-        finish(error instanceof Error ? error.message : String(error));
+        finish(withoutHeaderValues(error instanceof Error ? error.message : String(error)));
       }
     });
   }
@@ -184,5 +193,10 @@ function describeError(error: Error): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code && ERROR_CODES[code]) return ERROR_CODES[code];
   if (code) return code.toLowerCase();
-  return error.message;
+  return withoutHeaderValues(error.message);
+}
+
+/** A client's message about a header may quote the header's value: never pass it on. */
+function withoutHeaderValues(message: string): string {
+  return /header/i.test(message) ? 'the HTTP client refused a header (its value is not shown)' : message;
 }

@@ -1,5 +1,6 @@
 import type { ProbeSpec } from '../experiment/schema.js';
 import { formatDuration } from '../util/duration.js';
+import { checkHeaders } from '../util/http-headers.js';
 import { type Observation, ProbeFailure } from './observation.js';
 
 type HttpSpec = NonNullable<ProbeSpec['http']>;
@@ -10,7 +11,11 @@ export async function observeHttp(
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<Observation> {
-  const headers = new Headers(spec.headers);
+  // A header fetch would refuse is reported by name, never by value (fetch quotes the value).
+  const checked = checkHeaders(spec.headers);
+  if (!checked.ok) throw new ProbeFailure(checked.problem, 'error');
+  const headers = new Headers(checked.headers);
+  const url = withoutCredentials(spec.url, headers);
   let body: string | undefined;
   if (typeof spec.body === 'string') body = spec.body;
   else if (spec.body !== undefined) {
@@ -20,7 +25,7 @@ export async function observeHttp(
   const started = performance.now();
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await fetch(spec.url, {
+    const response = await fetch(url, {
       method: spec.method,
       headers,
       body: body ?? null,
@@ -42,11 +47,29 @@ async function readBody(response: Response): Promise<string> {
   return text.length > MAX_BODY ? text.slice(0, MAX_BODY) : text;
 }
 
+/**
+ * fetch refuses a URL with a user name or password (and quotes it whole in its error): send them as
+ * HTTP Basic authentication instead, unless the probe sets its own Authorization header.
+ */
+function withoutCredentials(text: string, headers: Headers): string {
+  const url = new URL(text);
+  if (url.username === '' && url.password === '') return text;
+  if (!headers.has('authorization')) {
+    const user = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers.set('authorization', `Basic ${Buffer.from(user).toString('base64')}`);
+  }
+  url.username = '';
+  url.password = '';
+  return url.href;
+}
+
 function describeFetchError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   if (cause?.code === 'ECONNREFUSED') return 'connection refused';
   if (cause?.code === 'ECONNRESET' || cause?.code === 'UND_ERR_SOCKET') return 'connection reset';
   if (cause?.code === 'ENOTFOUND') return 'host not found';
   if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
-  return cause?.message ?? (error instanceof Error ? error.message : String(error));
+  const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
+  // A client's message about a header quotes the header's value: never pass it on.
+  return /header/i.test(message) ? 'the HTTP client refused a header (its value is not shown)' : message;
 }

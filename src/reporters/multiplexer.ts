@@ -1,5 +1,6 @@
 import type { JournalEntry, RunResult, SessionResult } from '../engine/journal.js';
 import { errorMessage } from '../errors.js';
+import { type Redactor, secrets } from '../util/redact.js';
 import type { Reporter, RunStart } from './reporter.js';
 
 export type ReporterHook = 'onRunStart' | 'onEvent' | 'onRunEnd' | 'onSessionEnd';
@@ -14,33 +15,44 @@ export type ReporterErrorHandler = (reporter: string, hook: ReporterHook, error:
 
 /**
  * Fans every hook out to the reporters, one after the other. A reporter that throws is recorded and
- * reported through `onReporterError`, never rethrown: a broken report must not stop a revert.
+ * reported through `onReporterError`, never rethrown: a broken report must not stop a revert. Every
+ * string a reporter is given has been through the redactor first: no report can print a secret.
  */
 export class ReporterMultiplexer implements Reporter {
   readonly name = 'multiplexer';
   readonly errors: ReporterFailure[] = [];
   private readonly reporters: readonly Reporter[];
   private readonly onReporterError: ReporterErrorHandler;
+  private readonly redactor: Redactor;
 
-  constructor(reporters: readonly Reporter[], onReporterError: ReporterErrorHandler = () => {}) {
+  constructor(
+    reporters: readonly Reporter[],
+    onReporterError: ReporterErrorHandler = () => {},
+    redactor: Redactor = secrets,
+  ) {
     this.reporters = [...reporters];
     this.onReporterError = onReporterError;
+    this.redactor = redactor;
   }
 
   async onRunStart(run: RunStart): Promise<void> {
-    await this.each('onRunStart', (reporter) => reporter.onRunStart?.(run));
+    const safe = this.redactor.redactDeep(run);
+    await this.each('onRunStart', (reporter) => reporter.onRunStart?.(safe));
   }
 
   async onEvent(entry: JournalEntry): Promise<void> {
-    await this.each('onEvent', (reporter) => reporter.onEvent?.(entry));
+    const safe = this.redactor.redactDeep(entry);
+    await this.each('onEvent', (reporter) => reporter.onEvent?.(safe));
   }
 
   async onRunEnd(result: RunResult): Promise<void> {
-    await this.each('onRunEnd', (reporter) => reporter.onRunEnd?.(result));
+    const safe = this.redactor.redactDeep(result);
+    await this.each('onRunEnd', (reporter) => reporter.onRunEnd?.(safe));
   }
 
   async onSessionEnd(session: SessionResult): Promise<void> {
-    await this.each('onSessionEnd', (reporter) => reporter.onSessionEnd?.(session));
+    const safe = this.redactor.redactDeep(session);
+    await this.each('onSessionEnd', (reporter) => reporter.onSessionEnd?.(safe));
   }
 
   private async each(hook: ReporterHook, call: (reporter: Reporter) => void | Promise<void>): Promise<void> {
@@ -55,7 +67,7 @@ export class ReporterMultiplexer implements Reporter {
 
   private record(reporter: Reporter, hook: ReporterHook, error: unknown): void {
     const name = reporterName(reporter);
-    this.errors.push({ reporter: name, hook, message: safeMessage(error) });
+    this.errors.push({ reporter: name, hook, message: this.redactor.redact(safeMessage(error)) });
     try {
       this.onReporterError(name, hook, error);
     } catch {

@@ -202,7 +202,8 @@ method:
         line: 4,
         column: 6,
         path: 'vars.b',
-        message: '${a}: variable "a" is not defined in vars (vars may only use ${env:NAME})',
+        message:
+          '${a}: variable "a" is not defined in vars (vars may only use ${env:NAME} and ${secret:NAME})',
       },
     ]);
   });
@@ -215,7 +216,7 @@ method:
         line: 4,
         column: 21,
         path: 'hypothesis[0].command[1]',
-        message: '${not valid} is not a valid reference; use ${name} or ${env:NAME}',
+        message: '${not valid} is not a valid reference; use ${name}, ${env:NAME} or ${secret:NAME}',
       },
     ]);
   });
@@ -232,6 +233,8 @@ describe('substituteString', () => {
       value: 'A/${b}/${env:X}/${1bad}',
       missing: ['b', 'env:X'],
       malformed: ['1bad'],
+      secrets: [],
+      fromEnv: true,
     });
   });
 
@@ -240,6 +243,8 @@ describe('substituteString', () => {
       value: 'cost: $5 {x} $ {y}',
       missing: [],
       malformed: [],
+      secrets: [],
+      fromEnv: false,
     });
   });
 });

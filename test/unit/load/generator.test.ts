@@ -294,4 +294,44 @@ describe('LoadGenerator', { timeout: 30_000 }, () => {
       /http/,
     );
   });
+
+  it('fails every request with a header it cannot send, naming the header and never its value', async () => {
+    const server = await serve(() => 0);
+    const generator = new LoadGenerator({
+      url: server.url,
+      headers: { Authorization: 'Bearer gen-line-one\ngen-line-two' },
+      ratePerSecond: 50,
+      timeoutMs: 1000,
+    });
+    const { records } = await run(generator, 100);
+
+    expect(records.length).toBeGreaterThanOrEqual(3);
+    expect(server.arrivals).toEqual([]);
+    for (const record of records) {
+      expect(record.ok).toBe(false);
+      expect(record.error).toMatch(
+        /^header "Authorization" has a character not allowed in an HTTP header value \(a line break/,
+      );
+      expect(record.error).not.toContain('gen-line');
+    }
+  });
+
+  it('sends a header value trimmed of a trailing newline, as fetch does', async () => {
+    const server = await serve(() => 0);
+    const generator = new LoadGenerator({
+      url: server.url,
+      headers: { 'x-token': 'from-a-file\n' },
+      ratePerSecond: 20,
+      timeoutMs: 1000,
+    });
+    const { records } = await run(generator, 60);
+    expect(records.every((record) => record.ok)).toBe(true);
+    expect(server.arrivals[0]?.headers['x-token']).toBe('from-a-file');
+  });
+
+  it('does not quote the URL when refusing its scheme', () => {
+    expect(
+      () => new LoadGenerator({ url: 'ftp://user:pw-1234@127.0.0.1/', ratePerSecond: 10, timeoutMs: 10 }),
+    ).toThrow(/^expected an http:\/\/ or https:\/\/ URL, got ftp:$/);
+  });
 });

@@ -1,8 +1,17 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { JournalEntry, RunResult, SessionResult } from '../../../src/engine/journal.js';
+import { createHtmlReporter } from '../../../src/reporters/html.js';
+import { createJsonReporter } from '../../../src/reporters/json.js';
+import { createJunitReporter } from '../../../src/reporters/junit.js';
+import { createMarkdownReporter } from '../../../src/reporters/markdown.js';
 import type { ReporterHook } from '../../../src/reporters/multiplexer.js';
 import { ReporterMultiplexer } from '../../../src/reporters/multiplexer.js';
-import type { Reporter } from '../../../src/reporters/reporter.js';
-import { deviatedRun, entry, START, session } from './fixtures.js';
+import type { Reporter, RunStart } from '../../../src/reporters/reporter.js';
+import { Redactor } from '../../../src/util/redact.js';
+import { deviatedRun, entry, START, sample, session } from './fixtures.js';
 
 const run = deviatedRun();
 const runStart = { file: run.file, title: run.title, seed: run.seed, startedAt: START };
@@ -105,4 +114,97 @@ describe('ReporterMultiplexer', () => {
     await callEveryHook(multiplexer);
     expect(multiplexer.errors).toEqual([]);
   });
+
+  it("gives reporters only redacted data, and leaves the caller's data as it was", async () => {
+    const secret = 'mux-line-one\nmux-line-two';
+    const redactor = new Redactor();
+    redactor.add('TOKEN', secret);
+    const seen: unknown[] = [];
+    const spy: Reporter = {
+      name: 'spy',
+      onRunStart: (start) => void seen.push(start),
+      onEvent: (e) => void seen.push(e),
+      onRunEnd: (result) => void seen.push(result),
+      onSessionEnd: (s) => void seen.push(s),
+    };
+    const leaky = secretRun(secret);
+    const multiplexer = new ReporterMultiplexer([spy], () => {}, redactor);
+    await multiplexer.onRunStart({ ...runStart, title: `uses ${secret}` });
+    await multiplexer.onEvent(leaky.journal[0]!);
+    await multiplexer.onRunEnd(leaky);
+    await multiplexer.onSessionEnd(session([leaky]));
+
+    const text = JSON.stringify(seen);
+    for (const part of ['mux-line-one', 'mux-line-two']) expect(text).not.toContain(part);
+    expect(text).toContain('[secret TOKEN]');
+    expect(leaky.probes[0]!.reason).toContain(secret);
+  });
+
+  it('keeps secrets out of every report file and the GitHub step summary', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'faultline-mux-'));
+    const secret = 'report-line-one\nreport-line-two\n';
+    const redactor = new Redactor();
+    redactor.add('TOKEN', secret);
+    const files = {
+      json: path.join(dir, 'r.json'),
+      junit: path.join(dir, 'r.xml'),
+      markdown: path.join(dir, 'r.md'),
+      html: path.join(dir, 'r.html'),
+      summary: path.join(dir, 'summary.md'),
+    };
+    const multiplexer = new ReporterMultiplexer(
+      [
+        createJsonReporter(files.json),
+        createJunitReporter(files.junit),
+        createMarkdownReporter(files.markdown, { githubStepSummary: files.summary }),
+        createHtmlReporter(files.html),
+      ],
+      (name, hook, error) => {
+        throw new Error(`${name}.${hook}: ${String(error)}`);
+      },
+      redactor,
+    );
+    const leaky = secretRun(secret);
+    const start: RunStart = { ...runStart, title: leaky.title };
+    await multiplexer.onRunStart(start);
+    for (const e of leaky.journal) await multiplexer.onEvent(e);
+    await multiplexer.onRunEnd(leaky);
+    const ended: SessionResult = {
+      ...session([leaky]),
+      invalid: [{ file: 'x.yaml', message: `bad ${secret}` }],
+    };
+    await multiplexer.onSessionEnd(ended);
+    expect(multiplexer.errors).toEqual([]);
+
+    for (const file of Object.values(files)) {
+      const text = await readFile(file, 'utf8');
+      expect(text.length).toBeGreaterThan(0);
+      for (const part of ['report-line-one', 'report-line-two']) expect(text, file).not.toContain(part);
+    }
+    expect(await readFile(files.json, 'utf8')).toContain('[secret TOKEN]');
+  });
 });
+
+/** A run whose every kind of text quotes the secret, as an HTTP client's error would. */
+function secretRun(secret: string): RunResult {
+  const reason = `probe could not run: TypeError: Headers.append: "Bearer ${secret}" is an invalid header value.`;
+  const failing = sample(10, {
+    status: 'error',
+    reason,
+    checks: [{ name: 'status', expected: '2xx', actual: reason, ok: false }],
+  });
+  const journal: JournalEntry[] = [
+    entry(0, { type: 'phase', phase: 'before' }),
+    entry(10, { type: 'probe', sample: failing }),
+    entry(20, { type: 'log', level: 'error', message: `token ${secret}` }),
+  ];
+  return deviatedRun({
+    title: `secret title ${secret}`,
+    outcome: 'errored',
+    exitCode: 3,
+    summary: `baseline not met (${reason})`,
+    faults: [],
+    probes: [{ probe: 'api', phase: 'before', status: 'error', samples: 1, failures: 1, reason }],
+    journal,
+  });
+}
