@@ -11,10 +11,14 @@ export function redactOutput(output: Output, redactor: Redactor): Output {
     ...output,
     stdout: redactStream(output.stdout, redactor),
     stderr: redactStream(output.stderr, redactor),
+    terminal: redactStream(output.terminal, redactor),
   };
 }
 
-export function redactStream<T extends NodeJS.WritableStream>(stream: T, redactor: Redactor): T {
+export function redactStream<T extends { write(...args: never[]): unknown }>(
+  stream: T,
+  redactor: Redactor,
+): T {
   const original = stream.write as (...args: unknown[]) => boolean;
   const write = (chunk: unknown, ...rest: unknown[]): boolean => {
     if (typeof chunk === 'string') return original.call(stream, redactor.redact(chunk), ...rest);

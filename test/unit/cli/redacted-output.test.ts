@@ -44,13 +44,14 @@ describe('redactOutput', () => {
     const err = captured();
     const colors = new Chalk({ level: 0 });
     const output = redactOutput(
-      { stdout: out.stream, stderr: err.stream, interactive: false, colors },
+      { stdout: out.stream, stderr: err.stream, interactive: false, colors, terminal: err.stream },
       redactor,
     );
     output.stdout.write('a out-line-one b\n');
     output.stderr.write('c out-line-two d\n');
+    output.terminal.write('e out-line-one f\n');
     expect(out.text()).toBe('a [secret TOKEN] b\n');
-    expect(err.text()).toBe('c [secret TOKEN] d\n');
+    expect(err.text()).toBe('c [secret TOKEN] d\ne [secret TOKEN] f\n');
     expect(output.colors).toBe(colors);
     expect(output.interactive).toBe(false);
   });
