@@ -7,6 +7,7 @@ import { NetworkContext } from '../network/network-fault.js';
 import { chooseRunner, DEFAULT_NETWORK_SETUP, type NetworkSetup, preflight } from '../network/setup.js';
 import type { ProbeEnvironment } from '../probes/run-probe.js';
 import type { Reporter } from '../reporters/reporter.js';
+import { holderLookup } from '../safety/locks.js';
 import { RunSafety, type SafetyOptions } from '../safety/run-safety.js';
 import { formatDuration } from '../util/duration.js';
 import { runAction } from './actions.js';
@@ -116,6 +117,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       seed: options.seed,
       runId,
       requireLabels: options.requireLabels,
+      holderOf: options.safety ? holderLookup(options.safety.stateDir) : undefined,
     });
     recordTargets(plan.steps, recorder);
     if (hasNetworkFaults(plan.steps)) {

@@ -125,6 +125,15 @@ export function lockHolders(stateDir: string): Map<string, LockHolder> {
   return holders;
 }
 
+/** A lookup of the live run holding a container, reading the locks once, when first asked. */
+export function holderLookup(stateDir: string): (containerId: string) => LockHolder | undefined {
+  let holders: Map<string, LockHolder> | undefined;
+  return (containerId) => {
+    holders ??= lockHolders(stateDir);
+    return holders.get(containerId);
+  };
+}
+
 function identity(runId: string, file: string, container: string): LockHolder {
   return { runId, pid: process.pid, startTime: processStartTime(process.pid), container, file };
 }
