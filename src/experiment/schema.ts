@@ -660,53 +660,52 @@ export const stepForJsonSchema: z.ZodType = z
 
 // ------------------------------------------------------------------------------------------- experiment
 
-export const experiment = z
-  .strictObject({
-    $schema: z.string().optional(),
-    title: nonEmpty,
-    description: z.string().optional(),
-    tags: z.array(nonEmpty).optional(),
-    vars: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/), z.union([z.string(), z.number(), z.boolean()]))
-      .optional()
-      .meta({ description: 'Values for ${name}; ${env:NAME} reads the environment' }),
-    scope: z
-      .strictObject({
-        compose: nonEmpty.optional().meta({
-          description:
-            'The compose project every target of the experiment must belong to (it bounds every selector)',
-        }),
-      })
-      .optional(),
-    hypothesis: z.array(probe).min(1, { message: 'expected at least one probe: what must stay true?' }),
-    method: z.array(step).min(1, { message: 'expected at least one step: what do we break?' }),
-    rollbacks: z.array(action).optional(),
-    recovery: duration.optional().meta({
-      description: 'After the faults are reverted, the hypothesis must hold again within this (default 30s)',
-    }),
-    timeout: positiveDuration.optional().meta({ description: 'Deadline for the whole run (default 15m)' }),
-    guards: z.array(probe).optional().meta({
-      description:
-        'Checked all the time a fault is active; one failing reverts everything at once and aborts the run',
-    }),
-    safety: z
-      .strictObject({
-        'max-targets': numeric(z.number().int().positive())
-          .optional()
-          .meta({ description: 'Refuse to run if the faults would touch more containers than this in all' }),
-        'require-label': z
-          .record(z.string(), z.string())
-          .optional()
-          .meta({ description: 'Only containers carrying these labels may be faulted (opt-in mode)' }),
-        'allow-host-network': z.boolean().optional().meta({
-          description:
-            "Allow network faults on a container that shares the host's network (they would hit the host)",
-        }),
-        'max-hold': positiveDuration.optional().meta({ description: 'No fault is held longer than this' }),
-      })
-      .optional(),
-  })
-  .superRefine(checkScope);
+const experimentObject = z.strictObject({
+  $schema: z.string().optional(),
+  title: nonEmpty,
+  description: z.string().optional(),
+  tags: z.array(nonEmpty).optional(),
+  vars: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/), z.union([z.string(), z.number(), z.boolean()]))
+    .optional()
+    .meta({ description: 'Values for ${name}; ${env:NAME} reads the environment' }),
+  scope: z
+    .strictObject({
+      compose: nonEmpty.optional().meta({
+        description:
+          'The compose project every target of the experiment must belong to (it bounds every selector)',
+      }),
+    })
+    .optional(),
+  hypothesis: z.array(probe).min(1, { message: 'expected at least one probe: what must stay true?' }),
+  method: z.array(step).min(1, { message: 'expected at least one step: what do we break?' }),
+  rollbacks: z.array(action).optional(),
+  recovery: duration.optional().meta({
+    description: 'After the faults are reverted, the hypothesis must hold again within this (default 30s)',
+  }),
+  timeout: positiveDuration.optional().meta({ description: 'Deadline for the whole run (default 15m)' }),
+  guards: z.array(probe).optional().meta({
+    description:
+      'Checked all the time a fault is active; one failing reverts everything at once and aborts the run',
+  }),
+  safety: z
+    .strictObject({
+      'max-targets': numeric(z.number().int().positive())
+        .optional()
+        .meta({ description: 'Refuse to run if the faults would touch more containers than this in all' }),
+      'require-label': z
+        .record(z.string(), z.string())
+        .optional()
+        .meta({ description: 'Only containers carrying these labels may be faulted (opt-in mode)' }),
+      'allow-host-network': z.boolean().optional().meta({
+        description:
+          "Allow network faults on a container that shares the host's network (they would hit the host)",
+      }),
+      'max-hold': positiveDuration.optional().meta({ description: 'No fault is held longer than this' }),
+    })
+    .optional(),
+});
+export const experiment = experimentObject.superRefine(checkScope);
 export type Experiment = z.output<typeof experiment>;
 
 type SelectorFields = { project?: string | undefined; projects?: 'any' | undefined };
