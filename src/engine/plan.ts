@@ -28,7 +28,13 @@ import {
   transitionCommands,
 } from '../network/tc-plan.js';
 import { probeKind } from '../probes/run-probe.js';
-import { describeSelector, NoTargetError, selectTargets, toTarget } from '../targets/resolve.js';
+import {
+  describeSelector,
+  type RunHolder,
+  selectTargets,
+  TargetSelectionError,
+  toTarget,
+} from '../targets/resolve.js';
 import type { Target } from '../targets/target.js';
 import { formatDuration } from '../util/duration.js';
 import { deriveSeed } from '../util/random.js';
@@ -85,16 +91,21 @@ export interface Plan {
   rollbackTargets: Target[][];
 }
 
+const PLAN_HINT =
+  'Is the stack up? `docker ps` lists containers; scope.compose or target.project names the compose project; `faultline plan` shows what each step resolves to.';
+
 export class PlanError extends EnvironmentError {
-  constructor(readonly problems: string[]) {
+  /** `hints`: what to do about each kind of problem found (the general hint when none is given). */
+  constructor(
+    readonly problems: string[],
+    hints: readonly string[] = [],
+  ) {
     super(
       'PLAN_REFUSED',
       problems.length === 1
         ? `${problems[0]!}; nothing was injected`
         : `${problems.length} problems, found before anything was injected:\n  ${problems.join('\n  ')}`,
-      {
-        hint: 'Is the stack up? `docker ps` lists containers; scope.compose or target.project names the compose project; `faultline plan` shows what each step resolves to.',
-      },
+      { hint: hints.length > 0 ? [...new Set(hints)].join(' ') : PLAN_HINT },
     );
   }
 }
@@ -115,6 +126,8 @@ export interface PlanOptions {
   /** Opt-in mode: only containers carrying these labels may be faulted (adds to safety.require-label). */
   requireLabels?: Record<string, string> | undefined;
   runId: string;
+  /** The live faultline run holding a container's lock, so a refusal names it (see safety/locks). */
+  holderOf?: ((containerId: string) => RunHolder | undefined) | undefined;
   /** How a command in a target's network namespace is shown (depends on the way in). */
   display?: ((target: Target, argv: readonly string[]) => string) | undefined;
   /** The devices a tc fault will shape, when they can be read without changing anything. */
@@ -147,20 +160,24 @@ export async function buildPlan(
   const byId = new Map(containers.map((container) => [container.id, container]));
   let faultSequence = 0;
   const pendingDevices: Promise<void>[] = [];
-  const defaultProject = loaded.experiment.scope?.compose;
+  const composeScope = loaded.experiment.scope?.compose;
   const problems: string[] = [];
+  const hints: string[] = [];
+  const holderOf = options.holderOf;
   const probeTargets = new Map<ProbeSpec, Target[]>();
 
   const resolve = (selector: TargetSelector, key: string, runningOnly: boolean, where: string): Target[] => {
     try {
       return selectTargets(containers, selector, {
-        defaultProject,
+        scope: composeScope,
         seed: deriveSeed(seed, key),
         runningOnly,
+        holderOf,
       });
     } catch (error) {
-      if (error instanceof NoTargetError) {
+      if (error instanceof TargetSelectionError) {
         problems.push(`${where}: ${error.message}`);
+        if (error.hint) hints.push(error.hint);
         return [];
       }
       throw error;
@@ -174,7 +191,7 @@ export async function buildPlan(
   const peers = {
     select: (selector: PeerSelector) => {
       const { cidr: _cidr, ...rest } = selector;
-      return selectTargets(containers, rest, { defaultProject, seed, runningOnly: true }).map(
+      return selectTargets(containers, rest, { scope: composeScope, seed, runningOnly: true, holderOf }).map(
         (target) => byId.get(target.id)!,
       );
     },
@@ -237,7 +254,7 @@ export async function buildPlan(
         ),
       );
       selector = partition.groups
-        .map((group) => `[${group.map((member) => describeSelector(member, defaultProject)).join(', ')}]`)
+        .map((group) => `[${group.map((member) => describeSelector(member, composeScope)).join(', ')}]`)
         .join(partition.direction === 'one-way' ? ' -> ' : ' | ');
       try {
         injections = partitionTargets(groups, partition).map((member) => {
@@ -263,7 +280,7 @@ export async function buildPlan(
       }
     } else {
       const selectorSpec = spec.target!;
-      selector = describeSelector(selectorSpec, defaultProject);
+      selector = describeSelector(selectorSpec, composeScope);
       const targets = resolve(selectorSpec, path, true, where);
       for (const target of targets) {
         const faultId = nextId();
@@ -305,8 +322,9 @@ export async function buildPlan(
             );
           }
         } catch (error) {
-          if (!(error instanceof PeerError) && !(error instanceof NoTargetError)) throw error;
+          if (!(error instanceof PeerError) && !(error instanceof TargetSelectionError)) throw error;
           problems.push(`${where}: ${error.message}`);
+          if (error instanceof TargetSelectionError && error.hint) hints.push(error.hint);
         }
       }
     }
@@ -374,7 +392,9 @@ export async function buildPlan(
   );
   await Promise.all(pendingDevices);
   const blast = blastRadiusProblems(steps, loaded.experiment.safety, options.requireLabels, byId);
-  if (problems.length > 0 || blast.length > 0) throw new PlanError([...problems, ...blast]);
+  if (problems.length > 0 || blast.length > 0) {
+    throw new PlanError([...problems, ...blast], blast.length > 0 ? [] : hints);
+  }
   return { loaded, seed, runId, steps, probeTargets, rollbackTargets };
 }
 

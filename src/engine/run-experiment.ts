@@ -9,6 +9,7 @@ import { chooseRunner, DEFAULT_NETWORK_SETUP, type NetworkSetup, preflight } fro
 import type { ProbeEnvironment } from '../probes/run-probe.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { retryWindowMs } from '../safety/lease.js';
+import { holderLookup } from '../safety/locks.js';
 import { RunSafety, type SafetyOptions } from '../safety/run-safety.js';
 import { formatDuration } from '../util/duration.js';
 import { killPoint } from '../util/kill-points.js';
@@ -193,6 +194,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       seed: options.seed,
       runId,
       requireLabels: options.requireLabels,
+      holderOf: options.safety ? holderLookup(options.safety.stateDir) : undefined,
     });
     recordTargets(plan.steps, recorder);
     if (hasNetworkFaults(plan.steps)) {

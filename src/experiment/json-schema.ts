@@ -7,9 +7,9 @@ import { experiment, numericSchemas, stepForJsonSchema } from './schema.js';
  * dispatch (for precise errors); editors get the same shapes as a union.
  */
 export function experimentJsonSchema(): Record<string, unknown> {
-  const forEditors = experiment.extend({
+  const forEditors = z.strictObject({
+    ...experiment.shape,
     method: z.array(stepForJsonSchema).min(1),
-    rollbacks: experiment.shape.rollbacks,
   });
   const schema = z.toJSONSchema(forEditors, {
     io: 'input',

@@ -58,6 +58,10 @@ const selectorShape = {
   project: nonEmpty
     .optional()
     .meta({ description: 'Compose project (label com.docker.compose.project); defaults to scope.compose' }),
+  projects: z.enum(['any']).optional().meta({
+    description:
+      'any: let this selector match containers of several compose projects (or compose and standalone ones together); refused otherwise',
+  }),
   labels: z.record(z.string(), z.string()).optional().meta({ description: 'Labels every target must carry' }),
   pattern: nonEmpty.optional().meta({ description: 'Regular expression matched against container names' }),
   count: numeric(z.number().int().positive())
@@ -67,6 +71,17 @@ const selectorShape = {
     .optional()
     .meta({ description: 'Pick this share of matches at random (at least one)' }),
 };
+
+/** project and projects: any contradict each other. */
+function checkProjects(value: { project?: unknown; projects?: unknown }, ctx: z.RefinementCtx): void {
+  if (value.project !== undefined && value.projects !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'use either project (one compose project) or projects: any, not both',
+      path: ['projects'],
+    });
+  }
+}
 
 function hasSelector(value: {
   name?: unknown;
@@ -85,6 +100,7 @@ export const targetSelector = z.strictObject(selectorShape).superRefine((value, 
   if (value.count !== undefined && value.percent !== undefined) {
     ctx.addIssue({ code: 'custom', message: 'use either count or percent, not both', path: ['percent'] });
   }
+  checkProjects(value, ctx);
   if (value.pattern !== undefined) {
     try {
       new RegExp(value.pattern);
@@ -372,6 +388,7 @@ export const peerSelector = z
       .meta({ description: 'An IPv4 or IPv6 address or CIDR block' }),
   })
   .superRefine((value, ctx) => {
+    checkProjects(value, ctx);
     const selects = hasSelector(value);
     if (value.cidr !== undefined && selects) {
       ctx.addIssue({ code: 'custom', message: 'a peer is either a cidr or a container selector, not both' });
@@ -643,7 +660,7 @@ export const stepForJsonSchema: z.ZodType = z
 
 // ------------------------------------------------------------------------------------------- experiment
 
-export const experiment = z.strictObject({
+const experimentObject = z.strictObject({
   $schema: z.string().optional(),
   title: nonEmpty,
   description: z.string().optional(),
@@ -654,7 +671,10 @@ export const experiment = z.strictObject({
     .meta({ description: 'Values for ${name}; ${env:NAME} reads the environment' }),
   scope: z
     .strictObject({
-      compose: nonEmpty.optional().meta({ description: 'Default compose project for service targets' }),
+      compose: nonEmpty.optional().meta({
+        description:
+          'The compose project every target of the experiment must belong to (it bounds every selector)',
+      }),
     })
     .optional(),
   hypothesis: z.array(probe).min(1, { message: 'expected at least one probe: what must stay true?' }),
@@ -685,7 +705,75 @@ export const experiment = z.strictObject({
     })
     .optional(),
 });
+export const experiment = experimentObject.superRefine(checkScope);
 export type Experiment = z.output<typeof experiment>;
+
+type SelectorFields = { project?: string | undefined; projects?: 'any' | undefined };
+
+/** Every container selector of an experiment, with its path in the document. */
+function selectorsOf(value: {
+  hypothesis: ProbeSpec[];
+  guards?: ProbeSpec[] | undefined;
+  method: Step[];
+  rollbacks?: ActionSpec[] | undefined;
+}): [SelectorFields, (string | number)[]][] {
+  const found: [SelectorFields, (string | number)[]][] = [];
+  const probeTarget = (probe: ProbeSpec, at: (string | number)[]) => {
+    if (probe.exec) found.push([probe.exec.target, [...at, 'exec', 'target']]);
+    if (probe.container) found.push([probe.container.target, [...at, 'container', 'target']]);
+  };
+  const actionTarget = (action: ActionSpec, at: (string | number)[]) => {
+    if (action.exec) found.push([action.exec.target, [...at, 'exec', 'target']]);
+  };
+  const step = (item: Step, at: (string | number)[]) => {
+    const [kind, spec] = Object.entries(item)[0] as [string, Record<string, unknown>];
+    const here = [...at, kind];
+    if (kind === 'parallel') {
+      for (const [index, child] of (spec as unknown as Step[]).entries()) step(child, [...here, index]);
+    } else if (kind === 'probe') probeTarget(spec as ProbeSpec, here);
+    else if (kind === 'action') actionTarget(spec as ActionSpec, here);
+    else if (kind === 'partition') {
+      for (const [g, group] of (spec as PartitionSpec).groups.entries()) {
+        for (const [m, member] of group.entries()) found.push([member, [...here, 'groups', g, m]]);
+      }
+    } else if (kind !== 'wait') {
+      if (spec.target) found.push([spec.target as SelectorFields, [...here, 'target']]);
+      for (const [index, peer] of ((spec.to as PeerSelector[] | undefined) ?? []).entries()) {
+        found.push([peer, [...here, 'to', index]]);
+      }
+    }
+  };
+  for (const [index, probe] of value.hypothesis.entries()) probeTarget(probe, ['hypothesis', index]);
+  for (const [index, probe] of (value.guards ?? []).entries()) probeTarget(probe, ['guards', index]);
+  for (const [index, item] of value.method.entries()) step(item, ['method', index]);
+  for (const [index, action] of (value.rollbacks ?? []).entries()) actionTarget(action, ['rollbacks', index]);
+  return found;
+}
+
+/** scope.compose bounds every selector: none may name another project or opt out of it. */
+function checkScope(
+  value: Parameters<typeof selectorsOf>[0] & { scope?: { compose?: string | undefined } | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const scope = value.scope?.compose;
+  if (scope === undefined) return;
+  for (const [selector, at] of selectorsOf(value)) {
+    if (selector.project !== undefined && selector.project !== scope) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `project "${selector.project}" is outside scope.compose "${scope}", which bounds every target; drop project, or change the scope`,
+        path: [...at, 'project'],
+      });
+    }
+    if (selector.projects !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `projects: any cannot reach outside scope.compose "${scope}"; drop one of the two`,
+        path: [...at, 'projects'],
+      });
+    }
+  }
+}
 
 /** A hypothesis probe with every default applied. */
 export const PROBE_DEFAULTS = { every: 1000, timeout: 5000, retries: 0, interval: 500 } as const;

@@ -1,12 +1,39 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError } from '../errors.js';
 import type { Target } from '../targets/target.js';
-import { processAlive } from './ledger.js';
+import { processStartTime, sameProcessAlive } from './process-identity.js';
 
-interface LockFile {
+/**
+ * Per-container locks, so two runs never fault one container (they would undo each other).
+ *
+ * A lock is a file, `locks/<container id>.lock`, holding the run id, the pid and the start time of the
+ * process that holds it. It only ever appears whole: it is written to a private file first and then
+ * hard-linked into place, which fails if a lock is already there. A lock whose process is gone, or whose
+ * pid now belongs to another process (another start time), is stale. Replacing a stale lock is the one
+ * step that could race (two takers both seeing it stale), so it is guarded: only whoever creates
+ * `<lock>.<digest of the stale content>` may replace that content, and that guard file is itself a
+ * lock, taken the same way. Exactly one taker replaces a given stale lock; every other one then finds a
+ * live lock and is refused.
+ */
+
+export interface LockHolder {
   runId: string;
   pid: number;
+  /** Start time of the process (from /proc), so a reused pid is not taken for the holder. */
+  startTime?: string | undefined;
   container: string;
   file: string;
 }
@@ -23,14 +50,38 @@ export class ContainerBusyError extends EnvironmentError {
   }
 }
 
+export class LockStuckError extends EnvironmentError {
+  constructor(file: string) {
+    super('LOCK_STUCK', `cannot take the lock ${file}: its stale guards are nested too deep`, {
+      hint: 'No faultline run should be using it; remove the files named after it, then run again.',
+    });
+  }
+}
+
+/** How a holder is named in refusals: run id, pid and experiment file. */
+export function describeHolder(holder: LockHolder): string {
+  return `run ${holder.runId} (pid ${holder.pid}, ${holder.file})`;
+}
+
+const LOCK_SUFFIX = '.lock';
+/** Guards on guards: one level per process that died in the middle of a takeover. */
+const MAX_GUARD_DEPTH = 8;
+/** Attempts before giving up on a file that keeps appearing and vanishing under us. */
+const MAX_ATTEMPTS = 100;
+
 function lockDir(stateDir: string): string {
   return path.join(stateDir, 'locks');
 }
 
+function lockPath(stateDir: string, containerId: string): string {
+  return path.join(lockDir(stateDir), `${containerId}${LOCK_SUFFIX}`);
+}
+
+type Claim = { won: true } | { won: false; holder: LockHolder };
+
 /**
- * Takes a lock on every container the run will fault (one file each, created exclusively). A lock
- * whose run is no longer alive is stale and taken over. Throws ContainerBusyError, taking nothing,
- * when another live run holds any of them.
+ * Takes the lock on every container the run will fault. A stale lock is taken over. Throws
+ * ContainerBusyError, taking nothing, when another live run holds any of them.
  */
 export function acquireLocks(
   stateDir: string,
@@ -38,65 +89,176 @@ export function acquireLocks(
   file: string,
   targets: readonly Target[],
 ): void {
-  const dir = lockDir(stateDir);
-  mkdirSync(dir, { recursive: true });
-  const taken: string[] = [];
+  mkdirSync(lockDir(stateDir), { recursive: true });
+  const taken: { lockFile: string; content: string }[] = [];
   const busy: string[] = [];
   for (const target of new Map(targets.map((item) => [item.id, item])).values()) {
-    const lockFile = path.join(dir, `${target.id}.lock`);
-    const content = JSON.stringify({
-      runId,
-      pid: process.pid,
-      container: target.name,
-      file,
-    } satisfies LockFile);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(lockFile, 'wx', 0o600);
-        writeSync(fd, content);
-        closeSync(fd);
-        taken.push(lockFile);
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const holder = readLock(lockFile);
-        if (holder && holder.runId !== runId && processAlive(holder.pid)) {
-          busy.push(`${target.name}: run ${holder.runId} (pid ${holder.pid}, ${holder.file})`);
-          break;
-        }
-        rmQuiet(lockFile);
-      }
-    }
+    const lockFile = lockPath(stateDir, target.id);
+    const content = JSON.stringify(identity(runId, file, target.name));
+    const claim = claimFile(lockFile, content, 0);
+    if (claim.won) taken.push({ lockFile, content });
+    else if (claim.holder.runId !== runId) busy.push(`${target.name}: ${describeHolder(claim.holder)}`);
   }
   if (busy.length > 0) {
-    for (const lockFile of taken) rmQuiet(lockFile);
+    for (const { lockFile, content } of taken) removeIfUnchanged(lockFile, content, content);
     throw new ContainerBusyError(busy);
   }
 }
 
+/** Frees every lock a run holds. Safe to call from another process (the watchdog, `recover`). */
 export function releaseLocks(stateDir: string, runId: string): void {
-  const dir = lockDir(stateDir);
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const lockFile = path.join(dir, name);
-    if (readLock(lockFile)?.runId === runId) rmQuiet(lockFile);
+  const me = JSON.stringify(identity(runId, '', ''));
+  for (const [lockFile, raw] of readLocks(stateDir)) {
+    if (parseHolder(raw)?.runId === runId) removeIfUnchanged(lockFile, raw, me);
   }
 }
 
-function readLock(file: string): LockFile | undefined {
+/** Container id → the live run holding it. Stale locks are left out. */
+export function lockHolders(stateDir: string): Map<string, LockHolder> {
+  const holders = new Map<string, LockHolder>();
+  for (const [lockFile, raw] of readLocks(stateDir)) {
+    const holder = parseHolder(raw);
+    if (holder && sameProcessAlive(holder.pid, holder.startTime)) {
+      holders.set(path.basename(lockFile, LOCK_SUFFIX), holder);
+    }
+  }
+  return holders;
+}
+
+/** A lookup of the live run holding a container, reading the locks once, when first asked. */
+export function holderLookup(stateDir: string): (containerId: string) => LockHolder | undefined {
+  let holders: Map<string, LockHolder> | undefined;
+  return (containerId) => {
+    holders ??= lockHolders(stateDir);
+    return holders.get(containerId);
+  };
+}
+
+function identity(runId: string, file: string, container: string): LockHolder {
+  return { runId, pid: process.pid, startTime: processStartTime(process.pid), container, file };
+}
+
+function readLocks(stateDir: string): [string, string][] {
+  let names: string[];
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as LockFile;
+    names = readdirSync(lockDir(stateDir));
+  } catch {
+    return [];
+  }
+  return names.flatMap((name) => {
+    if (!name.endsWith(LOCK_SUFFIX)) return [];
+    const lockFile = path.join(lockDir(stateDir), name);
+    const raw = readRaw(lockFile);
+    return raw === undefined ? [] : [[lockFile, raw] as [string, string]];
+  });
+}
+
+/**
+ * Puts `content` at `file` unless a live process holds it: created if absent, or put in place of a
+ * stale holder's content under that content's guard.
+ */
+function claimFile(file: string, content: string, depth: number): Claim {
+  if (depth > MAX_GUARD_DEPTH) throw new LockStuckError(file);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (createExclusive(file, content)) return { won: true };
+    const raw = readRaw(file);
+    if (raw === undefined) continue; // removed in the meantime: try to create it again
+    const holder = parseHolder(raw);
+    if (holder && sameProcessAlive(holder.pid, holder.startTime)) return { won: false, holder };
+    const guard = guardPath(file, raw);
+    const guardClaim = claimFile(guard, content, depth + 1);
+    // A live process is taking this stale lock over right now: it is the holder from here on.
+    if (!guardClaim.won) return guardClaim;
+    try {
+      // Only the guard's holder may replace `raw`; if it is no longer there, someone already did.
+      if (readRaw(file) !== raw) continue;
+      replaceAtomically(file, content);
+      return { won: true };
+    } finally {
+      removeQuiet(guard);
+    }
+  }
+  throw new LockStuckError(file);
+}
+
+/** Removes `file` if it still holds `raw`, under the same guard a takeover would need. */
+function removeIfUnchanged(file: string, raw: string, me: string): void {
+  const guard = guardPath(file, raw);
+  if (!claimFile(guard, me, 1).won) return; // someone is taking it over: it is theirs now
+  try {
+    if (readRaw(file) === raw) removeQuiet(file);
+  } finally {
+    removeQuiet(guard);
+  }
+}
+
+function guardPath(file: string, raw: string): string {
+  return `${file}.${createHash('sha256').update(raw).digest('hex').slice(0, 16)}`;
+}
+
+/** Writes `content` to a private file, fully, and returns its path. */
+function writePrivate(file: string, content: string): string {
+  const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fd = openSync(temp, 'wx', 0o600);
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return temp;
+}
+
+/** Links a complete file into place; false if something is already there. */
+function createExclusive(file: string, content: string): boolean {
+  const temp = writePrivate(file, content);
+  try {
+    linkSync(temp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    removeQuiet(temp);
+  }
+}
+
+function replaceAtomically(file: string, content: string): void {
+  const temp = writePrivate(file, content);
+  try {
+    renameSync(temp, file);
+  } catch (error) {
+    removeQuiet(temp);
+    throw error;
+  }
+}
+
+function readRaw(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
 }
 
-function rmQuiet(file: string): void {
+function parseHolder(raw: string): LockHolder | undefined {
+  try {
+    const value = JSON.parse(raw) as Partial<LockHolder>;
+    return typeof value.runId === 'string' && typeof value.pid === 'number'
+      ? {
+          runId: value.runId,
+          pid: value.pid,
+          startTime: typeof value.startTime === 'string' ? value.startTime : undefined,
+          container: String(value.container ?? ''),
+          file: String(value.file ?? ''),
+        }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function removeQuiet(file: string): void {
   try {
     unlinkSync(file);
   } catch {

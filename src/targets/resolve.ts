@@ -6,23 +6,53 @@ import { createRandom, pickRandom } from '../util/random.js';
 import type { Target } from './target.js';
 
 export interface ResolveOptions {
-  /** Compose project used when the selector names a service without a project. */
-  defaultProject?: string | undefined;
+  /** scope.compose: the one compose project every selector is bounded to. */
+  scope?: string | undefined;
   /** Seed for count/percent selection. */
   seed: number;
   /** Faults need running containers; a container probe may look at stopped ones. */
   runningOnly: boolean;
+  /** The live faultline run holding a container's lock, if any, so a refusal can name it. */
+  holderOf?: ((containerId: string) => RunHolder | undefined) | undefined;
 }
 
-export class NoTargetError extends EnvironmentError {
+/** Another faultline run, as its lock names it. */
+export interface RunHolder {
+  runId: string;
+  pid: number;
+  file: string;
+}
+
+/** A selector that cannot be resolved to the containers it should name: found before any injection. */
+export class TargetSelectionError extends EnvironmentError {}
+
+export class NoTargetError extends TargetSelectionError {
   constructor(message: string, hint: string) {
     super('NO_TARGET', message, { hint });
   }
 }
 
-export function describeSelector(selector: TargetSelector, defaultProject?: string): string {
+/** A selector matches containers of several compose projects (or compose and standalone ones). */
+export class TargetsSpanProjectsError extends TargetSelectionError {
+  constructor(message: string) {
+    super('TARGETS_SPAN_PROJECTS', message, {
+      hint: 'Name the project you mean: set scope.compose, or project: on the selector. To fault them all on purpose, add projects: any to the selector.',
+    });
+  }
+}
+
+/** The containers a selector names are held (paused, stopped) by another faultline run. */
+export class TargetHeldError extends TargetSelectionError {
+  constructor(message: string) {
+    super('TARGET_HELD', message, {
+      hint: 'Wait for that run to end (`faultline status` lists active runs; `faultline recover` reverts a dead one), then run again.',
+    });
+  }
+}
+
+export function describeSelector(selector: TargetSelector, scope?: string): string {
   const parts: string[] = [];
-  const project = selector.project ?? (selector.service ? defaultProject : undefined);
+  const project = selector.project ?? (selector.service ? scope : undefined);
   if (selector.service)
     parts.push(project ? `service ${project}/${selector.service}` : `service ${selector.service}`);
   if (selector.name) parts.push(`name ${selector.name}`);
@@ -35,23 +65,25 @@ export function describeSelector(selector: TargetSelector, defaultProject?: stri
         .join(',')}`,
     );
   }
+  if (selector.project && !selector.service) parts.push(`project ${selector.project}`);
+  if (selector.projects === 'any') parts.push('any project');
   if (selector.count !== undefined) parts.push(`count ${selector.count}`);
   if (selector.percent !== undefined) parts.push(`${selector.percent}%`);
   return parts.join(', ');
 }
 
-export function matches(
-  container: ContainerSummary,
-  selector: TargetSelector,
-  defaultProject?: string,
-): boolean {
+/**
+ * Whether a container is one the selector names. The scope bounds every selector, whatever it selects
+ * by: a container of another project (or of none) is never a match.
+ */
+export function matches(container: ContainerSummary, selector: TargetSelector, scope?: string): boolean {
   const labels = container.labels;
   if (labels[FAULTLINE_HELPER] !== undefined) return false;
   if (selector.name !== undefined && container.name !== selector.name.replace(/^\//, '')) return false;
   if (selector.id !== undefined && !container.id.startsWith(selector.id)) return false;
   if (selector.service !== undefined && labels[COMPOSE_SERVICE] !== selector.service) return false;
-  const project = selector.project ?? (selector.service !== undefined ? defaultProject : undefined);
-  if (project !== undefined && labels[COMPOSE_PROJECT] !== project) return false;
+  if (scope !== undefined && labels[COMPOSE_PROJECT] !== scope) return false;
+  if (selector.project !== undefined && labels[COMPOSE_PROJECT] !== selector.project) return false;
   if (selector.labels) {
     for (const [key, value] of Object.entries(selector.labels)) {
       if (labels[key] !== value) return false;
@@ -71,8 +103,9 @@ export function toTarget(container: ContainerSummary): Target {
 }
 
 /**
- * Picks the containers a selector names from a listing. No match is an error, raised before anything
- * is injected: a fault that hits nothing must never look like a pass.
+ * Picks the containers a selector names from a listing. No match, a match across compose projects
+ * (unless the selector says projects: any) and a match held by another run are errors, raised before
+ * anything is injected: a fault that hits nothing, or hits what was not meant, must never run.
  */
 export function selectTargets(
   containers: readonly ContainerSummary[],
@@ -80,27 +113,34 @@ export function selectTargets(
   options: ResolveOptions,
 ): Target[] {
   const matching = containers
-    .filter((container) => matches(container, selector, options.defaultProject))
+    .filter((container) => matches(container, selector, options.scope))
     .sort((a, b) => a.name.localeCompare(b.name));
+  const what = describeSelector(selector, options.scope);
+  if (matching.length === 0) throw noMatch(containers, selector, what, options.scope);
+  if (selector.projects !== 'any') checkOneProject(matching, what);
+
   const usable = options.runningOnly
     ? matching.filter((container) => container.state === 'running')
     : matching;
-  const what = describeSelector(selector, options.defaultProject);
-
-  if (usable.length === 0) {
-    if (matching.length > 0) {
-      const states = matching.map((container) => `${container.name} is ${container.state}`).join(', ');
-      throw new NoTargetError(
-        `no running container matches ${what} (${states})`,
-        'Start the containers, then run again.',
-      );
+  const wanted = selector.count ?? 1;
+  if (usable.length < wanted) {
+    const held = matching.flatMap((container) => {
+      const holder = container.state === 'running' ? undefined : options.holderOf?.(container.id);
+      return holder
+        ? [
+            `${container.name} is ${container.state} by run ${holder.runId} (pid ${holder.pid}, ${holder.file})`,
+          ]
+        : [];
+    });
+    if (held.length > 0) {
+      throw new TargetHeldError(`${what} is held by another faultline run: ${held.join('; ')}`);
     }
-    const compose = selector.service !== undefined && !selector.project && !options.defaultProject;
+  }
+  if (usable.length === 0) {
+    const states = matching.map((container) => `${container.name} is ${container.state}`).join(', ');
     throw new NoTargetError(
-      `no container matches ${what}`,
-      compose
-        ? 'Is the stack up (`docker compose ps`)? Set scope.compose or target.project to name the compose project.'
-        : 'Is the stack up? `docker ps` lists the containers; `faultline plan` shows what each step resolves to.',
+      `no running container matches ${what} (${states})`,
+      'Start the containers (`docker unpause` a paused one), then run again.',
     );
   }
   if (selector.id !== undefined && usable.length > 1) {
@@ -125,6 +165,77 @@ export function selectTargets(
     return pickRandom(usable, count, random).map(toTarget);
   }
   return usable.map(toTarget);
+}
+
+/** The compose projects of some containers, by name; standalone containers under undefined. */
+export function projectsOf(
+  containers: readonly { name: string; project?: string | undefined }[],
+): Map<string | undefined, string[]> {
+  const projects = new Map<string | undefined, string[]>();
+  for (const container of containers) {
+    const names = projects.get(container.project) ?? [];
+    names.push(container.name);
+    projects.set(container.project, names);
+  }
+  return projects;
+}
+
+/** Compose project(s) of targets, as `plan` shows them. */
+export function describeProjects(targets: readonly Target[]): string {
+  const projects = [...projectsOf(targets).keys()];
+  const named = projects.filter((project): project is string => project !== undefined);
+  const parts: string[] = [];
+  if (named.length > 0) parts.push(`compose project${named.length > 1 ? 's' : ''} ${named.join(', ')}`);
+  if (projects.includes(undefined)) parts.push('no compose project');
+  return parts.join(' and ');
+}
+
+function checkOneProject(matching: readonly ContainerSummary[], what: string): void {
+  const projects = projectsOf(matching.map(toTarget));
+  if (projects.size <= 1) return;
+  const byName = [...projects].sort(([a], [b]) =>
+    a === undefined ? 1 : b === undefined ? -1 : a.localeCompare(b),
+  );
+  const groups = byName.map(([project, names]) =>
+    project === undefined ? `no compose project (${names.join(', ')})` : `${project} (${names.join(', ')})`,
+  );
+  const named = [...projects.keys()].filter((project) => project !== undefined).length;
+  const spread = `${named} compose project${named === 1 ? '' : 's'}${projects.has(undefined) ? ' and standalone containers' : ''}`;
+  throw new TargetsSpanProjectsError(
+    `${what} matches containers of ${spread}, refused so as not to fault the wrong one: ${groups.join('; ')}`,
+  );
+}
+
+function noMatch(
+  containers: readonly ContainerSummary[],
+  selector: TargetSelector,
+  what: string,
+  scope: string | undefined,
+): NoTargetError {
+  if (scope !== undefined) {
+    const outside = containers
+      .filter((container) => matches(container, selector))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    if (outside.length > 0) {
+      const where = outside
+        .slice(0, 5)
+        .map(
+          (container) =>
+            `${container.name} is in ${container.labels[COMPOSE_PROJECT] ? `project ${container.labels[COMPOSE_PROJECT]}` : 'no compose project'}`,
+        );
+      return new NoTargetError(
+        `no container of compose project ${scope} matches ${what} (outside scope.compose: ${where.join(', ')}${outside.length > 5 ? ', ...' : ''})`,
+        'scope.compose bounds every target of the experiment. Target a container of that project, or drop scope.compose and give each selector its project.',
+      );
+    }
+  }
+  const compose = selector.service !== undefined && !selector.project && !scope;
+  return new NoTargetError(
+    `no container matches ${what}`,
+    compose
+      ? 'Is the stack up (`docker compose ps`)? Set scope.compose or target.project to name the compose project.'
+      : 'Is the stack up? `docker ps` lists the containers; `faultline plan` shows what each step resolves to.',
+  );
 }
 
 export async function resolveTargets(

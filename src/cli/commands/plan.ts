@@ -6,6 +6,9 @@ import { devicesFor, listInterfaces } from '../../network/interfaces.js';
 import type { NetnsRunner } from '../../network/netns-runner.js';
 import { chooseRunner } from '../../network/setup.js';
 import { probePhases } from '../../probes/run-probe.js';
+import { holderLookup } from '../../safety/locks.js';
+import { stateDir } from '../../safety/state-dir.js';
+import { describeProjects } from '../../targets/resolve.js';
 import { formatDuration } from '../../util/duration.js';
 import { newSeed } from '../../util/random.js';
 import { expandExperimentFiles } from '../files.js';
@@ -40,6 +43,7 @@ export async function planCommand(
     const plan = await buildPlan(loaded, docker, {
       seed,
       runId,
+      holderOf: holderLookup(stateDir(ctx.env)),
       display: runner ? (target, argv) => runner.display(target, argv) : undefined,
       // Reading a namespace's interfaces from the host changes nothing; a helper would.
       devicesOf:
@@ -89,6 +93,8 @@ function printStep(
     `${indent}${c.cyan(step.path)} ${step.label}${'background' in step && step.background ? c.dim(' (background)') : ''}`,
   );
   if (step.kind === 'fault') {
+    const projects = describeProjects(step.targets);
+    if (projects) out(`${indent}  ${c.dim(`targets: ${projects}`)}`);
     for (const injection of step.injections) {
       out(`${indent}  ${c.dim(`${injection.faultId} on ${injection.target.name}`)}`);
       for (const action of injection.actions) out(`${indent}    ${action}`);

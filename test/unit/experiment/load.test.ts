@@ -79,7 +79,7 @@ hypothesis:
     command: [node, -e, "process.exit(0)"]
     expect: { exit: 0, stderr: { equals: "" } }
   - name: db keeps running
-    container: { target: { service: db, project: other } }
+    container: { target: { service: db, project: shop } }
     expect: { state: running, health: healthy, restarts: "< 3" }
 method:
   - kill: { target: { service: api, count: 1 } }
@@ -157,7 +157,7 @@ describe('parseExperiment: a valid experiment', () => {
     });
     expect(container).toEqual({
       name: 'db keeps running',
-      container: { target: { service: 'db', project: 'other' } },
+      container: { target: { service: 'db', project: 'shop' } },
       expect: { state: 'running', health: 'healthy', restarts: { op: '<', value: 3, text: '< 3' } },
     });
   });

@@ -4,11 +4,16 @@ import { COMPOSE_PROJECT, COMPOSE_SERVICE, FAULTLINE_HELPER } from '../../../src
 import { EnvironmentError } from '../../../src/errors.js';
 import type { TargetSelector } from '../../../src/experiment/schema.js';
 import {
+  describeProjects,
   describeSelector,
   NoTargetError,
   type ResolveOptions,
+  type RunHolder,
   resolveTargets,
   selectTargets,
+  TargetHeldError,
+  type TargetSelectionError,
+  TargetsSpanProjectsError,
 } from '../../../src/targets/resolve.js';
 import { describeTarget, shortId } from '../../../src/targets/target.js';
 
@@ -104,13 +109,16 @@ describe('selectTargets', () => {
     expect(error.exitCode).toBe(3);
   });
 
-  it('selects a compose service of the default project', () => {
-    expect(names({ service: 'api' }, { defaultProject: 'shop' })).toEqual(['shop-api-1', 'shop-api-2']);
-    expect(names({ service: 'db' }, { defaultProject: 'other' })).toEqual(['other-db-1']);
+  it('selects a compose service of the scope project', () => {
+    expect(names({ service: 'api' }, { scope: 'shop' })).toEqual(['shop-api-1', 'shop-api-2']);
+    expect(names({ service: 'db' }, { scope: 'other' })).toEqual(['other-db-1']);
   });
 
-  it('lets an explicit project win over the default one', () => {
-    expect(names({ service: 'db', project: 'other' }, { defaultProject: 'shop' })).toEqual(['other-db-1']);
+  it('never reaches outside the scope, even with an explicit project', () => {
+    const error = failure({ service: 'db', project: 'other' }, { scope: 'shop' });
+    expect(error.message).toBe(
+      'no container of compose project shop matches service other/db (outside scope.compose: other-db-1 is in project other)',
+    );
   });
 
   it('resolves Compose v1 (proj_svc_1) and v2 (proj-svc-1) names alike, by label', () => {
@@ -118,12 +126,8 @@ describe('selectTargets', () => {
     expect(names({ service: 'api', project: 'shop' })).toEqual(['shop-api-1', 'shop-api-2']);
   });
 
-  it('without any project, a service matches in every project', () => {
-    expect(names({ service: 'api' })).toEqual(['legacy_api_1', 'shop-api-1', 'shop-api-2']);
-  });
-
-  it('does not apply the default project to selectors without a service', () => {
-    expect(names({ name: 'standalone' }, { defaultProject: 'shop' })).toEqual(['standalone']);
+  it('without any project, a service matches in every project only when the selector says projects: any', () => {
+    expect(names({ service: 'api', projects: 'any' })).toEqual(['legacy_api_1', 'shop-api-1', 'shop-api-2']);
   });
 
   it('selects by labels (every label must match)', () => {
@@ -134,7 +138,8 @@ describe('selectTargets', () => {
 
   it('selects by a pattern on the name', () => {
     expect(names({ pattern: '^shop-api-\\d$' })).toEqual(['shop-api-1', 'shop-api-2']);
-    expect(names({ pattern: 'db' })).toEqual(['other-db-1', 'shop-db-1']);
+    expect(names({ pattern: 'db', projects: 'any' })).toEqual(['other-db-1', 'shop-db-1']);
+    expect(names({ pattern: 'db', project: 'shop' })).toEqual(['shop-db-1']);
   });
 
   it('combines selectors (all must hold)', () => {
@@ -145,15 +150,16 @@ describe('selectTargets', () => {
     const all = (selector: TargetSelector) => names(selector, { runningOnly: false });
     expect(all({ service: 'api', project: 'shop' })).not.toContain('faultline-netem-helper');
     expect(all({ labels: { tier: 'cache' } })).not.toContain('faultline-netem-helper');
-    expect(all({ pattern: '.' })).not.toContain('faultline-netem-helper');
+    expect(all({ pattern: '.', projects: 'any' })).not.toContain('faultline-netem-helper');
     expect(() => all({ name: 'faultline-netem-helper' })).toThrow(NoTargetError);
     expect(() => all({ id: 'fff' })).toThrow(NoTargetError);
   });
 
   it('returns targets sorted by name', () => {
     const shuffled = [...CONTAINERS].reverse();
-    expect(names({ pattern: '.' }, {}, shuffled)).toEqual(names({ pattern: '.' }));
-    expect(names({ pattern: '.' })).toEqual([...names({ pattern: '.' })].sort((a, b) => a.localeCompare(b)));
+    const everything: TargetSelector = { pattern: '.', projects: 'any' };
+    expect(names(everything, {}, shuffled)).toEqual(names(everything));
+    expect(names(everything)).toEqual([...names(everything)].sort((a, b) => a.localeCompare(b)));
   });
 
   describe('running containers only', () => {
@@ -182,13 +188,13 @@ describe('selectTargets', () => {
       expect(error.message).toBe(
         'no running container matches service shop/cron (shop-cron-1 is exited, shop-cron-2 is paused)',
       );
-      expect(error.hint).toBe('Start the containers, then run again.');
+      expect(error.hint).toBe('Start the containers (`docker unpause` a paused one), then run again.');
     });
   });
 
   describe('no match', () => {
     it('is a NoTargetError (exit 3) that names the selector and hints at what to check', () => {
-      const error = failure({ service: 'payments' }, { defaultProject: 'shop' });
+      const error = failure({ service: 'payments' }, { scope: 'shop' });
       expect(error).toBeInstanceOf(EnvironmentError);
       expect(error.code).toBe('NO_TARGET');
       expect(error.exitCode).toBe(3);
@@ -260,6 +266,124 @@ describe('selectTargets', () => {
   });
 });
 
+function refusal<T extends TargetSelectionError>(
+  kind: new (...args: never[]) => T,
+  selector: TargetSelector,
+  options: Partial<ResolveOptions> = {},
+  containers = CONTAINERS,
+): T {
+  try {
+    selectTargets(containers, selector, { ...RUNNING, ...options });
+  } catch (error) {
+    expect(error).toBeInstanceOf(kind);
+    return error as T;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('scope.compose bounds every selector', () => {
+  it('bounds a pattern, a name, an id and labels, not only a service', () => {
+    expect(names({ pattern: 'db' }, { scope: 'shop' })).toEqual(['shop-db-1']);
+    expect(names({ pattern: 'api' }, { scope: 'legacy' })).toEqual(['legacy_api_1']);
+    expect(failure({ name: 'other-db-1' }, { scope: 'shop' }).message).toBe(
+      'no container of compose project shop matches name other-db-1 (outside scope.compose: other-db-1 is in project other)',
+    );
+    expect(failure({ id: 'ddd1' }, { scope: 'shop' }).message).toContain('other-db-1 is in project other');
+    const labels = failure({ labels: { tier: 'cache' } }, { scope: 'shop' });
+    expect(labels.message).toBe(
+      'no container of compose project shop matches labels tier=cache (outside scope.compose: redis-cache is in no compose project, standalone is in no compose project)',
+    );
+    expect(labels.hint).toContain('scope.compose bounds every target');
+  });
+
+  it('still says plainly when nothing matches anywhere', () => {
+    expect(failure({ pattern: 'nothing-like-this' }, { scope: 'shop' }).message).toBe(
+      'no container matches name matching /nothing-like-this/',
+    );
+  });
+});
+
+describe('a selector that matches several compose projects', () => {
+  it('is refused (exit 3), naming each project and its containers', () => {
+    const error = refusal(TargetsSpanProjectsError, { service: 'api' });
+    expect(error.code).toBe('TARGETS_SPAN_PROJECTS');
+    expect(error.exitCode).toBe(3);
+    expect(error.message).toBe(
+      'service api matches containers of 2 compose projects, refused so as not to fault the wrong one: legacy (legacy_api_1); shop (shop-api-1, shop-api-2)',
+    );
+    expect(error.hint).toContain('scope.compose');
+    expect(error.hint).toContain('project:');
+    expect(error.hint).toContain('projects: any');
+  });
+
+  it('is refused when it mixes compose and standalone containers', () => {
+    const error = refusal(TargetsSpanProjectsError, { pattern: '^(standalone|shop-db-1)$' });
+    expect(error.message).toContain('shop (shop-db-1); no compose project (standalone)');
+  });
+
+  it('counts stopped containers too: the selector is ambiguous whatever their state', () => {
+    const mixed = [compose('a', 'api', 'a-api-1', '1'), compose('b', 'api', 'b-api-1', '2', 'exited')];
+    refusal(TargetsSpanProjectsError, { service: 'api' }, {}, mixed);
+  });
+
+  it('is allowed with projects: any, with project, or with a scope', () => {
+    expect(names({ service: 'api', projects: 'any' })).toHaveLength(3);
+    expect(names({ service: 'api', project: 'shop' })).toEqual(['shop-api-1', 'shop-api-2']);
+    expect(names({ service: 'api' }, { scope: 'legacy' })).toEqual(['legacy_api_1']);
+  });
+
+  it('leaves several standalone containers alone: they share no project to confuse', () => {
+    expect(names({ labels: { tier: 'cache' } })).toEqual(['redis-cache', 'standalone']);
+  });
+
+  it('describes the projects of targets the way plan prints them', () => {
+    expect(describeProjects([{ id: '1', name: 'a', project: 'shop' }])).toBe('compose project shop');
+    expect(
+      describeProjects([
+        { id: '1', name: 'a', project: 'shop' },
+        { id: '2', name: 'b', project: 'legacy' },
+        { id: '3', name: 'c' },
+      ]),
+    ).toBe('compose projects shop, legacy and no compose project');
+    expect(describeProjects([{ id: '3', name: 'c' }])).toBe('no compose project');
+  });
+});
+
+describe('containers held by another faultline run', () => {
+  const crew = [
+    compose('shop', 'cron', 'shop-cron-1', 'c1', 'running'),
+    compose('shop', 'cron', 'shop-cron-2', 'c2', 'paused'),
+    compose('shop', 'cron', 'shop-cron-3', 'c3', 'exited'),
+  ];
+  const other: RunHolder = { runId: '1a2b3c4d', pid: 4242, file: '/srv/exp/pause-cron.yaml' };
+  const holderOf = (id: string) => (id === 'c2' ? other : undefined);
+
+  it('names the run, its pid and its file instead of saying nothing matches', () => {
+    const error = refusal(TargetHeldError, { name: 'shop-cron-2' }, { holderOf }, crew);
+    expect(error.code).toBe('TARGET_HELD');
+    expect(error.exitCode).toBe(3);
+    expect(error.message).toBe(
+      'name shop-cron-2 is held by another faultline run: shop-cron-2 is paused by run 1a2b3c4d (pid 4242, /srv/exp/pause-cron.yaml)',
+    );
+    expect(error.message).not.toContain('no running container');
+    expect(error.hint).toContain('faultline status');
+  });
+
+  it('names the run when a count cannot be met because of it', () => {
+    const error = refusal(TargetHeldError, { service: 'cron', count: 2 }, { holderOf, scope: 'shop' }, crew);
+    expect(error.message).toContain('shop-cron-2 is paused by run 1a2b3c4d');
+  });
+
+  it('keeps the plain message for a container paused by no run', () => {
+    const error = refusal(NoTargetError, { name: 'shop-cron-3' }, { holderOf }, crew);
+    expect(error.message).toBe('no running container matches name shop-cron-3 (shop-cron-3 is exited)');
+  });
+
+  it('does not refuse when enough running containers remain', () => {
+    expect(names({ service: 'cron' }, { holderOf, scope: 'shop' }, crew)).toEqual(['shop-cron-1']);
+  });
+});
+
 describe('resolveTargets', () => {
   it('lists every container (stopped ones too) and selects among them', async () => {
     const calls: unknown[] = [];
@@ -272,7 +396,7 @@ describe('resolveTargets', () => {
     const targets = await resolveTargets(
       docker,
       { service: 'db' },
-      { seed: 1, runningOnly: true, defaultProject: 'shop' },
+      { seed: 1, runningOnly: true, scope: 'shop' },
     );
     expect(targets.map((target) => target.name)).toEqual(['shop-db-1']);
     expect(calls).toEqual([{ all: true }]);
@@ -287,6 +411,8 @@ describe('describeSelector and describeTarget', () => {
     expect(describeSelector({ name: 'db', count: 1 })).toBe('name db, count 1');
     expect(describeSelector({ labels: { a: '1', b: '2' }, percent: 50 })).toBe('labels a=1,b=2, 50%');
     expect(describeSelector({ id: 'abc', pattern: '^x' })).toBe('id abc, name matching /^x/');
+    expect(describeSelector({ pattern: '^x', project: 'shop' })).toBe('name matching /^x/, project shop');
+    expect(describeSelector({ service: 'api', projects: 'any' })).toBe('service api, any project');
   });
 
   it('describes a target with its service, and shortens ids to 12 characters', () => {
