@@ -194,11 +194,13 @@ describe('max-hold in a run that is not frozen', () => {
     const result = JSON.parse(await readFile(report, 'utf8')) as {
       runs: { faults: { injectedAt: string; revertedAt: string }[] }[];
     };
-    for (const fault of result.runs[0]!.faults) {
-      const held = Date.parse(fault.revertedAt) - Date.parse(fault.injectedAt);
-      expect(held).toBeGreaterThanOrEqual(1900);
-      expect(held).toBeLessThan(3500);
-    }
+    // The first fault to reach the limit stops the run, so every fault is held at most max-hold
+    // (the ones injected a little later a little less), and the longest hold is max-hold.
+    const holds = result.runs[0]!.faults.map(
+      (fault) => Date.parse(fault.revertedAt) - Date.parse(fault.injectedAt),
+    );
+    expect(Math.max(...holds)).toBeGreaterThanOrEqual(1950);
+    for (const held of holds) expect(held).toBeLessThan(2600);
     expect(await lab.snapshot()).toEqual(before);
   });
 
