@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseThreshold } from '../load/thresholds.js';
 import { parseDurationBound, parseNumberBound } from '../util/comparison.js';
-import { DURATION_PATTERN, parseDuration } from '../util/duration.js';
+import { DURATION_PATTERN, durationTooLong, parseDuration } from '../util/duration.js';
 
 /**
  * The experiment file, as zod schemas. Every object is strict: an unknown key is an error, because a
@@ -12,8 +12,16 @@ import { DURATION_PATTERN, parseDuration } from '../util/duration.js';
 export const duration = z
   .string()
   .regex(new RegExp(DURATION_PATTERN), { message: 'expected a duration such as 500ms, 2s, 1m30s or 1h' })
-  .transform((text) => parseDuration(text)!)
-  .meta({ description: 'A duration: 500ms, 2s, 1.5s, 1m30s, 1h' });
+  .transform((text, ctx) => {
+    // A timer cannot hold longer than MAX_DURATION_MS: refused here, never shortened at run time.
+    const tooLong = durationTooLong(text);
+    if (tooLong !== undefined) {
+      ctx.addIssue({ code: 'custom', message: tooLong, input: text });
+      return z.NEVER;
+    }
+    return parseDuration(text)!;
+  })
+  .meta({ description: 'A duration: 500ms, 2s, 1.5s, 1m30s, 1h (at most 24d 20h 31m 23s)' });
 
 const positiveDuration = duration.refine((ms) => ms > 0, { message: 'expected a duration above zero' });
 

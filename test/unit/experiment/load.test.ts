@@ -696,10 +696,11 @@ describe('loadExperimentFile', () => {
     });
   });
 
-  it('reports an unreadable path (a folder) without crashing', async () => {
+  it('refuses a folder as a file without crashing', async () => {
     await expect(loadExperimentFile(dir, {})).rejects.toMatchObject({
-      code: 'EXPERIMENT_UNREADABLE',
+      code: 'EXPERIMENT_NOT_A_FILE',
       exitCode: 2,
+      message: `${dir} is a folder, not a regular file: faultline reads experiments only from regular files`,
     });
   });
 });
