@@ -193,9 +193,17 @@ export const PROBE_KINDS = Object.keys(EXPECT_KEYS_BY_KIND) as ProbeKind[];
 export type ProbeKind = keyof typeof EXPECT_KEYS_BY_KIND;
 
 const httpProbe = z.strictObject({
-  url: z.string().refine((text) => /^https?:\/\/[^\s/]+/.test(text) && URL.canParse(text), {
-    message: 'expected an http:// or https:// URL',
-  }),
+  url: z
+    .string()
+    .refine((text) => /^https?:\/\/[^\s/]+/.test(text) && URL.canParse(text), {
+      message: 'expected an http:// or https:// URL',
+    })
+    .refine((text) => !URL.canParse(text) || !hasCredentials(new URL(text)), {
+      // Never echoes the URL: it holds a password.
+      message:
+        'the URL holds a user name or password, which requests refuse; send them in a header instead: ' +
+        'headers: { Authorization: "Basic ${secret:API_BASIC}" }',
+    }),
   method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
   headers: z.record(z.string(), z.string()).optional(),
   body: z
@@ -203,6 +211,10 @@ const httpProbe = z.strictObject({
     .optional()
     .meta({ description: 'A string, or an object sent as JSON' }),
 });
+
+function hasCredentials(url: URL): boolean {
+  return url.username !== '' || url.password !== '';
+}
 
 const RATE_PER = /^\s*(\d+(?:\.\d+)?)\s*\/\s*(s|m)\s*$/;
 const requestRate = z
@@ -599,39 +611,57 @@ const stepShapes = {
  * A step is an object with exactly one key naming its kind. It is dispatched on that key rather than
  * parsed as a union, so an error inside a step points at the exact key that is wrong.
  */
-export const step: z.ZodType<Step, StepInput> = z
-  .custom<StepInput>((input) => input !== null && typeof input === 'object' && !Array.isArray(input), {
-    message: `expected a step: an object with one key of ${STEP_KINDS.join(', ')}`,
-  })
-  .transform((input, ctx): Step => {
-    const keys = Object.keys(input);
-    const kind = keys[0] as (typeof STEP_KINDS)[number];
-    if (keys.length !== 1 || !STEP_KINDS.includes(kind)) {
-      const unknown = keys.filter((key) => !STEP_KINDS.includes(key as (typeof STEP_KINDS)[number]));
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          keys.length === 0
-            ? `expected a step with one key of: ${STEP_KINDS.join(', ')}`
-            : unknown.length > 0
-              ? `unknown step "${unknown[0]}"; expected one of: ${STEP_KINDS.join(', ')}`
-              : `a step has exactly one kind, found ${keys.join(' and ')} (use parallel to run steps together)`,
-        path: unknown.length > 0 ? [unknown[0]!] : [],
-        input,
-        // Points the error at the key itself, where the typo is.
-        params: { atKey: unknown.length > 0 },
-      });
-      return z.NEVER;
+export const step: z.ZodType<Step, StepInput> = z.unknown().transform((value, ctx): Step => {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a step: an object with one key of ${STEP_KINDS.join(', ')}; found ${describeStep(value)}`,
+      input: value,
+    });
+    return z.NEVER;
+  }
+  const input = value as StepInput;
+  const keys = Object.keys(input);
+  const kind = keys[0] as (typeof STEP_KINDS)[number];
+  if (keys.length !== 1 || !STEP_KINDS.includes(kind)) {
+    const unknown = keys.filter((key) => !STEP_KINDS.includes(key as (typeof STEP_KINDS)[number]));
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        keys.length === 0
+          ? `expected a step with one key of: ${STEP_KINDS.join(', ')}`
+          : unknown.length > 0
+            ? `unknown step "${unknown[0]}"; expected one of: ${STEP_KINDS.join(', ')}`
+            : `a step has exactly one kind, found ${keys.join(' and ')} (use parallel to run steps together)`,
+      path: unknown.length > 0 ? [unknown[0]!] : [],
+      input,
+      // Points the error at the key itself, where the typo is.
+      params: { atKey: unknown.length > 0 },
+    });
+    return z.NEVER;
+  }
+  const result = (stepShapes[kind] as z.ZodType).safeParse(input[kind], { reportInput: true });
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      ctx.addIssue({ ...(issue as z.core.$ZodIssueCustom), path: [kind, ...issue.path], input });
     }
-    const result = (stepShapes[kind] as z.ZodType).safeParse(input[kind], { reportInput: true });
-    if (!result.success) {
-      for (const issue of result.error.issues) {
-        ctx.addIssue({ ...(issue as z.core.$ZodIssueCustom), path: [kind, ...issue.path], input });
-      }
-      return z.NEVER;
-    }
-    return { [kind]: result.data } as Step;
-  }) as unknown as z.ZodType<Step, StepInput>;
+    return z.NEVER;
+  }
+  return { [kind]: result.data } as Step;
+}) as unknown as z.ZodType<Step, StepInput>;
+
+/** What was found where a step was expected, e.g. `a string "pause"`. */
+function describeStep(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') {
+    const shown = JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
+    return `a string ${shown}${STEP_KINDS.includes(value as (typeof STEP_KINDS)[number]) ? ` (write it as a key: "- ${value}: ...")` : ''}`;
+  }
+  if (typeof value === 'number') return `a number (${value})`;
+  if (typeof value === 'boolean') return String(value);
+  return typeof value;
+}
 
 /** What editors see for a step: the same shapes as a union (used only for the JSON Schema). */
 export const stepForJsonSchema: z.ZodType = z
