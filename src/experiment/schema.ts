@@ -615,7 +615,7 @@ export const step: z.ZodType<Step, StepInput> = z.unknown().transform((value, ct
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     ctx.addIssue({
       code: 'custom',
-      message: `expected a step: an object with one key of ${STEP_KINDS.join(', ')}; found ${describeStep(value)}`,
+      message: `expected a step, found ${describeStep(value)}; a step is an object with one key of ${STEP_KINDS.join(', ')}`,
       input: value,
     });
     return z.NEVER;
@@ -656,7 +656,7 @@ function describeStep(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'string') {
     const shown = JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
-    return `a string ${shown}${STEP_KINDS.includes(value as (typeof STEP_KINDS)[number]) ? ` (write it as a key: "- ${value}: ...")` : ''}`;
+    return `a string ${shown}${STEP_KINDS.includes(value as (typeof STEP_KINDS)[number]) ? ` (write the kind as a key: "- ${value}: ...")` : ''}`;
   }
   if (typeof value === 'number') return `a number (${value})`;
   if (typeof value === 'boolean') return String(value);

@@ -321,7 +321,9 @@ method:
   it('a step that is not an object', () => {
     const problem = onlyProblem(`${HEAD}method:\n  - wait 1s\n`);
     expect(problem).toMatchObject({ line: 6, column: 5, path: 'method[0]' });
-    expect(problem.message).toMatch(/^expected a step: an object with one key of [a-z, ]+$/);
+    expect(problem.message).toMatch(
+      /^expected a step, found a string "wait 1s"; a step is an object with one key of [a-z, ]+$/,
+    );
     expect(listedKinds(problem.message)).toEqual(expect.arrayContaining(BASE_STEP_KINDS));
   });
 
