@@ -28,15 +28,21 @@ export interface LoadedExperiment {
 export class ExperimentInvalidError extends InvalidInputError {
   readonly problems: ExperimentProblem[];
   constructor(file: string, problems: ExperimentProblem[], hint?: string) {
-    super(
-      'EXPERIMENT_INVALID',
-      `${file} is not a valid experiment:\n${problems.map(formatProblem).join('\n')}`,
-      {
-        hint: hint ?? 'Fix the lines above; `faultline schema` prints the full format.',
-      },
-    );
+    super('EXPERIMENT_INVALID', `${file} is not a valid experiment:\n${listProblems(problems)}`, {
+      hint: hint ?? 'Fix the lines above; `faultline schema` prints the full format.',
+    });
     this.problems = problems;
   }
+}
+
+/** The most problems a message lists: a file that is no experiment at all may have hundreds. */
+const MAX_LISTED_PROBLEMS = 20;
+
+function listProblems(problems: readonly ExperimentProblem[]): string {
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map(formatProblem);
+  const more = problems.length - listed.length;
+  if (more > 0) listed.push(`... and ${more} more problem${more === 1 ? '' : 's'}; fix these first`);
+  return listed.join('\n');
 }
 
 export function formatProblem(problem: ExperimentProblem): string {
@@ -123,6 +129,9 @@ export function parseExperiment(
     lineCounter,
     prettyErrors: false,
     uniqueKeys: true,
+    // YAML 1.2 whatever a %YAML directive says: no 1.1 merge keys (<<), binary, sets or timestamps.
+    schema: 'core',
+    merge: false,
     // Warnings (e.g. about keys that are not text) are reported as problems, never printed by the parser.
     logLevel: 'silent',
   });

@@ -199,6 +199,18 @@ describe('YAML aliases', () => {
   });
 });
 
+describe('YAML 1.1 features stay off', () => {
+  it('a %YAML 1.1 merge key with a scalar is an unknown key, not a crash', () => {
+    const problem = onlyProblem(`%YAML 1.1\n---\n${VALID}<<: 5\n`);
+    expect(formatProblem(problem)).toMatch(/^hostile\.yaml:9:1 <<: unknown key "<<"/);
+  });
+
+  it('a %YAML 1.1 !!set is read as a plain mapping', () => {
+    const problem = onlyProblem(`%YAML 1.1\n---\n${VALID}tags: !!set { a }\n`);
+    expect(problem).toMatchObject({ path: 'tags', message: 'expected a list, found a mapping' });
+  });
+});
+
 describe('keys that would reach object prototypes', () => {
   it('__proto__ at the top is an unknown key, and its content is not applied', () => {
     const problem = onlyProblem(`${VALID}__proto__: { timeout: 1ms, polluted: yes }\n`);
@@ -366,6 +378,20 @@ describe('errors quote at most an excerpt of the file', () => {
       onlyProblem(`${HEAD}method:\n  - pause: { target: { pattern: "${pattern}" } }\n`),
     );
     expect(line.length).toBeLessThan(500);
+  });
+
+  it('lists at most 20 problems, then says how many more', () => {
+    const keys = Array.from({ length: 30 }, (_, index) => `extra${index}: "\${nope}"`).join('\n');
+    let error: ExperimentInvalidError | undefined;
+    try {
+      parseExperiment(`${VALID}${keys}\n`, FILE, {});
+    } catch (caught) {
+      error = caught as ExperimentInvalidError;
+    }
+    expect(error?.problems).toHaveLength(30);
+    const lines = error!.message.split('\n');
+    expect(lines).toHaveLength(22);
+    expect(lines.at(-1)).toBe('... and 10 more problems; fix these first');
   });
 
   it('flow collections nested deeper than 64 levels are refused before parsing, quickly', () => {
