@@ -1,8 +1,9 @@
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, visit } from 'yaml';
 import type { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
 import { decodeExperimentText } from './decode.js';
+import { parseYaml } from './parse-yaml.js';
 import { readExperimentBytes } from './read-source.js';
 import { type Experiment, experiment } from './schema.js';
 import { substituteDocument } from './substitute.js';
@@ -125,16 +126,12 @@ export function parseExperiment(
       },
     ]);
   }
-  const document = parseDocument(text, {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: true,
-    // YAML 1.2 whatever a %YAML directive says: no 1.1 merge keys (<<), binary, sets or timestamps.
-    schema: 'core',
-    merge: false,
-    // Warnings (e.g. about keys that are not text) are reported as problems, never printed by the parser.
-    logLevel: 'silent',
-  });
+  const yaml = parseYaml(text, lineCounter);
+  if ('syntaxError' in yaml) {
+    const { offset, message } = yaml.syntaxError;
+    throw new ExperimentInvalidError(file, [at(offset, '', yamlMessage(message))]);
+  }
+  const { document } = yaml;
 
   if (document.errors.length > 0) {
     // Only the first syntax error: the ones after it are usually its echoes.
@@ -203,7 +200,7 @@ export function parseExperiment(
 /** How many copies aliases may make of anchored values (the yaml package's own default). */
 const MAX_ALIAS_COUNT = 100;
 
-function firstAliasOffset(document: ReturnType<typeof parseDocument>): number {
+function firstAliasOffset(document: Document): number {
   let offset = 0;
   visit(document, {
     Alias(_, node) {

@@ -49,7 +49,10 @@ export function flowTooDeep(text: string): number | undefined {
   return undefined;
 }
 
-/** Forbidden and non-text keys, aliases that resolve to nothing or to a value containing them, depth. */
+/**
+ * Duplicate, forbidden and non-text keys, aliases that resolve to nothing or to a value containing them,
+ * depth. Keys are compared as the text they become: `1` and `"1"` are the same key.
+ */
 export function nodeProblems(document: Document): NodeProblem[] {
   const problems: NodeProblem[] = [];
   const ancestors: unknown[] = [];
@@ -83,6 +86,7 @@ export function nodeProblems(document: Document): NodeProblem[] {
     }
     ancestors.push(node);
     if (isMap(node)) {
+      const seen = new Set<string>();
       for (const pair of node.items) {
         if (!isScalar(pair.key)) {
           problems.push({
@@ -93,6 +97,15 @@ export function nodeProblems(document: Document): NodeProblem[] {
           continue;
         }
         const key = String(pair.key.value);
+        if (seen.has(key)) {
+          problems.push({
+            offset: start(pair.key),
+            segments: [],
+            message: 'YAML syntax: Map keys must be unique',
+          });
+          continue;
+        }
+        seen.add(key);
         if (FORBIDDEN_KEYS.has(key)) {
           problems.push({
             offset: start(pair.key),
