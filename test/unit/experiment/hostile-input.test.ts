@@ -223,7 +223,7 @@ describe('YAML structure', () => {
     });
     // The parser's own check compares every key with every other: about a minute for these.
     expect(performance.now() - started).toBeLessThan(8000);
-  });
+  }, 30_000);
 
   it('a flood of syntax errors stops at the first, without composing the rest', () => {
     const started = performance.now();
@@ -231,8 +231,8 @@ describe('YAML structure', () => {
     expect(problem).toMatchObject({ line: 7, column: 3 });
     expect(problem.message).toMatch(/^YAML syntax: /);
     // Composing the 700,000 errors of this file took over 20 s (and 1 GB).
-    expect(performance.now() - started).toBeLessThan(12_000);
-  });
+    expect(performance.now() - started).toBeLessThan(15_000);
+  }, 40_000);
 });
 
 describe('YAML 1.1 features stay off', () => {
