@@ -611,44 +611,47 @@ const stepShapes = {
  * A step is an object with exactly one key naming its kind. It is dispatched on that key rather than
  * parsed as a union, so an error inside a step points at the exact key that is wrong.
  */
-export const step: z.ZodType<Step, StepInput> = z.unknown().transform((value, ctx): Step => {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `expected a step, found ${describeStep(value)}; a step is an object with one key of ${STEP_KINDS.join(', ')}`,
-      input: value,
-    });
-    return z.NEVER;
-  }
-  const input = value as StepInput;
-  const keys = Object.keys(input);
-  const kind = keys[0] as (typeof STEP_KINDS)[number];
-  if (keys.length !== 1 || !STEP_KINDS.includes(kind)) {
-    const unknown = keys.filter((key) => !STEP_KINDS.includes(key as (typeof STEP_KINDS)[number]));
-    ctx.addIssue({
-      code: 'custom',
-      message:
-        keys.length === 0
-          ? `expected a step with one key of: ${STEP_KINDS.join(', ')}`
-          : unknown.length > 0
-            ? `unknown step "${unknown[0]}"; expected one of: ${STEP_KINDS.join(', ')}`
-            : `a step has exactly one kind, found ${keys.join(' and ')} (use parallel to run steps together)`,
-      path: unknown.length > 0 ? [unknown[0]!] : [],
-      input,
-      // Points the error at the key itself, where the typo is.
-      params: { atKey: unknown.length > 0 },
-    });
-    return z.NEVER;
-  }
-  const result = (stepShapes[kind] as z.ZodType).safeParse(input[kind], { reportInput: true });
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      ctx.addIssue({ ...(issue as z.core.$ZodIssueCustom), path: [kind, ...issue.path], input });
+export const step: z.ZodType<Step, StepInput> = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a step, found ${describeStep(value)}; a step is an object with one key of ${STEP_KINDS.join(', ')}`,
+        input: value,
+      });
     }
-    return z.NEVER;
-  }
-  return { [kind]: result.data } as Step;
-}) as unknown as z.ZodType<Step, StepInput>;
+  })
+  .transform((value, ctx): Step => {
+    const input = value as StepInput;
+    const keys = Object.keys(input);
+    const kind = keys[0] as (typeof STEP_KINDS)[number];
+    if (keys.length !== 1 || !STEP_KINDS.includes(kind)) {
+      const unknown = keys.filter((key) => !STEP_KINDS.includes(key as (typeof STEP_KINDS)[number]));
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          keys.length === 0
+            ? `expected a step with one key of: ${STEP_KINDS.join(', ')}`
+            : unknown.length > 0
+              ? `unknown step "${unknown[0]}"; expected one of: ${STEP_KINDS.join(', ')}`
+              : `a step has exactly one kind, found ${keys.join(' and ')} (use parallel to run steps together)`,
+        path: unknown.length > 0 ? [unknown[0]!] : [],
+        input,
+        // Points the error at the key itself, where the typo is.
+        params: { atKey: unknown.length > 0 },
+      });
+      return z.NEVER;
+    }
+    const result = (stepShapes[kind] as z.ZodType).safeParse(input[kind], { reportInput: true });
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        ctx.addIssue({ ...(issue as z.core.$ZodIssueCustom), path: [kind, ...issue.path], input });
+      }
+      return z.NEVER;
+    }
+    return { [kind]: result.data } as Step;
+  }) as unknown as z.ZodType<Step, StepInput>;
 
 /** What was found where a step was expected, e.g. `a string "pause"`. */
 function describeStep(value: unknown): string {
