@@ -13,8 +13,43 @@ import {
 } from './client.js';
 
 /** Connects the way the docker CLI does: DOCKER_HOST, else the local socket. */
-export function createDockerClient(): DockerClient {
-  return new DockerodeClient(new Docker());
+export function createDockerClient(env: NodeJS.ProcessEnv = process.env): DockerClient {
+  checkDockerHost(env.DOCKER_HOST);
+  try {
+    return new DockerodeClient(new Docker());
+  } catch (error) {
+    // docker-modem refuses a tcp:// or ssh:// value that is not a URL.
+    throw new DockerEndpointError(
+      env.DOCKER_HOST ?? '',
+      'expected a URL such as tcp://127.0.0.1:2375',
+      error,
+    );
+  }
+}
+
+const ENDPOINT_SCHEMES = ['unix', 'tcp', 'npipe', 'ssh'];
+const EXPECTED_SCHEMES = 'expected unix://, tcp://, npipe:// or ssh://';
+
+/**
+ * Refuses a DOCKER_HOST that names no Docker endpoint before anything connects. Like the docker CLI,
+ * a value without a scheme (host:port) means tcp://.
+ */
+export function checkDockerHost(value: string | undefined): void {
+  if (value === undefined || value === '' || !value.includes('://')) return;
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value)?.[1];
+  if (scheme === undefined || !ENDPOINT_SCHEMES.includes(scheme)) {
+    throw new DockerEndpointError(value, EXPECTED_SCHEMES);
+  }
+}
+
+export class DockerEndpointError extends EnvironmentError {
+  constructor(value: string, reason: string, cause?: unknown) {
+    const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value).slice(1, -1);
+    super('DOCKER_HOST_INVALID', `DOCKER_HOST=${shown} is not a Docker endpoint: ${reason}`, {
+      hint: 'Set DOCKER_HOST to e.g. unix:///var/run/docker.sock or tcp://127.0.0.1:2375, or unset it to use the local socket.',
+      cause,
+    });
+  }
 }
 
 export class DockerUnavailableError extends EnvironmentError {
@@ -35,7 +70,19 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-const CONNECTION_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+const CONNECTION_CODES = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'EACCES',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  // A DOCKER_HOST whose host name does not resolve or cannot be reached.
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 function wrap(error: unknown): Error {
   const code = (error as NodeJS.ErrnoException).code;

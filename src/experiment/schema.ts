@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseThreshold } from '../load/thresholds.js';
 import { parseDurationBound, parseNumberBound } from '../util/comparison.js';
-import { DURATION_PATTERN, parseDuration } from '../util/duration.js';
+import { DURATION_PATTERN, durationTooLong, parseDuration } from '../util/duration.js';
 
 /**
  * The experiment file, as zod schemas. Every object is strict: an unknown key is an error, because a
@@ -12,8 +12,16 @@ import { DURATION_PATTERN, parseDuration } from '../util/duration.js';
 export const duration = z
   .string()
   .regex(new RegExp(DURATION_PATTERN), { message: 'expected a duration such as 500ms, 2s, 1m30s or 1h' })
-  .transform((text) => parseDuration(text)!)
-  .meta({ description: 'A duration: 500ms, 2s, 1.5s, 1m30s, 1h' });
+  .transform((text, ctx) => {
+    // A timer cannot hold longer than MAX_DURATION_MS: refused here, never shortened at run time.
+    const tooLong = durationTooLong(text);
+    if (tooLong !== undefined) {
+      ctx.addIssue({ code: 'custom', message: tooLong, input: text });
+      return z.NEVER;
+    }
+    return parseDuration(text)!;
+  })
+  .meta({ description: 'A duration: 500ms, 2s, 1.5s, 1m30s, 1h (at most 24d 20h 31m 23s)' });
 
 const positiveDuration = duration.refine((ms) => ms > 0, { message: 'expected a duration above zero' });
 
@@ -201,9 +209,17 @@ export const PROBE_KINDS = Object.keys(EXPECT_KEYS_BY_KIND) as ProbeKind[];
 export type ProbeKind = keyof typeof EXPECT_KEYS_BY_KIND;
 
 const httpProbe = z.strictObject({
-  url: z.string().refine((text) => /^https?:\/\/[^\s/]+/.test(text) && URL.canParse(text), {
-    message: 'expected an http:// or https:// URL',
-  }),
+  url: z
+    .string()
+    .refine((text) => /^https?:\/\/[^\s/]+/.test(text) && URL.canParse(text), {
+      message: 'expected an http:// or https:// URL',
+    })
+    .refine((text) => !URL.canParse(text) || !hasCredentials(new URL(text)), {
+      // Never echoes the URL: it holds a password.
+      message:
+        'the URL holds a user name or password, which requests refuse; send them in a header instead: ' +
+        'headers: { Authorization: "Basic ${secret:API_BASIC}" }',
+    }),
   method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
   headers: z.record(z.string(), z.string()).optional(),
   body: z
@@ -211,6 +227,10 @@ const httpProbe = z.strictObject({
     .optional()
     .meta({ description: 'A string, or an object sent as JSON' }),
 });
+
+function hasCredentials(url: URL): boolean {
+  return url.username !== '' || url.password !== '';
+}
 
 const RATE_PER = /^\s*(\d+(?:\.\d+)?)\s*\/\s*(s|m)\s*$/;
 const requestRate = z
@@ -609,10 +629,18 @@ const stepShapes = {
  * parsed as a union, so an error inside a step points at the exact key that is wrong.
  */
 export const step: z.ZodType<Step, StepInput> = z
-  .custom<StepInput>((input) => input !== null && typeof input === 'object' && !Array.isArray(input), {
-    message: `expected a step: an object with one key of ${STEP_KINDS.join(', ')}`,
+  .unknown()
+  .superRefine((value, ctx) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a step, found ${describeStep(value)}; a step is an object with one key of ${STEP_KINDS.join(', ')}`,
+        input: value,
+      });
+    }
   })
-  .transform((input, ctx): Step => {
+  .transform((value, ctx): Step => {
+    const input = value as StepInput;
     const keys = Object.keys(input);
     const kind = keys[0] as (typeof STEP_KINDS)[number];
     if (keys.length !== 1 || !STEP_KINDS.includes(kind)) {
@@ -641,6 +669,19 @@ export const step: z.ZodType<Step, StepInput> = z
     }
     return { [kind]: result.data } as Step;
   }) as unknown as z.ZodType<Step, StepInput>;
+
+/** What was found where a step was expected, e.g. `a string "pause"`. */
+function describeStep(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') {
+    const shown = JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
+    return `a string ${shown}${STEP_KINDS.includes(value as (typeof STEP_KINDS)[number]) ? ` (write the kind as a key: "- ${value}: ...")` : ''}`;
+  }
+  if (typeof value === 'number') return `a number (${value})`;
+  if (typeof value === 'boolean') return String(value);
+  return typeof value;
+}
 
 /** What editors see for a step: the same shapes as a union (used only for the JSON Schema). */
 export const stepForJsonSchema: z.ZodType = z
@@ -717,37 +758,51 @@ function selectorsOf(value: {
   method: Step[];
   rollbacks?: ActionSpec[] | undefined;
 }): [SelectorFields, (string | number)[]][] {
+  // The refinement also sees documents whose other parts are invalid: nothing here may assume a shape.
   const found: [SelectorFields, (string | number)[]][] = [];
-  const probeTarget = (probe: ProbeSpec, at: (string | number)[]) => {
-    if (probe.exec) found.push([probe.exec.target, [...at, 'exec', 'target']]);
-    if (probe.container) found.push([probe.container.target, [...at, 'container', 'target']]);
+  const selector = (candidate: unknown, at: (string | number)[]) => {
+    if (isRecord(candidate)) found.push([candidate as SelectorFields, at]);
   };
-  const actionTarget = (action: ActionSpec, at: (string | number)[]) => {
-    if (action.exec) found.push([action.exec.target, [...at, 'exec', 'target']]);
+  const probeTarget = (probe: unknown, at: (string | number)[]) => {
+    if (!isRecord(probe)) return;
+    if (isRecord(probe.exec)) selector(probe.exec.target, [...at, 'exec', 'target']);
+    if (isRecord(probe.container)) selector(probe.container.target, [...at, 'container', 'target']);
   };
-  const step = (item: Step, at: (string | number)[]) => {
-    const [kind, spec] = Object.entries(item)[0] as [string, Record<string, unknown>];
+  const actionTarget = (action: unknown, at: (string | number)[]) => {
+    if (isRecord(action) && isRecord(action.exec)) selector(action.exec.target, [...at, 'exec', 'target']);
+  };
+  const step = (item: unknown, at: (string | number)[]) => {
+    if (!isRecord(item)) return;
+    const [kind, spec] = Object.entries(item)[0] ?? [];
+    if (kind === undefined) return;
     const here = [...at, kind];
     if (kind === 'parallel') {
-      for (const [index, child] of (spec as unknown as Step[]).entries()) step(child, [...here, index]);
-    } else if (kind === 'probe') probeTarget(spec as ProbeSpec, here);
-    else if (kind === 'action') actionTarget(spec as ActionSpec, here);
+      for (const [index, child] of list(spec).entries()) step(child, [...here, index]);
+    } else if (kind === 'probe') probeTarget(spec, here);
+    else if (kind === 'action') actionTarget(spec, here);
     else if (kind === 'partition') {
-      for (const [g, group] of (spec as PartitionSpec).groups.entries()) {
-        for (const [m, member] of group.entries()) found.push([member, [...here, 'groups', g, m]]);
+      if (!isRecord(spec)) return;
+      for (const [g, group] of list(spec.groups).entries()) {
+        for (const [m, member] of list(group).entries()) selector(member, [...here, 'groups', g, m]);
       }
-    } else if (kind !== 'wait') {
-      if (spec.target) found.push([spec.target as SelectorFields, [...here, 'target']]);
-      for (const [index, peer] of ((spec.to as PeerSelector[] | undefined) ?? []).entries()) {
-        found.push([peer, [...here, 'to', index]]);
-      }
+    } else if (kind !== 'wait' && isRecord(spec)) {
+      selector(spec.target, [...here, 'target']);
+      for (const [index, peer] of list(spec.to).entries()) selector(peer, [...here, 'to', index]);
     }
   };
-  for (const [index, probe] of value.hypothesis.entries()) probeTarget(probe, ['hypothesis', index]);
-  for (const [index, probe] of (value.guards ?? []).entries()) probeTarget(probe, ['guards', index]);
-  for (const [index, item] of value.method.entries()) step(item, ['method', index]);
-  for (const [index, action] of (value.rollbacks ?? []).entries()) actionTarget(action, ['rollbacks', index]);
+  for (const [index, probe] of list(value.hypothesis).entries()) probeTarget(probe, ['hypothesis', index]);
+  for (const [index, probe] of list(value.guards).entries()) probeTarget(probe, ['guards', index]);
+  for (const [index, item] of list(value.method).entries()) step(item, ['method', index]);
+  for (const [index, action] of list(value.rollbacks).entries()) actionTarget(action, ['rollbacks', index]);
   return found;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
 }
 
 /** scope.compose bounds every selector: none may name another project or opt out of it. */

@@ -15,7 +15,6 @@ export async function observeHttp(
   const checked = checkHeaders(spec.headers);
   if (!checked.ok) throw new ProbeFailure(checked.problem, 'error');
   const headers = new Headers(checked.headers);
-  const url = withoutCredentials(spec.url, headers);
   let body: string | undefined;
   if (typeof spec.body === 'string') body = spec.body;
   else if (spec.body !== undefined) {
@@ -25,7 +24,8 @@ export async function observeHttp(
   const started = performance.now();
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await fetch(url, {
+    // A URL with credentials is refused when the file is validated.
+    const response = await fetch(spec.url, {
       method: spec.method,
       headers,
       body: body ?? null,
@@ -45,22 +45,6 @@ export async function observeHttp(
 async function readBody(response: Response): Promise<string> {
   const text = await response.text();
   return text.length > MAX_BODY ? text.slice(0, MAX_BODY) : text;
-}
-
-/**
- * fetch refuses a URL with a user name or password (and quotes it whole in its error): send them as
- * HTTP Basic authentication instead, unless the probe sets its own Authorization header.
- */
-function withoutCredentials(text: string, headers: Headers): string {
-  const url = new URL(text);
-  if (url.username === '' && url.password === '') return text;
-  if (!headers.has('authorization')) {
-    const user = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-    headers.set('authorization', `Basic ${Buffer.from(user).toString('base64')}`);
-  }
-  url.username = '';
-  url.password = '';
-  return url.href;
 }
 
 function describeFetchError(error: unknown): string {

@@ -14,7 +14,7 @@ import { checkReportPath } from '../../reporters/report-path.js';
 import type { Reporter } from '../../reporters/reporter.js';
 import { stateDir } from '../../safety/state-dir.js';
 import { visible } from '../../util/control-chars.js';
-import { parseDuration } from '../../util/duration.js';
+import { durationTooLong, parseDuration } from '../../util/duration.js';
 import { newSeed } from '../../util/random.js';
 import { expandExperimentFiles } from '../files.js';
 import { withProgress } from '../output.js';
@@ -37,6 +37,8 @@ function parseLabels(values: readonly string[]): Record<string, string> | undefi
 
 function parseMaxHold(value: unknown): number | undefined {
   if (value === undefined) return undefined;
+  const tooLong = durationTooLong(String(value));
+  if (tooLong !== undefined) throw new InvalidInputError('BAD_OPTION', `--max-hold ${tooLong}`);
   const ms = parseDuration(String(value));
   if (ms === undefined || ms <= 0) {
     throw new InvalidInputError(

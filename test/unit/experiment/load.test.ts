@@ -321,7 +321,9 @@ method:
   it('a step that is not an object', () => {
     const problem = onlyProblem(`${HEAD}method:\n  - wait 1s\n`);
     expect(problem).toMatchObject({ line: 6, column: 5, path: 'method[0]' });
-    expect(problem.message).toMatch(/^expected a step: an object with one key of [a-z, ]+$/);
+    expect(problem.message).toMatch(
+      /^expected a step, found a string "wait 1s"; a step is an object with one key of [a-z, ]+$/,
+    );
     expect(listedKinds(problem.message)).toEqual(expect.arrayContaining(BASE_STEP_KINDS));
   });
 
@@ -696,10 +698,11 @@ describe('loadExperimentFile', () => {
     });
   });
 
-  it('reports an unreadable path (a folder) without crashing', async () => {
+  it('refuses a folder as a file without crashing', async () => {
     await expect(loadExperimentFile(dir, {})).rejects.toMatchObject({
-      code: 'EXPERIMENT_UNREADABLE',
+      code: 'EXPERIMENT_NOT_A_FILE',
       exitCode: 2,
+      message: `${dir} is a folder, not a regular file: faultline reads experiments only from regular files`,
     });
   });
 });

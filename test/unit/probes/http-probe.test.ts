@@ -64,16 +64,6 @@ describe('observeHttp', () => {
     expect(result).toMatchObject({ kind: 'http', status: 200 });
     expect(seen[seenBefore]?.['x-token']).toBe('file-token');
   });
-
-  it('sends a user name and password in the URL as Basic authentication (fetch refuses them in the URL)', async () => {
-    const seenBefore = seen.length;
-    const url = `${base.replace('http://', 'http://alice:p%40ss-w0rd@')}/`;
-    const result = await observeHttp(spec({}, url), 2000, new AbortController().signal);
-    expect(result).toMatchObject({ kind: 'http', status: 200 });
-    expect(seen[seenBefore]?.authorization).toBe(
-      `Basic ${Buffer.from('alice:p@ss-w0rd').toString('base64')}`,
-    );
-  });
 });
 
 describe('checkHeaders', () => {

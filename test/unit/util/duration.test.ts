@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../../src/util/duration.js';
+import {
+  durationTooLong,
+  formatDuration,
+  formatLongDuration,
+  MAX_DURATION_MS,
+  parseDuration,
+} from '../../../src/util/duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -67,5 +73,44 @@ describe('formatDuration at unit boundaries', () => {
     [3_690_000, '1h1m30s'],
   ])('%d ms reads %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe('durationTooLong: what a timer cannot hold', () => {
+  const LIMIT = 'the longest duration faultline can hold, 24d 20h 31m 23s (2147483647ms)';
+
+  it('is the largest delay setTimeout honours', async () => {
+    expect(MAX_DURATION_MS).toBe(2_147_483_647);
+    // One millisecond more and Node fires the timer after 1 ms: the overflow this limit prevents.
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, MAX_DURATION_MS + 1).unref());
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it.each(['600h', '596h31m24s', '2147483648ms', '9999999999999h'])(
+    'refuses %s, naming the limit',
+    (text) => {
+      expect(durationTooLong(text)).toBe(`${text} is longer than ${LIMIT}`);
+    },
+  );
+
+  it('refuses a number of digits too long to be finite, showing only its start', () => {
+    const text = `${'9'.repeat(400)}h`;
+    expect(parseDuration(text)).toBeUndefined();
+    expect(durationTooLong(text)).toBe(`${'9'.repeat(20)}... is longer than ${LIMIT}`);
+  });
+
+  it.each(['2147483647ms', '596h31m23s', '24h', '1.5s', '0s'])('accepts %s', (text) => {
+    expect(durationTooLong(text)).toBeUndefined();
+  });
+
+  it('leaves text that is no duration to the duration check', () => {
+    expect(durationTooLong('soon')).toBeUndefined();
+  });
+
+  it('writes long durations with days', () => {
+    expect(formatLongDuration(MAX_DURATION_MS)).toBe('24d 20h 31m 23s');
+    expect(formatLongDuration(86_400_000 + 5000)).toBe('1d 5s');
+    expect(formatLongDuration(0)).toBe('0s');
   });
 });
