@@ -48,7 +48,7 @@ describe('load probes judged per phase', () => {
     failing = false;
     const to = Date.now();
 
-    const [during, after] = await phases.finish([{ from, to }], to, signal);
+    const [during, after] = await phases.finish([{ from, to }], to, 0, signal);
     expect(during).toMatchObject({ phase: 'during', status: 'fail' });
     expect(during!.reason).toMatch(/^error_rate: expected < 1%, saw (9\d|100)(\.\d+)?%/);
     expect(during!.checks.some((check) => check.name.startsWith('error_rate in every') && !check.ok)).toBe(
@@ -65,7 +65,7 @@ describe('load probes judged per phase', () => {
     const phases = new LoadPhases(loadProbe(['error_rate < 1%']));
     phases.start();
     await phases.baseline(signal);
-    const [during] = await phases.finish([], Date.now(), signal);
+    const [during] = await phases.finish([], Date.now(), 0, signal);
     expect(during).toMatchObject({
       phase: 'during',
       status: 'pass',
