@@ -48,13 +48,17 @@ export class FaultRegistry {
       detail: fault.detail,
     };
     this.faults.set(fault.id, { fault, record });
-    this.recorder.record({
-      type: 'fault-injected',
-      faultId: fault.id,
-      fault: fault.kind,
-      target: fault.target,
-      detail: fault.detail,
-    });
+    // Stamped when the fault's call started: it was in effect from then (a restart's downtime too).
+    this.recorder.record(
+      {
+        type: 'fault-injected',
+        faultId: fault.id,
+        fault: fault.kind,
+        target: fault.target,
+        detail: fault.detail,
+      },
+      fault.injectedAt.getTime(),
+    );
   }
 
   /** True while any fault is being injected or is in place. */
