@@ -4,12 +4,12 @@ import { LoadGenerator } from '../load/generator.js';
 import { evaluateThreshold, slidingWindows, statsOf } from '../load/stats.js';
 import { parseThreshold } from '../load/thresholds.js';
 import type { LoadSeries, LoadStats, RequestRecord, Threshold } from '../load/types.js';
-import { formatRate, requestIntervalMs } from '../load/window-check.js';
+import { formatRate, LOAD_DEFAULTS, requestIntervalMs } from '../load/window-check.js';
 import { formatDuration } from '../util/duration.js';
 import { sleep } from '../util/sleep.js';
 import type { Check, ProbeSample } from './journal.js';
 
-export const LOAD_DEFAULTS = { before: 5000, after: 5000 } as const;
+export { LOAD_DEFAULTS };
 
 /** How far the after-window moves each time it misses, while the service has recovery time left. */
 const RECOVERY_STEP_MS = 250;

@@ -8,6 +8,9 @@ export interface LoadTiming {
   window?: number | undefined;
 }
 
+/** The baseline and after windows of a load probe that does not set them. */
+export const LOAD_DEFAULTS = { before: 5000, after: 5000 } as const;
+
 /** The time between two requests of a load at `rate` per second. */
 export function requestIntervalMs(rate: number): number {
   return 1000 / rate;
@@ -16,18 +19,18 @@ export function requestIntervalMs(rate: number): number {
 /**
  * The windows of a load probe too short to hold a single request at its rate: a window without
  * requests says nothing about the system, so it is refused before anything runs. Zero is allowed (no
- * window at all).
+ * window at all); an unset before or after is the default of 5s.
  */
 export function emptyWindows(timing: LoadTiming): { key: 'before' | 'after' | 'window'; message: string }[] {
   if (!(timing.rate > 0)) return [];
   const interval = requestIntervalMs(timing.rate);
   const issues: { key: 'before' | 'after' | 'window'; message: string }[] = [];
   for (const key of ['before', 'after', 'window'] as const) {
-    const ms = timing[key];
+    const ms = key === 'window' ? timing.window : (timing[key] ?? LOAD_DEFAULTS[key]);
     if (ms === undefined || ms <= 0 || ms >= interval) continue;
     issues.push({
       key,
-      message: `${formatDuration(ms)} holds no request at ${formatRate(timing.rate)} (one every ${formatDuration(interval)}): make ${key} at least ${formatDuration(Math.ceil(interval))} or raise the rate`,
+      message: `${timing[key] === undefined ? `the default of ${formatDuration(ms)}` : formatDuration(ms)} holds no request at ${formatRate(timing.rate)} (one every ${formatDuration(interval)}): make ${key} at least ${formatDuration(Math.ceil(interval))} or raise the rate`,
     });
   }
   return issues;
