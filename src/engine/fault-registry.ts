@@ -96,6 +96,7 @@ export class FaultRegistry {
   }
 
   private async performRevert(fault: InjectedFault, record: FaultRecord): Promise<RevertOutcome> {
+    const started = Date.now();
     let outcome: RevertOutcome;
     try {
       outcome = await fault.revert();
@@ -115,6 +116,7 @@ export class FaultRegistry {
       status: outcome.status,
       detail: outcome.detail,
       heldMs: now.getTime() - fault.injectedAt.getTime(),
+      revertMs: now.getTime() - started,
       ...(outcome.status === 'failed' ? { remedy: fault.remedy } : {}),
     });
     if (outcome.status === 'target-gone')
