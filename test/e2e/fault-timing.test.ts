@@ -1,13 +1,16 @@
 import { readFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalEntry, RunResult, SessionResult } from '../../src/engine/journal.js';
 import { faultline, tempDir, writeExperiment } from '../support/cli.js';
 import {
+  httpOk,
   removeTestContainers,
   startContainers,
   type TestContainer,
   uniquePrefix,
+  waitFor,
 } from '../support/containers.js';
 import { docker, inspectState, TEST_LABEL } from '../support/docker-cli.js';
 
@@ -35,6 +38,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await removeTestContainers(prefix);
 });
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 async function runOf(file: string): Promise<RunResult> {
   const session = JSON.parse(await readFile(file, 'utf8')) as SessionResult;
@@ -149,5 +160,62 @@ recovery: 0s
       expect(row.heldMs).toBe(row.revertedAt - row.injectedAt);
     }
     for (const container of containers) expect((await inspectState(container.name)).paused).toBe(false);
+  });
+
+  it('judges the requests refused while a restart is under way as during: fragile, exit 1', async () => {
+    // A service that shuts down gracefully: on SIGTERM it stops accepting at once, then lingers until
+    // Docker kills it at the end of the grace period. Users are refused from the first moment.
+    // A fixed host port: an ephemeral one may change when the container restarts.
+    const port = await freePort();
+    const [service] = await startContainers(prefix, [
+      {
+        name: 'graceful',
+        publish: `127.0.0.1:${port}:8080`,
+        command: [
+          '-e',
+          "const s = require('http').createServer((q, r) => r.end('ok')).listen(8080); setInterval(() => {}, 1000); process.on('SIGTERM', () => { s.close(); s.closeAllConnections(); });",
+        ],
+      },
+    ]);
+    const url = `http://127.0.0.1:${port}/`;
+    await waitFor('the service to answer', () => httpOk(url));
+    const file = await writeExperiment(
+      dir,
+      'restart.yaml',
+      `title: restart under load
+hypothesis:
+  - name: shop under load
+    load: { url: "${url}", rate: 50/s, before: 1s, after: 1s }
+    timeout: 1s
+    expect: { thresholds: ["error_rate < 1%"] }
+method:
+  - restart: { target: { name: ${service!.name} }, grace: 1s }
+recovery: 10s
+`,
+    );
+    const json = path.join(dir, 'restart.json');
+    const result = await faultline(['run', file, '--report', `json=${json}`]);
+    expect(result.exitCode, result.all).toBe(1);
+    const run = await runOf(json);
+    const phase = (name: string) => run.probes.find((probe) => probe.phase === name)!;
+    expect(phase('before').status).toBe('pass');
+    expect(phase('during').status).toBe('fail');
+    expect(phase('during').reason).toMatch(/^error_rate: expected < 1%, saw \d/);
+    // The node process takes a moment to listen again after `docker restart` returns: recovery time.
+    expect(phase('after').status).toBe('pass');
+
+    const refused = run.load![0]!.records.filter((record) => !record.ok);
+    expect(refused.length).toBeGreaterThanOrEqual(25);
+    const [fault] = run.faults;
+    // The fault counts from the start of the restart: before the first request it refused.
+    expect(Date.parse(fault!.injectedAt)).toBeLessThanOrEqual(refused[0]!.scheduledAt);
+    const duringRequests = run.load![0]!.records.filter(
+      (record) =>
+        record.scheduledAt >= Date.parse(fault!.injectedAt) &&
+        record.scheduledAt < Date.parse(fault!.revertedAt!),
+    );
+    // The grace period alone is a second of refusals at 50/s, all of them inside the fault's interval.
+    expect(duringRequests.filter((record) => !record.ok).length).toBeGreaterThanOrEqual(40);
+    expect((await inspectState(service!.name)).running).toBe(true);
   });
 });
