@@ -171,7 +171,9 @@ export class LoadPhases {
       Date.now() +
       Math.max(...this.running.map(({ probe }) => probe.timeout ?? PROBE_DEFAULTS.timeout)) +
       100;
-    const due = (item: Running) => Math.floor(((until - this.startedAt) * item.probe.load!.rate) / 1000);
+    // Requests i = 0, 1, ... are due at t0 + i/rate: those due before `until` number ceil(...).
+    const due = (item: Running) =>
+      Math.ceil(((until - item.generator.startedAt) * item.probe.load!.rate) / 1000);
     const finished = (item: Running) =>
       item.generator.records.filter((record) => record.scheduledAt < until).length;
     while (Date.now() < deadline && this.running.some((item) => finished(item) < due(item))) await sleep(20);

@@ -127,7 +127,7 @@ describe('the after phase and the recovery time', () => {
 describe('a window without requests', () => {
   it('is an error of the experiment, not fragility, when no request was due while a fault was in place', async () => {
     const { experiment } = parseExperiment(
-      `title: t\nhypothesis:\n  - name: api\n    load: { url: "${url}", rate: 2/s, before: 1s, after: 500ms }\n    timeout: 1s\n    expect: { thresholds: ["error_rate < 1%"] }\nmethod:\n  - wait: 1s\n`,
+      `title: t\nhypothesis:\n  - name: api\n    load: { url: "${url}", rate: 2/s, before: 1s, after: 1s }\n    timeout: 1s\n    expect: { thresholds: ["error_rate < 1%"] }\nmethod:\n  - wait: 1s\n`,
       't.yaml',
       {},
     );
