@@ -63,14 +63,18 @@ export class FaultRegistry {
       this.recorder.log('warn', `could not record ${fault.id} as injected in the ledger: ${String(error)}`);
     }
     killPoint('fault-recorded');
-    this.recorder.record({
-      type: 'fault-injected',
-      faultId: fault.id,
-      fault: fault.kind,
-      target: fault.target,
-      detail: fault.detail,
-      ...(holdMs === undefined ? {} : { holdMs }),
-    });
+    // Stamped when the fault's call started: it was in effect from then (a restart's downtime too).
+    this.recorder.record(
+      {
+        type: 'fault-injected',
+        faultId: fault.id,
+        fault: fault.kind,
+        target: fault.target,
+        detail: fault.detail,
+        ...(holdMs === undefined ? {} : { holdMs }),
+      },
+      fault.injectedAt.getTime(),
+    );
   }
 
   /** True while any fault is being injected or is in place. */
@@ -116,6 +120,7 @@ export class FaultRegistry {
   }
 
   private async performRevert(fault: InjectedFault, record: FaultRecord): Promise<RevertOutcome> {
+    const started = Date.now();
     let outcome: RevertOutcome;
     killPoint('revert-started');
     try {
@@ -145,6 +150,7 @@ export class FaultRegistry {
       status: outcome.status,
       detail: outcome.detail,
       heldMs: now.getTime() - fault.injectedAt.getTime(),
+      revertMs: Date.now() - started,
       ...(outcome.status === 'failed' ? { remedy: fault.remedy } : {}),
     });
     if (outcome.status === 'target-gone')

@@ -56,7 +56,13 @@ export type JournalEvent =
       target: Target;
       status: 'reverted' | 'already-reverted' | 'target-gone' | 'failed';
       detail: string;
+      /**
+       * How long the fault may have been in effect on this target: from the start of its Docker call
+       * (or first command) to the end of its revert.
+       */
       heldMs: number;
+      /** How long the revert took; it started `heldMs - revertMs` after the injection's call. */
+      revertMs?: number;
       /** What the user can run to finish the job when status is failed. */
       remedy?: string;
     }

@@ -4,10 +4,15 @@ import { LoadGenerator } from '../load/generator.js';
 import { evaluateThreshold, slidingWindows, statsOf } from '../load/stats.js';
 import { parseThreshold } from '../load/thresholds.js';
 import type { LoadSeries, LoadStats, RequestRecord, Threshold } from '../load/types.js';
+import { formatRate, LOAD_DEFAULTS, requestIntervalMs } from '../load/window-check.js';
+import { formatDuration } from '../util/duration.js';
 import { sleep } from '../util/sleep.js';
 import type { Check, ProbeSample } from './journal.js';
 
-export const LOAD_DEFAULTS = { before: 5000, after: 5000 } as const;
+export { LOAD_DEFAULTS };
+
+/** How far the after-window moves each time it misses, while the service has recovery time left. */
+const RECOVERY_STEP_MS = 250;
 
 /** An interval during which at least one fault was in place (epoch ms). */
 export interface Interval {
@@ -24,8 +29,9 @@ interface Running {
 /**
  * The load probes of a run: their generators send requests at a fixed rate from the baseline to the
  * end of the recovery window, and their thresholds are judged per phase: before (the baseline window),
- * during (every moment a fault was in place, and each sliding window of it), after (the window that
- * follows the last revert).
+ * during (every moment a fault was in place, from the start of its Docker call to the end of its
+ * revert, and each sliding window of it), after (the first window that meets every threshold and starts
+ * within the experiment's recovery time of the last revert).
  */
 export class LoadPhases {
   private readonly running: Running[];
@@ -74,23 +80,72 @@ export class LoadPhases {
   }
 
   /**
-   * Measures the recovery window after the last revert, stops every generator, and judges the during
-   * and after phases.
+   * Judges the during phase over the fault intervals, and the after phase on the first window of
+   * `after` that meets every threshold and starts within `recoveryMs` of the last revert: requests in
+   * between are the service recovering, judged by neither phase. Stops every generator.
    */
-  async finish(faultIntervals: Interval[], revertedAt: number, signal: AbortSignal): Promise<ProbeSample[]> {
-    const window = Math.max(...this.running.map(({ probe }) => probe.load!.after ?? LOAD_DEFAULTS.after));
-    await sleep(Math.max(0, revertedAt + window - Date.now()), signal).catch(() => undefined);
+  async finish(
+    faultIntervals: Interval[],
+    revertedAt: number,
+    recoveryMs: number,
+    signal: AbortSignal,
+  ): Promise<ProbeSample[]> {
+    const afterSamples = await this.recover(revertedAt, recoveryMs, signal);
     await this.stop();
     faultIntervals = mergeIntervals(faultIntervals);
     const samples: ProbeSample[] = [];
     for (const item of this.running) {
-      const phases = probePhases(item.probe);
-      if (phases.includes('during'))
+      if (probePhases(item.probe).includes('during'))
         samples.push(this.judge(item, 'during', faultIntervals, item.probe.load!.window));
-      if (phases.includes('after'))
-        samples.push(this.judge(item, 'after', [{ from: revertedAt, to: revertedAt + window }], undefined));
+      const after = afterSamples.get(item);
+      if (after) samples.push(after);
     }
     return samples;
+  }
+
+  /**
+   * Slides each probe's after-window forward from the revert, in steps, until one meets every
+   * threshold or the recovery deadline has passed; returns each probe's deciding window.
+   */
+  private async recover(
+    revertedAt: number,
+    recoveryMs: number,
+    signal: AbortSignal,
+  ): Promise<Map<Running, ProbeSample>> {
+    const starts: number[] = [];
+    for (let offset = 0; offset < recoveryMs; offset += RECOVERY_STEP_MS) starts.push(revertedAt + offset);
+    starts.push(revertedAt + recoveryMs);
+    const windowOf = (item: Running) => item.probe.load!.after ?? LOAD_DEFAULTS.after;
+    const next = new Map(
+      this.running.filter(({ probe }) => probePhases(probe).includes('after')).map((item) => [item, 0]),
+    );
+    const decided = new Map<Running, ProbeSample>();
+    while (next.size > 0) {
+      const due = Math.min(...[...next].map(([item, index]) => starts[index]! + windowOf(item)));
+      const cut = await sleep(Math.max(0, due - Date.now()), signal).then(
+        () => false,
+        () => true,
+      );
+      // Requests of the window that are still in flight are judged with the rest: wait for them.
+      if (!cut) await this.settle(due);
+      for (const [item, index] of next) {
+        const from = starts[index]!;
+        if (!cut && from + windowOf(item) > due) continue;
+        const sample = this.judge(item, 'after', [{ from, to: from + windowOf(item) }], undefined);
+        const last = index === starts.length - 1;
+        if (sample.status === 'fail' && !last && !cut) {
+          next.set(item, index + 1);
+          continue;
+        }
+        if (sample.status === 'pass' && from > revertedAt)
+          sample.reason = `recovered ${formatDuration(from - revertedAt)} after the revert (recovery ${formatDuration(recoveryMs)}): ${sample.reason}`;
+        if (sample.status === 'fail' && recoveryMs > 0)
+          sample.reason = `not recovered within ${formatDuration(recoveryMs)}: ${sample.reason}`;
+        decided.set(item, sample);
+        next.delete(item);
+      }
+    }
+    return decided;
   }
 
   async stop(): Promise<void> {
@@ -116,7 +171,9 @@ export class LoadPhases {
       Date.now() +
       Math.max(...this.running.map(({ probe }) => probe.timeout ?? PROBE_DEFAULTS.timeout)) +
       100;
-    const due = (item: Running) => Math.floor(((until - this.startedAt) * item.probe.load!.rate) / 1000);
+    // Requests i = 0, 1, ... are due at t0 + i/rate: those due before `until` number ceil(...).
+    const due = (item: Running) =>
+      Math.ceil(((until - item.generator.startedAt) * item.probe.load!.rate) / 1000);
     const finished = (item: Running) =>
       item.generator.records.filter((record) => record.scheduledAt < until).length;
     while (Date.now() < deadline && this.running.some((item) => finished(item) < due(item))) await sleep(20);
@@ -159,13 +216,24 @@ export class LoadPhases {
       }
     }
     const failed = checks.filter((check) => !check.ok);
-    const status: ProbeSample['status'] = span === 0 ? 'pass' : failed.length === 0 ? 'pass' : 'fail';
+    const empty = span > 0 && records.length === 0;
+    const status: ProbeSample['status'] = empty
+      ? 'error'
+      : span === 0 || failed.length === 0
+        ? 'pass'
+        : 'fail';
     const reason =
       span === 0
-        ? 'no fault was in place: nothing to judge'
-        : failed.length > 0
-          ? failed.map((check) => `${check.name}: expected ${check.expected}, saw ${check.actual}`).join('; ')
-          : `${records.length} requests: ${checks.map((check) => `${check.name} ${check.actual}`).join(', ')}`;
+        ? phase === 'during'
+          ? 'no fault was in place: nothing to judge'
+          : `no ${phase} window (load.${phase} is 0): nothing to judge`
+        : empty
+          ? noRequests(item.probe, phase, span)
+          : failed.length > 0
+            ? failed
+                .map((check) => `${check.name}: expected ${check.expected}, saw ${check.actual}`)
+                .join('; ')
+            : `${records.length} requests: ${checks.map((check) => `${check.name} ${check.actual}`).join(', ')}`;
     return {
       probe: item.probe.name,
       phase,
@@ -199,6 +267,18 @@ export function mergeIntervals(intervals: readonly Interval[]): Interval[] {
     else merged.push({ ...interval });
   }
   return merged;
+}
+
+/**
+ * Why a window without requests cannot be judged, and what to change: an empty window says nothing
+ * about the system, so it is an error of the experiment, never a pass or a fail.
+ */
+function noRequests(probe: ProbeSpec, phase: 'before' | 'during' | 'after', span: number): string {
+  const rate = probe.load!.rate;
+  const every = `one every ${formatDuration(requestIntervalMs(rate))} at ${formatRate(rate)}`;
+  if (phase === 'during')
+    return `no request of the load was due while a fault was in place (${formatDuration(span)} in all; ${every}): nothing to judge; hold the faults longer or raise the rate`;
+  return `no request of the load was due in the ${phase} window (${formatDuration(span)}; ${every}): nothing to judge; lengthen load.${phase} or raise the rate`;
 }
 
 function probePhases(probe: ProbeSpec): readonly string[] {

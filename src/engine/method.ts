@@ -105,17 +105,9 @@ async function runStep(step: PlannedStep, ctx: MethodContext): Promise<void> {
         if (!result.ok) throw new ActionError(`${step.path} ${step.label}: ${result.error}`);
         break;
       }
-      case 'fault': {
-        const faults = await injectEverywhere(step, ctx);
-        if (step.durationMs !== undefined) {
-          try {
-            await sleep(step.durationMs, ctx.signal);
-          } finally {
-            await Promise.all(faults.map((fault) => ctx.registry.revert(fault)));
-          }
-        }
+      case 'fault':
+        await injectAndHold(step, ctx);
         break;
-      }
     }
     end('done');
   } catch (error) {
@@ -124,47 +116,75 @@ async function runStep(step: PlannedStep, ctx: MethodContext): Promise<void> {
   }
 }
 
-/** Injects into every target at once; if any target fails, the ones already hit are reverted. */
-async function injectEverywhere(
-  step: PlannedStep & { kind: 'fault' },
-  ctx: MethodContext,
-): Promise<InjectedFault[]> {
-  const results = await Promise.allSettled(
-    step.injections.map(async (injection) => {
-      const { target, faultId, fault } = injection;
-      let announced = false;
-      let done = () => {};
-      const announce = (recipe: RevertRecipe) => {
-        ctx.announce(injection, recipe, step.durationMs);
-        announced = true;
-        done = ctx.registry.beginInjection();
-      };
+/**
+ * Injects into every target at once and holds each one for the step's duration, counted from the
+ * moment that target's own Docker call started: a target hit early is not held longer because others
+ * took time, and its revert is scheduled from its own start. A call that outlasts the duration (a stop
+ * with a long grace period) is reverted as soon as it returns. If any target fails, the ones already
+ * hit are reverted at once.
+ */
+async function injectAndHold(step: PlannedStep & { kind: 'fault' }, ctx: MethodContext): Promise<void> {
+  const cutShort = new AbortController();
+  const holding = AbortSignal.any([ctx.signal, cutShort.signal]);
+  const injected: InjectedFault[] = [];
+  const failures: (string | undefined)[] = [];
+  await Promise.all(
+    step.injections.map(async (injection, index) => {
+      let fault: InjectedFault;
       try {
-        const injected =
-          fault.type === 'container'
-            ? await injectContainerFault(ctx.docker, fault.spec, target, faultId, announce)
-            : await injectNetworkFault(ctx.network(), fault, target, faultId, announce);
-        ctx.registry.add(injected, step.durationMs);
-        return injected;
+        fault = await injectOne(step, injection, ctx);
       } catch (error) {
-        if (announced) ctx.notInjected(injection);
-        throw error;
+        failures[index] = `${injection.target.name}: ${errorText(error)}`;
+        cutShort.abort();
+        return;
+      }
+      injected.push(fault);
+      if (step.durationMs === undefined) return;
+      try {
+        await sleep(Math.max(0, fault.injectedAt.getTime() + step.durationMs - Date.now()), holding);
+      } catch {
+        // Cut short by an interrupt, a guard, the run's deadline or another target's failure.
       } finally {
-        done();
+        await ctx.registry.revert(fault);
       }
     }),
   );
-  const injected = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-  const failures = results.flatMap((result, index) =>
-    result.status === 'rejected'
-      ? [`${step.injections[index]!.target.name}: ${errorText(result.reason)}`]
-      : [],
-  );
-  if (failures.length > 0) {
+  if (failures.some((failure) => failure !== undefined)) {
     await Promise.all(injected.map((fault) => ctx.registry.revert(fault)));
-    throw new InjectionError(`${step.path} ${step.faultKind} failed on ${failures.join('; ')}`);
+    throw new InjectionError(
+      `${step.path} ${step.faultKind} failed on ${failures.filter((failure) => failure !== undefined).join('; ')}`,
+    );
   }
-  return injected;
+  ctx.signal.throwIfAborted();
+}
+
+/** Injects one target, announcing it first; an announced fault that was never injected is recorded so. */
+async function injectOne(
+  step: PlannedStep & { kind: 'fault' },
+  injection: PlannedInjection,
+  ctx: MethodContext,
+): Promise<InjectedFault> {
+  const { target, faultId, fault } = injection;
+  let announced = false;
+  let done = () => {};
+  const announce = (recipe: RevertRecipe) => {
+    ctx.announce(injection, recipe, step.durationMs);
+    announced = true;
+    done = ctx.registry.beginInjection();
+  };
+  try {
+    const injected =
+      fault.type === 'container'
+        ? await injectContainerFault(ctx.docker, fault.spec, target, faultId, announce)
+        : await injectNetworkFault(ctx.network(), fault, target, faultId, announce);
+    ctx.registry.add(injected, step.durationMs);
+    return injected;
+  } catch (error) {
+    if (announced) ctx.notInjected(injection);
+    throw error;
+  } finally {
+    done();
+  }
 }
 
 function errorText(error: unknown): string {

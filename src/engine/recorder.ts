@@ -7,11 +7,13 @@ export class Recorder {
 
   constructor(private readonly sink: (entry: JournalEntry) => void | Promise<void>) {}
 
-  record(event: JournalEvent): JournalEntry {
+  /** Records an event as happening now, or at `atMs` (epoch ms) for one that began earlier. */
+  record(event: JournalEvent, atMs?: number): JournalEntry {
+    const ago = atMs === undefined ? 0 : Math.max(0, Date.now() - atMs);
     const entry = {
       ...event,
-      at: new Date().toISOString(),
-      t: Math.round(performance.now() - this.origin),
+      at: new Date(Date.now() - ago).toISOString(),
+      t: Math.round(performance.now() - ago - this.origin),
     } as JournalEntry;
     this.entries.push(entry);
     try {

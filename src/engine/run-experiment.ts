@@ -280,15 +280,17 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       recorder.record({ type: 'phase', phase: 'after' });
       killPoint('recovery-started');
       const revertedAt = Date.now();
+      // Each fault was in place from the start of its Docker call to the end of its revert.
       const faultIntervals = registry.records().map((record) => ({
         from: Date.parse(record.injectedAt),
         to: record.revertedAt ? Date.parse(record.revertedAt) : revertedAt,
       }));
+      const recovery = experiment.recovery ?? RUN_DEFAULTS.recovery;
       await Promise.all([
-        checkRecovery(tracker, probeEnv, experiment.recovery ?? RUN_DEFAULTS.recovery),
+        checkRecovery(tracker, probeEnv, recovery),
         load.empty
           ? undefined
-          : load.finish(faultIntervals, revertedAt, signal).then((samples) => {
+          : load.finish(faultIntervals, revertedAt, recovery, signal).then((samples) => {
               for (const sample of samples) tracker.record(sample);
             }),
       ]);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseThreshold } from '../load/thresholds.js';
+import { emptyWindows } from '../load/window-check.js';
 import { parseDurationBound, parseNumberBound } from '../util/comparison.js';
 import { DURATION_PATTERN, durationTooLong, parseDuration } from '../util/duration.js';
 
@@ -331,6 +332,8 @@ export const probe = z
           });
         }
       });
+      for (const issue of emptyWindows(value.load!))
+        ctx.addIssue({ code: 'custom', message: issue.message, path: ['load', issue.key] });
     }
     const allowed: readonly string[] = EXPECT_KEYS_BY_KIND[kind];
     for (const key of Object.keys(value.expect ?? {})) {

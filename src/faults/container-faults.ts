@@ -95,6 +95,12 @@ export async function injectContainerFault(
     action: spec.kind === 'pause' ? 'unpause' : 'start',
     settleMs: settleMs(spec),
   });
+  // Every target of a step announces (a flushed ledger write each) before any Docker call leaves, so
+  // the time stamped below is when this target's call really starts, not when the last one announced.
+  await new Promise((resolve) => setImmediate(resolve));
+  // The fault is in effect from the moment its call starts: a restart's downtime, a stop's grace
+  // period and a kill's wait for the exit all count as time the fault was in place.
+  const injectedAt = new Date();
   const graceSeconds = Math.round((spec.graceMs ?? DEFAULT_GRACE_MS) / 1000);
   let detail: string;
   switch (spec.kind) {
@@ -126,7 +132,7 @@ export async function injectContainerFault(
     id,
     kind: spec.kind,
     target,
-    injectedAt: new Date(),
+    injectedAt,
     detail,
     remedy: spec.kind === 'pause' ? `docker unpause ${target.name}` : `docker start ${target.name}`,
     revert,

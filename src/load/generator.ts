@@ -65,6 +65,11 @@ export class LoadGenerator {
     this.#agent = this.#transport === https ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   }
 
+  /** When request 0 was due (epoch ms); request i is due i/rate seconds later. 0 before `start()`. */
+  get startedAt(): number {
+    return this.#t0;
+  }
+
   start(): void {
     if (this.#state !== 'idle') throw new Error('a load generator starts only once');
     this.#state = 'running';

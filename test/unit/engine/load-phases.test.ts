@@ -48,7 +48,7 @@ describe('load probes judged per phase', () => {
     failing = false;
     const to = Date.now();
 
-    const [during, after] = await phases.finish([{ from, to }], to, signal);
+    const [during, after] = await phases.finish([{ from, to }], to, 0, signal);
     expect(during).toMatchObject({ phase: 'during', status: 'fail' });
     expect(during!.reason).toMatch(/^error_rate: expected < 1%, saw (9\d|100)(\.\d+)?%/);
     expect(during!.checks.some((check) => check.name.startsWith('error_rate in every') && !check.ok)).toBe(
@@ -65,12 +65,84 @@ describe('load probes judged per phase', () => {
     const phases = new LoadPhases(loadProbe(['error_rate < 1%']));
     phases.start();
     await phases.baseline(signal);
-    const [during] = await phases.finish([], Date.now(), signal);
+    const [during] = await phases.finish([], Date.now(), 0, signal);
     expect(during).toMatchObject({
       phase: 'during',
       status: 'pass',
       reason: 'no fault was in place: nothing to judge',
     });
+  });
+});
+
+describe('the after phase and the recovery time', () => {
+  /** A fault held for 300ms; the service keeps failing for `failsFor` after the revert. */
+  async function recoverAfter(failsFor: number, recoveryMs: number) {
+    const phases = new LoadPhases(loadProbe(['error_rate < 1%']));
+    phases.start();
+    await phases.baseline(signal);
+    const from = Date.now();
+    failing = true;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const to = Date.now();
+    const healed = new Promise((resolve) =>
+      setTimeout(() => {
+        failing = false;
+        resolve(undefined);
+      }, failsFor),
+    );
+    const samples = await phases.finish([{ from, to }], to, recoveryMs, signal);
+    await healed;
+    return { samples, to };
+  }
+
+  it('passes a service that recovers within its recovery time, judging the first window that holds', async () => {
+    const { samples, to } = await recoverAfter(400, 1500);
+    const after = samples.find((sample) => sample.phase === 'after')!;
+    expect(after.status).toBe('pass');
+    expect(after.reason).toMatch(
+      /^recovered (\d+ms|[\d.]+s) after the revert \(recovery 1\.5s\): \d+ requests/,
+    );
+    // The window judged starts once the failures are over, within the recovery time.
+    const start = Date.parse(after.startedAt);
+    expect(start - to).toBeGreaterThanOrEqual(400);
+    expect(start - to).toBeLessThanOrEqual(1500);
+    expect(samples.find((sample) => sample.phase === 'during')!.status).toBe('fail');
+  });
+
+  it('fails a service that is still failing when its recovery time is up (deviated, not errored)', async () => {
+    const { samples } = await recoverAfter(1200, 500);
+    const after = samples.find((sample) => sample.phase === 'after')!;
+    expect(after.status).toBe('fail');
+    expect(after.reason).toMatch(/^not recovered within 500ms: error_rate: expected < 1%, saw \d/);
+  });
+
+  it('judges the window right after the revert when there is no recovery time', async () => {
+    const { samples } = await recoverAfter(200, 0);
+    const after = samples.find((sample) => sample.phase === 'after')!;
+    expect(after.status).toBe('fail');
+    expect(after.reason).toMatch(/^error_rate: expected < 1%, saw \d/);
+  });
+});
+
+describe('a window without requests', () => {
+  it('is an error of the experiment, not fragility, when no request was due while a fault was in place', async () => {
+    const { experiment } = parseExperiment(
+      `title: t\nhypothesis:\n  - name: api\n    load: { url: "${url}", rate: 2/s, before: 1s, after: 1s }\n    timeout: 1s\n    expect: { thresholds: ["error_rate < 1%"] }\nmethod:\n  - wait: 1s\n`,
+      't.yaml',
+      {},
+    );
+    const phases = new LoadPhases(experiment.hypothesis);
+    phases.start();
+    await phases.baseline(signal);
+    // Requests are due every 500ms from the first one: a fault held from +1.1s to +1.2s saw none.
+    const t0 = phases.series()[0]!.records[0]!.scheduledAt;
+    const samples = await phases.finish([{ from: t0 + 1100, to: t0 + 1200 }], Date.now(), 0, signal);
+    const during = samples.find((sample) => sample.phase === 'during')!;
+    expect(during.status).toBe('error');
+    expect(during.reason).toBe(
+      'no request of the load was due while a fault was in place (100ms in all; one every 500ms at 2/s): nothing to judge; hold the faults longer or raise the rate',
+    );
+    expect(samples.find((sample) => sample.phase === 'after')!.status).toBe('pass');
   });
 });
 

@@ -690,12 +690,11 @@ ${SHOP_ANSWERS}method:
       docker,
       {
         onEvent(entry, fake) {
-          if (entry.type === 'step-start' && entry.step === 'method[1]')
-            seen.push(fake.stateOf('shop-api-1'));
+          if (entry.type === 'step-end' && entry.step === 'method[1]') seen.push(fake.stateOf('shop-api-1'));
         },
       },
     );
-    // The wait started while the pause was in place...
+    // The wait ran while the pause was in place...
     expect(seen).toEqual(['paused']);
     // ...and the method waited for the background step before it ended.
     const pauseEnd = result.journal.find((entry) => entry.type === 'step-end' && entry.step === 'method[0]')!;
