@@ -149,10 +149,12 @@ export function readLedger(file: string): RunState | undefined {
   const run = records.find((record): record is RunRecord => record.type === 'run');
   if (!run) return undefined;
   const intents = records.filter((record): record is IntentRecord => record.type === 'intent');
+  // The last word on each fault counts: a revert that failed after an earlier one (a call that landed
+  // late and could not be undone) leaves the fault open again.
+  const last = new Map<string, RevertedRecord>();
+  for (const record of records) if (record.type === 'reverted') last.set(record.faultId, record);
   const reverted = new Set(
-    records
-      .filter((record): record is RevertedRecord => record.type === 'reverted' && record.status !== 'failed')
-      .map((record) => record.faultId),
+    [...last.values()].filter((record) => record.status !== 'failed').map((record) => record.faultId),
   );
   const injected = new Set(
     records

@@ -1,4 +1,5 @@
 import type { DockerClient } from '../docker/client.js';
+import type { RevertOutcome } from '../faults/fault.js';
 import { formatDuration } from '../util/duration.js';
 import { killPoint } from '../util/kill-points.js';
 import { sleep } from '../util/sleep.js';
@@ -38,12 +39,7 @@ export async function watch(options: WatchdogOptions): Promise<'released' | 'rec
 
   const append = (record: LedgerRecord) => appendRecord(ledgerFile, record);
 
-  const undo = async (intent: IntentRecord, injected: ReadonlySet<string>, why: string) => {
-    if (busy.has(intent.faultId)) return;
-    busy.add(intent.faultId);
-    const outcome = await undoRecipe(intent.revert, intent.target, docker, runner, {
-      inFlightUntil: inFlightUntil(intent, injected),
-    });
+  const record = (intent: IntentRecord, outcome: RevertOutcome, why: string) => {
     log(`${why}: ${intent.kind} on ${intent.target.name}: ${outcome.status} (${outcome.detail})`);
     append({
       type: 'reverted',
@@ -52,7 +48,28 @@ export async function watch(options: WatchdogOptions): Promise<'released' | 'rec
       by: 'watchdog',
       at: new Date().toISOString(),
     });
+  };
+
+  const undo = async (intent: IntentRecord, injected: ReadonlySet<string>, why: string) => {
+    if (busy.has(intent.faultId)) return;
+    busy.add(intent.faultId);
+    // What is in place now is undone and recorded at once; then, while a call the run had sent may
+    // still land, the watchdog keeps watching and undoes (and records) whatever lands late.
+    const outcome = await undoRecipe(intent.revert, intent.target, docker, runner);
+    record(intent, outcome, why);
     killPoint('watchdog-reverted');
+    const until = inFlightUntil(intent, injected);
+    if (
+      outcome.status !== 'failed' &&
+      outcome.status !== 'target-gone' &&
+      until !== undefined &&
+      until > Date.now()
+    ) {
+      const late = await undoRecipe(intent.revert, intent.target, docker, runner, { inFlightUntil: until });
+      if (late.status === 'reverted' || late.status === 'failed')
+        record(intent, { ...late, detail: `landed after the first look: ${late.detail}` }, why);
+      if (late.status === 'failed') busy.delete(intent.faultId);
+    }
     if (outcome.status === 'failed') busy.delete(intent.faultId);
   };
 

@@ -164,7 +164,8 @@ describe('SIGKILL of the run: the watchdog reverts everything', () => {
     const announced = intents(killed.ledger);
     expect(announced.length).toBeGreaterThanOrEqual(seen.all);
     expect(announced.filter((entry) => entry.kind === 'pause')).toHaveLength(10);
-    expect(byWatchdog(killed.ledger)).toHaveLength(announced.length);
+    // One record per fault, and a second for a fault whose call landed after the watchdog's first look.
+    expect(new Set(byWatchdog(killed.ledger).map((entry) => entry.faultId)).size).toBe(announced.length);
     expect(byWatchdog(killed.ledger, 'reverted').length).toBeGreaterThanOrEqual(seen.all);
     expect(killed.lastRevertMs).toBeLessThan(5000);
     report('kill between targets (10 containers, up to 30 faults)', {

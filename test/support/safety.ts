@@ -327,12 +327,12 @@ export function ledgerOf(stateDir: string, runId: string): LedgerEntry[] {
     .map((line) => JSON.parse(line) as LedgerEntry);
 }
 
-/** The ledger's faults with no revert that succeeded (a failed one leaves a fault open). */
+/** The ledger's faults whose last revert record is not a success (a failed one leaves a fault open). */
 export function openFaults(entries: readonly LedgerEntry[]): LedgerEntry[] {
+  const last = new Map<string | undefined, LedgerEntry>();
+  for (const entry of entries) if (entry.type === 'reverted') last.set(entry.faultId, entry);
   const done = new Set(
-    entries
-      .filter((entry) => entry.type === 'reverted' && entry.status !== 'failed')
-      .map((entry) => entry.faultId),
+    [...last.values()].filter((entry) => entry.status !== 'failed').map((entry) => entry.faultId),
   );
   return entries.filter((entry) => entry.type === 'intent' && !done.has(entry.faultId));
 }

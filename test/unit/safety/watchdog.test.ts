@@ -4,14 +4,14 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { DockerUnavailableError } from '../../../src/docker/dockerode-client.js';
-import { Ledger, readLedger } from '../../../src/safety/ledger.js';
+import { Ledger, readLedger, readRecords } from '../../../src/safety/ledger.js';
 import { inFlightUntil, undoRecipe } from '../../../src/safety/undo.js';
 import { watch } from '../../../src/safety/watchdog.js';
 import { FakeDocker } from '../support/fake-docker.js';
 
 const noRunner = () => Promise.reject(new Error('no network runner in this test'));
 
-function ledgerWith(docker: FakeDocker, name: string, action: 'unpause' | 'start', settleMs = 0) {
+function ledgerWith(name: string, action: 'unpause' | 'start', settleMs = 0) {
   const dir = mkdtempSync(path.join(tmpdir(), 'faultline-watchdog-'));
   const ledger = Ledger.create(dir, {
     runId: 'r1',
@@ -35,7 +35,7 @@ function ledgerWith(docker: FakeDocker, name: string, action: 'unpause' | 'start
 describe('undo of a fault whose Docker call may still be in flight', () => {
   it('keeps watching until the call could no longer land: a stop that completes late is undone', async () => {
     const docker = new FakeDocker([{ name: 'api' }]);
-    const { ledger, target } = ledgerWith(docker, 'api', 'start', 600);
+    const { ledger, target } = ledgerWith('api', 'start', 600);
     const state = readLedger(ledger.file)!;
     // The stop the dead run sent finishes 300 ms after the first look.
     setTimeout(() => docker.setState('api', 'exited'), 300);
@@ -49,7 +49,7 @@ describe('undo of a fault whose Docker call may still be in flight', () => {
 
   it('trusts one look once the ledger says the injection finished', async () => {
     const docker = new FakeDocker([{ name: 'api' }]);
-    const { ledger, target } = ledgerWith(docker, 'api', 'start', 60_000);
+    const { ledger, target } = ledgerWith('api', 'start', 60_000);
     ledger.append({ type: 'injected', faultId: 'f1', at: new Date().toISOString() });
     const state = readLedger(ledger.file)!;
     expect(inFlightUntil(state.intents[0]!, state.injected)).toBeUndefined();
@@ -65,7 +65,7 @@ describe('undo of a fault whose Docker call may still be in flight', () => {
 describe('the watchdog after a run that could not revert', () => {
   it('keeps retrying a handed-over fault while Docker is unreachable and reverts it once Docker answers', async () => {
     const docker = new FakeDocker([{ name: 'api', state: 'paused' }]);
-    const { dir, ledger } = ledgerWith(docker, 'api', 'unpause');
+    const { dir, ledger } = ledgerWith('api', 'unpause');
     ledger.append({ type: 'injected', faultId: 'f1', at: new Date().toISOString() });
     ledger.append({
       type: 'reverted',
@@ -102,7 +102,7 @@ describe('the watchdog after a run that could not revert', () => {
 
   it('gives up after its retry window, leaving the fault open in the ledger for status and recover', async () => {
     const docker = new FakeDocker([{ name: 'api', state: 'paused' }]);
-    const { dir, ledger } = ledgerWith(docker, 'api', 'unpause');
+    const { dir, ledger } = ledgerWith('api', 'unpause');
     ledger.append({ type: 'injected', faultId: 'f1', at: new Date().toISOString() });
     ledger.append({ type: 'end', outcome: 'revert-failed', at: new Date().toISOString() });
     docker.failOn('inspect', 'api', { error: () => new DockerUnavailableError(new Error('ECONNREFUSED')) });
@@ -128,9 +128,33 @@ describe('the watchdog after a run that could not revert', () => {
     expect(lines.join('\n')).toMatch(/giving up after 1\.5s of retries; left: pause on api/);
   }, 30_000);
 
+  it('records what it found at once, then undoes and records a stop the dead run sent that lands late', async () => {
+    const docker = new FakeDocker([{ name: 'api' }]);
+    const { dir, ledger } = ledgerWith('api', 'start', 800);
+    setTimeout(() => docker.setState('api', 'exited'), 300);
+    const lease = new PassThrough();
+    const watching = watch({
+      ledgerFile: ledger.file,
+      stateDir: dir,
+      docker,
+      lease,
+      log: () => {},
+      pollMs: 20,
+    });
+    lease.end();
+    expect(await watching).toBe('recovered');
+    expect(docker.stateOf('api')).toBe('running');
+    const reverts = readRecords(ledger.file).filter((record) => record.type === 'reverted');
+    expect(reverts.map((record) => record.type === 'reverted' && record.status)).toEqual([
+      'already-reverted',
+      'reverted',
+    ]);
+    expect(readLedger(ledger.file)!.open).toEqual([]);
+  });
+
   it('lets go when the run released the lease', async () => {
     const docker = new FakeDocker([{ name: 'api' }]);
-    const { dir, ledger } = ledgerWith(docker, 'api', 'unpause');
+    const { dir, ledger } = ledgerWith('api', 'unpause');
     const lease = new PassThrough();
     const watching = watch({
       ledgerFile: ledger.file,
