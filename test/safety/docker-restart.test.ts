@@ -109,9 +109,13 @@ async function ensureLiveRestore(): Promise<void> {
   for (const id of running.split('\n').filter(Boolean)) await docker('start', id).catch(() => undefined);
 }
 
+/** The daemon's command line before the tests, to start it again as it was. */
+let originalArgv: string[] = [];
+
 beforeAll(async () => {
   if (!ENABLED) return;
   daemon = findDockerd();
+  originalArgv = daemon.argv;
   await lab.start([
     { name: 'a', service: 'a' },
     { name: 'b', service: 'b' },
@@ -123,7 +127,16 @@ afterAll(async () => {
   if (!ENABLED) return;
   await ensureDockerd();
   await lab.remove();
-}, 120_000);
+  // Leave the daemon as it was found: without live-restore, if it had none (its networks' endpoints are
+  // then cleaned as usual on the next restart).
+  if (daemon && daemon.argv.join(' ') !== originalArgv.join(' ')) {
+    const running = await docker('ps', '-q');
+    await stopDockerd();
+    daemon = { ...daemon, argv: originalArgv };
+    await ensureDockerd();
+    for (const id of running.split('\n').filter(Boolean)) await docker('start', id).catch(() => undefined);
+  }
+}, 180_000);
 
 describe.runIf(ENABLED)('the Docker daemon stopped mid-run (FAULTLINE_TEST_RESTART_DOCKERD=1)', () => {
   it('the run ends without hanging (exit 4, naming each fault), and `faultline recover` leaves nothing', async () => {
@@ -227,6 +240,8 @@ describe.runIf(ENABLED)('the Docker daemon stopped mid-run (FAULTLINE_TEST_RESTA
 
   it('with live-restore, an outage across the revert: the run exits 4 and hands its faults to the watchdog, which reverts them once the daemon is back', async () => {
     await ensureLiveRestore();
+    // The lab's containers stopped with the daemon in the test before (it had no live-restore then).
+    for (const name of lab.names) await docker('start', name);
     const stateDir = await freshStateDir();
     const file = await lab.experiment(
       [
