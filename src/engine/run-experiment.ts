@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DockerClient } from '../docker/client.js';
-import { ExitCode, FaultlineError } from '../errors.js';
+import { EnvironmentError, ExitCode, FaultlineError } from '../errors.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { RUN_DEFAULTS } from '../experiment/schema.js';
 import type { InjectedFault } from '../faults/fault.js';
@@ -31,7 +31,6 @@ import {
   describeAction,
   hasNetworkFaults,
   type Plan,
-  PlanError,
   type PlannedStep,
 } from './plan.js';
 import { Recorder } from './recorder.js';
@@ -79,6 +78,14 @@ function effectiveMaxHold(...limits: (number | undefined)[]): number | undefined
   return set.length > 0 ? Math.min(...set) : undefined;
 }
 
+export class HoldLimitError extends EnvironmentError {
+  constructor(problems: string[]) {
+    super('HOLD_LIMIT', `${problems.join('; ')}; nothing was injected`, {
+      hint: 'Shorten the fault, or raise --max-hold / safety.max-hold: a fault is never held longer than it.',
+    });
+  }
+}
+
 /** A fault whose duration is longer than the hold limit could never run as written: refuse it up front. */
 function refuseLongerThan(maxHoldMs: number | undefined, steps: readonly PlannedStep[]): void {
   if (maxHoldMs === undefined) return;
@@ -88,7 +95,7 @@ function refuseLongerThan(maxHoldMs: number | undefined, steps: readonly Planned
       (step) =>
         `${step.path} ${step.faultKind} lasts ${formatDuration(step.durationMs!)}, longer than max-hold (${formatDuration(maxHoldMs)})`,
     );
-  if (problems.length > 0) throw new PlanError(problems);
+  if (problems.length > 0) throw new HoldLimitError(problems);
 }
 
 function faultSteps(steps: readonly PlannedStep[]): (PlannedStep & { kind: 'fault' })[] {

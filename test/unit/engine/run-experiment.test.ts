@@ -749,3 +749,51 @@ recovery: 1s
     expect(docker.calls.find((call) => call.op === 'exec')!.args[0]).toEqual(['wget', '-qO-', 'localhost']);
   });
 });
+
+describe('max-hold', () => {
+  it('refuses a fault whose duration is longer, before anything is injected', async () => {
+    const docker = shop();
+    const { result } = await run(
+      `title: too long
+scope: { compose: shop }
+safety: { max-hold: 200ms }
+hypothesis:
+${SHOP_ANSWERS}method:
+  - pause: { target: { service: db }, duration: 1s }
+`,
+      docker,
+    );
+    expect(result.outcome).toBe('errored');
+    expect(result.summary).toContain(
+      'method[0] pause lasts 1s, longer than max-hold (200ms); nothing was injected',
+    );
+    expect(result.summary).toContain('raise --max-hold / safety.max-hold');
+    expect(docker.callsTo('pause')).toEqual([]);
+  });
+
+  it('stops the run (aborted) when a fault without a duration reaches it, reverting everything', async () => {
+    const docker = shop();
+    const started = Date.now();
+    const { result } = await run(
+      `title: held too long
+scope: { compose: shop }
+safety: { max-hold: 300ms }
+hypothesis:
+${SHOP_ANSWERS}method:
+  - pause: { target: { service: db } }
+  - wait: 10s
+`,
+      docker,
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(result.outcome).toBe('aborted');
+    expect(result.exitCode).toBe(5);
+    expect(result.summary).toMatch(
+      /aborted by the hold limit: pause on shop-db-1 reached max-hold \(300ms\)/,
+    );
+    expect(docker.stateOf('shop-db-1')).toBe('running');
+    const held = result.faults.map((fault) => Date.parse(fault.revertedAt!) - Date.parse(fault.injectedAt));
+    expect(Math.max(...held)).toBeGreaterThanOrEqual(290);
+    expect(Math.max(...held)).toBeLessThan(1500);
+  });
+});
