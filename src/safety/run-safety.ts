@@ -117,7 +117,9 @@ export class RunSafety {
 
   /** Records that every change of an announced fault was made (no call of it is still in flight). */
   injected(faultId: string): void {
-    this.ledger.append({ type: 'injected', faultId, at: new Date().toISOString() });
+    // Not flushed: it is written while other targets' hold timers run, and losing it in a machine
+    // crash only makes an undo watch a little longer for a call that might still land.
+    this.ledger.append({ type: 'injected', faultId, at: new Date().toISOString() }, { flush: false });
   }
 
   reverted(faultId: string, outcome: RevertOutcome | { status: 'not-injected' }): void {
