@@ -138,18 +138,23 @@ afterAll(async () => {
   }
 }, 180_000);
 
+/** An experiment that pauses a and partitions b from c, in parallel, for `duration`. */
+const pauseAndPartition = (duration: string) => [
+  'hypothesis:',
+  '  - name: always',
+  '    command: ["true"]',
+  'method:',
+  '  - parallel:',
+  `      - pause: { target: { service: a }, duration: ${duration} }`,
+  `      - partition: { groups: [[{ service: b }], [{ service: c }]], duration: ${duration} }`,
+];
+
 describe.runIf(ENABLED)('the Docker daemon stopped mid-run (FAULTLINE_TEST_RESTART_DOCKERD=1)', () => {
   it('the run ends without hanging (exit 4, naming each fault), and `faultline recover` leaves nothing', async () => {
     const stateDir = await freshStateDir();
     const file = await lab.experiment(
       [
-        'hypothesis:',
-        '  - name: always',
-        '    command: ["true"]',
-        'method:',
-        '  - parallel:',
-        '      - pause: { target: { service: a }, duration: 3s }',
-        '      - partition: { groups: [[{ service: b }], [{ service: c }]], duration: 3s }',
+        ...pauseAndPartition('3s'),
         '      - bandwidth: { target: { service: c }, rate: 1mbit, duration: 3s }',
         'recovery: 2s',
       ].join('\n'),
@@ -243,17 +248,7 @@ describe.runIf(ENABLED)('the Docker daemon stopped mid-run (FAULTLINE_TEST_RESTA
     // The lab's containers stopped with the daemon in the test before (it had no live-restore then).
     for (const name of lab.names) await docker('start', name);
     const stateDir = await freshStateDir();
-    const file = await lab.experiment(
-      [
-        'hypothesis:',
-        '  - name: always',
-        '    command: ["true"]',
-        'method:',
-        '  - parallel:',
-        '      - pause: { target: { service: a }, duration: 2s }',
-        '      - partition: { groups: [[{ service: b }], [{ service: c }]], duration: 2s }',
-      ].join('\n'),
-    );
+    const file = await lab.experiment(pauseAndPartition('2s').join('\n'));
     let run: CliProcess | undefined;
     let runId = '';
     let backAt = 0;

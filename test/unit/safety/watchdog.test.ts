@@ -32,6 +32,30 @@ function ledgerWith(name: string, action: 'unpause' | 'start', settleMs = 0) {
   return { dir, ledger, target };
 }
 
+/** Runs a watchdog on the ledger, and ends its lease as the run would: `handover`, `done`, or broken (''). */
+function watchAfter(
+  says: string,
+  ledgerFile: string,
+  stateDir: string,
+  docker: FakeDocker,
+  retryWindowMs?: number,
+) {
+  const lease = new PassThrough();
+  const lines: string[] = [];
+  const watching = watch({
+    ledgerFile,
+    stateDir,
+    docker,
+    lease,
+    log: (line) => lines.push(line),
+    pollMs: 20,
+    ...(retryWindowMs === undefined ? {} : { retryWindowMs }),
+  });
+  if (says) lease.end(`${says}\n`);
+  else lease.end();
+  return { watching, lines };
+}
+
 describe('undo of a fault whose Docker call may still be in flight', () => {
   it('keeps watching until the call could no longer land: a stop that completes late is undone', async () => {
     const docker = new FakeDocker([{ name: 'api' }]);
@@ -80,18 +104,7 @@ describe('the watchdog after a run that could not revert', () => {
       times: 4,
       error: () => new DockerUnavailableError(new Error('ECONNREFUSED')),
     });
-    const lease = new PassThrough();
-    const lines: string[] = [];
-    const watching = watch({
-      ledgerFile: ledger.file,
-      stateDir: dir,
-      docker,
-      lease,
-      log: (line) => lines.push(line),
-      pollMs: 20,
-      retryWindowMs: 60_000,
-    });
-    lease.end('handover\n');
+    const { watching, lines } = watchAfter('handover', ledger.file, dir, docker, 60_000);
     expect(await watching).toBe('recovered');
     expect(docker.stateOf('api')).toBe('running');
     const state = readLedger(ledger.file)!;
@@ -106,18 +119,7 @@ describe('the watchdog after a run that could not revert', () => {
     ledger.append({ type: 'injected', faultId: 'f1', at: new Date().toISOString() });
     ledger.append({ type: 'end', outcome: 'revert-failed', at: new Date().toISOString() });
     docker.failOn('inspect', 'api', { error: () => new DockerUnavailableError(new Error('ECONNREFUSED')) });
-    const lease = new PassThrough();
-    const lines: string[] = [];
-    const watching = watch({
-      ledgerFile: ledger.file,
-      stateDir: dir,
-      docker,
-      lease,
-      log: (line) => lines.push(line),
-      pollMs: 20,
-      retryWindowMs: 1500,
-    });
-    lease.end('handover\n');
+    const { watching, lines } = watchAfter('handover', ledger.file, dir, docker, 1500);
     const started = Date.now();
     expect(await watching).toBe('gave-up');
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -132,16 +134,7 @@ describe('the watchdog after a run that could not revert', () => {
     const docker = new FakeDocker([{ name: 'api' }]);
     const { dir, ledger } = ledgerWith('api', 'start', 800);
     setTimeout(() => docker.setState('api', 'exited'), 300);
-    const lease = new PassThrough();
-    const watching = watch({
-      ledgerFile: ledger.file,
-      stateDir: dir,
-      docker,
-      lease,
-      log: () => {},
-      pollMs: 20,
-    });
-    lease.end();
+    const { watching } = watchAfter('', ledger.file, dir, docker);
     expect(await watching).toBe('recovered');
     expect(docker.stateOf('api')).toBe('running');
     const reverts = readRecords(ledger.file).filter((record) => record.type === 'reverted');
@@ -155,16 +148,7 @@ describe('the watchdog after a run that could not revert', () => {
   it('lets go when the run released the lease', async () => {
     const docker = new FakeDocker([{ name: 'api' }]);
     const { dir, ledger } = ledgerWith('api', 'unpause');
-    const lease = new PassThrough();
-    const watching = watch({
-      ledgerFile: ledger.file,
-      stateDir: dir,
-      docker,
-      lease,
-      log: () => {},
-      pollMs: 20,
-    });
-    lease.end('done\n');
+    const { watching } = watchAfter('done', ledger.file, dir, docker);
     expect(await watching).toBe('released');
     expect(docker.callsTo('unpause')).toEqual([]);
   });
