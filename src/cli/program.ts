@@ -26,7 +26,15 @@ export function createProgram(ctx: CommandContext): Command {
     .configureOutput({
       writeOut: (text) => ctx.output.stdout.write(text),
       writeErr: (text) => ctx.output.stderr.write(text),
-    });
+    })
+    .configureHelp({ showGlobalOptions: true })
+    .option(
+      '-H, --host <url>',
+      'Docker Engine to use: unix:///path, tcp://host:port or ssh://user@host (like docker -H)',
+    )
+    .option('--context <name>', 'Docker context to use (like docker --context; see `docker context ls`)');
+  /** The command's own options, with the Engine options given before or after the command name. */
+  const withGlobals = (options: Record<string, unknown>) => ({ ...program.opts(), ...options });
 
   program
     .command('run')
@@ -59,7 +67,7 @@ export function createProgram(ctx: CommandContext): Command {
     )
     .action(async (files: string[], options: Record<string, unknown>) => {
       const { runCommand } = await import('./commands/run.js');
-      ctx.setExitCode(await runCommand(files, options, ctx));
+      ctx.setExitCode(await runCommand(files, withGlobals(options), ctx));
     });
 
   program
@@ -83,7 +91,7 @@ export function createProgram(ctx: CommandContext): Command {
     )
     .action(async (files: string[], options: Record<string, unknown>) => {
       const { planCommand } = await import('./commands/plan.js');
-      ctx.setExitCode(await planCommand(files, options, ctx));
+      ctx.setExitCode(await planCommand(files, withGlobals(options), ctx));
     });
 
   program
@@ -104,7 +112,7 @@ export function createProgram(ctx: CommandContext): Command {
     )
     .action(async (options: Record<string, unknown>) => {
       const { doctorCommand } = await import('./commands/doctor.js');
-      ctx.setExitCode(await doctorCommand(options, ctx));
+      ctx.setExitCode(await doctorCommand(withGlobals(options), ctx));
     });
 
   program
@@ -116,7 +124,7 @@ export function createProgram(ctx: CommandContext): Command {
     .option('--helper-image <image>', 'image with tc, ip and iptables for --via helper')
     .action(async (options: Record<string, unknown>) => {
       const { recoverCommand } = await import('./commands/recover.js');
-      ctx.setExitCode(await recoverCommand(options, ctx));
+      ctx.setExitCode(await recoverCommand(withGlobals(options), ctx));
     });
 
   program
@@ -124,7 +132,7 @@ export function createProgram(ctx: CommandContext): Command {
     .description('list the runs active now and the faults they hold')
     .action(async () => {
       const { statusCommand } = await import('./commands/status.js');
-      ctx.setExitCode(await statusCommand(ctx));
+      ctx.setExitCode(await statusCommand(withGlobals({}), ctx));
     });
 
   program
@@ -136,7 +144,7 @@ export function createProgram(ctx: CommandContext): Command {
     .option('--force', 'rebuild even when up to date, or replace an image faultline did not build')
     .action(async (options: { image?: string; force?: boolean }) => {
       const { helperImageCommand } = await import('./commands/helper-image.js');
-      ctx.setExitCode(await helperImageCommand(options, ctx));
+      ctx.setExitCode(await helperImageCommand(withGlobals(options), ctx));
     });
 
   return program;

@@ -1,3 +1,5 @@
+import type { DockerEndpoint } from './endpoint.js';
+
 /**
  * The small part of the Docker Engine API that faultline uses. The core depends on this interface only;
  * `dockerode-client.ts` implements it, and unit tests fake it.
@@ -56,6 +58,8 @@ export interface ExecResult {
 }
 
 export interface DockerClient {
+  /** The Engine this client talks to (absent for clients made in unit tests). */
+  readonly endpoint?: DockerEndpoint | undefined;
   /** Resolves with the Engine's API version; rejects with a DockerUnavailableError. */
   ping(): Promise<{ apiVersion: string; version: string }>;
   listContainers(options?: { all?: boolean }): Promise<ContainerSummary[]>;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { EnvironmentError } from '../errors.js';
@@ -11,52 +13,66 @@ import {
   type ExecResult,
   type HelperSpec,
 } from './client.js';
+import {
+  DEFAULT_DOCKER_HOST,
+  type DockerEndpoint,
+  describeEndpoint,
+  EndpointError,
+  resolveEndpoint,
+} from './endpoint.js';
+import { dockerodeOverSsh } from './ssh.js';
 
-/** Connects the way the docker CLI does: DOCKER_HOST, else the local socket. */
-export function createDockerClient(env: NodeJS.ProcessEnv = process.env): DockerClient {
-  checkDockerHost(env.DOCKER_HOST);
+/**
+ * A client for the Engine at `endpoint` (see endpoint.ts: resolved as the docker CLI resolves it).
+ * Every option is given explicitly: docker-modem would otherwise fill gaps from DOCKER_HOST and
+ * DOCKER_CERT_PATH, and reach a different Engine than the one the user chose.
+ */
+export function createDockerClient(endpoint: DockerEndpoint = resolveEndpoint({})): DockerClient {
+  return new DockerodeClient(dockerodeFor(endpoint), endpoint);
+}
+
+export function dockerodeFor(endpoint: DockerEndpoint): Docker {
+  const none = {
+    socketPath: undefined,
+    host: undefined,
+    port: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+  };
+  const url = endpoint.host;
   try {
-    return new DockerodeClient(new Docker());
+    if (url.startsWith('unix://')) return new Docker({ ...none, socketPath: url.slice('unix://'.length) });
+    if (url.startsWith('npipe://')) return new Docker({ ...none, socketPath: url.slice('npipe://'.length) });
+    const parsed = new URL(url);
+    if (parsed.protocol === 'ssh:') return dockerodeOverSsh(parsed);
+    const host = parsed.hostname.replace(/^\[|\]$/g, '');
+    const port = Number(parsed.port || 2375);
+    if (!endpoint.tls) return new Docker({ ...none, protocol: 'http', host, port });
+    const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file));
+    const agent = new https.Agent({
+      keepAlive: true,
+      ca: read(endpoint.tls.ca),
+      cert: read(endpoint.tls.cert),
+      key: read(endpoint.tls.key),
+      rejectUnauthorized: endpoint.tls.verify,
+    });
+    return new Docker({ ...none, protocol: 'https', host, port, agent } as Docker.DockerOptions);
   } catch (error) {
-    // docker-modem refuses a tcp:// or ssh:// value that is not a URL.
-    throw new DockerEndpointError(
-      env.DOCKER_HOST ?? '',
-      'expected a URL such as tcp://127.0.0.1:2375',
-      error,
+    throw new EndpointError(
+      `cannot use the Docker endpoint ${describeEndpoint(endpoint)}: ${error instanceof Error ? error.message : String(error)}`,
+      endpoint.tls
+        ? 'Check that the TLS files (ca.pem, cert.pem, key.pem) exist and are readable.'
+        : 'Check the endpoint (--host, --context, DOCKER_HOST, DOCKER_CONTEXT).',
     );
   }
 }
 
-const ENDPOINT_SCHEMES = ['unix', 'tcp', 'npipe', 'ssh'];
-const EXPECTED_SCHEMES = 'expected unix://, tcp://, npipe:// or ssh://';
-
-/**
- * Refuses a DOCKER_HOST that names no Docker endpoint before anything connects. Like the docker CLI,
- * a value without a scheme (host:port) means tcp://.
- */
-export function checkDockerHost(value: string | undefined): void {
-  if (value === undefined || value === '' || !value.includes('://')) return;
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value)?.[1];
-  if (scheme === undefined || !ENDPOINT_SCHEMES.includes(scheme)) {
-    throw new DockerEndpointError(value, EXPECTED_SCHEMES);
-  }
-}
-
-export class DockerEndpointError extends EnvironmentError {
-  constructor(value: string, reason: string, cause?: unknown) {
-    const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value).slice(1, -1);
-    super('DOCKER_HOST_INVALID', `DOCKER_HOST=${shown} is not a Docker endpoint: ${reason}`, {
-      hint: 'Set DOCKER_HOST to e.g. unix:///var/run/docker.sock or tcp://127.0.0.1:2375, or unset it to use the local socket.',
-      cause,
-    });
-  }
-}
-
 export class DockerUnavailableError extends EnvironmentError {
-  constructor(cause: unknown) {
-    const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  constructor(cause: unknown, endpoint?: DockerEndpoint) {
+    const where = endpoint ? describeEndpoint(endpoint) : DEFAULT_DOCKER_HOST;
     super('DOCKER_UNAVAILABLE', `cannot reach the Docker Engine at ${where}: ${describe(cause)}`, {
-      hint: 'Start Docker (or `sudo dockerd`), check DOCKER_HOST, and check that you may use the socket.',
+      hint: 'Start Docker (or `sudo dockerd`), check that you may use the socket, and check which Engine you mean (--host, --context, DOCKER_HOST, DOCKER_CONTEXT).',
       cause,
     });
   }
@@ -84,21 +100,26 @@ const CONNECTION_CODES = new Set([
   'ENETUNREACH',
 ]);
 
-function wrap(error: unknown): Error {
+function wrap(error: unknown, endpoint?: DockerEndpoint): Error {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code && CONNECTION_CODES.has(code)) return new DockerUnavailableError(error);
+  if (code && CONNECTION_CODES.has(code)) return new DockerUnavailableError(error, endpoint);
+  if (endpoint?.tls && isTlsError(error)) return new DockerUnavailableError(error, endpoint);
   const statusCode = (error as { statusCode?: number }).statusCode;
   const json = (error as { json?: { message?: string } }).json;
   const message = json?.message ?? (error instanceof Error ? error.message : String(error));
   return new DockerApiError(message.trim(), statusCode, { cause: error });
 }
 
-async function call<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    throw wrap(error);
-  }
+/** TLS failures: the Engine answered, but faultline cannot talk to it safely. */
+function isTlsError(error: unknown): boolean {
+  const code = String((error as NodeJS.ErrnoException).code ?? '');
+  return (
+    code.startsWith('ERR_TLS') ||
+    code.startsWith('ERR_SSL') ||
+    code.includes('CERT') ||
+    code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
+    code === 'SELF_SIGNED_CERT_IN_CHAIN'
+  );
 }
 
 /** A call that changes a container, once sent: the crash-safety tests kill the run while it is in flight. */
@@ -126,15 +147,27 @@ function toNetworks(networks: Record<string, EngineNetwork> | undefined): Contai
 }
 
 class DockerodeClient implements DockerClient {
-  constructor(private readonly docker: Docker) {}
+  constructor(
+    private readonly docker: Docker,
+    readonly endpoint: DockerEndpoint,
+  ) {}
+
+  /** Every Engine call goes through here, so that errors name the endpoint. */
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw wrap(error, this.endpoint);
+    }
+  }
 
   async ping(): Promise<{ apiVersion: string; version: string }> {
-    const version = await call(() => this.docker.version());
+    const version = await this.call(() => this.docker.version());
     return { apiVersion: version.ApiVersion, version: version.Version };
   }
 
   async listContainers(options: { all?: boolean } = {}): Promise<ContainerSummary[]> {
-    const list = await call(() => this.docker.listContainers({ all: options.all ?? false }));
+    const list = await this.call(() => this.docker.listContainers({ all: options.all ?? false }));
     return list.map((item) => ({
       id: item.Id,
       name: (item.Names[0] ?? item.Id).replace(/^\//, ''),
@@ -147,7 +180,7 @@ class DockerodeClient implements DockerClient {
   }
 
   async inspect(id: string): Promise<ContainerDetails> {
-    const info = await call(() => this.docker.getContainer(id).inspect());
+    const info = await this.call(() => this.docker.getContainer(id).inspect());
     const state = info.State;
     return {
       id: info.Id,
@@ -170,31 +203,31 @@ class DockerodeClient implements DockerClient {
   }
 
   async kill(id: string, signal: string): Promise<void> {
-    await sent(call(() => this.docker.getContainer(id).kill({ signal })));
+    await sent(this.call(() => this.docker.getContainer(id).kill({ signal })));
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {
-    await sent(call(() => this.docker.getContainer(id).stop({ t: graceSeconds })));
+    await sent(this.call(() => this.docker.getContainer(id).stop({ t: graceSeconds })));
   }
 
   async start(id: string): Promise<void> {
-    await call(() => this.docker.getContainer(id).start());
+    await this.call(() => this.docker.getContainer(id).start());
   }
 
   async pause(id: string): Promise<void> {
-    await sent(call(() => this.docker.getContainer(id).pause()));
+    await sent(this.call(() => this.docker.getContainer(id).pause()));
   }
 
   async unpause(id: string): Promise<void> {
-    await call(() => this.docker.getContainer(id).unpause());
+    await this.call(() => this.docker.getContainer(id).unpause());
   }
 
   async restart(id: string, graceSeconds: number): Promise<void> {
-    await sent(call(() => this.docker.getContainer(id).restart({ t: graceSeconds })));
+    await sent(this.call(() => this.docker.getContainer(id).restart({ t: graceSeconds })));
   }
 
   async runHelper(spec: HelperSpec): Promise<string> {
-    const container = await call(() =>
+    const container = await this.call(() =>
       this.docker.createContainer({
         Image: spec.image,
         Cmd: spec.cmd,
@@ -204,7 +237,7 @@ class DockerodeClient implements DockerClient {
       }),
     );
     try {
-      await call(() => container.start());
+      await this.call(() => container.start());
     } catch (error) {
       await this.remove(container.id).catch(() => undefined);
       throw error;
@@ -214,7 +247,7 @@ class DockerodeClient implements DockerClient {
 
   async remove(id: string): Promise<void> {
     try {
-      await call(() => this.docker.getContainer(id).remove({ force: true, v: true }));
+      await this.call(() => this.docker.getContainer(id).remove({ force: true, v: true }));
     } catch (error) {
       if (error instanceof DockerApiError && error.notFound) return;
       throw error;
@@ -223,7 +256,7 @@ class DockerodeClient implements DockerClient {
 
   async imageExists(image: string): Promise<boolean> {
     try {
-      await call(() => this.docker.getImage(image).inspect());
+      await this.call(() => this.docker.getImage(image).inspect());
       return true;
     } catch (error) {
       if (error instanceof DockerApiError && error.notFound) return false;
@@ -237,10 +270,10 @@ class DockerodeClient implements DockerClient {
     options: { timeoutMs: number; signal?: AbortSignal },
   ): Promise<ExecResult> {
     const container = this.docker.getContainer(id);
-    const exec = await call(() =>
+    const exec = await this.call(() =>
       container.exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true, Tty: false }),
     );
-    const stream = await call(() => exec.start({ hijack: true, stdin: false }));
+    const stream = await this.call(() => exec.start({ hijack: true, stdin: false }));
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     const out: Buffer[] = [];
@@ -263,7 +296,7 @@ class DockerodeClient implements DockerClient {
       stream.on('error', () => finish(false));
     });
     if (timedOut) stream.destroy();
-    const inspected = timedOut ? undefined : await call(() => exec.inspect());
+    const inspected = timedOut ? undefined : await this.call(() => exec.inspect());
     return {
       exitCode: inspected?.ExitCode ?? -1,
       stdout: Buffer.concat(out).toString('utf8'),

@@ -1,3 +1,4 @@
+import type { DockerEndpoint } from '../docker/endpoint.js';
 import type { Phase } from '../experiment/schema.js';
 import type { LoadSeries } from '../load/types.js';
 import type { Target } from '../targets/target.js';
@@ -102,6 +103,8 @@ export interface RunResult {
   description?: string | undefined;
   tags: string[];
   seed: number;
+  /** The Docker Engine the run used: its address and what chose it. */
+  engine?: DockerEndpoint | undefined;
   startedAt: string;
   finishedAt: string;
   durationMs: number;

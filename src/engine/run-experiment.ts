@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DockerClient } from '../docker/client.js';
+import { describeEndpoint } from '../docker/endpoint.js';
 import { EnvironmentError, ExitCode, FaultlineError } from '../errors.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { RUN_DEFAULTS } from '../experiment/schema.js';
@@ -165,6 +166,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       title: experiment.title,
       seed: options.seed,
       startedAt: startedAt.toISOString(),
+      engine: options.docker.endpoint ? describeEndpoint(options.docker.endpoint) : undefined,
     }),
   );
 
@@ -225,6 +227,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
           file: loaded.file,
           via: network?.runner.via,
           helperImage: network?.runner.via === 'helper' ? setup.helperImage : undefined,
+          endpoint: options.docker.endpoint,
           targets: allInjections(plan.steps).map((injection) => injection.target),
           runDeadline: Date.now() + timeoutMs,
         },
@@ -349,6 +352,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     description: experiment.description,
     tags: experiment.tags ?? [],
     seed: options.seed,
+    engine: options.docker.endpoint,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),

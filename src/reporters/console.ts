@@ -67,6 +67,7 @@ export class ConsoleReporter implements Reporter {
     this.during = { samples: 0, failed: 0, shownFailures: 0 };
     this.held.clear();
     this.line(`${this.c.bold(v(run.title))}  ${this.c.dim(`${v(run.file)} · seed ${run.seed}`)}`);
+    if (run.engine) this.line(this.c.dim(`  engine ${v(run.engine)}`));
   }
 
   onEvent(entry: JournalEntry): void {

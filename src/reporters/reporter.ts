@@ -5,6 +5,8 @@ export interface RunStart {
   title: string;
   seed: number;
   startedAt: string;
+  /** The Docker Engine the run talks to, and why that one (e.g. `unix:///var/run/docker.sock (default)`). */
+  engine?: string | undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import type { DockerEndpoint } from '../docker/endpoint.js';
 import { EnvironmentError } from '../errors.js';
 import type { RevertRecipe } from '../faults/fault.js';
 import type { Target } from '../targets/target.js';
@@ -19,6 +20,8 @@ export interface RunRecord {
   /** The way into network namespaces, for network reverts. */
   via?: string | undefined;
   helperImage?: string | undefined;
+  /** The Docker Engine the faults were made on: the watchdog and `recover` revert there. */
+  endpoint?: DockerEndpoint | undefined;
 }
 
 export interface IntentRecord {

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import type { DockerClient } from '../docker/client.js';
+import type { DockerEndpoint } from '../docker/endpoint.js';
 import { FAULTLINE_HELPER, FAULTLINE_RUN_ID } from '../docker/labels.js';
 import type { NetnsRunner } from '../network/netns-runner.js';
 import { toTarget } from '../targets/resolve.js';
@@ -39,6 +40,21 @@ export async function watchedRunsOnHost(): Promise<RunState[]> {
   return states;
 }
 
+/** The client for the Engine a run made its faults on (recorded in its ledger). */
+function engineOf(
+  state: RunState,
+  docker: DockerClient,
+  dockerFor: ((endpoint: DockerEndpoint) => DockerClient) | undefined,
+): DockerClient {
+  const recorded = state.run.endpoint;
+  if (!recorded || !dockerFor || sameEngine(recorded, docker.endpoint)) return docker;
+  return dockerFor(recorded);
+}
+
+export function sameEngine(a: DockerEndpoint | undefined, b: DockerEndpoint | undefined): boolean {
+  return a !== undefined && b !== undefined && a.host === b.host && a.tls?.ca === b.tls?.ca;
+}
+
 /** A run is live while the process that started it is alive and its ledger has no end. */
 export function isLive(state: RunState): boolean {
   return !state.ended && processAlive(state.run.pid);
@@ -50,7 +66,10 @@ export function isLive(state: RunState): boolean {
  * iptables chains and qdiscs in every running container. Runs still alive are left alone. Idempotent.
  */
 export async function recover(options: {
+  /** The Engine to scan; a ledger's faults are reverted on the Engine its run used. */
   docker: DockerClient;
+  /** A client for a ledger's Engine when it is not `docker`'s; without it, `docker` is used. */
+  dockerFor?: ((endpoint: DockerEndpoint) => DockerClient) | undefined;
   stateDir: string;
   /** The way into namespaces for the scan; undefined skips the namespace scan. */
   runner: NetnsRunner | undefined;
@@ -77,10 +96,11 @@ export async function recover(options: {
   // 1. What the ledgers say is still in place.
   for (const state of ledgers) {
     if (live.has(state.run.runId) || state.open.length === 0) continue;
-    const runner = runnerFromLedger(docker, state.run, `recover-${state.run.runId}`);
+    const engine = engineOf(state, docker, options.dockerFor);
+    const runner = runnerFromLedger(engine, state.run, `recover-${state.run.runId}`);
     try {
       for (const intent of state.open) {
-        const outcome = await undoRecipe(intent.revert, intent.target, docker, runner, {
+        const outcome = await undoRecipe(intent.revert, intent.target, engine, runner, {
           inFlightUntil: inFlightUntil(intent, state.injected),
         });
         appendRecord(state.file, {

@@ -1,3 +1,4 @@
+import type { DockerEndpoint } from '../docker/endpoint.js';
 import { FaultlineError } from '../errors.js';
 import type { RevertOutcome, RevertRecipe } from '../faults/fault.js';
 import type { Target } from '../targets/target.js';
@@ -38,6 +39,7 @@ export class RunSafety {
       file: string;
       via?: string | undefined;
       helperImage?: string | undefined;
+      endpoint?: DockerEndpoint | undefined;
       targets: Target[];
       runDeadline: number;
     },
@@ -57,6 +59,7 @@ export class RunSafety {
         startedAt: new Date().toISOString(),
         via: run.via,
         helperImage: run.helperImage,
+        endpoint: run.endpoint,
       });
       const lease = options.watchdog ? await startWatchdog(ledger.file, options.stateDir) : undefined;
       return new RunSafety(options, run.runId, ledger, lease, run.runDeadline);

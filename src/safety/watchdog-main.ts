@@ -1,5 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { createDockerClient } from '../docker/dockerode-client.js';
+import { describeEndpoint, resolveEndpoint } from '../docker/endpoint.js';
+import { readLedger } from './ledger.js';
 import { watch } from './watchdog.js';
 
 /**
@@ -19,11 +21,16 @@ const log = (line: string) => {
 process.on('SIGINT', () => log('ignoring SIGINT'));
 process.on('SIGHUP', () => log('ignoring SIGHUP'));
 
+// The Engine the run made its faults on, as its ledger records it (older ledgers: the environment's).
+const endpoint = readLedger(ledgerFile)?.run.endpoint ?? resolveEndpoint({});
+log(`engine ${describeEndpoint(endpoint)}`);
+const docker = createDockerClient(endpoint);
+
 process.stdout.write('ready\n', () => {
   process.stdout.end();
 });
 log(`watching ${ledgerFile} (pid ${process.pid})`);
-watch({ ledgerFile, stateDir, docker: createDockerClient(), lease: process.stdin, log }).then(
+watch({ ledgerFile, stateDir, docker, lease: process.stdin, log }).then(
   (result) => {
     log(`done: ${result}`);
     process.exit(0);

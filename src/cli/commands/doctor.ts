@@ -1,8 +1,9 @@
-import { createDockerClient } from '../../docker/dockerode-client.js';
+import { describeEndpoint } from '../../docker/endpoint.js';
 import { FaultlineError } from '../../errors.js';
 import { ALL_FEATURES, checkFeatures, helperScratch, hostScratch } from '../../network/capabilities.js';
 import { nsenterPossible } from '../../network/netns-runner.js';
 import type { CommandContext } from '../program.js';
+import { connectDocker } from './endpoint-options.js';
 import { parseNetworkOptions } from './network-options.js';
 
 interface Line {
@@ -31,12 +32,15 @@ export async function doctorCommand(options: Record<string, unknown>, ctx: Comma
     print(line);
   };
 
-  const docker = createDockerClient();
+  const { docker, endpoint } = connectDocker(options, ctx.env);
   let dockerOk = false;
   try {
     const version = await docker.ping();
     dockerOk = true;
-    add({ ok: true, what: `Docker Engine ${version.version}, API ${version.apiVersion}` });
+    add({
+      ok: true,
+      what: `Docker Engine ${version.version}, API ${version.apiVersion}, at ${describeEndpoint(endpoint)}`,
+    });
   } catch (error) {
     add({
       ok: false,

@@ -1,4 +1,4 @@
-import { createDockerClient } from '../../docker/dockerode-client.js';
+import { describeEndpoint } from '../../docker/endpoint.js';
 import { buildPlan, describeProbe, hasNetworkFaults, type PlannedStep } from '../../engine/plan.js';
 import { loadExperimentFile } from '../../experiment/load.js';
 import { PROBE_DEFAULTS, RUN_DEFAULTS } from '../../experiment/schema.js';
@@ -13,6 +13,7 @@ import { formatDuration } from '../../util/duration.js';
 import { newSeed } from '../../util/random.js';
 import { expandExperimentFiles } from '../files.js';
 import type { CommandContext } from '../program.js';
+import { connectDocker } from './endpoint-options.js';
 import { parseNetworkOptions } from './network-options.js';
 import { parseSeed } from './seed.js';
 
@@ -24,7 +25,7 @@ export async function planCommand(
 ): Promise<number> {
   const files = await expandExperimentFiles(inputs);
   const seed = parseSeed(options.seed) ?? newSeed();
-  const docker = createDockerClient();
+  const { docker, endpoint } = connectDocker(options, ctx.env);
   await docker.ping();
   const setup = parseNetworkOptions(options);
   const c = ctx.output.colors;
@@ -55,6 +56,7 @@ export async function planCommand(
     out(
       `${c.bold(experiment.title)}  ${c.dim(`${file} · seed ${seed} (pass --seed ${seed} to run exactly this plan)`)}`,
     );
+    out(`${c.bold('engine')}   ${describeEndpoint(endpoint)}`);
     out(c.bold('hypothesis'));
     for (const probe of experiment.hypothesis) {
       const targets = plan.probeTargets.get(probe);

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createDockerClient } from '../../docker/dockerode-client.js';
+import { describeEndpoint } from '../../docker/endpoint.js';
 import { ExitCode } from '../../errors.js';
 import { chooseRunner } from '../../network/setup.js';
 import { recover } from '../../safety/recover.js';
 import { stateDir } from '../../safety/state-dir.js';
 import type { CommandContext } from '../program.js';
+import { connectDocker } from './endpoint-options.js';
 import { parseNetworkOptions } from './network-options.js';
 
 /**
@@ -14,8 +16,9 @@ import { parseNetworkOptions } from './network-options.js';
  */
 export async function recoverCommand(options: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const c = ctx.output.colors;
-  const docker = createDockerClient();
+  const { docker, endpoint } = connectDocker(options, ctx.env);
   await docker.ping();
+  ctx.output.stdout.write(`${c.dim(`engine ${describeEndpoint(endpoint)}`)}\n`);
   const dir = stateDir(ctx.env);
   let runner: Awaited<ReturnType<typeof chooseRunner>>['runner'] | undefined;
   try {
@@ -34,6 +37,7 @@ export async function recoverCommand(options: Record<string, unknown>, ctx: Comm
   try {
     const actions = await recover({
       docker,
+      dockerFor: createDockerClient,
       stateDir: dir,
       runner,
       log: (action) => {

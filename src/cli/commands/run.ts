@@ -1,4 +1,3 @@
-import { createDockerClient } from '../../docker/dockerode-client.js';
 import type { FaultRegistry } from '../../engine/fault-registry.js';
 import type { RunResult, SessionResult } from '../../engine/journal.js';
 import { runExperiment } from '../../engine/run-experiment.js';
@@ -20,6 +19,7 @@ import { expandExperimentFiles } from '../files.js';
 import { withProgress } from '../output.js';
 import type { CommandContext } from '../program.js';
 import { setLeftBehindReporter } from '../signals.js';
+import { connectDocker } from './endpoint-options.js';
 import { parseNetworkOptions } from './network-options.js';
 import { parseProgress } from './progress-option.js';
 import { parseSeed } from './seed.js';
@@ -117,7 +117,7 @@ export async function runCommand(
     }
   }
 
-  const docker = createDockerClient();
+  const { docker } = connectDocker(options, ctx.env);
   const runs: RunResult[] = [];
   let registry: FaultRegistry | undefined;
   let watchdogPid: number | undefined;

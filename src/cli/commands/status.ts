@@ -5,7 +5,7 @@ import { formatDuration } from '../../util/duration.js';
 import type { CommandContext } from '../program.js';
 
 /** Lists the runs that are active now and the faults they hold, and any fault a finished run left. */
-export async function statusCommand(ctx: CommandContext): Promise<number> {
+export async function statusCommand(_options: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const c = ctx.output.colors;
   const out = (line: string) => ctx.output.stdout.write(`${line}\n`);
   const runs = listLedgers(stateDir(ctx.env));
@@ -15,6 +15,7 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
   if (live.length === 0) out('no active run');
   for (const run of live) {
     out(`${c.bold(`run ${run.run.runId}`)} pid ${run.run.pid}, ${run.run.file}, since ${run.run.startedAt}`);
+    if (run.run.endpoint) out(`  ${c.dim(`engine ${run.run.endpoint.host}`)}`);
     if (run.open.length === 0) out('  no fault in place');
     for (const intent of run.open) {
       out(
@@ -27,6 +28,7 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
   for (const run of left) {
     const how = run.ended ? `ended (${run.outcome}) but left` : `died (pid ${run.run.pid} is gone) and left`;
     out(`${c.red(`run ${run.run.runId} ${how} ${run.open.length} fault(s):`)} ${run.run.file}`);
+    if (run.run.endpoint) out(`  ${c.dim(`engine ${run.run.endpoint.host}`)}`);
     if (retrying.has(run.file)) out(`  ${c.dim('its watchdog is still retrying the reverts')}`);
     for (const intent of run.open) out(`  ${intent.kind} on ${intent.target.name}`);
   }

@@ -100,7 +100,7 @@ describe('faultline run --max-hold', () => {
 
 describe('DOCKER_HOST that is no Docker endpoint', () => {
   const MESSAGE =
-    'error DOCKER_HOST=bogus://x is not a Docker endpoint: expected unix://, tcp://, npipe:// or ssh://';
+    'error DOCKER_HOST=bogus://x is not a Docker endpoint: expected unix://, tcp://, ssh:// or npipe://';
 
   it.each([['plan'], ['run'], ['doctor']])('faultline %s exits 3 with a clear error', async (command) => {
     const file = path.join(dir, `endpoint-${command}.yaml`);
