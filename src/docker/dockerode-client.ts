@@ -78,6 +78,19 @@ export class DockerUnavailableError extends EnvironmentError {
   }
 }
 
+export class DockerTlsError extends EnvironmentError {
+  constructor(cause: unknown, endpoint: DockerEndpoint) {
+    super(
+      'DOCKER_TLS_FAILED',
+      `cannot reach the Docker Engine at ${describeEndpoint(endpoint)}: TLS: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        hint: "Check that ca.pem is the CA that signed the Engine's certificate, and that cert.pem and key.pem are a client certificate it accepts (DOCKER_CERT_PATH, or the context's TLS files).",
+        cause,
+      },
+    );
+  }
+}
+
 function describe(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') return 'the socket does not exist';
@@ -103,22 +116,22 @@ const CONNECTION_CODES = new Set([
 function wrap(error: unknown, endpoint?: DockerEndpoint): Error {
   const code = (error as NodeJS.ErrnoException).code;
   if (code && CONNECTION_CODES.has(code)) return new DockerUnavailableError(error, endpoint);
-  if (endpoint?.tls && isTlsError(error)) return new DockerUnavailableError(error, endpoint);
+  if (endpoint?.tls && isTlsError(error)) return new DockerTlsError(error, endpoint);
   const statusCode = (error as { statusCode?: number }).statusCode;
   const json = (error as { json?: { message?: string } }).json;
   const message = json?.message ?? (error instanceof Error ? error.message : String(error));
   return new DockerApiError(message.trim(), statusCode, { cause: error });
 }
 
-/** TLS failures: the Engine answered, but faultline cannot talk to it safely. */
+/** TLS failures: something answers, but faultline cannot talk to it safely. */
 function isTlsError(error: unknown): boolean {
   const code = String((error as NodeJS.ErrnoException).code ?? '');
   return (
     code.startsWith('ERR_TLS') ||
     code.startsWith('ERR_SSL') ||
     code.includes('CERT') ||
-    code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
-    code === 'SELF_SIGNED_CERT_IN_CHAIN'
+    code.startsWith('UNABLE_TO_') ||
+    code === 'EPROTO'
   );
 }
 
