@@ -36,7 +36,13 @@ export async function doctorCommand(options: Record<string, unknown>, ctx: Comma
   try {
     const version = await docker.ping();
     dockerOk = true;
-    add({ ok: true, what: `Docker Engine ${version.version}, API ${version.apiVersion}` });
+    add({
+      ok: true,
+      what:
+        version.engine === 'Podman'
+          ? `Podman ${version.version}, Docker-compatible API ${version.apiVersion}`
+          : `Docker Engine ${version.version}, API ${version.apiVersion}`,
+    });
   } catch (error) {
     add({
       ok: false,
