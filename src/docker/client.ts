@@ -61,7 +61,7 @@ export interface DockerClient {
   /** The Engine this client talks to (absent for clients made in unit tests). */
   readonly endpoint?: DockerEndpoint | undefined;
   /** Resolves with the Engine's API version; rejects with a DockerUnavailableError. */
-  ping(): Promise<{ apiVersion: string; version: string }>;
+  ping(): Promise<{ apiVersion: string; version: string /** Docker Engine, Podman */; engine?: string }>;
   listContainers(options?: { all?: boolean }): Promise<ContainerSummary[]>;
   inspect(id: string): Promise<ContainerDetails>;
   kill(id: string, signal: string): Promise<void>;

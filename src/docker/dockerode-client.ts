@@ -174,22 +174,44 @@ class DockerodeClient implements DockerClient {
     }
   }
 
-  async ping(): Promise<{ apiVersion: string; version: string }> {
+  async ping(): Promise<{ apiVersion: string; version: string; engine: string }> {
     const version = await this.call(() => this.docker.version());
-    return { apiVersion: version.ApiVersion, version: version.Version };
+    // Podman answers the same call, and names itself among the components.
+    const podman = version.Components?.some((component) => component.Name === 'Podman Engine');
+    return {
+      apiVersion: version.ApiVersion,
+      version: version.Version,
+      engine: podman ? 'Podman' : 'Docker Engine',
+    };
   }
 
   async listContainers(options: { all?: boolean } = {}): Promise<ContainerSummary[]> {
     const list = await this.call(() => this.docker.listContainers({ all: options.all ?? false }));
-    return list.map((item) => ({
-      id: item.Id,
-      name: (item.Names[0] ?? item.Id).replace(/^\//, ''),
-      image: item.Image,
-      state: item.State,
-      labels: item.Labels ?? {},
-      networkMode: item.HostConfig?.NetworkMode,
-      networks: toNetworks(item.NetworkSettings?.Networks),
-    }));
+    return Promise.all(
+      list.map(async (item) => ({
+        id: item.Id,
+        name: (item.Names[0] ?? item.Id).replace(/^\//, ''),
+        image: item.Image,
+        state: item.State,
+        labels: item.Labels ?? {},
+        networkMode: item.HostConfig?.NetworkMode ?? (await this.networkModeOf(item.Id)),
+        networks: toNetworks(item.NetworkSettings?.Networks),
+      })),
+    );
+  }
+
+  /**
+   * Podman's Docker-compatible list leaves out HostConfig, so a container on the host's network would
+   * look like any other: ask for it container by container. Undefined when the container is gone.
+   */
+  private async networkModeOf(id: string): Promise<string | undefined> {
+    try {
+      const info = await this.call(() => this.docker.getContainer(id).inspect());
+      return info.HostConfig.NetworkMode;
+    } catch (error) {
+      if (error instanceof DockerApiError && error.notFound) return undefined;
+      throw error;
+    }
   }
 
   async inspect(id: string): Promise<ContainerDetails> {

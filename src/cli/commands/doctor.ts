@@ -39,7 +39,11 @@ export async function doctorCommand(options: Record<string, unknown>, ctx: Comma
     dockerOk = true;
     add({
       ok: true,
-      what: `Docker Engine ${version.version}, API ${version.apiVersion}, at ${describeEndpoint(endpoint)}`,
+      what: `${
+        version.engine === 'Podman'
+          ? `Podman ${version.version}, Docker-compatible API ${version.apiVersion}`
+          : `Docker Engine ${version.version}, API ${version.apiVersion}`
+      }, at ${describeEndpoint(endpoint)}`,
     });
   } catch (error) {
     add({
