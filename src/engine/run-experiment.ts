@@ -207,10 +207,15 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     });
     recordTargets(plan.steps, recorder);
     if (hasNetworkFaults(plan.steps)) {
-      const chosen = await chooseRunner(options.docker, setup, runId);
+      const networkInjections = allInjections(plan.steps).filter(
+        (injection) => injection.fault.type !== 'container',
+      );
+      const chosen = await chooseRunner(options.docker, setup, runId, {
+        targets: networkInjections.map((injection) => injection.target),
+      });
       network = new NetworkContext(chosen.runner);
       recorder.log('info', `network faults via ${chosen.runner.via}: ${chosen.why}`);
-      const faults = allInjections(plan.steps).flatMap((injection) =>
+      const faults = networkInjections.flatMap((injection) =>
         injection.fault.type === 'container' ? [] : [injection.fault],
       );
       await preflight(options.docker, chosen.runner, setup, faults);

@@ -1,9 +1,10 @@
 import { readlink } from 'node:fs/promises';
 import { execa } from 'execa';
-import { type DockerClient, isNotFound } from '../docker/client.js';
+import { type ContainerDetails, type DockerClient, isNotFound } from '../docker/client.js';
 import { FAULTLINE_HELPER, FAULTLINE_RUN_ID, FAULTLINE_TARGET_ID } from '../docker/labels.js';
 import { EnvironmentError } from '../errors.js';
 import type { Target } from '../targets/target.js';
+import { describePidMismatch, type PidView, PROC_ROOT, viewPid } from './target-pid.js';
 
 export interface CommandResult {
   exitCode: number;
@@ -45,23 +46,67 @@ export function quote(argv: readonly string[]): string {
     .join(' ');
 }
 
-async function pidOf(docker: DockerClient, target: Target): Promise<number> {
+async function inspectRunning(docker: DockerClient, target: Target): Promise<ContainerDetails> {
   try {
     const details = await docker.inspect(target.id);
     if (!details.running || details.pid <= 0) throw new TargetGoneError(`${target.name} is ${details.state}`);
-    return details.pid;
+    return details;
   } catch (error) {
     if (isNotFound(error)) throw new TargetGoneError(`${target.name} no longer exists`);
     throw error;
   }
 }
 
+async function pidOf(docker: DockerClient, target: Target): Promise<number> {
+  return (await inspectRunning(docker, target)).pid;
+}
+
+export const PID_NAMESPACE_HINT =
+  "Use --via helper, or run faultline's container with --pid=host so that it sees the containers' processes.";
+
+/** nsenter cannot be trusted with this target's pid: it would enter another process's namespace. */
+export function pidMismatchError(
+  view: Exclude<PidView, { kind: 'own' }>,
+  target: Target,
+  doing: string,
+): NetnsUnavailableError {
+  return new NetnsUnavailableError(
+    `${doing}: ${describePidMismatch(view, target)}; inside a container?`,
+    PID_NAMESPACE_HINT,
+  );
+}
+
+/**
+ * The Engine's pid for a running target, once this process has seen that the pid is the target's own
+ * (its cgroup names the container). A target that stopped meanwhile is gone; one that restarted is
+ * looked at again under its new pid; any other mismatch is refused, never entered.
+ */
+export async function verifiedPid(
+  docker: DockerClient,
+  target: Target,
+  procRoot = PROC_ROOT,
+): Promise<number> {
+  let details = await inspectRunning(docker, target);
+  for (let attempt = 0; ; attempt++) {
+    const view = await viewPid(details.pid, details.id, procRoot);
+    if (view.kind === 'own') return view.pid;
+    const again = await inspectRunning(docker, target);
+    if (again.pid === details.pid || attempt > 0) {
+      throw pidMismatchError(view, target, `refusing to run nsenter for ${target.name}`);
+    }
+    details = again;
+  }
+}
+
 export class NsenterRunner implements NetnsRunner {
   readonly via = 'nsenter' as const;
-  constructor(private readonly docker: DockerClient) {}
+  constructor(
+    private readonly docker: DockerClient,
+    private readonly procRoot = PROC_ROOT,
+  ) {}
 
   async run(target: Target, argv: readonly string[]): Promise<CommandResult> {
-    const pid = await pidOf(this.docker, target);
+    const pid = await verifiedPid(this.docker, target, this.procRoot);
     const result = await execa('nsenter', ['-t', String(pid), '-n', '--', ...argv], {
       reject: false,
       timeout: TIMEOUT_MS,

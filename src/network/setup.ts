@@ -1,5 +1,6 @@
 import type { DockerClient } from '../docker/client.js';
 import type { NetworkFaultKind } from '../experiment/schema.js';
+import type { Target } from '../targets/target.js';
 import {
   checkFeatures,
   type Feature,
@@ -15,9 +16,11 @@ import {
   NetnsUnavailableError,
   NsenterRunner,
   nsenterPossible,
+  pidMismatchError,
   type Via,
 } from './netns-runner.js';
 import type { NetworkFaultPlan } from './network-fault.js';
+import { describePidMismatch, type PidView, viewPid } from './target-pid.js';
 
 export interface NetworkSetup {
   /** How to reach targets' network namespaces; auto picks nsenter when possible, else the helper. */
@@ -27,35 +30,86 @@ export interface NetworkSetup {
 
 export const DEFAULT_NETWORK_SETUP: NetworkSetup = { via: 'auto', helperImage: DEFAULT_HELPER_IMAGE };
 
+export interface ChooseOptions {
+  /**
+   * The targets of the run's network faults: nsenter is chosen only when this process sees each one's
+   * process. Undefined (recover, which may scan any container): every running container.
+   */
+  targets?: readonly Target[] | undefined;
+  /** Where this process sees processes; tests point it at a directory of made-up entries. */
+  procRoot?: string | undefined;
+  /** Whether nsenter can work here at all; tests replace it. */
+  nsenterPossible?: (() => Promise<{ ok: boolean; why: string }>) | undefined;
+}
+
 /** Picks the way into network namespaces, and says why; fails with a remedy when there is none. */
 export async function chooseRunner(
   docker: DockerClient,
   setup: NetworkSetup,
   runId: string,
+  options: ChooseOptions = {},
 ): Promise<{ runner: NetnsRunner; why: string }> {
+  let notNsenter: string | undefined;
   if (setup.via === 'nsenter' || setup.via === 'auto') {
-    const nsenter = await nsenterPossible();
-    if (nsenter.ok) return { runner: new NsenterRunner(docker), why: nsenter.why };
-    if (setup.via === 'nsenter') {
+    const nsenter = await (options.nsenterPossible ?? nsenterPossible)();
+    if (!nsenter.ok && setup.via === 'nsenter') {
       throw new NetnsUnavailableError(
         `cannot use nsenter: ${nsenter.why}`,
         'Run faultline as root on the Docker host, or use --via helper.',
       );
+    }
+    if (nsenter.ok) {
+      const targets = options.targets ?? (await runningContainers(docker));
+      const mismatch = await firstPidMismatch(docker, targets, options.procRoot);
+      if (!mismatch) {
+        const seen = targets.length > 0 ? ", the targets' processes visible here" : '';
+        return { runner: new NsenterRunner(docker, options.procRoot), why: `${nsenter.why}${seen}` };
+      }
+      if (setup.via === 'nsenter')
+        throw pidMismatchError(mismatch.view, mismatch.target, 'cannot use nsenter');
+      notNsenter = describePidMismatch(mismatch.view, mismatch.target);
+    } else {
+      notNsenter = nsenter.why;
     }
   }
   if (setup.via === 'helper' || setup.via === 'auto') {
     if (await docker.imageExists(setup.helperImage)) {
       return {
         runner: new HelperRunner(docker, setup.helperImage, runId),
-        why: `helper image ${setup.helperImage}`,
+        why: `${notNsenter ? `${notNsenter}; ` : ''}helper image ${setup.helperImage}`,
       };
     }
     throw new NetnsUnavailableError(
-      `network faults need a way into the targets' network namespaces, and the helper image ${setup.helperImage} is not there`,
+      `network faults need a way into the targets' network namespaces, and the helper image ${setup.helperImage} is not there${notNsenter ? ` (${notNsenter})` : ''}`,
       `Build it offline with \`faultline helper-image\`, pass --helper-image with any image that has tc, ip and iptables, or run faultline as root on the Docker host (nsenter).`,
     );
   }
   return { runner: new ExecRunner(docker), why: "the targets' own tc and iptables (--via exec)" };
+}
+
+async function runningContainers(docker: DockerClient): Promise<Target[]> {
+  return (await docker.listContainers()).map((container) => ({ id: container.id, name: container.name }));
+}
+
+/**
+ * The first target whose Engine pid is not its process here. Targets that are not running are left
+ * out: there is nothing to enter, and the run reports them as gone.
+ */
+async function firstPidMismatch(
+  docker: DockerClient,
+  targets: readonly Target[],
+  procRoot: string | undefined,
+): Promise<{ target: Target; view: Exclude<PidView, { kind: 'own' }> } | undefined> {
+  const unique = [...new Map(targets.map((target) => [target.id, target])).values()];
+  const views = await Promise.all(
+    unique.map(async (target) => {
+      const details = await docker.inspect(target.id).catch(() => undefined);
+      if (!details?.running || details.pid <= 0) return undefined;
+      const view = await viewPid(details.pid, details.id, procRoot);
+      return view.kind === 'own' ? undefined : { target, view };
+    }),
+  );
+  return views.find((view) => view !== undefined);
 }
 
 const NETEM_KINDS: readonly NetworkFaultKind[] = ['delay', 'loss', 'duplicate', 'corrupt', 'reorder'];

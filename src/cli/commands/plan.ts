@@ -1,5 +1,11 @@
 import { describeEndpoint } from '../../docker/endpoint.js';
-import { buildPlan, describeProbe, hasNetworkFaults, type PlannedStep } from '../../engine/plan.js';
+import {
+  allInjections,
+  buildPlan,
+  describeProbe,
+  hasNetworkFaults,
+  type PlannedStep,
+} from '../../engine/plan.js';
 import { loadExperimentFile } from '../../experiment/load.js';
 import { PROBE_DEFAULTS, RUN_DEFAULTS } from '../../experiment/schema.js';
 import { devicesFor, listInterfaces } from '../../network/interfaces.js';
@@ -35,8 +41,13 @@ export async function planCommand(
     const runId = 'plan0000';
     let way: { runner: NetnsRunner; why: string } | undefined;
     let wayError: string | undefined;
+    // The way in depends on the targets (nsenter only when their processes are visible here).
+    const holderOf = holderLookup(stateDir(ctx.env));
+    const targets = allInjections((await buildPlan(loaded, docker, { seed, runId, holderOf })).steps)
+      .filter((injection) => injection.fault.type !== 'container')
+      .map((injection) => injection.target);
     try {
-      way = await chooseRunner(docker, setup, runId);
+      way = await chooseRunner(docker, setup, runId, { targets });
     } catch (error) {
       wayError = error instanceof Error ? error.message : String(error);
     }
@@ -44,7 +55,7 @@ export async function planCommand(
     const plan = await buildPlan(loaded, docker, {
       seed,
       runId,
-      holderOf: holderLookup(stateDir(ctx.env)),
+      holderOf,
       display: runner ? (target, argv) => runner.display(target, argv) : undefined,
       // Reading a namespace's interfaces from the host changes nothing; a helper would.
       devicesOf:
