@@ -1,18 +1,15 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerodeOverSsh } from '../../src/docker/ssh-agent.js';
 import { SshConnectionError } from '../../src/docker/ssh-socket.js';
-import {
-  removeTestContainers,
-  startContainers,
-  type TestContainer,
-  uniquePrefix,
-  waitFor,
-} from '../support/containers.js';
-import { inspectState } from '../support/docker-cli.js';
+import { removeTestContainers, type TestContainer, uniquePrefix, waitFor } from '../support/containers.js';
+import { docker as dockerCli, FIXTURE_IMAGE, inspectState, TEST_LABEL } from '../support/docker-cli.js';
 import { findSshd, startSshd, type TestSshd } from '../support/sshd.js';
 
 /**
@@ -75,7 +72,23 @@ async function execIn(client: Docker, id: string, cmd: string[]) {
 
 beforeAll(async () => {
   sshd = await startSshd(await sshdBinary());
-  [target] = (await startContainers(prefix, [{ name: 'target' }])) as [TestContainer];
+  // No network: nothing here needs one, and the test then does not depend on the default bridge.
+  const name = `${prefix}-target`;
+  const id = await dockerCli(
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--network',
+    'none',
+    '--label',
+    `${TEST_LABEL}=${prefix}`,
+    '--stop-timeout',
+    '2',
+    FIXTURE_IMAGE,
+    '/app/backend.mjs',
+  );
+  target = { name, id };
   docker = dockerodeOverSsh(new URL(`ssh://${sshd.user}@127.0.0.1:${sshd.port}`), {
     sshCommand: sshd.sshCommand,
     env: sshd.env,
@@ -119,6 +132,19 @@ describe('an ssh:// Docker endpoint, through ssh and docker system dial-stdio', 
     expect((await docker.getContainer(target.id).inspect()).State.Running).toBe(true);
   });
 
+  it('streams a request body (a tar archive, as image builds send) into a container', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'fl-ssh-tar-'));
+    try {
+      await writeFile(path.join(dir, 'greeting.txt'), 'sent over ssh\n');
+      await execa('tar', ['-cf', path.join(dir, 'context.tar'), '-C', dir, 'greeting.txt']);
+      await docker.getContainer(target.id).putArchive(path.join(dir, 'context.tar'), { path: '/tmp' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const result = await execIn(docker, target.id, ['cat', '/tmp/greeting.txt']);
+    expect(result).toEqual({ exitCode: 0, stdout: 'sent over ssh\n', stderr: '' });
+  });
+
   it('kills the ssh process when its connection is destroyed', async () => {
     const exec = await docker.getContainer(target.id).exec({ Cmd: ['sleep', '60'], AttachStdout: true });
     const stream = await exec.start({ hijack: true, stdin: false });
@@ -130,6 +156,51 @@ describe('an ssh:// Docker endpoint, through ssh and docker system dial-stdio', 
     // The next call starts a fresh ssh process.
     expect(String(await docker.ping())).toBe('OK');
     expect((await sshd.sshPids()).at(-1)).not.toBe(execPid);
+  });
+
+  it('keeps its connection through a Ctrl-C, so the reverts that follow can still reach the Engine', async () => {
+    // A terminal sends SIGINT to the whole foreground process group: faultline's own process and,
+    // unless they run in a group of their own, its ssh processes too.
+    const dir = await mkdtemp(path.join(tmpdir(), 'fl-ssh-sigint-'));
+    const script = path.join(dir, 'runner.mts');
+    await writeFile(
+      script,
+      [
+        `import { dockerodeOverSsh } from ${JSON.stringify(path.resolve('src/docker/ssh-agent.ts'))};`,
+        'const docker = dockerodeOverSsh(new URL(process.env.FL_URL), { sshCommand: process.env.FL_SSH });',
+        'await docker.ping();',
+        "process.on('SIGINT', () => docker.ping().then(",
+        "  () => { console.log('ping after SIGINT: ok'); process.exit(0); },",
+        '  (error) => { console.log(`ping after SIGINT: ${error.message}`); process.exit(1); }));',
+        "console.log('ready');",
+        'setInterval(() => undefined, 1000);',
+      ].join('\n'),
+    );
+    const before = (await sshd.sshPids()).length;
+    const runner = execa(process.execPath, ['--import', 'tsx', script], {
+      detached: true,
+      reject: false,
+      timeout: 30_000,
+      env: { ...sshd.env, FL_URL: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`, FL_SSH: sshd.sshCommand },
+    });
+    try {
+      const ready = new Promise<void>((resolve) =>
+        runner.stdout?.on('data', (chunk: Buffer) => chunk.includes('ready') && resolve()),
+      );
+      const ended = runner.then((result) => {
+        throw new Error(`the runner ended before it was ready:\n${result.stdout}\n${result.stderr}`);
+      });
+      ended.catch(() => undefined);
+      await Promise.race([ready, ended]);
+      process.kill(-runner.pid!, 'SIGINT');
+      const result = await runner;
+      expect(result.stdout).toContain('ping after SIGINT: ok');
+      // The second ping went through the ssh process the first one started.
+      expect((await sshd.sshPids()).length).toBe(before + 1);
+    } finally {
+      runner.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails with ssh\'s own "Permission denied" when the key is not authorized, without hanging', async () => {
