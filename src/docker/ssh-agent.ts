@@ -8,10 +8,16 @@ export interface SshAgentOptions {
   sshCommand?: string;
   /** The environment ssh runs in (HOME for ~/.ssh, SSH_AUTH_SOCK for the agent); this process's by default. */
   env?: NodeJS.ProcessEnv;
+  /** How long an unused connection (one ssh process) is kept for the next request; 30 s by default. */
+  idleMs?: number;
 }
 
-/** How long an unused connection (one ssh process) is kept for the next request. */
-const IDLE_MS = 30_000;
+/**
+ * At most this many ssh processes at once; further requests wait for one. sshd's default MaxStartups
+ * (10:30:100) starts dropping unauthenticated connections beyond 10, and many targets handled at once
+ * would otherwise open one connection each. Hijacked exec sessions leave the pool and do not count.
+ */
+const MAX_CONNECTIONS = 8;
 
 /**
  * An http.Agent that reaches the Docker Engine behind `ssh://[user@]host[:port]` as the docker CLI
@@ -27,7 +33,11 @@ export function sshAgent(url: URL, options: SshAgentOptions = {}): http.Agent {
     env: options.env ?? process.env,
     destination,
   };
-  const agent = new http.Agent({ keepAlive: true, timeout: IDLE_MS });
+  const agent = new http.Agent({
+    keepAlive: true,
+    timeout: options.idleMs ?? 30_000,
+    maxSockets: MAX_CONNECTIONS,
+  });
   agent.createConnection = () => new SshSocket(ssh);
   return agent;
 }

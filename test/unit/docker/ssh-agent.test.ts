@@ -7,6 +7,23 @@ import { sshAgent } from '../../../src/docker/ssh-agent.js';
 import { SshEndpointError, sshArgv, sshDestination } from '../../../src/docker/ssh-command.js';
 import { SshConnectionError } from '../../../src/docker/ssh-socket.js';
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 const argv = (url: string) => sshArgv(sshDestination(new URL(url)));
 const DIAL = ['docker', 'system', 'dial-stdio'];
 
@@ -111,7 +128,7 @@ process.stdin.on('data', (chunk) => {
     const path = buffer.slice(0, end).split(' ')[1];
     buffer = buffer.slice(end + 4);
     const body = JSON.stringify({ pid: process.pid, argv: process.argv.slice(2), path });
-    process.stdout.write('HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\nContent-Length: ' + Buffer.byteLength(body) + '\\r\\n\\r\\n' + body);
+    setTimeout(() => process.stdout.write('HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\nContent-Length: ' + Buffer.byteLength(body) + '\\r\\n\\r\\n' + body), Number(path.split('delay=')[1] ?? 0));
   }
 });`,
     );
@@ -143,8 +160,8 @@ process.stdin.on('data', (chunk) => {
     });
   }
 
-  function make(url: string, sshCommand: string): http.Agent {
-    const agent = sshAgent(new URL(url), { sshCommand });
+  function make(url: string, sshCommand: string, idleMs?: number): http.Agent {
+    const agent = sshAgent(new URL(url), { sshCommand, ...(idleMs === undefined ? {} : { idleMs }) });
     agents.push(agent);
     return agent;
   }
@@ -157,6 +174,24 @@ process.stdin.on('data', (chunk) => {
     expect(first.argv).toEqual(argv('ssh://deploy@build-host:2222'));
     expect([first.path, second.path, third.path]).toEqual(['/_ping', '/containers/json', '/version']);
     expect(new Set([first.pid, second.pid, third.pid]).size).toBe(1);
+  });
+
+  it('does not cut a slow answer, and ends an idle connection (its ssh process) after the idle time', async () => {
+    const agent = make('ssh://host', serving, 200);
+    const slow = await get(agent, '/containers/x/stop?delay=600');
+    expect(slow.path).toBe('/containers/x/stop?delay=600');
+    await waitUntil(() => !alive(slow.pid), 3_000);
+    const next = await get(agent, '/_ping');
+    expect(next.pid).not.toBe(slow.pid);
+  });
+
+  it('runs at most 8 ssh processes at once; more requests wait for one', async () => {
+    const agent = make('ssh://host', serving);
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => get(agent, `/r${i}?delay=200`)));
+    expect(answers.map((answer) => answer.path)).toEqual(
+      Array.from({ length: 12 }, (_, i) => `/r${i}?delay=200`),
+    );
+    expect(new Set(answers.map((answer) => answer.pid)).size).toBe(8);
   });
 
   it("fails with ssh's own words when ssh exits before the Engine answered", async () => {
