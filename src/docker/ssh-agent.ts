@@ -6,7 +6,7 @@ import { SshSocket } from './ssh-socket.js';
 export interface SshAgentOptions {
   /** The ssh program; `ssh` from PATH by default. */
   sshCommand?: string;
-  /** The environment ssh runs in (HOME for ~/.ssh, SSH_AUTH_SOCK for the agent); this process's by default. */
+  /** The environment ssh runs in (PATH, SSH_AUTH_SOCK for ssh-agent); this process's by default. */
   env?: NodeJS.ProcessEnv;
   /** How long an unused connection (one ssh process) is kept for the next request; 30 s by default. */
   idleMs?: number;

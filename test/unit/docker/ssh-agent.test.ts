@@ -3,7 +3,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sshAgent } from '../../../src/docker/ssh-agent.js';
+import { dockerodeOverSsh, sshAgent } from '../../../src/docker/ssh-agent.js';
 import { SshEndpointError, sshArgv, sshDestination } from '../../../src/docker/ssh-command.js';
 import { SshConnectionError } from '../../../src/docker/ssh-socket.js';
 
@@ -192,6 +192,21 @@ process.stdin.on('data', (chunk) => {
       Array.from({ length: 12 }, (_, i) => `/r${i}?delay=200`),
     );
     expect(new Set(answers.map((answer) => answer.pid)).size).toBe(8);
+  });
+
+  it('carries dockerode requests, whatever DOCKER_HOST says', async () => {
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = 'ssh://someone@elsewhere:2200';
+    try {
+      const docker = dockerodeOverSsh(new URL('ssh://deploy@build-host:2222'), { sshCommand: serving });
+      agents.push((docker.modem as unknown as { agent: http.Agent }).agent);
+      const answer = (await docker.ping()) as unknown as { argv: string[]; path: string };
+      expect(answer.path).toBe('/_ping');
+      expect(answer.argv).toEqual(argv('ssh://deploy@build-host:2222'));
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+    }
   });
 
   it("fails with ssh's own words when ssh exits before the Engine answered", async () => {
