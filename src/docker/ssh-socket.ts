@@ -92,10 +92,14 @@ export class SshSocket extends Duplex {
     callback(error);
   }
 
-  /** The idle time after which 'timeout' is emitted, as net.Socket#setTimeout; 0 turns it off. */
+  /**
+   * The idle time after which 'timeout' is emitted, as net.Socket#setTimeout: 0 turns it off and
+   * removes the listener given with it (node's http client relies on that after each response).
+   */
   setTimeout(ms: number, listener?: () => void): this {
     this.idleMs = ms;
-    if (listener) this.once('timeout', listener);
+    if (listener && ms === 0) this.removeListener('timeout', listener);
+    else if (listener) this.once('timeout', listener);
     this.touch();
     return this;
   }

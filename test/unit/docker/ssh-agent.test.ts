@@ -174,6 +174,10 @@ process.stdin.on('data', (chunk) => {
     expect(first.argv).toEqual(argv('ssh://deploy@build-host:2222'));
     expect([first.path, second.path, third.path]).toEqual(['/_ping', '/containers/json', '/version']);
     expect(new Set([first.pid, second.pid, third.pid]).size).toBe(1);
+    // Many requests on one connection leave no listener behind on it.
+    for (let i = 0; i < 20; i++) await get(agent, `/r${i}`);
+    const [pooled] = Object.values(agent.freeSockets).flat();
+    expect(pooled?.listenerCount('timeout')).toBeLessThanOrEqual(1);
   });
 
   it('does not cut a slow answer, and ends an idle connection (its ssh process) after the idle time', async () => {
