@@ -186,6 +186,3 @@ fi
 for tool in ip iptables nsenter; do
   have "$tool" || die "$tool is not installed"
 done
-
-# Podman, for the tests that run faultline against its Docker-compatible API (test/integration/podman).
-bash "$(dirname "${BASH_SOURCE[0]}")/setup-podman.sh"

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError, FaultlineError } from '../errors.js';
 import { killPoint } from '../util/kill-points.js';
 import {
   type ContainerDetails,
@@ -20,7 +20,7 @@ import {
   EndpointError,
   resolveEndpoint,
 } from './endpoint.js';
-import { dockerodeOverSsh } from './ssh.js';
+import { dockerodeOverSsh } from './ssh-agent.js';
 
 /**
  * A client for the Engine at `endpoint` (see endpoint.ts: resolved as the docker CLI resolves it).
@@ -114,6 +114,8 @@ const CONNECTION_CODES = new Set([
 ]);
 
 function wrap(error: unknown, endpoint?: DockerEndpoint): Error {
+  // faultline's own errors (an ssh connection that failed, say) already say what to do.
+  if (error instanceof FaultlineError) return error;
   const code = (error as NodeJS.ErrnoException).code;
   if (code && CONNECTION_CODES.has(code)) return new DockerUnavailableError(error, endpoint);
   if (endpoint?.tls && isTlsError(error)) return new DockerTlsError(error, endpoint);

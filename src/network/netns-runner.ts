@@ -1,3 +1,4 @@
+import type { DockerEndpoint } from '../docker/endpoint.js';
 import { readlink } from 'node:fs/promises';
 import { execa } from 'execa';
 import { type ContainerDetails, type DockerClient, isNotFound } from '../docker/client.js';
@@ -222,11 +223,11 @@ export class ExecRunner implements NetnsRunner {
 
 /** Whether this process can enter other processes' network namespaces from the host. */
 export async function nsenterPossible(
-  env: NodeJS.ProcessEnv = process.env,
+  endpoint: DockerEndpoint | undefined = undefined,
 ): Promise<{ ok: boolean; why: string }> {
-  const host = env.DOCKER_HOST;
+  const host = endpoint?.host;
   if (host && !host.startsWith('unix://'))
-    return { ok: false, why: `Docker runs elsewhere (DOCKER_HOST=${host})` };
+    return { ok: false, why: `the Engine is reached over the network (${host}), not on this host` };
   if (process.getuid?.() !== 0) return { ok: false, why: 'faultline is not running as root' };
   const found = await execa('nsenter', ['--version'], { reject: false });
   if (found.exitCode !== 0) return { ok: false, why: 'nsenter (util-linux) is not installed' };

@@ -51,7 +51,7 @@ export async function chooseRunner(
 ): Promise<{ runner: NetnsRunner; why: string }> {
   let notNsenter: string | undefined;
   if (setup.via === 'nsenter' || setup.via === 'auto') {
-    const nsenter = await (options.nsenterPossible ?? nsenterPossible)();
+    const nsenter = await (options.nsenterPossible ?? (() => nsenterPossible(docker.endpoint)))();
     if (!nsenter.ok && setup.via === 'nsenter') {
       throw new NetnsUnavailableError(
         `cannot use nsenter: ${nsenter.why}`,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerodeOverSsh } from '../../src/docker/ssh-agent.js';
 import { SshConnectionError } from '../../src/docker/ssh-socket.js';
+import { BIN, E2E_ENV } from '../support/cli.js';
 import { removeTestContainers, type TestContainer, uniquePrefix, waitFor } from '../support/containers.js';
 import { docker as dockerCli, FIXTURE_IMAGE, inspectState, TEST_LABEL } from '../support/docker-cli.js';
 import { findSshd, startSshd, type TestSshd } from '../support/sshd.js';
@@ -222,5 +223,62 @@ describe('an ssh:// Docker endpoint, through ssh and docker system dial-stdio', 
     );
     expect(elapsed).toBeLessThan(15_000);
     agentOf(refused).destroy();
+  });
+});
+
+describe('faultline run against an ssh:// endpoint', () => {
+  it('pauses the target through ssh, names the endpoint, and reverts it', async () => {
+    // The ssh on PATH is the one faultline runs, as the docker CLI does: here it adds the test's config.
+    const dir = await mkdtemp(path.join(tmpdir(), 'fl-ssh-cli-'));
+    try {
+      await mkdir(path.join(dir, 'bin'));
+      await writeFile(
+        path.join(dir, 'bin/ssh'),
+        `#!/bin/sh\nPATH=/usr/bin:/bin exec '${sshd.sshCommand}' "$@"\n`,
+        { mode: 0o755 },
+      );
+      const file = path.join(dir, 'pause.yaml');
+      await writeFile(
+        file,
+        [
+          'title: pause over ssh',
+          'hypothesis:',
+          '  - name: always',
+          '    command: ["true"]',
+          'method:',
+          `  - pause: { target: { name: ${target.name} }, duration: 2s }`,
+          'recovery: 5s',
+        ].join('\n'),
+      );
+      let sawPaused = false;
+      let done = false;
+      const watcher = (async () => {
+        while (!done) {
+          if ((await inspectState(target.name)).paused) sawPaused = true;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      })();
+      const host = `ssh://${sshd.user}@127.0.0.1:${sshd.port}`;
+      const { SSH_AUTH_SOCK: _agent, ...env } = sshd.env;
+      const result = await execa('node', [BIN, 'run', file, '--host', host], {
+        env: {
+          ...env,
+          ...E2E_ENV,
+          PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`,
+          FAULTLINE_STATE_DIR: path.join(dir, 'state'),
+        },
+        extendEnv: false,
+        reject: false,
+        all: true,
+      });
+      done = true;
+      await watcher;
+      expect(result.all).toContain(`engine ${host} (from --host)`);
+      expect(result.exitCode).toBe(0);
+      expect(sawPaused).toBe(true);
+      expect(await inspectState(target.name)).toMatchObject({ paused: false, running: true });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,10 @@
+import type { DockerClient } from '../../docker/client.js';
 import { describeEndpoint } from '../../docker/endpoint.js';
 import { FaultlineError } from '../../errors.js';
 import { ALL_FEATURES, checkFeatures, helperScratch, hostScratch } from '../../network/capabilities.js';
 import { nsenterPossible } from '../../network/netns-runner.js';
+import { describePidMismatch, viewPid } from '../../network/target-pid.js';
+import { toTarget } from '../../targets/resolve.js';
 import type { CommandContext } from '../program.js';
 import { connectDocker } from './endpoint-options.js';
 import { parseNetworkOptions } from './network-options.js';
@@ -53,7 +56,7 @@ export async function doctorCommand(options: Record<string, unknown>, ctx: Comma
     });
   }
 
-  const nsenter = await nsenterPossible(ctx.env);
+  const nsenter = await nsenterSeesTargets(await nsenterPossible(endpoint), dockerOk ? docker : undefined);
   const helper = dockerOk && (await docker.imageExists(setup.helperImage));
   add({
     ok: nsenter.ok || setup.via !== 'nsenter',
@@ -104,4 +107,24 @@ export async function doctorCommand(options: Record<string, unknown>, ctx: Comma
       : `${c.red(`${failed} problem(s)`)}: the faults that need them will end a run with exit 3 before anything is injected\n`,
   );
   return failed === 0 ? 0 : 3;
+}
+
+/**
+ * nsenter also needs the Engine's pids to be this process's: inside a container without --pid=host they
+ * are not. Checked on one running container, as a run checks each of its targets.
+ */
+async function nsenterSeesTargets(
+  possible: { ok: boolean; why: string },
+  docker: DockerClient | undefined,
+): Promise<{ ok: boolean; why: string }> {
+  if (!possible.ok || docker === undefined) return possible;
+  const running = (await docker.listContainers().catch(() => [])).find(
+    (container) => container.state === 'running',
+  );
+  if (!running) return { ok: true, why: `${possible.why} (no running container to check pids against)` };
+  const details = await docker.inspect(running.id).catch(() => undefined);
+  if (!details || details.pid <= 0) return possible;
+  const view = await viewPid(details.pid, details.id);
+  if (view.kind === 'own') return possible;
+  return { ok: false, why: describePidMismatch(view, toTarget(running)) };
 }
