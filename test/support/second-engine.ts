@@ -1,13 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
 import { waitFor } from './containers.js';
 import { FIXTURE_IMAGE, docker as firstEngine, TEST_LABEL } from './docker-cli.js';
 
-/** Certificates for a TLS listener on loopback: a CA, a server certificate for 127.0.0.1, a client. */
+/** Certificates for a TLS listener: a CA, a server certificate for one IP address, a client. */
 export interface Certificates {
   dir: string;
   ca: string;
@@ -23,7 +22,11 @@ async function openssl(cwd: string, ...args: string[]): Promise<void> {
 }
 
 /** Makes a CA and server/client certificates with openssl (as Docker's TLS guide does). */
-export async function makeCertificates(dir: string, caName = 'faultline test CA'): Promise<Certificates> {
+export async function makeCertificates(
+  dir: string,
+  caName = 'faultline test CA',
+  serverIp = '127.0.0.1',
+): Promise<Certificates> {
   mkdirSync(dir, { recursive: true });
   const days = ['-days', '2'];
   await openssl(
@@ -43,7 +46,7 @@ export async function makeCertificates(dir: string, caName = 'faultline test CA'
   );
   writeFileSync(
     path.join(dir, 'server.ext'),
-    'subjectAltName = IP:127.0.0.1\nextendedKeyUsage = serverAuth\n',
+    `subjectAltName = IP:${serverIp}\nextendedKeyUsage = serverAuth\n`,
   );
   writeFileSync(path.join(dir, 'client.ext'), 'extendedKeyUsage = clientAuth\n');
   for (const [name, subject] of [
@@ -94,17 +97,6 @@ export async function makeCertificates(dir: string, caName = 'faultline test CA'
   };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 /**
  * A second, real Docker Engine beside the first: its own socket, data root, exec root and containerd,
  * no bridge and no iptables (two engines managing one network namespace collide), and a TLS TCP
@@ -117,6 +109,7 @@ export class SecondEngine {
     readonly tcpPort: number,
     readonly certs: Certificates,
     private readonly process: ChildProcess,
+    private readonly netns: NetnsLink,
   ) {}
 
   get unixHost(): string {
@@ -124,27 +117,36 @@ export class SecondEngine {
   }
 
   get tcpHost(): string {
-    return `tcp://127.0.0.1:${this.tcpPort}`;
+    return `tcp://${this.netns.innerIp}:${this.tcpPort}`;
   }
 
   static async start(): Promise<SecondEngine> {
+    const tag = randomBytes(3).toString('hex');
     // Short: a unix socket path must stay under 108 bytes.
-    const root = `/tmp/fl-e2-${randomBytes(3).toString('hex')}`;
+    const root = `/tmp/fl-e2-${tag}`;
     mkdirSync(root, { recursive: true });
-    const certs = await makeCertificates(path.join(root, 'certs'));
+    // Its own network namespace: an engine without a bridge deletes docker0 in the namespace it runs
+    // in, and two engines in one namespace fight over iptables. The host reaches it over a veth pair.
+    const netns = await NetnsLink.create(tag);
+    const certs = await makeCertificates(path.join(root, 'certs'), 'faultline test CA', netns.innerIp);
     const socket = path.join(root, 'docker.sock');
-    const tcpPort = await freePort();
+    const tcpPort = 2376;
     writeFileSync(path.join(root, 'daemon.json'), '{}\n');
     const log = openSync(path.join(root, 'dockerd.log'), 'a');
+    // nsenter joins only the network namespace (`ip netns exec` would also remount /sys, hiding the
+    // cgroup mounts dockerd needs).
     const child = spawn(
-      'dockerd',
+      'nsenter',
       [
+        `--net=/var/run/netns/${netns.name}`,
+        '--',
+        'dockerd',
         '--config-file',
         path.join(root, 'daemon.json'),
         '-H',
         `unix://${socket}`,
         '-H',
-        `tcp://127.0.0.1:${tcpPort}`,
+        `tcp://${netns.innerIp}:${tcpPort}`,
         '--tlsverify',
         '--tlscacert',
         certs.ca,
@@ -168,7 +170,7 @@ export class SecondEngine {
         env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` },
       },
     );
-    const engine = new SecondEngine(root, socket, tcpPort, certs, child);
+    const engine = new SecondEngine(root, socket, tcpPort, certs, child, netns);
     try {
       await waitFor(
         'the second Docker Engine',
@@ -180,10 +182,9 @@ export class SecondEngine {
       await engine.docker('load', '-i', saved);
       rmSync(saved, { force: true });
     } catch (error) {
+      const log = readFileSync(path.join(root, 'dockerd.log'), 'utf8').slice(-2000);
       await engine.stop();
-      throw new Error(
-        `${(error as Error).message}\n${readFileSync(path.join(root, 'dockerd.log'), 'utf8').slice(-2000)}`,
-      );
+      throw new Error(`${(error as Error).message}\n${log}`);
     }
     return engine;
   }
@@ -223,14 +224,54 @@ export class SecondEngine {
       else this.process.once('exit', () => resolve());
     });
     // Its containers go with it: without live-restore, a stopping engine stops them.
-    await this.docker('rm', '-f', ...(await this.docker('ps', '-aq')).split('\n').filter(Boolean)).catch(
-      () => undefined,
-    );
+    const ids = await this.docker('ps', '-aq').catch(() => '');
+    if (ids) await this.docker('rm', '-f', ...ids.split('\n')).catch(() => undefined);
     this.process.kill('SIGTERM');
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
     if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGKILL');
     await execa('umount', ['-R', path.join(this.root, 'data')], { reject: false });
     await execa('umount', ['-R', path.join(this.root, 'x')], { reject: false });
     rmSync(this.root, { recursive: true, force: true, maxRetries: 3 });
+    await this.netns.remove();
+  }
+}
+
+/** A network namespace of the tests' own, joined to the host by a veth pair on a private /30. */
+class NetnsLink {
+  private constructor(
+    readonly name: string,
+    readonly hostIp: string,
+    readonly innerIp: string,
+  ) {}
+
+  static async create(tag: string): Promise<NetnsLink> {
+    const name = `fl-e2-${tag}`;
+    // 10.201.<n>.0/30: a private range, different for each engine started.
+    const n = Number.parseInt(tag.slice(0, 2), 16);
+    const link = new NetnsLink(name, `10.201.${n}.1`, `10.201.${n}.2`);
+    const ip = async (...args: string[]) => {
+      const result = await execa('ip', args, { reject: false });
+      if (result.exitCode !== 0) throw new Error(`ip ${args.join(' ')}: ${result.stderr}`);
+    };
+    await ip('netns', 'add', name);
+    try {
+      await ip('link', 'add', `fle2h${tag}`, 'type', 'veth', 'peer', 'name', `fle2n${tag}`);
+      await ip('link', 'set', `fle2n${tag}`, 'netns', name);
+      await ip('addr', 'add', `${link.hostIp}/30`, 'dev', `fle2h${tag}`);
+      await ip('link', 'set', `fle2h${tag}`, 'up');
+      await ip('-n', name, 'addr', 'add', `${link.innerIp}/30`, 'dev', `fle2n${tag}`);
+      await ip('-n', name, 'link', 'set', `fle2n${tag}`, 'up');
+      await ip('-n', name, 'link', 'set', 'lo', 'up');
+    } catch (error) {
+      await link.remove();
+      throw error;
+    }
+    return link;
+  }
+
+  async remove(): Promise<void> {
+    // Deleting the namespace deletes its end of the pair, and with it the host's end.
+    await execa('ip', ['netns', 'delete', this.name], { reject: false });
+    await execa('ip', ['link', 'delete', `fle2h${this.name.slice('fl-e2-'.length)}`], { reject: false });
   }
 }

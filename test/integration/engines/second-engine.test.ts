@@ -248,3 +248,11 @@ async function watchdogOf(stateDir: string): Promise<number> {
   });
   return pid!;
 }
+
+describe('the second engine leaves the first alone', () => {
+  it("the first engine's default bridge still exists (an engine without a bridge deletes docker0 where it runs)", async () => {
+    const link = await execa('ip', ['-br', 'link', 'show', 'docker0'], { reject: false });
+    expect(link.exitCode).toBe(0);
+    expect(link.stdout).toMatch(/^docker0 /);
+  });
+});
