@@ -130,11 +130,13 @@ export function createProgram(ctx: CommandContext): Command {
   program
     .command('helper-image')
     .description(
-      "build the helper image for network faults from this host's tc, ip and iptables (offline, no registry)",
+      "build the helper image for network faults: offline from this host's tc, ip and iptables when it can, else from images/helper/Dockerfile",
     )
     .option('--image <name>', 'image name (default faultline/nettools:1)')
     .option('--force', 'rebuild even when up to date, or replace an image faultline did not build')
-    .action(async (options: { image?: string; force?: boolean }) => {
+    .option('--from <way>', 'auto (default), host (offline from host binaries) or dockerfile')
+    .option('--base <image>', 'base image of the Dockerfile build (default debian:bookworm-slim)')
+    .action(async (options: { image?: string; force?: boolean; from?: string; base?: string }) => {
       const { helperImageCommand } = await import('./commands/helper-image.js');
       ctx.setExitCode(await helperImageCommand(options, ctx));
     });

@@ -1,6 +1,7 @@
 import { createDockerClient } from '../../docker/dockerode-client.js';
 import { FaultlineError } from '../../errors.js';
 import { ALL_FEATURES, checkFeatures, helperScratch, hostScratch } from '../../network/capabilities.js';
+import { helperImageAdvice } from '../../network/helper-image.js';
 import { nsenterPossible } from '../../network/netns-runner.js';
 import type { CommandContext } from '../program.js';
 import { parseNetworkOptions } from './network-options.js';
@@ -59,9 +60,7 @@ export async function doctorCommand(options: Record<string, unknown>, ctx: Comma
     ok: helper || setup.via !== 'helper',
     optional: !helper && setup.via !== 'helper',
     what: `helper image ${setup.helperImage}: ${helper ? 'present' : 'missing'}`,
-    remedy: helper
-      ? undefined
-      : 'Build it offline with `faultline helper-image` (needed when nsenter is not available).',
+    remedy: helper ? undefined : await helperImageRemedy(setup.helperImage),
   });
   const anyWay = nsenter.ok || helper || setup.via === 'exec';
   if (!anyWay) {
@@ -96,4 +95,10 @@ export async function doctorCommand(options: Record<string, unknown>, ctx: Comma
       : `${c.red(`${failed} problem(s)`)}: the faults that need them will end a run with exit 3 before anything is injected\n`,
   );
   return failed === 0 ? 0 : 3;
+}
+
+/** How to get the missing helper image here: the way that works on this host and the exact command. */
+async function helperImageRemedy(image: string): Promise<string> {
+  const advice = await helperImageAdvice({ image }).catch(() => 'Build it with `faultline helper-image`.');
+  return `${advice} (needed when nsenter is not available)`;
 }
