@@ -92,7 +92,8 @@ export async function buildFromDockerfile(
     ),
   )) as AsyncIterable<unknown>;
   const problem = await readProgress(stream, (message) => {
-    for (const line of (message.stream ?? '').split('\n')) {
+    // The classic builder colours a step's stderr red.
+    for (const line of (message.stream ?? '').replace(/\x1b\[[0-9;]*m/g, '').split('\n')) {
       if (!line.trim()) continue;
       options.log(line.length > 150 ? `${line.slice(0, 149).trimEnd()}…` : line.trimEnd());
       recent.push(line.trim());
@@ -100,10 +101,14 @@ export async function buildFromDockerfile(
     }
   });
   if (problem !== undefined) {
-    const output = recent.filter((line) => !/^(Step \d|---> )/.test(line));
+    const output = recent.filter((line) => !/^(Step \d|---> |Removing intermediate container)/.test(line));
+    // "The command '/bin/sh -c <the whole RUN line>' returned a non-zero code: 1" is too long to read.
+    const failed = problem
+      .trim()
+      .replace(/^The command '.*' returned a non-zero code: (\d+)$/s, 'a RUN step exited with code $1');
     throw new HelperImageBuildError(
       'HELPER_IMAGE_DOCKERFILE_FAILED',
-      `building ${options.image} from ${HELPER_DOCKERFILE} failed: ${problem.trim()}${output.length > 0 ? ` (${output.join('; ')})` : ''}`,
+      `building ${options.image} from ${HELPER_DOCKERFILE} failed: ${failed}${output.length > 0 ? ` (${output.join('; ')})` : ''}`,
       {
         hint: 'The install step needs a Debian, Ubuntu or Alpine base whose package mirror the Engine can reach; --base chooses another base image.',
       },

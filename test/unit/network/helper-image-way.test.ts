@@ -125,9 +125,9 @@ describe('the advice doctor gives', () => {
 
   it('asks the Engine what it runs', async () => {
     const fake = new FakeEngine(desktopVm);
-    expect(await helperImageAdvice({ image: 'x/y:1', docker: fake, host: mac })).toContain(
-      '`faultline helper-image --image x/y:1` (the Docker Engine pulls debian:bookworm-slim',
-    );
+    expect(
+      await helperImageAdvice({ image: 'x/y:1', docker: fake as unknown as HelperImageDocker, host: mac }),
+    ).toContain('`faultline helper-image --image x/y:1` (the Docker Engine pulls debian:bookworm-slim');
   });
 });
 
@@ -292,7 +292,7 @@ describe('building where the host has no Linux binaries', () => {
     await expect(attempt).rejects.toMatchObject({
       code: 'HELPER_IMAGE_DOCKERFILE_FAILED',
       message: expect.stringMatching(
-        /returned a non-zero code: 1 \(faultline helper image: the base image lacks iproute2 and has no apt-get or apk to install it\)$/,
+        /failed: a RUN step exited with code 1 \(faultline helper image: the base image lacks iproute2 and has no apt-get or apk to install it\)$/,
       ),
     });
   });
