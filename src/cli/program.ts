@@ -136,10 +136,19 @@ export function createProgram(ctx: CommandContext): Command {
     .option('--force', 'rebuild even when up to date, or replace an image faultline did not build')
     .option('--from <way>', 'auto (default), host (offline from host binaries) or dockerfile')
     .option('--base <image>', 'base image of the Dockerfile build (default debian:bookworm-slim)')
-    .action(async (options: { image?: string; force?: boolean; from?: string; base?: string }) => {
-      const { helperImageCommand } = await import('./commands/helper-image.js');
-      ctx.setExitCode(await helperImageCommand(options, ctx));
-    });
+    .option('--build-network <mode>', "network of the Dockerfile's install step (none, host, ...)")
+    .action(
+      async (options: {
+        image?: string;
+        force?: boolean;
+        from?: string;
+        base?: string;
+        buildNetwork?: string;
+      }) => {
+        const { helperImageCommand } = await import('./commands/helper-image.js');
+        ctx.setExitCode(await helperImageCommand(options, ctx));
+      },
+    );
 
   return program;
 }

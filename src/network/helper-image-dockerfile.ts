@@ -76,7 +76,14 @@ export async function ensureBaseImage(
  */
 export async function buildFromDockerfile(
   docker: HelperImageDocker,
-  options: { image: string; base: string; hash: string; log: (line: string) => void },
+  options: {
+    image: string;
+    base: string;
+    hash: string;
+    log: (line: string) => void;
+    /** The RUN step's network (docker build --network); default: the Engine's bridge. */
+    network?: string | undefined;
+  },
 ): Promise<void> {
   const recent: string[] = [];
   const stream = (await dockerCall(() =>
@@ -88,6 +95,7 @@ export async function buildFromDockerfile(
         labels: { [HELPER_IMAGE_HASH_LABEL]: options.hash, [HELPER_IMAGE_WAY_LABEL]: 'dockerfile' },
         rm: true,
         forcerm: true,
+        ...(options.network ? { networkmode: options.network } : {}),
       },
     ),
   )) as AsyncIterable<unknown>;

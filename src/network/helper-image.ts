@@ -597,6 +597,8 @@ export interface BuildHelperImageOptions {
   from?: HelperImageFrom | undefined;
   /** The Dockerfile's base image (default debian:bookworm-slim). */
   base?: string | undefined;
+  /** The network of the Dockerfile's RUN step (`none`, `host`, ...); default: the Engine's bridge. */
+  buildNetwork?: string | undefined;
   /** Called once the way is chosen, before anything is built. */
   onChoice?: ((choice: WayChoice) => void) | undefined;
   /** What this host is; each fact defaults to the real one. */
@@ -731,7 +733,16 @@ export async function buildHelperImage(
   }
 
   if ('rootfs' in planned) await importFromHost(docker, planned.rootfs, { repo, tag, log });
-  else await buildDockerfileWay(docker, { image, base, hash: planned.hash, choice, log });
+  else {
+    await buildDockerfileWay(docker, {
+      image,
+      base,
+      hash: planned.hash,
+      choice,
+      log,
+      network: options.buildNetwork,
+    });
+  }
 
   const after = await helperImageStatus(image, docker);
   if (!after.exists || after.hash !== planned.hash) {
@@ -782,7 +793,14 @@ async function importFromHost(
 
 async function buildDockerfileWay(
   docker: HelperImageDocker,
-  options: { image: string; base: string; hash: string; choice: WayChoice; log: (line: string) => void },
+  options: {
+    image: string;
+    base: string;
+    hash: string;
+    choice: WayChoice;
+    log: (line: string) => void;
+    network: string | undefined;
+  },
 ): Promise<void> {
   try {
     await ensureBaseImage(docker, options.base, options.log);

@@ -51,12 +51,15 @@ afterAll(async () => {
 
 describe('faultline helper-image --from dockerfile', () => {
   it('builds images/helper/Dockerfile through the Engine API and says which way and why', async () => {
+    // No network for the install step: the build must not need to download anything.
     const result = await faultline([
       'helper-image',
       '--from',
       'dockerfile',
       '--base',
       base,
+      '--build-network',
+      'none',
       '--image',
       built,
     ]);
@@ -86,7 +89,15 @@ describe('faultline helper-image --from dockerfile', () => {
   });
 
   it('does nothing the second time: same Dockerfile, same base', async () => {
-    const result = await faultline(['helper-image', '--base', base, '--image', built]);
+    const result = await faultline([
+      'helper-image',
+      '--base',
+      base,
+      '--build-network',
+      'none',
+      '--image',
+      built,
+    ]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/^up to date /m);
     expect(result.stdout).not.toContain('Step 1/');
@@ -152,13 +163,15 @@ describe('when the Dockerfile way cannot work', () => {
       'dockerfile',
       '--base',
       bare,
+      '--build-network',
+      'none',
       '--image',
       `${built}-bare`,
     ]);
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toContain(`building ${built}-bare from ${HELPER_DOCKERFILE} failed`);
     expect(result.stderr).toContain(
-      'failed: a RUN step exited with code 1 (faultline helper image: the base image lacks iproute2 iptables nftables and has no apt-get or apk to install it',
+      'failed: a RUN step exited with code 1 (faultline helper image: the base image lacks iproute2 iptables nftables coreutils and has no apt-get or apk to install it',
     );
     expect(result.stderr).toContain('hint');
     expect(result.stderr).not.toMatch(/^\s+at /m);

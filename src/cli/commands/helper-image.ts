@@ -14,6 +14,7 @@ const OptionsSchema = z.object({
   force: z.boolean().optional(),
   from: z.enum(HELPER_IMAGE_FROM, { error: 'expected auto, host or dockerfile' }).optional(),
   base: z.string().min(1).optional(),
+  buildNetwork: z.string().min(1).optional(),
 });
 
 /**
@@ -22,23 +23,28 @@ const OptionsSchema = z.object({
  * nothing when the image is already up to date, unless --force.
  */
 export async function helperImageCommand(
-  options: { image?: string; force?: boolean; from?: string; base?: string },
+  options: { image?: string; force?: boolean; from?: string; base?: string; buildNetwork?: string },
   ctx: CommandContext,
 ): Promise<number> {
   const parsed = OptionsSchema.safeParse(options);
   if (!parsed.success) {
     throw new InvalidInputError('BAD_OPTION', `helper-image: ${z.prettifyError(parsed.error)}`);
   }
-  if (parsed.data.base !== undefined && parsed.data.from === 'host') {
-    throw new InvalidInputError('BAD_OPTION', 'helper-image: --base applies to --from dockerfile only');
+  const dockerfileOnly = parsed.data.base !== undefined || parsed.data.buildNetwork !== undefined;
+  if (dockerfileOnly && parsed.data.from === 'host') {
+    throw new InvalidInputError(
+      'BAD_OPTION',
+      'helper-image: --base and --build-network apply to --from dockerfile only',
+    );
   }
   const c = ctx.output.colors;
   const out = (line: string) => ctx.output.stdout.write(`${line}\n`);
   const result = await buildHelperImage({
     image: parsed.data.image ?? DEFAULT_HELPER_IMAGE,
     force: parsed.data.force ?? false,
-    from: parsed.data.from ?? (parsed.data.base === undefined ? 'auto' : 'dockerfile'),
+    from: parsed.data.from ?? (dockerfileOnly ? 'dockerfile' : 'auto'),
     base: parsed.data.base,
+    buildNetwork: parsed.data.buildNetwork,
     onChoice: (choice) => out(`${c.bold(describeWay(choice.way))}: ${choice.why}`),
     log: (line) => out(c.dim(`  ${line}`)),
   });
