@@ -142,6 +142,26 @@ describe('faultline helper-image --from dockerfile', () => {
   });
 });
 
+describe('choosing the way', () => {
+  it('doctor names the way that works on this host and the exact command for a missing image', async () => {
+    const missing = `${built}-missing`;
+    const result = await faultline(['doctor', '--via', 'helper', '--helper-image', missing]);
+    expect(result.stdout).toContain(`FAIL helper image ${missing}: missing`);
+    expect(result.stdout).toContain(
+      `Build it offline from this host's tc, ip and iptables, no registry needed: \`faultline helper-image --image ${missing}\``,
+    );
+  });
+
+  it('refuses an unknown --from, and --base with --from host, with exit 2', async () => {
+    const unknown = await faultline(['helper-image', '--from', 'registry']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain('expected auto, host or dockerfile');
+    const mixed = await faultline(['helper-image', '--from', 'host', '--base', base]);
+    expect(mixed.exitCode).toBe(2);
+    expect(mixed.stderr).toContain('--base and --build-network apply to --from dockerfile only');
+  });
+});
+
 describe('when the Dockerfile way cannot work', () => {
   it('names the missing tools when the base has neither them nor a package manager, and builds nothing', async () => {
     // A base image with busybox only: a shell, but no tc, no iptables, no apt-get, no apk.
