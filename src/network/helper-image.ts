@@ -691,7 +691,6 @@ export async function buildHelperImage(
   const image = options.image ?? DEFAULT_HELPER_IMAGE;
   const { repo, tag } = parseImageReference(image);
   const base = options.base ?? DEFAULT_BASE_IMAGE;
-  parseImageReference(base.replace(/@sha256:[0-9a-f]{64}$/, ''));
   const docker = defaultDocker(options.docker);
   const log = options.log ?? (() => undefined);
 
