@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from '../version.js';
+import type { HelperImageOptions } from './commands/helper-image.js';
 import type { Output } from './output.js';
 
 export interface CommandContext {
@@ -137,18 +138,10 @@ export function createProgram(ctx: CommandContext): Command {
     .option('--from <way>', 'auto (default), host (offline from host binaries) or dockerfile')
     .option('--base <image>', 'base image of the Dockerfile build (default debian:bookworm-slim)')
     .option('--build-network <mode>', "network of the Dockerfile's install step (none, host, ...)")
-    .action(
-      async (options: {
-        image?: string;
-        force?: boolean;
-        from?: string;
-        base?: string;
-        buildNetwork?: string;
-      }) => {
-        const { helperImageCommand } = await import('./commands/helper-image.js');
-        ctx.setExitCode(await helperImageCommand(options, ctx));
-      },
-    );
+    .action(async (options: HelperImageOptions) => {
+      const { helperImageCommand } = await import('./commands/helper-image.js');
+      ctx.setExitCode(await helperImageCommand(options, ctx));
+    });
 
   return program;
 }

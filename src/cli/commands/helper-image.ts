@@ -17,15 +17,21 @@ const OptionsSchema = z.object({
   buildNetwork: z.string().min(1).optional(),
 });
 
+/** The command line options, as commander hands them over. */
+export interface HelperImageOptions {
+  image?: string;
+  force?: boolean;
+  from?: string;
+  base?: string;
+  buildNetwork?: string;
+}
+
 /**
  * Builds the helper image for network faults: offline from this host's tc, ip and iptables when that
  * works here, else from images/helper/Dockerfile through the Docker Engine; says which and why. Does
  * nothing when the image is already up to date, unless --force.
  */
-export async function helperImageCommand(
-  options: { image?: string; force?: boolean; from?: string; base?: string; buildNetwork?: string },
-  ctx: CommandContext,
-): Promise<number> {
+export async function helperImageCommand(options: HelperImageOptions, ctx: CommandContext): Promise<number> {
   const parsed = OptionsSchema.safeParse(options);
   if (!parsed.success) {
     throw new InvalidInputError('BAD_OPTION', `helper-image: ${z.prettifyError(parsed.error)}`);
