@@ -99,16 +99,19 @@ export async function buildFromDockerfile(
       },
     ),
   )) as AsyncIterable<unknown>;
+  const layers = new BuildLayers();
   const problem = await readProgress(stream, (message) => {
     // The classic builder colours a step's stderr red.
     for (const line of (message.stream ?? '').replace(/\x1b\[[0-9;]*m/g, '').split('\n')) {
       if (!line.trim()) continue;
       options.log(line.length > 150 ? `${line.slice(0, 149).trimEnd()}…` : line.trimEnd());
+      layers.read(line.trim());
       recent.push(line.trim());
       if (recent.length > 3) recent.shift();
     }
   });
   if (problem !== undefined) {
+    await layers.remove(docker);
     const output = recent.filter((line) => !/^(Step \d|---> |Removing intermediate container)/.test(line));
     // "The command '/bin/sh -c <the whole RUN line>' returned a non-zero code: 1" is too long to read.
     const failed = problem
@@ -121,5 +124,35 @@ export async function buildFromDockerfile(
         hint: 'The install step needs a Debian, Ubuntu or Alpine base whose package mirror the Engine can reach; --base chooses another base image.',
       },
     );
+  }
+}
+
+/**
+ * The images a classic build made for its finished steps (` ---> <id>` after each step but FROM, which
+ * names the base). A failed build leaves them untagged; they are removed newest first. One that a
+ * tagged image still builds on (a cached step) is refused by the Engine and stays, as it should.
+ */
+class BuildLayers {
+  private readonly ids: string[] = [];
+  private afterFrom = false;
+
+  read(line: string): void {
+    if (/^Step \d+\/\d+ : FROM /i.test(line)) {
+      this.afterFrom = true;
+      return;
+    }
+    const id = /^---> ([0-9a-f]{12,64})$/.exec(line)?.[1];
+    if (!id) return;
+    if (this.afterFrom) this.afterFrom = false;
+    else this.ids.push(id);
+  }
+
+  async remove(docker: Pick<HelperImageDocker, 'getImage'>): Promise<void> {
+    for (const id of [...this.ids].reverse()) {
+      await docker
+        .getImage(id)
+        .remove({ noprune: false })
+        .catch(() => undefined);
+    }
   }
 }

@@ -197,8 +197,12 @@ describe('when the Dockerfile way cannot work', () => {
     expect(result.stderr).not.toMatch(/^\s+at /m);
     const exists = await execa('docker', ['image', 'inspect', `${built}-bare`], { reject: false });
     expect(exists.exitCode).not.toBe(0);
-    // The failed step's container is removed.
+    // The failed step's container is removed, and so are the layers of the steps before it (they
+    // inherit the base's test label).
     expect(await docker('ps', '-aq')).toBe(containersBefore);
+    expect(
+      await docker('images', '-q', '--filter', 'dangling=true', '--filter', `label=${TEST_LABEL}=${prefix}`),
+    ).toBe('');
   });
 
   it('says the base cannot be pulled, and that this host can build offline', async () => {

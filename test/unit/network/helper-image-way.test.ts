@@ -138,6 +138,7 @@ class FakeEngine {
     { Id: string; Size: number; Created: string; Config: { Labels: Record<string, string> } }
   >();
   readonly calls: { op: string; args: unknown[] }[] = [];
+  readonly removed: string[] = [];
   pullError: string | undefined;
   buildOutput: object[] = [];
 
@@ -152,6 +153,7 @@ class FakeEngine {
       return image;
     },
     remove: async () => {
+      this.removed.push(name);
       this.images.delete(name);
     },
   });
@@ -273,6 +275,12 @@ describe('building where the host has no Linux binaries', () => {
   it('reports the failing step of the build with its output', async () => {
     const fake = new FakeEngine(desktopVm);
     fake.buildOutput = [
+      { stream: 'Step 2/7 : FROM busybox:1\n' },
+      { stream: ' ---> 0123456789ab\n' },
+      { stream: 'Step 3/7 : ARG TOOLS=tc\n' },
+      { stream: ' ---> Running in 5678\n' },
+      { stream: 'Removing intermediate container 5678\n' },
+      { stream: ' ---> ba9876543210\n' },
       { stream: 'Step 4/7 : RUN set -eu; ...\n' },
       { stream: ' ---> Running in 1234\n' },
       {
@@ -295,5 +303,7 @@ describe('building where the host has no Linux binaries', () => {
         /failed: a RUN step exited with code 1 \(faultline helper image: the base image lacks iproute2 and has no apt-get or apk to install it\)$/,
       ),
     });
+    // The finished step's layer is removed; the base is not.
+    expect(fake.removed).toEqual(['ba9876543210']);
   });
 });
