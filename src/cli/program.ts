@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from '../version.js';
+import type { HelperImageOptions } from './commands/helper-image.js';
 import type { Output } from './output.js';
 
 export interface CommandContext {
@@ -34,7 +35,10 @@ export function createProgram(ctx: CommandContext): Command {
     )
     .option('--context <name>', 'Docker context to use (like docker --context; see `docker context ls`)');
   /** The command's own options, with the Engine options given before or after the command name. */
-  const withGlobals = (options: Record<string, unknown>) => ({ ...program.opts(), ...options });
+  const withGlobals = <T extends object>(options: T): T & { host?: string; context?: string } => ({
+    ...program.opts(),
+    ...options,
+  });
 
   program
     .command('run')
@@ -138,11 +142,14 @@ export function createProgram(ctx: CommandContext): Command {
   program
     .command('helper-image')
     .description(
-      "build the helper image for network faults from this host's tc, ip and iptables (offline, no registry)",
+      "build the helper image for network faults: offline from this host's tc, ip and iptables when it can, else from images/helper/Dockerfile",
     )
     .option('--image <name>', 'image name (default faultline/nettools:1)')
     .option('--force', 'rebuild even when up to date, or replace an image faultline did not build')
-    .action(async (options: { image?: string; force?: boolean }) => {
+    .option('--from <way>', 'auto (default), host (offline from host binaries) or dockerfile')
+    .option('--base <image>', 'base image of the Dockerfile build (default debian:bookworm-slim)')
+    .option('--build-network <mode>', "network of the Dockerfile's install step (none, host, ...)")
+    .action(async (options: HelperImageOptions) => {
       const { helperImageCommand } = await import('./commands/helper-image.js');
       ctx.setExitCode(await helperImageCommand(withGlobals(options), ctx));
     });

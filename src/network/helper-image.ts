@@ -15,25 +15,72 @@ import {
   symlink,
   writeFile,
 } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, release, tmpdir } from 'node:os';
 import path from 'node:path';
-import Docker from 'dockerode';
 import { execa } from 'execa';
-import { DockerUnavailableError } from '../docker/dockerode-client.js';
-import { EnvironmentError, errorMessage, InvalidInputError } from '../errors.js';
+import { EnvironmentError, InvalidInputError } from '../errors.js';
+import {
+  DEFAULT_HELPER_IMAGE,
+  defaultDocker,
+  dockerCall,
+  HELPER_IMAGE_HASH_LABEL,
+  HELPER_IMAGE_LABEL,
+  HELPER_IMAGE_TOOLS_LABEL,
+  HELPER_IMAGE_WAY_LABEL,
+  HelperImageBuildError,
+  type HelperImageDocker,
+  type HelperImageStatus,
+  helperImageStatus,
+  readProgress,
+  removeStaleImage,
+} from './helper-image-docker.js';
+import {
+  BaseImageUnavailable,
+  buildFromDockerfile,
+  DEFAULT_BASE_IMAGE,
+  dockerfileHash,
+  ensureBaseImage,
+  readHelperDockerfile,
+} from './helper-image-dockerfile.js';
+import {
+  adviceFor,
+  chooseHelperImageWay,
+  type EngineFacts,
+  type HelperImageFrom,
+  type HelperImageWay,
+  type HostFacts,
+  noWayHint,
+  type WayChoice,
+} from './helper-image-way.js';
+
+export {
+  DEFAULT_HELPER_IMAGE,
+  HELPER_IMAGE_HASH_LABEL,
+  HELPER_IMAGE_LABEL,
+  HELPER_IMAGE_TOOLS_LABEL,
+  HELPER_IMAGE_WAY_LABEL,
+  HelperImageBuildError,
+  type HelperImageDocker,
+  type HelperImageStatus,
+  helperImageStatus,
+} from './helper-image-docker.js';
+export { DEFAULT_BASE_IMAGE, HELPER_DOCKERFILE } from './helper-image-dockerfile.js';
+export {
+  chooseHelperImageWay,
+  describeWay,
+  HELPER_IMAGE_FROM,
+  type HelperImageFrom,
+  type HelperImageWay,
+  type HostFacts,
+  type WayChoice,
+} from './helper-image-way.js';
 
 /**
- * The helper image: a tiny image holding this host's own `tc`, `ip` and `iptables` (both backends) with
- * their shared libraries, built locally so network faults work without a registry. A helper container
- * from it joins a target's network namespace (`NetworkMode: container:<id>`, `CapAdd: NET_ADMIN`).
+ * The helper image: an image with `tc`, `ip` and `iptables` (both backends). A helper container from it
+ * joins a target's network namespace (`NetworkMode: container:<id>`, `CapAdd: NET_ADMIN`). Built either
+ * offline from this host's own binaries with their shared libraries (no registry), or from
+ * images/helper/Dockerfile by the Docker Engine (see helper-image-way.ts for which).
  */
-export const DEFAULT_HELPER_IMAGE = 'faultline/nettools:1';
-
-/** Set on every helper image faultline builds; the hash label fingerprints the build inputs. */
-export const HELPER_IMAGE_LABEL = 'org.faultline.helper-image';
-export const HELPER_IMAGE_HASH_LABEL = 'org.faultline.helper-image.hash';
-/** Comma-separated commands the image provides (e.g. whether `sleep` is there to hold a helper). */
-export const HELPER_IMAGE_TOOLS_LABEL = 'org.faultline.helper-image.tools';
 
 /** Bump when the image layout changes, so images built by an older faultline are rebuilt. */
 const LAYOUT_VERSION = 1;
@@ -84,9 +131,6 @@ export class HelperToolsMissingError extends EnvironmentError {
     this.missing = missing;
   }
 }
-
-/** The helper image cannot be built here (not Linux, no ldd or tar, a library missing, import failed). */
-export class HelperImageBuildError extends EnvironmentError {}
 
 // ---------------------------------------------------------------------------------------------------
 // The root filesystem as data
@@ -540,23 +584,34 @@ export async function materializeRootfs(entries: readonly RootfsEntry[], dir: st
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Docker
-
-/** The part of dockerode used here. */
-export type HelperImageDocker = Pick<Docker, 'getImage' | 'importImage' | 'version'>;
+// Building: offline from this host, or from the Dockerfile
 
 export interface BuildHelperImageOptions {
   image?: string | undefined;
+  /** The Engine to build with; default: DOCKER_HOST, else the local socket. */
   docker?: HelperImageDocker | undefined;
   log?: ((line: string) => void) | undefined;
   /** Rebuild even when the image is up to date, and replace an image faultline did not build. */
   force?: boolean | undefined;
+  /** The way to build; `auto` (default) picks the offline build when it can work here. */
+  from?: HelperImageFrom | undefined;
+  /** The Dockerfile's base image (default debian:bookworm-slim). */
+  base?: string | undefined;
+  /** The network of the Dockerfile's RUN step (`none`, `host`, ...); default: the Engine's bridge. */
+  buildNetwork?: string | undefined;
+  /** Called once the way is chosen, before anything is built. */
+  onChoice?: ((choice: WayChoice) => void) | undefined;
+  /** What this host is; each fact defaults to the real one. */
+  host?: Partial<HostFacts> | undefined;
 }
 
 export interface BuildHelperImageResult {
   image: string;
   /** false when an up-to-date image already existed. */
   built: boolean;
+  way: HelperImageWay;
+  /** Why that way. */
+  why: string;
   id: string;
   hash: string;
   sizeBytes: number;
@@ -564,20 +619,6 @@ export interface BuildHelperImageResult {
   tools: string[];
   warnings: string[];
 }
-
-export type HelperImageStatus =
-  | { image: string; exists: false }
-  | {
-      image: string;
-      exists: true;
-      id: string;
-      /** Built by faultline (carries the helper-image label). */
-      helper: boolean;
-      hash: string | undefined;
-      tools: string[];
-      sizeBytes: number;
-      createdAt: string;
-    };
 
 const DOCKER_ARCH: Record<string, string> = {
   x64: 'amd64',
@@ -590,9 +631,58 @@ const DOCKER_ARCH: Record<string, string> = {
   loong64: 'loong64',
 };
 
+/** This host as the choice of way sees it; on Linux, looks for the required tools. */
+export async function hostFacts(
+  given: Partial<HostFacts> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<HostFacts> {
+  const platform = given.platform ?? process.platform;
+  const missingTools =
+    given.missingTools ??
+    (platform === 'linux'
+      ? (
+          await Promise.all(
+            REQUIRED_TOOLS.map(async (name) => ((await locate(name, searchDirs(env))) ? [] : [name])),
+          )
+        ).flat()
+      : []);
+  return {
+    platform,
+    arch: given.arch ?? DOCKER_ARCH[process.arch] ?? process.arch,
+    kernel: given.kernel ?? release(),
+    missingTools,
+  };
+}
+
+async function engineFacts(docker: HelperImageDocker): Promise<EngineFacts> {
+  const version = await dockerCall(() => docker.version());
+  return { os: version.Os, arch: version.Arch, kernel: version.KernelVersion };
+}
+
 /**
- * Builds the helper image from this host's binaries and imports it, unless an image with that name and
- * the same input fingerprint exists already.
+ * How to get the helper image on this host, with the exact command: the advice `faultline doctor`
+ * gives when the image is missing.
+ */
+export async function helperImageAdvice(
+  options: {
+    image?: string | undefined;
+    docker?: HelperImageDocker | undefined;
+    host?: Partial<HostFacts>;
+  } = {},
+): Promise<string> {
+  const image = options.image ?? DEFAULT_HELPER_IMAGE;
+  const choice = chooseHelperImageWay(
+    'auto',
+    await hostFacts(options.host),
+    await engineFacts(defaultDocker(options.docker)),
+  );
+  const command = `faultline helper-image${image === DEFAULT_HELPER_IMAGE ? '' : ` --image ${image}`}`;
+  return adviceFor(choice, command, DEFAULT_BASE_IMAGE);
+}
+
+/**
+ * Builds the helper image the way that works here (or the one `from` forces), unless an image with that
+ * name and the same input fingerprint exists already.
  */
 export async function buildHelperImage(
   options: BuildHelperImageOptions = {},
@@ -600,29 +690,16 @@ export async function buildHelperImage(
   const started = performance.now();
   const image = options.image ?? DEFAULT_HELPER_IMAGE;
   const { repo, tag } = parseImageReference(image);
-  const docker = options.docker ?? new Docker();
+  const base = options.base ?? DEFAULT_BASE_IMAGE;
+  const docker = defaultDocker(options.docker);
   const log = options.log ?? (() => undefined);
 
-  if (process.platform !== 'linux') {
-    throw new HelperImageBuildError(
-      'HELPER_IMAGE_UNSUPPORTED_HOST',
-      `the helper image is built from the host's own Linux binaries; this host runs ${process.platform}`,
-      {
-        hint: 'Build it on a Linux host, or configure any image that has tc, ip and iptables as the helper image.',
-      },
-    );
-  }
-  const engine = await dockerCall(() => docker.version());
-  const wantedArch = DOCKER_ARCH[process.arch] ?? process.arch;
-  if (engine.Os !== 'linux' || engine.Arch !== wantedArch) {
-    throw new HelperImageBuildError(
-      'HELPER_IMAGE_ARCH_MISMATCH',
-      `the Docker Engine runs ${engine.Os}/${engine.Arch} but this host's binaries are linux/${wantedArch}`,
-      {
-        hint: 'Build the helper image on a host of the same platform, or configure an image with tc, ip and iptables.',
-      },
-    );
-  }
+  const choice = chooseHelperImageWay(
+    options.from ?? 'auto',
+    await hostFacts(options.host),
+    await engineFacts(docker),
+  );
+  options.onChoice?.(choice);
 
   const before = await helperImageStatus(image, docker);
   if (before.exists && !before.helper && !options.force) {
@@ -633,84 +710,120 @@ export async function buildHelperImage(
     );
   }
 
-  const rootfs = await collectHelperRootfs({ log });
-  for (const warning of rootfs.warnings) log(`warning: ${warning}`);
-  if (before.exists && before.hash === rootfs.hash && !options.force) {
-    log(`${image} is up to date (${rootfs.hash.slice(0, 12)})`);
-    return {
-      image,
-      built: false,
-      id: before.id,
-      hash: rootfs.hash,
-      sizeBytes: before.sizeBytes,
-      durationMs: performance.now() - started,
-      tools: before.tools,
-      warnings: rootfs.warnings,
-    };
+  const planned =
+    choice.way === 'host'
+      ? await planFromHost(log)
+      : { hash: dockerfileHash(await readHelperDockerfile(), base), warnings: [] };
+  const done = (built: boolean, status: Extract<HelperImageStatus, { exists: true }>) => ({
+    image,
+    built,
+    way: choice.way,
+    why: choice.why,
+    id: status.id,
+    hash: planned.hash,
+    sizeBytes: status.sizeBytes,
+    durationMs: performance.now() - started,
+    tools: status.tools,
+    warnings: planned.warnings,
+  });
+  if (before.exists && before.hash === planned.hash && !options.force) {
+    log(`${image} is up to date (${planned.hash.slice(0, 12)})`);
+    return done(false, before);
   }
 
+  if ('rootfs' in planned) await importFromHost(docker, planned.rootfs, { repo, tag, log });
+  else {
+    await buildDockerfileWay(docker, {
+      image,
+      base,
+      hash: planned.hash,
+      choice,
+      log,
+      network: options.buildNetwork,
+    });
+  }
+
+  const after = await helperImageStatus(image, docker);
+  if (!after.exists || after.hash !== planned.hash) {
+    throw new HelperImageBuildError(
+      'HELPER_IMAGE_IMPORT_FAILED',
+      `the build of ${image} did not produce the image`,
+    );
+  }
+  if (before.exists && before.id !== after.id) await removeStaleImage(docker, before.id, log);
+  return done(true, after);
+}
+
+async function planFromHost(log: (line: string) => void) {
+  const rootfs = await collectHelperRootfs({ log });
+  for (const warning of rootfs.warnings) log(`warning: ${warning}`);
+  return { rootfs, hash: rootfs.hash, warnings: rootfs.warnings };
+}
+
+async function importFromHost(
+  docker: HelperImageDocker,
+  rootfs: HelperRootfs,
+  options: { repo: string; tag: string; log: (line: string) => void },
+): Promise<void> {
   const workDir = await mkdtemp(path.join(tmpdir(), 'faultline-helper-image-'));
   try {
     const rootDir = path.join(workDir, 'rootfs');
     const tarFile = path.join(workDir, 'rootfs.tar');
     await materializeRootfs(rootfs.entries, rootDir);
     const bytes = rootfs.entries.reduce((sum, entry) => sum + (entry.kind === 'file' ? entry.size : 0), 0);
-    log(`assembled ${rootfs.entries.length} paths (${(bytes / 1e6).toFixed(1)} MB) in ${rootDir}`);
+    options.log(`assembled ${rootfs.entries.length} paths (${(bytes / 1e6).toFixed(1)} MB) in ${rootDir}`);
     await createTar(rootDir, tarFile);
     const labels = {
       [HELPER_IMAGE_LABEL]: '1',
       [HELPER_IMAGE_HASH_LABEL]: rootfs.hash,
       [HELPER_IMAGE_TOOLS_LABEL]: rootfs.tools.join(','),
+      [HELPER_IMAGE_WAY_LABEL]: 'host',
     };
-    log(`importing ${repo}:${tag}`);
-    await importTar(docker, tarFile, { repo, tag, changes: importChanges(labels, rootfs.env) });
+    options.log(`importing ${options.repo}:${options.tag}`);
+    await importTar(docker, tarFile, {
+      repo: options.repo,
+      tag: options.tag,
+      changes: importChanges(labels, rootfs.env),
+    });
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
-
-  const after = await helperImageStatus(image, docker);
-  if (!after.exists || after.hash !== rootfs.hash) {
-    throw new HelperImageBuildError(
-      'HELPER_IMAGE_IMPORT_FAILED',
-      `import of ${image} did not produce the image`,
-    );
-  }
-  if (before.exists && before.id !== after.id) await removeStaleImage(docker, before.id, log);
-  return {
-    image,
-    built: true,
-    id: after.id,
-    hash: rootfs.hash,
-    sizeBytes: after.sizeBytes,
-    durationMs: performance.now() - started,
-    tools: rootfs.tools,
-    warnings: rootfs.warnings,
-  };
 }
 
-/** Whether the image exists, whether faultline built it, its input fingerprint and size. */
-export async function helperImageStatus(
-  image: string = DEFAULT_HELPER_IMAGE,
-  docker: Pick<Docker, 'getImage'> = new Docker(),
-): Promise<HelperImageStatus> {
-  let info: Docker.ImageInspectInfo;
+async function buildDockerfileWay(
+  docker: HelperImageDocker,
+  options: {
+    image: string;
+    base: string;
+    hash: string;
+    choice: WayChoice;
+    log: (line: string) => void;
+    network: string | undefined;
+  },
+): Promise<void> {
   try {
-    info = await docker.getImage(image).inspect();
+    await ensureBaseImage(docker, options.base, options.log);
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return { image, exists: false };
-    throw dockerError(error);
+    if (!(error instanceof BaseImageUnavailable)) throw error;
+    const blocker = options.choice.hostBlocker;
+    if (blocker && blocker.kind !== 'remote') {
+      throw new HelperImageBuildError(
+        'HELPER_IMAGE_NO_WAY',
+        `cannot build the helper image here: not from this host's binaries (${blocker.why}), and not from the Dockerfile (the Docker Engine cannot pull ${options.base}: ${error.message})`,
+        { hint: noWayHint(blocker) },
+      );
+    }
+    throw new HelperImageBuildError(
+      'HELPER_IMAGE_BASE_UNAVAILABLE',
+      `cannot build the helper image from the Dockerfile: the Docker Engine cannot pull ${options.base}: ${error.message}`,
+      {
+        hint: blocker
+          ? noWayHint(blocker)
+          : 'This host can build it offline, no registry needed: run `faultline helper-image --from host`. Or let the Docker Engine reach a registry, or pass --base with an image it can pull.',
+      },
+    );
   }
-  const labels = info.Config?.Labels ?? {};
-  return {
-    image,
-    exists: true,
-    id: info.Id,
-    helper: labels[HELPER_IMAGE_LABEL] === '1',
-    hash: labels[HELPER_IMAGE_HASH_LABEL],
-    tools: (labels[HELPER_IMAGE_TOOLS_LABEL] ?? '').split(',').filter(Boolean),
-    sizeBytes: info.Size,
-    createdAt: info.Created,
-  };
+  await buildFromDockerfile(docker, options);
 }
 
 async function createTar(rootDir: string, tarFile: string): Promise<void> {
@@ -732,53 +845,9 @@ async function importTar(
   options: { repo: string; tag: string; changes: string[] },
 ): Promise<void> {
   const response = await dockerCall(() => docker.importImage(createReadStream(tarFile), options));
-  const chunks: Buffer[] = [];
-  for await (const chunk of response) chunks.push(Buffer.from(chunk as Buffer));
-  for (const line of Buffer.concat(chunks).toString('utf8').split('\n')) {
-    if (!line.trim()) continue;
-    let message: { error?: string; errorDetail?: { message?: string } };
-    try {
-      message = JSON.parse(line) as typeof message;
-    } catch {
-      continue;
-    }
-    const problem = message.errorDetail?.message ?? message.error;
-    if (problem) {
-      throw new HelperImageBuildError('HELPER_IMAGE_IMPORT_FAILED', `docker import failed: ${problem}`);
-    }
-  }
-}
-
-/** Removes the image a rebuild replaced, unless a container still uses it. */
-async function removeStaleImage(
-  docker: Pick<Docker, 'getImage'>,
-  id: string,
-  log: (line: string) => void,
-): Promise<void> {
-  try {
-    await docker.getImage(id).remove();
-    log(`removed the previous image ${id.replace(/^sha256:/, '').slice(0, 12)}`);
-  } catch (error) {
-    log(`kept the previous image ${id.replace(/^sha256:/, '').slice(0, 12)}: ${errorMessage(error)}`);
-  }
-}
-
-const CONNECTION_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
-
-function dockerError(error: unknown): Error {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code && CONNECTION_CODES.has(code)) return new DockerUnavailableError(error);
-  const json = (error as { json?: { message?: string } }).json;
-  return new HelperImageBuildError('HELPER_IMAGE_DOCKER_ERROR', json?.message ?? errorMessage(error), {
-    cause: error,
-  });
-}
-
-async function dockerCall<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    throw dockerError(error);
+  const problem = await readProgress(response);
+  if (problem !== undefined) {
+    throw new HelperImageBuildError('HELPER_IMAGE_IMPORT_FAILED', `docker import failed: ${problem}`);
   }
 }
 

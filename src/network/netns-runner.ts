@@ -1,7 +1,7 @@
-import type { DockerEndpoint } from '../docker/endpoint.js';
 import { readlink } from 'node:fs/promises';
 import { execa } from 'execa';
 import { type ContainerDetails, type DockerClient, isNotFound } from '../docker/client.js';
+import type { DockerEndpoint } from '../docker/endpoint.js';
 import { FAULTLINE_HELPER, FAULTLINE_RUN_ID, FAULTLINE_TARGET_ID } from '../docker/labels.js';
 import { EnvironmentError } from '../errors.js';
 import type { Target } from '../targets/target.js';

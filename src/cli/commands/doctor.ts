@@ -1,7 +1,10 @@
+import type Docker from 'dockerode';
 import type { DockerClient } from '../../docker/client.js';
+import { dockerodeFor } from '../../docker/dockerode-client.js';
 import { describeEndpoint } from '../../docker/endpoint.js';
 import { FaultlineError } from '../../errors.js';
 import { ALL_FEATURES, checkFeatures, helperScratch, hostScratch } from '../../network/capabilities.js';
+import { helperImageAdvice } from '../../network/helper-image.js';
 import { nsenterPossible } from '../../network/netns-runner.js';
 import { describePidMismatch, viewPid } from '../../network/target-pid.js';
 import { toTarget } from '../../targets/resolve.js';
@@ -70,9 +73,7 @@ export async function doctorCommand(options: Record<string, unknown>, ctx: Comma
     ok: helper || setup.via !== 'helper',
     optional: !helper && setup.via !== 'helper',
     what: `helper image ${setup.helperImage}: ${helper ? 'present' : 'missing'}`,
-    remedy: helper
-      ? undefined
-      : 'Build it offline with `faultline helper-image` (needed when nsenter is not available).',
+    remedy: helper ? undefined : await helperImageRemedy(setup.helperImage, dockerodeFor(endpoint)),
   });
   const anyWay = nsenter.ok || helper || setup.via === 'exec';
   if (!anyWay) {
@@ -127,4 +128,12 @@ async function nsenterSeesTargets(
   const view = await viewPid(details.pid, details.id);
   if (view.kind === 'own') return possible;
   return { ok: false, why: describePidMismatch(view, toTarget(running)) };
+}
+
+/** How to get the missing helper image here: the way that works on this host and the exact command. */
+async function helperImageRemedy(image: string, docker: Docker): Promise<string> {
+  const advice = await helperImageAdvice({ image, docker }).catch(
+    () => 'Build it with `faultline helper-image`.',
+  );
+  return `${advice} (needed when nsenter is not available)`;
 }

@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  dockerCall,
+  dockerError,
+  HELPER_IMAGE_HASH_LABEL,
+  HELPER_IMAGE_WAY_LABEL,
+  HelperImageBuildError,
+  type HelperImageDocker,
+  readProgress,
+} from './helper-image-docker.js';
+
+/** The Dockerfile shipped with faultline (the same path from src/ and from dist/). */
+export const HELPER_DOCKERFILE = fileURLToPath(new URL('../../images/helper/Dockerfile', import.meta.url));
+
+/** The Dockerfile's default BASE. */
+export const DEFAULT_BASE_IMAGE = 'debian:bookworm-slim';
+
+/** Bump when the way the Dockerfile is built changes, so older builds are rebuilt. */
+const DOCKERFILE_WAY_VERSION = 1;
+
+export async function readHelperDockerfile(): Promise<string> {
+  try {
+    return await readFile(HELPER_DOCKERFILE, 'utf8');
+  } catch (error) {
+    throw new HelperImageBuildError(
+      'HELPER_IMAGE_NO_DOCKERFILE',
+      `cannot read the helper image's Dockerfile at ${HELPER_DOCKERFILE}`,
+      { hint: 'Reinstall faultline: the package ships images/helper/Dockerfile.', cause: error },
+    );
+  }
+}
+
+/** Fingerprint of a Dockerfile build: the Dockerfile's text and the base image reference. */
+export function dockerfileHash(dockerfile: string, base: string): string {
+  return createHash('sha256')
+    .update(`faultline helper image dockerfile ${DOCKERFILE_WAY_VERSION}\nbase ${base}\n${dockerfile}`)
+    .digest('hex');
+}
+
+/** The base image cannot be had: not present and the pull failed. */
+export class BaseImageUnavailable extends Error {}
+
+/** Pulls the base image unless the Engine has it already. Throws BaseImageUnavailable when it cannot. */
+export async function ensureBaseImage(
+  docker: HelperImageDocker,
+  base: string,
+  log: (line: string) => void,
+): Promise<void> {
+  try {
+    await docker.getImage(base).inspect();
+    log(`base image ${base} is present`);
+    return;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 404) throw dockerError(error);
+  }
+  log(`pulling ${base}`);
+  let problem: string | undefined;
+  try {
+    const stream = (await docker.pull(base)) as AsyncIterable<unknown>;
+    problem = await readProgress(stream);
+  } catch (error) {
+    // The Engine answers a pull it cannot do (registry unreachable, no such image) with an HTTP error.
+    const { statusCode, json } = error as { statusCode?: number; json?: { message?: string } };
+    if (statusCode === undefined) throw dockerError(error);
+    problem = json?.message ?? String((error as Error).message).replace(/^\(HTTP code \d+\)[^-]*- /, '');
+  }
+  if (problem !== undefined) throw new BaseImageUnavailable(problem.trim());
+}
+
+/**
+ * Builds images/helper/Dockerfile through the Engine API (no docker CLI), with BASE as the base image
+ * and the fingerprint and way as labels. Every line of the build goes to `log`.
+ */
+export async function buildFromDockerfile(
+  docker: HelperImageDocker,
+  options: {
+    image: string;
+    base: string;
+    hash: string;
+    log: (line: string) => void;
+    /** The RUN step's network (docker build --network); default: the Engine's bridge. */
+    network?: string | undefined;
+  },
+): Promise<void> {
+  const recent: string[] = [];
+  const stream = (await dockerCall(() =>
+    docker.buildImage(
+      { context: path.dirname(HELPER_DOCKERFILE), src: [path.basename(HELPER_DOCKERFILE)] },
+      {
+        t: options.image,
+        buildargs: { BASE: options.base },
+        labels: { [HELPER_IMAGE_HASH_LABEL]: options.hash, [HELPER_IMAGE_WAY_LABEL]: 'dockerfile' },
+        rm: true,
+        forcerm: true,
+        ...(options.network ? { networkmode: options.network } : {}),
+      },
+    ),
+  )) as AsyncIterable<unknown>;
+  const layers = new BuildLayers();
+  const problem = await readProgress(stream, (message) => {
+    // The classic builder colours a step's stderr red.
+    for (const line of (message.stream ?? '').replace(/\x1b\[[0-9;]*m/g, '').split('\n')) {
+      if (!line.trim()) continue;
+      options.log(line.length > 150 ? `${line.slice(0, 149).trimEnd()}…` : line.trimEnd());
+      layers.read(line.trim());
+      recent.push(line.trim());
+      if (recent.length > 3) recent.shift();
+    }
+  });
+  if (problem !== undefined) {
+    await layers.remove(docker);
+    const output = recent.filter((line) => !/^(Step \d|---> |Removing intermediate container)/.test(line));
+    // "The command '/bin/sh -c <the whole RUN line>' returned a non-zero code: 1" is too long to read.
+    const failed = problem
+      .trim()
+      .replace(/^The command '.*' returned a non-zero code: (\d+)$/s, 'a RUN step exited with code $1');
+    throw new HelperImageBuildError(
+      'HELPER_IMAGE_DOCKERFILE_FAILED',
+      `building ${options.image} from ${HELPER_DOCKERFILE} failed: ${failed}${output.length > 0 ? ` (${output.join('; ')})` : ''}`,
+      {
+        hint: 'The install step needs a Debian, Ubuntu or Alpine base whose package mirror the Engine can reach; --base chooses another base image.',
+      },
+    );
+  }
+}
+
+/**
+ * The images a classic build made for its finished steps (` ---> <id>` after each step but FROM, which
+ * names the base). A failed build leaves them untagged; they are removed newest first. One that a
+ * tagged image still builds on (a cached step) is refused by the Engine and stays, as it should.
+ */
+class BuildLayers {
+  private readonly ids: string[] = [];
+  private afterFrom = false;
+
+  read(line: string): void {
+    if (/^Step \d+\/\d+ : FROM /i.test(line)) {
+      this.afterFrom = true;
+      return;
+    }
+    const id = /^---> ([0-9a-f]{12,64})$/.exec(line)?.[1];
+    if (!id) return;
+    if (this.afterFrom) this.afterFrom = false;
+    else this.ids.push(id);
+  }
+
+  async remove(docker: Pick<HelperImageDocker, 'getImage'>): Promise<void> {
+    for (const id of [...this.ids].reverse()) {
+      await docker
+        .getImage(id)
+        .remove({ noprune: false })
+        .catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,309 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import {
+  buildHelperImage,
+  chooseHelperImageWay,
+  DEFAULT_BASE_IMAGE,
+  HELPER_IMAGE_HASH_LABEL,
+  HELPER_IMAGE_LABEL,
+  HELPER_IMAGE_TOOLS_LABEL,
+  HELPER_IMAGE_WAY_LABEL,
+  type HelperImageDocker,
+  type HostFacts,
+  helperImageAdvice,
+} from '../../../src/network/helper-image.js';
+import { adviceFor, type EngineFacts, hostWayBlocker } from '../../../src/network/helper-image-way.js';
+
+const linuxHost: HostFacts = {
+  platform: 'linux',
+  arch: 'amd64',
+  kernel: '6.8.0-45-generic',
+  missingTools: [],
+};
+const localEngine: EngineFacts = { os: 'linux', arch: 'amd64', kernel: '6.8.0-45-generic' };
+const desktopVm: EngineFacts = { os: 'linux', arch: 'arm64', kernel: '6.10.14-linuxkit' };
+const mac: HostFacts = { platform: 'darwin', arch: 'arm64', kernel: '24.1.0', missingTools: [] };
+
+describe('choosing how to build the helper image', () => {
+  it('builds offline on Linux with the tools and a local Engine of the same platform', () => {
+    expect(chooseHelperImageWay('auto', linuxHost, localEngine)).toEqual({
+      way: 'host',
+      why: 'this Linux host has tc, ip and iptables and the Docker Engine (linux/amd64) runs on it',
+    });
+  });
+
+  it('uses the Dockerfile on Linux without the tools, and says which are missing', () => {
+    const choice = chooseHelperImageWay(
+      'auto',
+      { ...linuxHost, missingTools: ['tc', 'iptables'] },
+      localEngine,
+    );
+    expect(choice).toMatchObject({
+      way: 'dockerfile',
+      why: 'tc, iptables not found on this host',
+      hostBlocker: { kind: 'tools' },
+    });
+  });
+
+  it('uses the Dockerfile on macOS (Docker Desktop, colima): no Linux binaries there', () => {
+    expect(chooseHelperImageWay('auto', mac, desktopVm)).toMatchObject({
+      way: 'dockerfile',
+      why: 'this host runs darwin, not Linux: it has no Linux binaries',
+      hostBlocker: { kind: 'platform' },
+    });
+  });
+
+  it('uses the Dockerfile when the Engine runs another architecture, another OS or another kernel', () => {
+    expect(chooseHelperImageWay('auto', linuxHost, { ...localEngine, arch: 'arm64' }).why).toBe(
+      "the Docker Engine runs linux/arm64 but this host's binaries are linux/amd64",
+    );
+    expect(chooseHelperImageWay('auto', linuxHost, { ...localEngine, os: 'windows' }).why).toBe(
+      'the Docker Engine runs windows containers, not Linux ones',
+    );
+    expect(
+      chooseHelperImageWay('auto', linuxHost, { ...localEngine, kernel: '6.10.14-linuxkit' }),
+    ).toMatchObject({
+      way: 'dockerfile',
+      hostBlocker: { kind: 'remote' },
+    });
+  });
+
+  it('follows --from dockerfile even where the offline build would work', () => {
+    expect(chooseHelperImageWay('dockerfile', linuxHost, localEngine)).toEqual({
+      way: 'dockerfile',
+      why: 'chosen with --from dockerfile',
+      hostBlocker: undefined,
+    });
+  });
+
+  it('follows --from host to a remote Engine of the same platform, and refuses it on macOS', () => {
+    const remote = { ...localEngine, kernel: '5.15.0-1-cloud' };
+    expect(chooseHelperImageWay('host', linuxHost, remote)).toMatchObject({
+      way: 'host',
+      why: 'chosen with --from host',
+    });
+    expect(() => chooseHelperImageWay('host', mac, desktopVm)).toThrow(
+      expect.objectContaining({
+        code: 'HELPER_IMAGE_HOST_WAY_IMPOSSIBLE',
+        exitCode: 3,
+        message:
+          "cannot build the helper image from this host's binaries: this host runs darwin, not Linux: it has no Linux binaries",
+        hint: expect.stringContaining('faultline helper-image --from dockerfile'),
+      }),
+    );
+  });
+
+  it('puts platform before tools: a Mac is not told to apt-get install', () => {
+    expect(hostWayBlocker({ ...mac, missingTools: ['tc'] }, desktopVm)?.kind).toBe('platform');
+  });
+});
+
+describe('the advice doctor gives', () => {
+  it('names the offline build and the exact command when it works here', () => {
+    expect(
+      adviceFor(
+        chooseHelperImageWay('auto', linuxHost, localEngine),
+        'faultline helper-image',
+        DEFAULT_BASE_IMAGE,
+      ),
+    ).toBe(
+      "Build it offline from this host's tc, ip and iptables, no registry needed: `faultline helper-image`",
+    );
+  });
+
+  it('says the Dockerfile needs a registry, and why not offline', () => {
+    expect(
+      adviceFor(
+        chooseHelperImageWay('auto', mac, desktopVm),
+        'faultline helper-image --image x/y:1',
+        'debian:bookworm-slim',
+      ),
+    ).toBe(
+      "Build it from images/helper/Dockerfile: `faultline helper-image --image x/y:1` (the Docker Engine pulls debian:bookworm-slim, so it needs a registry or a mirror; not from this host's binaries: this host runs darwin, not Linux: it has no Linux binaries)",
+    );
+  });
+
+  it('asks the Engine what it runs', async () => {
+    const fake = new FakeEngine(desktopVm);
+    expect(
+      await helperImageAdvice({ image: 'x/y:1', docker: fake as unknown as HelperImageDocker, host: mac }),
+    ).toContain('`faultline helper-image --image x/y:1` (the Docker Engine pulls debian:bookworm-slim');
+  });
+});
+
+/** An Engine that keeps images by name; pulls and builds as told. */
+class FakeEngine {
+  readonly images = new Map<
+    string,
+    { Id: string; Size: number; Created: string; Config: { Labels: Record<string, string> } }
+  >();
+  readonly calls: { op: string; args: unknown[] }[] = [];
+  readonly removed: string[] = [];
+  pullError: string | undefined;
+  buildOutput: object[] = [];
+
+  constructor(private readonly engine: EngineFacts) {}
+
+  version = async () => ({ Os: this.engine.os, Arch: this.engine.arch, KernelVersion: this.engine.kernel });
+
+  getImage = (name: string) => ({
+    inspect: async () => {
+      const image = this.images.get(name);
+      if (!image) throw Object.assign(new Error(`No such image: ${name}`), { statusCode: 404 });
+      return image;
+    },
+    remove: async () => {
+      this.removed.push(name);
+      this.images.delete(name);
+    },
+  });
+
+  pull = async (name: string) => {
+    this.calls.push({ op: 'pull', args: [name] });
+    if (this.pullError)
+      throw Object.assign(new Error(`(HTTP code 500) server error - ${this.pullError}`), {
+        statusCode: 500,
+        json: null,
+      });
+    this.images.set(name, { Id: 'sha256:base', Size: 1, Created: '', Config: { Labels: {} } });
+    return Readable.from([`${JSON.stringify({ status: 'Pull complete' })}\n`]);
+  };
+
+  buildImage = async (context: unknown, options: { t: string; labels: Record<string, string> }) => {
+    this.calls.push({ op: 'build', args: [context, options] });
+    const failed = this.buildOutput.some((line) => 'error' in line);
+    if (!failed) {
+      this.images.set(options.t, {
+        Id: 'sha256:built',
+        Size: 40_000_000,
+        Created: '',
+        Config: {
+          Labels: {
+            [HELPER_IMAGE_LABEL]: '1',
+            [HELPER_IMAGE_TOOLS_LABEL]: 'tc,ip,iptables,nft,sleep',
+            ...options.labels,
+          },
+        },
+      });
+    }
+    return Readable.from(this.buildOutput.map((line) => `${JSON.stringify(line)}\n`));
+  };
+
+  importImage = async () => {
+    throw new Error('the offline build must not be used here');
+  };
+}
+
+describe('building where the host has no Linux binaries', () => {
+  it('builds the Dockerfile through the Engine API: pulls the base, passes BASE and the labels', async () => {
+    const fake = new FakeEngine(desktopVm);
+    fake.buildOutput = [
+      { stream: 'Step 1/7 : ARG BASE=debian:bookworm-slim\n' },
+      { stream: 'Successfully built 0123\n' },
+    ];
+    const lines: string[] = [];
+    const chosen: string[] = [];
+    const result = await buildHelperImage({
+      image: 'x/nettools:1',
+      docker: fake as unknown as HelperImageDocker,
+      host: mac,
+      log: (line) => lines.push(line),
+      onChoice: (choice) => chosen.push(`${choice.way}: ${choice.why}`),
+    });
+    expect(chosen).toEqual(['dockerfile: this host runs darwin, not Linux: it has no Linux binaries']);
+    expect(result).toMatchObject({
+      built: true,
+      way: 'dockerfile',
+      id: 'sha256:built',
+      tools: ['tc', 'ip', 'iptables', 'nft', 'sleep'],
+    });
+    expect(fake.calls.map((call) => call.op)).toEqual(['pull', 'build']);
+    expect(fake.calls[0]!.args).toEqual(['debian:bookworm-slim']);
+    const [context, options] = fake.calls[1]!.args as [
+      { context: string; src: string[] },
+      Record<string, unknown>,
+    ];
+    expect(context.src).toEqual(['Dockerfile']);
+    expect(context.context).toMatch(/images[/\\]helper$/);
+    expect(options).toMatchObject({
+      t: 'x/nettools:1',
+      buildargs: { BASE: 'debian:bookworm-slim' },
+      labels: { [HELPER_IMAGE_HASH_LABEL]: result.hash, [HELPER_IMAGE_WAY_LABEL]: 'dockerfile' },
+      forcerm: true,
+    });
+    expect(lines).toContain('Step 1/7 : ARG BASE=debian:bookworm-slim');
+
+    // Same Dockerfile, same base: nothing to do, no pull.
+    const again = await buildHelperImage({
+      image: 'x/nettools:1',
+      docker: fake as unknown as HelperImageDocker,
+      host: mac,
+    });
+    expect(again).toMatchObject({ built: false, way: 'dockerfile', hash: result.hash });
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it('ends with the remedy when the base image cannot be pulled either', async () => {
+    const fake = new FakeEngine(desktopVm);
+    fake.pullError =
+      'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host';
+    const attempt = buildHelperImage({ docker: fake as unknown as HelperImageDocker, host: mac });
+    await expect(attempt).rejects.toMatchObject({
+      code: 'HELPER_IMAGE_NO_WAY',
+      exitCode: 3,
+      message:
+        "cannot build the helper image here: not from this host's binaries (this host runs darwin, not Linux: it has no Linux binaries), " +
+        'and not from the Dockerfile (the Docker Engine cannot pull debian:bookworm-slim: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host)',
+      hint: expect.stringContaining('pass --base with an image it can pull'),
+    });
+    expect(fake.calls.map((call) => call.op)).toEqual(['pull']);
+  });
+
+  it('tells a Linux host without the tools to install them', async () => {
+    const fake = new FakeEngine(localEngine);
+    fake.pullError = 'no route to host';
+    const attempt = buildHelperImage({
+      docker: fake as unknown as HelperImageDocker,
+      host: { ...linuxHost, missingTools: ['tc'] },
+    });
+    await expect(attempt).rejects.toMatchObject({
+      code: 'HELPER_IMAGE_NO_WAY',
+      hint: expect.stringContaining('install iproute2 and iptables on this host'),
+    });
+  });
+
+  it('reports the failing step of the build with its output', async () => {
+    const fake = new FakeEngine(desktopVm);
+    fake.buildOutput = [
+      { stream: 'Step 2/7 : FROM busybox:1\n' },
+      { stream: ' ---> 0123456789ab\n' },
+      { stream: 'Step 3/7 : ARG TOOLS=tc\n' },
+      { stream: ' ---> Running in 5678\n' },
+      { stream: 'Removing intermediate container 5678\n' },
+      { stream: ' ---> ba9876543210\n' },
+      { stream: 'Step 4/7 : RUN set -eu; ...\n' },
+      { stream: ' ---> Running in 1234\n' },
+      {
+        stream:
+          'faultline helper image: the base image lacks iproute2 and has no apt-get or apk to install it\n',
+      },
+      {
+        errorDetail: { code: 1, message: "The command '/bin/sh -c set -eu' returned a non-zero code: 1" },
+        error: 'x',
+      },
+    ];
+    const attempt = buildHelperImage({
+      docker: fake as unknown as HelperImageDocker,
+      host: mac,
+      base: 'busybox:1',
+    });
+    await expect(attempt).rejects.toMatchObject({
+      code: 'HELPER_IMAGE_DOCKERFILE_FAILED',
+      message: expect.stringMatching(
+        /failed: a RUN step exited with code 1 \(faultline helper image: the base image lacks iproute2 and has no apt-get or apk to install it\)$/,
+      ),
+    });
+    // The finished step's layer is removed; the base is not.
+    expect(fake.removed).toEqual(['ba9876543210']);
+  });
+});
