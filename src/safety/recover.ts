@@ -120,6 +120,15 @@ export async function recover(options: {
     } finally {
       await runner.dispose().catch(() => undefined);
     }
+    // The scan below looks at the Engine recover was pointed at; this run's helpers may be elsewhere.
+    if (engine !== docker) {
+      const helpers = await engine.listContainers({ all: true }).catch(() => []);
+      for (const helper of helpers.filter((c) => c.labels[FAULTLINE_RUN_ID] === state.run.runId)) {
+        if (helper.labels[FAULTLINE_HELPER] === undefined) continue;
+        await engine.remove(helper.id);
+        note({ what: `helper container ${helper.name}`, status: 'reverted', detail: 'removed' });
+      }
+    }
     if (!state.ended)
       appendRecord(state.file, { type: 'end', outcome: 'recovered', at: new Date().toISOString() });
     releaseLocks(stateDir, state.run.runId);
