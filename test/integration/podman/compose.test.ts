@@ -32,7 +32,12 @@ let composeFiles: string[];
 
 function compose(...args: string[]) {
   const files = composeFiles.flatMap((file) => ['-f', file]);
-  return execa('docker-compose', ['-p', project, ...files, ...args], { env, reject: false, all: true });
+  return execa('docker-compose', ['-p', project, ...files, ...args], {
+    env,
+    reject: false,
+    all: true,
+    timeout: 180_000,
+  });
 }
 
 beforeAll(async () => {
@@ -53,7 +58,7 @@ beforeAll(async () => {
   if (up.exitCode !== 0) throw new Error(`docker-compose up against Podman failed:\n${up.all}`);
   for (const port of [env.FAULTLINE_DEMO_PORT, env.FAULTLINE_DEMO_FRAGILE_PORT])
     await waitFor(`checkout on ${port}`, () => httpOk(`http://127.0.0.1:${port}/checkout`), 30_000);
-});
+}, 240_000);
 
 afterAll(async () => {
   if (composeFiles) await compose('down', '-v', '-t', '1');

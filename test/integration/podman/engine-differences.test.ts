@@ -76,7 +76,9 @@ describe('Podman’s Docker-compatible API', () => {
 
   it('doctor names Podman and finds the helper image in it', async () => {
     const result = await faultline(['doctor'], { env: { DOCKER_HOST: service.dockerHost } });
-    expect(result.stdout).toMatch(/^ok {3}Podman \d+\.\d+\.\d+, Docker-compatible API 1\.\d+$/m);
+    expect(result.stdout).toMatch(
+      /^ok {3}Podman \d+\.\d+\.\d+, Docker-compatible API 1\.\d+, at unix:\/\/\/\S+\.sock \(from DOCKER_HOST\)$/m,
+    );
     expect(result.stdout).not.toContain('Docker Engine');
     expect(result.stdout).toMatch(/^ok {3}helper image faultline\/nettools:1: present$/m);
     // Every kernel feature is checked (in a scratch namespace) and the run ends with a verdict line.
