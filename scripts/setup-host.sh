@@ -20,27 +20,10 @@ dockerd_log=$tmp/faultline-dockerd.log
 apt_log=$tmp/faultline-apt.log
 dockerd_timeout=${FAULTLINE_DOCKERD_TIMEOUT:-60}
 
-# Administrative tools often live in sbin, which is not on every user's PATH.
-PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 
-say() { echo "setup-host: $*" >&2; }
-die() {
-  say "error: $*"
-  exit 1
-}
-have() { command -v "$1" >/dev/null 2>&1; }
-
-# Run a command as root: directly, or through passwordless sudo.
-as_root() {
-  if [[ $EUID -eq 0 ]]; then
-    "$@"
-  elif have sudo && sudo -n true 2>/dev/null; then
-    sudo -n "$@"
-  else
-    return 126
-  fi
-}
-can_be_root() { [[ $EUID -eq 0 ]] || { have sudo && sudo -n true 2>/dev/null; }; }
+script=setup-host
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 docker_answers() { have docker && timeout 10 docker info >/dev/null 2>&1; }
 

@@ -15,27 +15,13 @@
 # with passwordless sudo); otherwise it says what to install and fails.
 set -euo pipefail
 
-PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 apt_log=${TMPDIR:-/tmp}/faultline-apt-podman.log
 conf=${FAULTLINE_CONTAINERS_CONF:-/etc/containers/containers.conf}
 marker='# Written by faultline scripts/setup-podman.sh: delete this line to keep your own edits.'
 
-say() { echo "setup-podman: $*" >&2; }
-die() {
-  say "error: $*"
-  exit 1
-}
-have() { command -v "$1" >/dev/null 2>&1; }
-as_root() {
-  if [[ $EUID -eq 0 ]]; then
-    "$@"
-  elif have sudo && sudo -n true 2>/dev/null; then
-    sudo -n "$@"
-  else
-    return 126
-  fi
-}
-can_be_root() { [[ $EUID -eq 0 ]] || { have sudo && sudo -n true 2>/dev/null; }; }
+script=setup-podman
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ $(uname -s) == Linux ]] || die "the Podman tests run on Linux only"
 

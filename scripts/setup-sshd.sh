@@ -13,25 +13,10 @@ set -euo pipefail
 tmp=${TMPDIR:-/tmp}
 apt_log=$tmp/faultline-apt.log
 
-PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 
-say() { echo "setup-sshd: $*" >&2; }
-die() {
-  say "error: $*"
-  exit 1
-}
-have() { command -v "$1" >/dev/null 2>&1; }
-
-as_root() {
-  if [[ $EUID -eq 0 ]]; then
-    "$@"
-  elif have sudo && sudo -n true 2>/dev/null; then
-    sudo -n "$@"
-  else
-    return 126
-  fi
-}
-can_be_root() { [[ $EUID -eq 0 ]] || { have sudo && sudo -n true 2>/dev/null; }; }
+script=setup-sshd
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 pkgs=()
 have ssh || pkgs+=(openssh-client)

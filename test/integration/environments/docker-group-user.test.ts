@@ -8,6 +8,7 @@ import { buildHelperImage, DEFAULT_HELPER_IMAGE } from '../../../src/network/hel
 import { REPO, writeExperiment } from '../../support/cli.js';
 import { uniquePrefix, waitFor } from '../../support/containers.js';
 import { helperContainers, NetworkLab, tcp } from '../../support/network.js';
+import { partitionExperiment } from '../../support/partition-experiment.js';
 
 /**
  * faultline as a user in the docker group, not root (GitHub-hosted runners): nsenter is out, so it
@@ -28,13 +29,6 @@ let home: string;
 let checkout = REPO;
 let copy: string | undefined;
 let dir: string;
-
-const connect = (host: string) => [
-  'node',
-  '-e',
-  "const s = require('net').connect(8080, process.argv[1]); s.setTimeout(500, () => process.exit(1)); s.on('connect', () => process.exit(0)); s.on('error', () => process.exit(1));",
-  host,
-];
 
 async function asRoot(command: string, ...args: string[]): Promise<string> {
   const result = await execa(command, args, { reject: false, all: true });
@@ -117,17 +111,7 @@ describe.skipIf(!isRoot)('faultline as a non-root user in the docker group', () 
     const file = await writeExperiment(
       dir,
       'partition.yaml',
-      [
-        'title: partition run by a docker-group user',
-        `scope: { compose: ${lab.prefix} }`,
-        'hypothesis:',
-        '  - name: b reaches a',
-        `    exec: { target: { service: b }, command: ${JSON.stringify(connect(lab.get('a').ip))} }`,
-        '    every: 500ms',
-        'method:',
-        '  - partition: { groups: [[{ service: a }], [{ service: b }]], duration: 6s }',
-        'recovery: 10s',
-      ].join('\n'),
+      partitionExperiment('partition run by a docker-group user', lab.prefix, lab.get('a').ip, '6s'),
     );
     await chmod(file, 0o644);
     await lab.createFilterTables();

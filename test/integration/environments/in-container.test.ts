@@ -9,6 +9,7 @@ import { REPO, tempDir, writeExperiment } from '../../support/cli.js';
 import { uniquePrefix, waitFor } from '../../support/containers.js';
 import { docker, TEST_LABEL } from '../../support/docker-cli.js';
 import { helperContainers, NetworkLab, netnsState, tcp } from '../../support/network.js';
+import { partitionExperiment } from '../../support/partition-experiment.js';
 
 /**
  * faultline run the way a CI job runs it in a container: as root, with the Docker socket mounted and
@@ -24,13 +25,6 @@ const image = `faultline-runner:${createHash('sha256').update(REPO).digest('hex'
 const runnerName = `${lab.prefix}-faultline`;
 let dir: string;
 let file: string;
-
-const connect = (host: string) => [
-  'node',
-  '-e',
-  "const s = require('net').connect(8080, process.argv[1]); s.setTimeout(500, () => process.exit(1)); s.on('connect', () => process.exit(0)); s.on('error', () => process.exit(1));",
-  host,
-];
 
 /** `docker run` arguments of a faultline container: root, socket mounted, no --pid=host. */
 function runnerArgs(name: string): string[] {
@@ -65,17 +59,7 @@ beforeAll(async () => {
   file = await writeExperiment(
     dir,
     'partition.yaml',
-    [
-      'title: partition seen from a faultline in a container',
-      `scope: { compose: ${lab.prefix} }`,
-      'hypothesis:',
-      '  - name: b reaches a',
-      `    exec: { target: { service: b }, command: ${JSON.stringify(connect(lab.get('a').ip))} }`,
-      '    every: 500ms',
-      'method:',
-      '  - partition: { groups: [[{ service: a }], [{ service: b }]], duration: 8s }',
-      'recovery: 10s',
-    ].join('\n'),
+    partitionExperiment('partition seen from a faultline in a container', lab.prefix, lab.get('a').ip, '8s'),
   );
 });
 
