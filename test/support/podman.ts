@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -106,11 +106,15 @@ export async function loadImages(
     if (ids.podman !== ids.docker) stale.push(image);
   }
   if (stale.length === 0) return [];
-  const save = execa('docker', ['save', ...stale], { reject: false, buffer: { stdout: false } });
-  const load = execa('podman', ['load'], { reject: false, stdin: save.stdout! });
-  const [saved, loaded] = await Promise.all([save, load]);
-  if (saved.exitCode !== 0 || loaded.exitCode !== 0)
-    throw new Error(`docker save | podman load failed: ${saved.stderr} ${loaded.stderr}`);
+  // Through a file: a pipe between the two processes stalled once podman load had read the archive.
+  const dir = await mkdtemp(path.join(tmpdir(), 'faultline-podman-load-'));
+  try {
+    const archive = path.join(dir, 'images.tar');
+    await docker('save', '-o', archive, ...stale);
+    await podman('load', '-i', archive);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
   for (const image of stale) {
     const ids = await imageIds(image);
     if (ids.podman !== ids.docker)
