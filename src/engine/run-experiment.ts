@@ -5,6 +5,7 @@ import { EnvironmentError, ExitCode, FaultlineError } from '../errors.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { RUN_DEFAULTS } from '../experiment/schema.js';
 import type { InjectedFault } from '../faults/fault.js';
+import type { Outcome, RunResult } from '../model/journal.js';
 import { NetworkContext } from '../network/network-fault.js';
 import { chooseRunner, DEFAULT_NETWORK_SETUP, type NetworkSetup, preflight } from '../network/setup.js';
 import type { ProbeEnvironment } from '../probes/run-probe.js';
@@ -23,7 +24,6 @@ import {
   startDuringSampler,
   startSampler,
 } from './hypothesis.js';
-import type { Outcome, RunResult } from './journal.js';
 import { LoadPhases } from './load-phases.js';
 import { runMethod } from './method.js';
 import {

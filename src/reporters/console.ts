@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Output } from '../cli/output.js';
 import { type Spinner, StatusLine } from '../cli/spinner.js';
-import type { JournalEntry, RunResult, SessionResult } from '../engine/journal.js';
+import type { JournalEntry, RunResult, SessionResult } from '../model/journal.js';
 import { visible, visibleLine } from '../util/control-chars.js';
 import { formatDuration } from '../util/duration.js';
 import type { Reporter, RunStart } from './reporter.js';

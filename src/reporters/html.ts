@@ -1,4 +1,4 @@
-import type { SessionResult } from '../engine/journal.js';
+import type { SessionResult } from '../model/journal.js';
 import { formatDuration } from '../util/duration.js';
 import { VERSION } from '../version.js';
 import { html, Markup } from './html/markup.js';

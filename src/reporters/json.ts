@@ -1,4 +1,4 @@
-import type { SessionResult } from '../engine/journal.js';
+import type { SessionResult } from '../model/journal.js';
 import { VERSION } from '../version.js';
 import type { Reporter } from './reporter.js';
 import { writeFileAtomic } from './write-file.js';

@@ -5,7 +5,7 @@ import type {
   ProbeSummary,
   RunResult,
   SessionResult,
-} from '../engine/journal.js';
+} from '../model/journal.js';
 import { describeTarget } from '../targets/target.js';
 import { formatDuration } from '../util/duration.js';
 import type { Reporter } from './reporter.js';

@@ -1,5 +1,5 @@
-import type { FaultRecord, Outcome, ProbeSummary, RunResult, SessionResult } from '../engine/journal.js';
 import { ExitCode } from '../errors.js';
+import type { FaultRecord, Outcome, ProbeSummary, RunResult, SessionResult } from '../model/journal.js';
 import { describeTarget } from '../targets/target.js';
 import { visible } from '../util/control-chars.js';
 import { formatDuration } from '../util/duration.js';

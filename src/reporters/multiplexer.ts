@@ -1,5 +1,5 @@
-import type { JournalEntry, RunResult, SessionResult } from '../engine/journal.js';
 import { errorMessage } from '../errors.js';
+import type { JournalEntry, RunResult, SessionResult } from '../model/journal.js';
 import { type Redactor, secrets } from '../util/redact.js';
 import type { Reporter, RunStart } from './reporter.js';
 

@@ -1,4 +1,4 @@
-import type { JournalEntry, RunResult, SessionResult } from '../engine/journal.js';
+import type { JournalEntry, RunResult, SessionResult } from '../model/journal.js';
 
 export interface RunStart {
   file: string;

@@ -1,8 +1,8 @@
 import type { FaultRegistry } from '../../engine/fault-registry.js';
-import type { RunResult, SessionResult } from '../../engine/journal.js';
 import { runExperiment } from '../../engine/run-experiment.js';
 import { ExitCode, FaultlineError, InvalidInputError, worstExitCode } from '../../errors.js';
 import { type LoadedExperiment, loadExperimentFile } from '../../experiment/load.js';
+import type { RunResult, SessionResult } from '../../model/journal.js';
 import { ConsoleReporter } from '../../reporters/console.js';
 import { createHtmlReporter } from '../../reporters/html.js';
 import { createJsonReporter } from '../../reporters/json.js';

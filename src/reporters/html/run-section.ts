@@ -1,7 +1,7 @@
-import type { FaultRecord, ProbeSample, ProbeStatus, RunResult } from '../../engine/journal.js';
 import { formatMetric } from '../../load/format-metric.js';
 import { statsOf } from '../../load/stats.js';
 import type { LoadSeries } from '../../load/types.js';
+import type { FaultRecord, ProbeSample, ProbeStatus, RunResult } from '../../model/journal.js';
 import { describeTarget } from '../../targets/target.js';
 import { formatDuration } from '../../util/duration.js';
 import { journalLine } from '../junit.js';

@@ -1,5 +1,5 @@
-import type { Outcome } from '../../engine/journal.js';
 import { ExitCode } from '../../errors.js';
+import type { Outcome } from '../../model/journal.js';
 
 /** How a verdict is shown: a word, what it means to someone who never used faultline, and a tone. */
 export interface Verdict {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { JournalEntry, RunResult, SessionResult } from '../../../src/engine/journal.js';
+import type { JournalEntry, RunResult, SessionResult } from '../../../src/model/journal.js';
 import { createHtmlReporter } from '../../../src/reporters/html.js';
 import { createJsonReporter } from '../../../src/reporters/json.js';
 import { createJunitReporter } from '../../../src/reporters/junit.js';
