@@ -10,7 +10,6 @@ import { OUTCOME_EXIT_CODES } from '../model/outcomes.js';
 import { NetworkContext } from '../network/network-fault.js';
 import { chooseRunner, DEFAULT_NETWORK_SETUP, type NetworkSetup, preflight } from '../network/setup.js';
 import type { ProbeEnvironment } from '../probes/run-probe.js';
-import type { Reporter } from '../reporters/reporter.js';
 import { retryWindowMs } from '../safety/lease.js';
 import { holderLookup } from '../safety/locks.js';
 import { RunSafety, type SafetyOptions } from '../safety/run-safety.js';
@@ -35,6 +34,7 @@ import {
   type Plan,
   type PlannedStep,
 } from './plan.js';
+import type { Reporter } from './port.js';
 import { Recorder } from './recorder.js';
 
 export interface RunOptions {

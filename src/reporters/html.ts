@@ -1,3 +1,4 @@
+import type { Reporter } from '../engine/port.js';
 import type { SessionResult } from '../model/journal.js';
 import { verdictForExitCode, verdictForOutcome } from '../model/outcomes.js';
 import { formatDuration } from '../util/duration.js';
@@ -6,7 +7,6 @@ import { html, Markup } from './html/markup.js';
 import { clock, renderRun } from './html/run-section.js';
 import { STYLES } from './html/styles.js';
 import type { RunWithLoad } from './html/timeline-data.js';
-import type { Reporter } from './reporter.js';
 import { writeFileAtomic } from './write-file.js';
 
 /**

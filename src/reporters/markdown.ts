@@ -1,9 +1,9 @@
+import type { Reporter } from '../engine/port.js';
 import type { FaultRecord, Outcome, ProbeSummary, RunResult, SessionResult } from '../model/journal.js';
 import { OUTCOME_WORDS, outcomeLabel, verdictForExitCode } from '../model/outcomes.js';
 import { describeTarget } from '../targets/target.js';
 import { visible } from '../util/control-chars.js';
 import { formatDuration } from '../util/duration.js';
-import type { Reporter } from './reporter.js';
 import { appendWithinCap, writeFileAtomic } from './write-file.js';
 
 /** GitHub refuses a job summary file larger than this. */
