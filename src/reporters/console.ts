@@ -1,12 +1,12 @@
 import type { ChalkInstance } from 'chalk';
-import type { Output } from '../cli/output.js';
-import { type Spinner, StatusLine } from '../cli/spinner.js';
 import type { Reporter, RunStart } from '../engine/port.js';
 import { ExitCode } from '../errors.js';
 import type { JournalEntry, RunResult, SessionResult } from '../model/journal.js';
 import { OUTCOME_COLOURS, outcomeLabel, verdictForExitCode } from '../model/outcomes.js';
 import { visible, visibleLine } from '../util/control-chars.js';
 import { formatDuration } from '../util/duration.js';
+import type { Output } from '../util/output.js';
+import { type Spinner, StatusLine } from './spinner.js';
 
 export interface ConsoleReporterOptions {
   /** The live status line (default: one drawn on `output.terminal`). */

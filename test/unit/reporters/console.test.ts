@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { Chalk } from 'chalk';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Output } from '../../../src/cli/output.js';
-import type { Spinner } from '../../../src/cli/spinner.js';
 import { ConsoleReporter, describeHeld } from '../../../src/reporters/console.js';
+import type { Spinner } from '../../../src/reporters/spinner.js';
+import type { Output } from '../../../src/util/output.js';
 import {
   api,
   at,
