@@ -1,22 +1,12 @@
-import { Chalk, type ChalkInstance } from 'chalk';
-import type { TerminalStream } from './spinner.js';
+import { Chalk } from 'chalk';
+import type { Output } from '../util/output.js';
 import { TextStream } from './text-stream.js';
+
+export type { Output } from '../util/output.js';
 
 /** How a run shows progress: a live status line (`tty`), timestamped lines (`plain`), or chosen (`auto`). */
 export const PROGRESS_MODES = ['auto', 'plain', 'tty'] as const;
 export type ProgressMode = (typeof PROGRESS_MODES)[number];
-
-/** Where output goes and how it may look. Injected so tests capture it. */
-export interface Output {
-  /** Text only: control characters other than our colours are shown as escapes; a closed reader is ignored. */
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  /** A live status line instead of timestamped lines: see `autoProgress`. */
-  interactive: boolean;
-  colors: ChalkInstance;
-  /** Where the status line draws (standard error, unfiltered). */
-  terminal: TerminalStream;
-}
 
 /** What `auto` looks at. */
 export interface TerminalFacts {

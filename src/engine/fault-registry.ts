@@ -1,6 +1,6 @@
 import type { InjectedFault, RevertOutcome } from '../faults/fault.js';
+import type { FaultRecord } from '../model/journal.js';
 import { killPoint } from '../util/kill-points.js';
-import type { FaultRecord } from './journal.js';
 import type { Recorder } from './recorder.js';
 
 /**

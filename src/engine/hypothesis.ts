@@ -1,8 +1,8 @@
 import type { Phase, ProbeSpec } from '../experiment/schema.js';
 import { PROBE_DEFAULTS } from '../experiment/schema.js';
+import type { ProbeSample, ProbeSummary } from '../model/journal.js';
 import { type ProbeEnvironment, probePhases, runProbe } from '../probes/run-probe.js';
 import { sleep } from '../util/sleep.js';
-import type { ProbeSample, ProbeSummary } from './journal.js';
 import type { Recorder } from './recorder.js';
 
 /** Collects each hypothesis probe's samples per phase and says whether the hypothesis held. */

@@ -5,9 +5,9 @@ import { evaluateThreshold, slidingWindows, statsOf } from '../load/stats.js';
 import { parseThreshold } from '../load/thresholds.js';
 import type { LoadSeries, LoadStats, RequestRecord, Threshold } from '../load/types.js';
 import { formatRate, LOAD_DEFAULTS, requestIntervalMs } from '../load/window-check.js';
+import type { Check, ProbeSample } from '../model/journal.js';
 import { formatDuration } from '../util/duration.js';
 import { sleep } from '../util/sleep.js';
-import type { Check, ProbeSample } from './journal.js';
 
 export { LOAD_DEFAULTS };
 

@@ -1,4 +1,4 @@
-import type { JournalEntry, JournalEvent } from './journal.js';
+import type { JournalEntry, JournalEvent } from '../model/journal.js';
 
 /** Keeps the run's journal and forwards each entry, as it happens, to a sink (the reporters). */
 export class Recorder {

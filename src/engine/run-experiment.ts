@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { DockerClient } from '../docker/client.js';
 import { describeEndpoint } from '../docker/endpoint.js';
-import { EnvironmentError, ExitCode, FaultlineError } from '../errors.js';
+import { EnvironmentError, FaultlineError } from '../errors.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { RUN_DEFAULTS } from '../experiment/schema.js';
 import type { InjectedFault } from '../faults/fault.js';
+import type { Outcome, RunResult } from '../model/journal.js';
+import { OUTCOME_EXIT_CODES } from '../model/outcomes.js';
 import { NetworkContext } from '../network/network-fault.js';
 import { chooseRunner, DEFAULT_NETWORK_SETUP, type NetworkSetup, preflight } from '../network/setup.js';
 import type { ProbeEnvironment } from '../probes/run-probe.js';
-import type { Reporter } from '../reporters/reporter.js';
 import { retryWindowMs } from '../safety/lease.js';
 import { holderLookup } from '../safety/locks.js';
 import { RunSafety, type SafetyOptions } from '../safety/run-safety.js';
@@ -23,7 +24,6 @@ import {
   startDuringSampler,
   startSampler,
 } from './hypothesis.js';
-import type { Outcome, RunResult } from './journal.js';
 import { LoadPhases } from './load-phases.js';
 import { runMethod } from './method.js';
 import {
@@ -34,6 +34,7 @@ import {
   type Plan,
   type PlannedStep,
 } from './plan.js';
+import type { Reporter } from './port.js';
 import { Recorder } from './recorder.js';
 
 export interface RunOptions {
@@ -362,7 +363,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     finishedAt: finishedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
     outcome,
-    exitCode: EXIT_CODES[outcome],
+    exitCode: OUTCOME_EXIT_CODES[outcome],
     summary,
     faults: registry.records(),
     probes: tracker.all(),
@@ -373,15 +374,6 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   await safely(() => options.reporter.onRunEnd?.(result));
   return result;
 }
-
-export const EXIT_CODES: Record<Outcome, number> = {
-  passed: ExitCode.passed,
-  deviated: ExitCode.deviated,
-  errored: ExitCode.errored,
-  aborted: ExitCode.aborted,
-  'revert-failed': ExitCode.revertFailed,
-  interrupted: ExitCode.interrupted,
-};
 
 function guardReport(tripped: GuardTripped, registry: FaultRegistry): NonNullable<RunResult['guard']> {
   const reverted = registry

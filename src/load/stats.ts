@@ -1,4 +1,4 @@
-import type { Check } from '../engine/journal.js';
+import type { Check } from '../model/journal.js';
 import { compare } from '../util/comparison.js';
 import { exactDurationMs } from './exact-duration.js';
 import { formatMetric } from './format-metric.js';

@@ -1,5 +1,5 @@
-import type { Check } from '../engine/journal.js';
 import type { Expectation, ProbeKind } from '../experiment/schema.js';
+import type { Check } from '../model/journal.js';
 import { type Comparison, compare } from '../util/comparison.js';
 import { formatDuration } from '../util/duration.js';
 import { readJsonPath } from './json-path.js';

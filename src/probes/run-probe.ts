@@ -1,5 +1,4 @@
 import type { DockerClient } from '../docker/client.js';
-import type { Check, ProbeSample } from '../engine/journal.js';
 import {
   type Phase,
   PROBE_DEFAULTS,
@@ -7,6 +6,7 @@ import {
   type ProbeKind,
   type ProbeSpec,
 } from '../experiment/schema.js';
+import type { Check, ProbeSample } from '../model/journal.js';
 import type { Target } from '../targets/target.js';
 import { sleep } from '../util/sleep.js';
 import { observeCommand } from './command-probe.js';

@@ -1,10 +1,12 @@
 import type { ChalkInstance } from 'chalk';
-import type { Output } from '../cli/output.js';
-import { type Spinner, StatusLine } from '../cli/spinner.js';
-import type { JournalEntry, RunResult, SessionResult } from '../engine/journal.js';
+import type { Reporter, RunStart } from '../engine/port.js';
+import { ExitCode } from '../errors.js';
+import type { JournalEntry, RunResult, SessionResult } from '../model/journal.js';
+import { OUTCOME_COLOURS, outcomeLabel, verdictForExitCode } from '../model/outcomes.js';
 import { visible, visibleLine } from '../util/control-chars.js';
 import { formatDuration } from '../util/duration.js';
-import type { Reporter, RunStart } from './reporter.js';
+import type { Output } from '../util/output.js';
+import { type Spinner, StatusLine } from './spinner.js';
 
 export interface ConsoleReporterOptions {
   /** The live status line (default: one drawn on `output.terminal`). */
@@ -25,15 +27,6 @@ interface HeldFault {
 
 /** Text from the experiment or the run, shown as written: control characters become visible escapes. */
 const v = visibleLine;
-
-const OUTCOME_LABEL: Record<RunResult['outcome'], string> = {
-  passed: 'PASSED',
-  deviated: 'DEVIATED',
-  errored: 'ERRORED',
-  aborted: 'ABORTED',
-  'revert-failed': 'REVERT FAILED',
-  interrupted: 'INTERRUPTED',
-};
 
 /**
  * The live view. On a terminal: colour and a status line for the step in progress. Elsewhere (CI, a
@@ -167,9 +160,8 @@ export class ConsoleReporter implements Reporter {
         `  ${c.dim('during ')}  ${mark} ${v(probe.probe)}  ${c.dim(`${probe.samples - probe.failures}/${probe.samples} samples met the hypothesis`)}`,
       );
     }
-    const colour = result.outcome === 'passed' ? c.green : result.outcome === 'deviated' ? c.red : c.magenta;
     this.line(
-      `${colour.bold(OUTCOME_LABEL[result.outcome])} ${v(result.summary)} ${c.dim(`(${formatDuration(result.durationMs)}, exit ${result.exitCode})`)}`,
+      `${c[OUTCOME_COLOURS[result.outcome]].bold(outcomeLabel(result.outcome))} ${v(result.summary)} ${c.dim(`(${formatDuration(result.durationMs)}, exit ${result.exitCode})`)}`,
     );
     this.line('');
   }
@@ -181,9 +173,10 @@ export class ConsoleReporter implements Reporter {
     const c = this.c;
     this.line(c.bold('Summary'));
     for (const run of session.runs) {
-      this.line(`  ${OUTCOME_LABEL[run.outcome].padEnd(13)} ${v(run.file)}  ${c.dim(v(run.title))}`);
+      this.line(`  ${outcomeLabel(run.outcome).padEnd(13)} ${v(run.file)}  ${c.dim(v(run.title))}`);
     }
-    for (const invalid of session.invalid) this.line(`  ${'INVALID'.padEnd(13)} ${v(invalid.file)}`);
+    for (const invalid of session.invalid)
+      this.line(`  ${verdictForExitCode(ExitCode.invalid).label.padEnd(13)} ${v(invalid.file)}`);
     this.line(`exit ${session.exitCode} ${c.dim(`(${formatDuration(session.durationMs)})`)}`);
   }
 

@@ -1,12 +1,12 @@
-import type { SessionResult } from '../engine/journal.js';
+import type { Reporter } from '../engine/port.js';
+import type { SessionResult } from '../model/journal.js';
+import { verdictForExitCode, verdictForOutcome } from '../model/outcomes.js';
 import { formatDuration } from '../util/duration.js';
 import { VERSION } from '../version.js';
 import { html, Markup } from './html/markup.js';
 import { clock, renderRun } from './html/run-section.js';
 import { STYLES } from './html/styles.js';
 import type { RunWithLoad } from './html/timeline-data.js';
-import { verdictForExitCode, verdictForOutcome } from './html/verdict.js';
-import type { Reporter } from './reporter.js';
 import { writeFileAtomic } from './write-file.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { SessionResult } from '../engine/journal.js';
+import type { Reporter } from '../engine/port.js';
+import type { SessionResult } from '../model/journal.js';
 import { VERSION } from '../version.js';
-import type { Reporter } from './reporter.js';
 import { writeFileAtomic } from './write-file.js';
 
 /** Names the layout of the file, so that tools reading it can tell which version they hold. */

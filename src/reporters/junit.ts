@@ -1,3 +1,4 @@
+import type { Reporter } from '../engine/port.js';
 import type {
   FaultRecord,
   JournalEntry,
@@ -5,10 +6,9 @@ import type {
   ProbeSummary,
   RunResult,
   SessionResult,
-} from '../engine/journal.js';
+} from '../model/journal.js';
 import { describeTarget } from '../targets/target.js';
 import { formatDuration } from '../util/duration.js';
-import type { Reporter } from './reporter.js';
 import { writeFileAtomic } from './write-file.js';
 
 /** At most this many failing samples are spelled out under one probe's failure. */

@@ -1,9 +1,9 @@
-import type { FaultRecord, Outcome, ProbeSummary, RunResult, SessionResult } from '../engine/journal.js';
-import { ExitCode } from '../errors.js';
+import type { Reporter } from '../engine/port.js';
+import type { FaultRecord, Outcome, ProbeSummary, RunResult, SessionResult } from '../model/journal.js';
+import { OUTCOME_WORDS, outcomeLabel, verdictForExitCode } from '../model/outcomes.js';
 import { describeTarget } from '../targets/target.js';
 import { visible } from '../util/control-chars.js';
 import { formatDuration } from '../util/duration.js';
-import type { Reporter } from './reporter.js';
 import { appendWithinCap, writeFileAtomic } from './write-file.js';
 
 /** GitHub refuses a job summary file larger than this. */
@@ -57,11 +57,11 @@ export function renderMarkdown(session: SessionResult): string {
 function sessionLine(session: SessionResult): string {
   const tally = new Map<Outcome, number>();
   for (const run of session.runs) tally.set(run.outcome, (tally.get(run.outcome) ?? 0) + 1);
-  const outcomes = [...tally].map(([outcome, n]) => `${n} ${outcome.replace('-', ' ')}`).join(', ');
+  const outcomes = [...tally].map(([outcome, n]) => `${n} ${OUTCOME_WORDS[outcome]}`).join(', ');
   const runs = session.runs.length === 1 ? '1 experiment' : `${session.runs.length} experiments`;
   const invalid = session.invalid.length === 0 ? '' : `, ${plural(session.invalid.length, 'invalid file')}`;
   return (
-    `${marker(sessionLabel(session.exitCode))}: exit code ${session.exitCode}. ` +
+    `${marker(verdictForExitCode(session.exitCode).label)}: exit code ${session.exitCode}. ` +
     `${runs}${outcomes ? ` (${outcomes})` : ''}${invalid} in ${formatDuration(session.durationMs)}.`
   );
 }
@@ -74,7 +74,7 @@ function invalidSection(invalid: SessionResult['invalid']): string {
 function runSection(run: RunResult): string {
   const parts = [
     `## ${inline(run.title)}`,
-    `${marker(run.outcome.replace('-', ' ').toUpperCase())}: ${inline(run.summary)}`,
+    `${marker(outcomeLabel(run.outcome))}: ${inline(run.summary)}`,
     [
       code(run.file),
       `seed ${run.seed}`,
@@ -188,27 +188,6 @@ function codeBlock(raw: string): string {
 
 function marker(label: string): string {
   return `**${label}**`;
-}
-
-function sessionLabel(exitCode: number): string {
-  switch (exitCode) {
-    case ExitCode.passed:
-      return 'PASSED';
-    case ExitCode.deviated:
-      return 'DEVIATED';
-    case ExitCode.invalid:
-      return 'INVALID';
-    case ExitCode.errored:
-      return 'ERRORED';
-    case ExitCode.revertFailed:
-      return 'REVERT FAILED';
-    case ExitCode.aborted:
-      return 'ABORTED BY A GUARD';
-    case ExitCode.interrupted:
-      return 'INTERRUPTED';
-    default:
-      return `EXIT ${exitCode}`;
-  }
 }
 
 function offset(from: string, to: string): string {

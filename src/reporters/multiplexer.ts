@@ -1,7 +1,7 @@
-import type { JournalEntry, RunResult, SessionResult } from '../engine/journal.js';
+import type { Reporter, RunStart } from '../engine/port.js';
 import { errorMessage } from '../errors.js';
+import type { JournalEntry, RunResult, SessionResult } from '../model/journal.js';
 import { type Redactor, secrets } from '../util/redact.js';
-import type { Reporter, RunStart } from './reporter.js';
 
 export type ReporterHook = 'onRunStart' | 'onEvent' | 'onRunEnd' | 'onSessionEnd';
 

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionResult } from '../../src/engine/journal.js';
+import type { SessionResult } from '../../src/model/journal.js';
 import {
   copyExperiments,
   E2E_STACK,

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JournalEntry, RunResult, SessionResult } from '../../src/engine/journal.js';
+import type { JournalEntry, RunResult, SessionResult } from '../../src/model/journal.js';
 import { faultline, tempDir, writeExperiment } from '../support/cli.js';
 import {
   httpOk,

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunResult, SessionResult } from '../../src/engine/journal.js';
+import type { RunResult, SessionResult } from '../../src/model/journal.js';
 import { faultline, REPO, tempDir } from '../support/cli.js';
 
 /**

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionResult } from '../../src/engine/journal.js';
+import type { SessionResult } from '../../src/model/journal.js';
 import { faultline, tempDir, writeExperiment } from '../support/cli.js';
 
 /**

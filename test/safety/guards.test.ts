@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionResult } from '../../src/engine/journal.js';
+import type { SessionResult } from '../../src/model/journal.js';
 import { faultline, tempDir } from '../support/cli.js';
 import { uniquePrefix } from '../support/containers.js';
 import { freshStateDir, ledgerOf, openFaults, report, SafetyLab, statusOf } from '../support/safety.js';

@@ -1,8 +1,9 @@
 import type { FaultRegistry } from '../../engine/fault-registry.js';
-import type { RunResult, SessionResult } from '../../engine/journal.js';
+import type { Reporter } from '../../engine/port.js';
 import { runExperiment } from '../../engine/run-experiment.js';
 import { ExitCode, FaultlineError, InvalidInputError, worstExitCode } from '../../errors.js';
 import { type LoadedExperiment, loadExperimentFile } from '../../experiment/load.js';
+import type { RunResult, SessionResult } from '../../model/journal.js';
 import { ConsoleReporter } from '../../reporters/console.js';
 import { createHtmlReporter } from '../../reporters/html.js';
 import { createJsonReporter } from '../../reporters/json.js';
@@ -10,7 +11,6 @@ import { createJunitReporter } from '../../reporters/junit.js';
 import { createMarkdownReporter } from '../../reporters/markdown.js';
 import { ReporterMultiplexer } from '../../reporters/multiplexer.js';
 import { checkReportPath } from '../../reporters/report-path.js';
-import type { Reporter } from '../../reporters/reporter.js';
 import { stateDir } from '../../safety/state-dir.js';
 import { visible } from '../../util/control-chars.js';
 import { durationTooLong, parseDuration } from '../../util/duration.js';

@@ -1,14 +1,14 @@
-import type { FaultRecord, ProbeSample, ProbeStatus, RunResult } from '../../engine/journal.js';
 import { formatMetric } from '../../load/format-metric.js';
 import { statsOf } from '../../load/stats.js';
 import type { LoadSeries } from '../../load/types.js';
+import type { FaultRecord, ProbeSample, ProbeStatus, RunResult } from '../../model/journal.js';
+import { verdictForOutcome } from '../../model/outcomes.js';
 import { describeTarget } from '../../targets/target.js';
 import { formatDuration } from '../../util/duration.js';
 import { journalLine } from '../junit.js';
 import { html, type Markup } from './markup.js';
 import { renderTimeline } from './timeline.js';
 import type { RunWithLoad } from './timeline-data.js';
-import { verdictForOutcome } from './verdict.js';
 
 type SamplePhase = ProbeSample['phase'];
 
@@ -82,14 +82,14 @@ ${faultTable(run)}
 }
 
 function guardCallout(guard: NonNullable<RunResult['guard']>): Markup {
-  return html`<div class="callout tone-aborted" role="note">
+  return html`<div class="callout tone-${verdictForOutcome('aborted').tone}" role="note">
 <p><strong>A guard stopped this run.</strong> Guard “${guard.probe}” failed at ${clock(guard.trippedAt)}: ${guard.reason}.</p>
 <p>Every fault was reverted within ${formatDuration(guard.revertedWithinMs)} of the trip.</p>
 </div>`;
 }
 
 function leftCallout(left: FaultRecord[]): Markup {
-  return html`<div class="callout tone-revert-failed" role="alert">
+  return html`<div class="callout tone-${verdictForOutcome('revert-failed').tone}" role="alert">
 <p><strong>${left.length === 1 ? 'A fault may still be in place.' : `${left.length} faults may still be in place.`}</strong> The system may still be degraded; remove what is left:</p>
 ${left.map(
   (fault) =>

@@ -1,6 +1,6 @@
-import type { FaultRecord, ProbeSample, RunPhase, RunResult } from '../../engine/journal.js';
 import { timeBuckets } from '../../load/stats.js';
 import type { LoadSeries, LoadStats } from '../../load/types.js';
+import type { FaultRecord, ProbeSample, RunPhase, RunResult } from '../../model/journal.js';
 import type { Target } from '../../targets/target.js';
 
 /** A run as reporters receive it, with the load probes' requests when it had any. */

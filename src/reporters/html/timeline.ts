@@ -1,4 +1,4 @@
-import type { ProbeStatus, RunPhase } from '../../engine/journal.js';
+import type { ProbeStatus, RunPhase } from '../../model/journal.js';
 import { describeTarget } from '../../targets/target.js';
 import { formatDuration } from '../../util/duration.js';
 import { html, join, type Markup } from './markup.js';

@@ -1,5 +1,5 @@
-import type { FaultRecord, JournalEntry, RunResult, SessionResult } from '../../../src/engine/journal.js';
 import type { LoadSeries, RequestRecord } from '../../../src/load/types.js';
+import type { FaultRecord, JournalEntry, RunResult, SessionResult } from '../../../src/model/journal.js';
 import type { Target } from '../../../src/targets/target.js';
 import { at, entry, START, sample } from '../../unit/reporters/fixtures.js';
 

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionResult } from '../../../src/engine/journal.js';
+import type { SessionResult } from '../../../src/model/journal.js';
 import { buildHelperImage, DEFAULT_HELPER_IMAGE } from '../../../src/network/helper-image.js';
 import { REPO, tempDir, writeExperiment } from '../../support/cli.js';
 import { uniquePrefix, waitFor } from '../../support/containers.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FaultRegistry } from '../../../src/engine/fault-registry.js';
-import type { JournalEntry } from '../../../src/engine/journal.js';
 import { Recorder } from '../../../src/engine/recorder.js';
 import type { InjectedFault, RevertOutcome } from '../../../src/faults/fault.js';
+import type { JournalEntry } from '../../../src/model/journal.js';
 
 function fakeFault(id: string, revert: () => Promise<RevertOutcome>): InjectedFault & { reverts: number } {
   const fault = {

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../../../src/docker/labels.js';
-import type { JournalEntry, RunResult } from '../../../src/engine/journal.js';
 import { runExperiment } from '../../../src/engine/run-experiment.js';
 import { parseExperiment } from '../../../src/experiment/load.js';
+import type { JournalEntry, RunResult } from '../../../src/model/journal.js';
 import { FakeDocker } from '../support/fake-docker.js';
 
 /** Epoch milliseconds with sub-millisecond precision. */

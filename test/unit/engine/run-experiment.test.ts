@@ -4,11 +4,11 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DockerUnavailableError } from '../../../src/docker/dockerode-client.js';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../../../src/docker/labels.js';
-import type { JournalEntry, RunResult } from '../../../src/engine/journal.js';
+import type { Reporter } from '../../../src/engine/port.js';
 import { runExperiment } from '../../../src/engine/run-experiment.js';
 import { parseExperiment } from '../../../src/experiment/load.js';
 import { REVERT_RETRY } from '../../../src/faults/retry.js';
-import type { Reporter } from '../../../src/reporters/reporter.js';
+import type { JournalEntry, RunResult } from '../../../src/model/journal.js';
 import { type FakeContainerSpec, FakeDocker } from '../support/fake-docker.js';
 
 // Reverts retry with backoff; the same attempts, with millisecond waits, keep these tests fast.

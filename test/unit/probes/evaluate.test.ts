@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Check } from '../../../src/engine/journal.js';
 import { type Expectation, expectation } from '../../../src/experiment/schema.js';
+import type { Check } from '../../../src/model/journal.js';
 import { evaluate, primaryExpectation } from '../../../src/probes/evaluate.js';
 import type { Observation } from '../../../src/probes/observation.js';
 

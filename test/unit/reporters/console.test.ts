@@ -1,10 +1,21 @@
 import { Writable } from 'node:stream';
 import { Chalk } from 'chalk';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Output } from '../../../src/cli/output.js';
-import type { Spinner } from '../../../src/cli/spinner.js';
 import { ConsoleReporter, describeHeld } from '../../../src/reporters/console.js';
-import { api, at, db, deviatedRun, entry, START, sample } from './fixtures.js';
+import type { Spinner } from '../../../src/reporters/spinner.js';
+import type { Output } from '../../../src/util/output.js';
+import {
+  api,
+  at,
+  db,
+  deviatedRun,
+  entry,
+  erroredRun,
+  revertFailedRun,
+  START,
+  sample,
+  session,
+} from './fixtures.js';
 
 /** Collects what the reporter writes, as the terminal would receive it (no filtering stream between). */
 function capture(options: { interactive?: boolean; colorLevel?: 0 | 1 } = {}) {
@@ -200,5 +211,35 @@ describe('ConsoleReporter: heartbeat while faults are held (plain mode)', () => 
         now,
       ),
     ).toBe('pause on a, b (5s left); loss on c\\x1b[2J (until the method ends)');
+  });
+});
+
+describe('ConsoleReporter: the verdict', () => {
+  it('names each outcome in its colour, and lists every run and invalid file at the end of a session', () => {
+    const { output, text } = capture({ interactive: true, colorLevel: 1 });
+    const reporter = new ConsoleReporter(output);
+    reporter.onRunEnd(deviatedRun({ summary: 'fragile' }));
+    reporter.onRunEnd({ ...revertFailedRun(), summary: 'left' });
+    reporter.onRunEnd({ ...erroredRun(), outcome: 'aborted', exitCode: 5, summary: 'guard' });
+    reporter.onSessionEnd(
+      session([revertFailedRun(), erroredRun()], { invalid: [{ file: 'bad.yaml', message: 'no' }] }),
+    );
+    const lines = text().split('\n');
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\u001b\[31m\u001b\[1mDEVIATED\u001b\[22m\u001b\[39m fragile /),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\u001b\[35m\u001b\[1mREVERT FAILED\u001b\[22m\u001b\[39m left /),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\u001b\[35m\u001b\[1mABORTED\u001b\[22m\u001b\[39m guard /),
+    );
+    expect(lines).toContain(
+      '  REVERT FAILED experiments/slow-api.yaml  \u001b[2mOrders tolerate a slow API\u001b[22m',
+    );
+    expect(lines).toContain(
+      '  ERRORED       experiments/baseline.yaml  \u001b[2mSearch survives a killed cache\u001b[22m',
+    );
+    expect(lines).toContain('  INVALID       bad.yaml');
   });
 });

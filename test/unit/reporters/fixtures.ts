@@ -5,7 +5,7 @@ import type {
   ProbeSample,
   RunResult,
   SessionResult,
-} from '../../../src/engine/journal.js';
+} from '../../../src/model/journal.js';
 import type { Target } from '../../../src/targets/target.js';
 
 export const START = '2025-03-01T10:00:00.000Z';

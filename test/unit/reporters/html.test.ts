@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FaultRecord, RunResult, SessionResult } from '../../../src/engine/journal.js';
 import { ExitCode } from '../../../src/errors.js';
 import type { LoadSeries, RequestRecord } from '../../../src/load/types.js';
+import type { FaultRecord, RunResult, SessionResult } from '../../../src/model/journal.js';
 import { PLOT_WIDTH, TIMELINE } from '../../../src/reporters/html/timeline.js';
 import { createHtmlReporter, renderHtml } from '../../../src/reporters/html.js';
 import {

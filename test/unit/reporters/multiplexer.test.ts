@@ -2,14 +2,14 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { JournalEntry, RunResult, SessionResult } from '../../../src/engine/journal.js';
+import type { Reporter, RunStart } from '../../../src/engine/port.js';
+import type { JournalEntry, RunResult, SessionResult } from '../../../src/model/journal.js';
 import { createHtmlReporter } from '../../../src/reporters/html.js';
 import { createJsonReporter } from '../../../src/reporters/json.js';
 import { createJunitReporter } from '../../../src/reporters/junit.js';
 import { createMarkdownReporter } from '../../../src/reporters/markdown.js';
 import type { ReporterHook } from '../../../src/reporters/multiplexer.js';
 import { ReporterMultiplexer } from '../../../src/reporters/multiplexer.js';
-import type { Reporter, RunStart } from '../../../src/reporters/reporter.js';
 import { Redactor } from '../../../src/util/redact.js';
 import { deviatedRun, entry, START, sample, session } from './fixtures.js';
 

@@ -2,13 +2,13 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Reporter } from '../../../src/engine/port.js';
 import { ExitCode } from '../../../src/errors.js';
 import { createHtmlReporter } from '../../../src/reporters/html.js';
 import { createJsonReporter } from '../../../src/reporters/json.js';
 import { createJunitReporter } from '../../../src/reporters/junit.js';
 import { createMarkdownReporter } from '../../../src/reporters/markdown.js';
 import { checkReportPath, ReportPathError } from '../../../src/reporters/report-path.js';
-import type { Reporter } from '../../../src/reporters/reporter.js';
 import { deviatedRun, session } from './fixtures.js';
 
 let dir: string;

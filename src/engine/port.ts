@@ -1,4 +1,4 @@
-import type { JournalEntry, RunResult, SessionResult } from '../engine/journal.js';
+import type { JournalEntry, RunResult, SessionResult } from '../model/journal.js';
 
 export interface RunStart {
   file: string;
@@ -10,8 +10,9 @@ export interface RunStart {
 }
 
 /**
- * A reporter implements any of these hooks. The multiplexer calls them and records, never rethrows,
- * a reporter's error: a broken reporter must never skip a revert.
+ * The engine's event port: what a run tells whoever watches it. Reporters implement any of these
+ * hooks. The multiplexer calls them and records, never rethrows, a reporter's error: a broken reporter
+ * must never skip a revert.
  */
 export interface Reporter {
   readonly name: string;

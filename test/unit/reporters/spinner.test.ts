@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fitWidth, StatusLine } from '../../../src/cli/spinner.js';
+import { fitWidth, StatusLine } from '../../../src/reporters/spinner.js';
 
 beforeEach(() => {
   vi.useFakeTimers();

@@ -1,11 +1,5 @@
 import { visibleLine } from '../util/control-chars.js';
-
-/** The terminal a status line draws on: a TTY write stream, or a fake in tests. */
-export interface TerminalStream {
-  write(text: string): unknown;
-  readonly columns?: number | undefined;
-  readonly destroyed?: boolean | undefined;
-}
+import type { TerminalStream } from '../util/output.js';
 
 export interface Spinner {
   text: string;

@@ -1,5 +1,40 @@
-import type { Outcome } from '../../engine/journal.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode } from '../errors.js';
+import type { Outcome } from './journal.js';
+
+/** The exit code CI gates on for each outcome of a run. */
+export const OUTCOME_EXIT_CODES: Record<Outcome, number> = {
+  passed: ExitCode.passed,
+  deviated: ExitCode.deviated,
+  errored: ExitCode.errored,
+  aborted: ExitCode.aborted,
+  'revert-failed': ExitCode.revertFailed,
+  interrupted: ExitCode.interrupted,
+};
+
+/** A run's outcome as a word in running text, e.g. "revert failed". */
+export const OUTCOME_WORDS: Record<Outcome, string> = {
+  passed: 'passed',
+  deviated: 'deviated',
+  errored: 'errored',
+  aborted: 'aborted',
+  'revert-failed': 'revert failed',
+  interrupted: 'interrupted',
+};
+
+/** A run's outcome as a short upper-case label next to its summary, e.g. "REVERT FAILED". */
+export function outcomeLabel(outcome: Outcome): string {
+  return OUTCOME_WORDS[outcome].toUpperCase();
+}
+
+/** The terminal colour of a run's outcome: green held, red fragile, magenta no verdict on resilience. */
+export const OUTCOME_COLOURS: Record<Outcome, 'green' | 'red' | 'magenta'> = {
+  passed: 'green',
+  deviated: 'red',
+  errored: 'magenta',
+  aborted: 'magenta',
+  'revert-failed': 'magenta',
+  interrupted: 'magenta',
+};
 
 /** How a verdict is shown: a word, what it means to someone who never used faultline, and a tone. */
 export interface Verdict {
@@ -9,9 +44,18 @@ export interface Verdict {
   headline: string;
   /** One or two sentences for a reader who never used faultline. */
   meaning: string;
-  /** The CSS class suffix that colours it. */
-  tone: 'passed' | 'deviated' | 'invalid' | 'errored' | 'revert-failed' | 'aborted' | 'interrupted';
+  /** The name that colours it in a report (the HTML report's `tone-*` class). */
+  tone: Tone;
 }
+
+export type Tone =
+  | 'passed'
+  | 'deviated'
+  | 'invalid'
+  | 'errored'
+  | 'revert-failed'
+  | 'aborted'
+  | 'interrupted';
 
 const VERDICTS: Record<number, Verdict> = {
   [ExitCode.passed]: {
@@ -70,15 +114,7 @@ const VERDICTS: Record<number, Verdict> = {
   },
 };
 
-const OUTCOME_EXIT_CODES: Record<Outcome, number> = {
-  passed: ExitCode.passed,
-  deviated: ExitCode.deviated,
-  errored: ExitCode.errored,
-  aborted: ExitCode.aborted,
-  'revert-failed': ExitCode.revertFailed,
-  interrupted: ExitCode.interrupted,
-};
-
+/** The verdict on a whole session (or a run) from its exit code; an unknown code says so. */
 export function verdictForExitCode(exitCode: number): Verdict {
   return (
     VERDICTS[exitCode] ?? {
