@@ -67,9 +67,3 @@ export const ERROR_CODES = [
 
 /** A code from the catalogue above. */
 export type ErrorCode = (typeof ERROR_CODES)[number]['code'];
-
-const KNOWN: ReadonlySet<string> = new Set(ERROR_CODES.map((entry) => entry.code));
-
-export function isErrorCode(value: string): value is ErrorCode {
-  return KNOWN.has(value);
-}
