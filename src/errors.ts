@@ -1,3 +1,7 @@
+import type { ErrorCode } from './model/error-codes.js';
+
+export type { ErrorCode } from './model/error-codes.js';
+
 /** Exit codes are part of the public contract: see the README's table. */
 export const ExitCode = {
   passed: 0,
@@ -17,11 +21,16 @@ export interface FaultlineErrorOptions {
 
 /** A known failure: printed without a stack, with a stable code and a hint that says what to do. */
 export class FaultlineError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly exitCode: ExitCodeValue;
 
-  constructor(code: string, message: string, exitCode: ExitCodeValue, options: FaultlineErrorOptions = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    exitCode: ExitCodeValue,
+    options: FaultlineErrorOptions = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -32,14 +41,14 @@ export class FaultlineError extends Error {
 
 /** The experiment file or the command line is wrong: exit 2. */
 export class InvalidInputError extends FaultlineError {
-  constructor(code: string, message: string, options: FaultlineErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: FaultlineErrorOptions = {}) {
     super(code, message, ExitCode.invalid, options);
   }
 }
 
 /** The tool or the environment failed (Docker down, no target, injection failed): exit 3. */
 export class EnvironmentError extends FaultlineError {
-  constructor(code: string, message: string, options: FaultlineErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: FaultlineErrorOptions = {}) {
     super(code, message, ExitCode.errored, options);
   }
 }

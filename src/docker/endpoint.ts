@@ -277,7 +277,11 @@ function shown(value: string): string {
 
 /** The Docker endpoint the user named cannot be used as given. */
 export class EndpointError extends EnvironmentError {
-  constructor(message: string, hint: string, code = 'DOCKER_ENDPOINT_INVALID') {
+  constructor(
+    message: string,
+    hint: string,
+    code: 'DOCKER_ENDPOINT_INVALID' | 'DOCKER_HOST_INVALID' = 'DOCKER_ENDPOINT_INVALID',
+  ) {
     super(code, message, { hint });
   }
 }

@@ -50,17 +50,19 @@ describe('worstExitCode', () => {
 describe('error classes', () => {
   it('carry a stable code, a hint, a cause and the exit code of their kind', () => {
     const cause = new Error('socket closed');
-    const invalid = new InvalidInputError('BAD_FLAG', 'unknown flag --sed', { hint: 'Did you mean --seed?' });
-    const environment = new EnvironmentError('DOCKER_DOWN', 'cannot reach Docker', { cause });
+    const invalid = new InvalidInputError('BAD_OPTION', 'unknown flag --sed', {
+      hint: 'Did you mean --seed?',
+    });
+    const environment = new EnvironmentError('DOCKER_UNAVAILABLE', 'cannot reach Docker', { cause });
     expect(invalid).toBeInstanceOf(FaultlineError);
     expect(invalid).toMatchObject({
-      code: 'BAD_FLAG',
+      code: 'BAD_OPTION',
       exitCode: 2,
       hint: 'Did you mean --seed?',
       name: 'InvalidInputError',
     });
     expect(environment).toMatchObject({
-      code: 'DOCKER_DOWN',
+      code: 'DOCKER_UNAVAILABLE',
       exitCode: 3,
       hint: undefined,
       name: 'EnvironmentError',
