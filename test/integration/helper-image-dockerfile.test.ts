@@ -15,6 +15,7 @@ import { faultline, tempDir, writeExperiment } from '../support/cli.js';
 import { uniquePrefix } from '../support/containers.js';
 import { docker, TEST_LABEL } from '../support/docker-cli.js';
 import { helperContainers, NetworkLab } from '../support/network.js';
+import { partitionUnderProbeExperiment } from '../support/partition-experiment.js';
 
 /**
  * The Dockerfile way, on a host that cannot reach a registry: the base image is one faultline made
@@ -104,30 +105,14 @@ describe('faultline helper-image --from dockerfile', () => {
   });
 
   it('carries a partition of a real run with --via helper --helper-image, and leaves nothing behind', async () => {
-    const connect = [
-      'node',
-      '-e',
-      "const s = require('net').connect(8080, process.argv[1]); s.setTimeout(500, () => process.exit(1)); s.on('connect', () => process.exit(0)); s.on('error', () => process.exit(1));",
-      lab.get('b').ip,
-    ];
     const file = await writeExperiment(
       dir,
       'partition-dockerfile-helper.yaml',
-      [
-        'title: partition through the helper built from the Dockerfile',
-        `scope: { compose: ${lab.prefix} }`,
-        'hypothesis:',
-        '  - name: a reaches b',
-        `    exec: { target: { service: a }, command: ${JSON.stringify(connect)} }`,
-        '    when: [before, after]',
-        'method:',
-        '  - partition: { groups: [[{ service: a }], [{ service: b }]] }',
-        '  - probe:',
-        '      name: a cannot reach b',
-        `      exec: { target: { service: a }, command: ${JSON.stringify(connect)} }`,
-        '      expect: { exit: 1 }',
-        'recovery: 10s',
-      ].join('\n'),
+      partitionUnderProbeExperiment(
+        'partition through the helper built from the Dockerfile',
+        lab.prefix,
+        lab.get('b').ip,
+      ),
     );
     await lab.createFilterTables();
     const states = await lab.states();

@@ -23,3 +23,26 @@ export function partitionExperiment(title: string, project: string, aIp: string,
     'recovery: 10s',
   ].join('\n');
 }
+
+/**
+ * An experiment that partitions a from b with no duration, so the partition holds until the method
+ * ends, and probes under it that a can no longer reach b at `bIp`; a reaches b before and after.
+ */
+export function partitionUnderProbeExperiment(title: string, project: string, bIp: string): string {
+  const command = JSON.stringify(connect(bIp));
+  return [
+    `title: ${title}`,
+    `scope: { compose: ${project} }`,
+    'hypothesis:',
+    '  - name: a reaches b',
+    `    exec: { target: { service: a }, command: ${command} }`,
+    '    when: [before, after]',
+    'method:',
+    '  - partition: { groups: [[{ service: a }], [{ service: b }]] }',
+    '  - probe:',
+    '      name: a cannot reach b',
+    `      exec: { target: { service: a }, command: ${command} }`,
+    '      expect: { exit: 1 }',
+    'recovery: 10s',
+  ].join('\n');
+}

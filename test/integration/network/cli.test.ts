@@ -5,6 +5,7 @@ import { faultline, tempDir, writeExperiment } from '../../support/cli.js';
 import { uniquePrefix } from '../../support/containers.js';
 import { dockerSnapshot, inspectState } from '../../support/docker-cli.js';
 import { helperContainers, NetworkLab } from '../../support/network.js';
+import { partitionUnderProbeExperiment } from '../../support/partition-experiment.js';
 
 /**
  * The built CLI on this machine, whose kernel has no sch_netem: doctor, a run that needs netem, plan
@@ -82,31 +83,10 @@ describe('faultline run', () => {
   });
 
   it('--via helper partitions for real (a probe under the fault says so) and leaves no helper behind', async () => {
-    const connect = [
-      'node',
-      '-e',
-      "const s = require('net').connect(8080, process.argv[1]); s.setTimeout(500, () => process.exit(1)); s.on('connect', () => process.exit(0)); s.on('error', () => process.exit(1));",
-      ip('b'),
-    ];
     const file = await writeExperiment(
       dir,
       'partition-helper.yaml',
-      [
-        'title: partition through the helper',
-        `scope: { compose: ${lab.prefix} }`,
-        'hypothesis:',
-        '  - name: a reaches b',
-        `    exec: { target: { service: a }, command: ${JSON.stringify(connect)} }`,
-        '    when: [before, after]',
-        'method:',
-        // Without a duration the partition holds until the method ends, so the probe runs under it.
-        '  - partition: { groups: [[{ service: a }], [{ service: b }]] }',
-        '  - probe:',
-        '      name: a cannot reach b',
-        `      exec: { target: { service: a }, command: ${JSON.stringify(connect)} }`,
-        '      expect: { exit: 1 }',
-        'recovery: 10s',
-      ].join('\n'),
+      partitionUnderProbeExperiment('partition through the helper', lab.prefix, ip('b')),
     );
     await lab.createFilterTables();
     const states = await lab.states();
