@@ -4,7 +4,7 @@ import { formatDuration } from '../util/duration.js';
 import { killPoint } from '../util/kill-points.js';
 import { sleep } from '../util/sleep.js';
 import { LEASE_DONE, LEASE_HANDOVER, retryWindowMs } from './lease.js';
-import { appendRecord, type IntentRecord, type LedgerRecord, readLedger } from './ledger.js';
+import { appendRecord, type IntentRecord, type LedgerRecord, readLedger, readRecords } from './ledger.js';
 import { releaseLocks } from './locks.js';
 import { runnerFromLedger } from './network-runner.js';
 import { inFlightUntil, undoRecipe } from './undo.js';
@@ -55,7 +55,14 @@ export async function watch(options: WatchdogOptions): Promise<'released' | 'rec
     busy.add(intent.faultId);
     // What is in place now is undone and recorded at once; then, while a call the run had sent may
     // still land, the watchdog keeps watching and undoes (and records) whatever lands late.
+    const seen = readRecords(ledgerFile).length;
     const outcome = await undoRecipe(intent.revert, intent.target, docker, runner);
+    if (outcome.status === 'failed' && closedByOthersSince(ledgerFile, seen, intent.faultId)) {
+      // `faultline recover` reverted it while this attempt ran: its success stands, this failure is stale.
+      log(`${why}: ${intent.kind} on ${intent.target.name}: reverted meanwhile by recover`);
+      busy.delete(intent.faultId);
+      return;
+    }
     record(intent, outcome, why);
     killPoint('watchdog-reverted');
     const until = inFlightUntil(intent, injected);
@@ -150,4 +157,17 @@ async function revertUntilDone(
     if (left.length === 0 || wait <= 0) return left;
     await sleep(wait);
   }
+}
+
+/** Whether someone other than the watchdog recorded a successful revert of the fault after record `from`. */
+function closedByOthersSince(ledgerFile: string, from: number, faultId: string): boolean {
+  return readRecords(ledgerFile)
+    .slice(from)
+    .some(
+      (record) =>
+        record.type === 'reverted' &&
+        record.faultId === faultId &&
+        record.by !== 'watchdog' &&
+        record.status !== 'failed',
+    );
 }

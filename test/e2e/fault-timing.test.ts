@@ -20,8 +20,12 @@ import { docker, inspectState, TEST_LABEL } from '../support/docker-cli.js';
  */
 const TARGETS = 30;
 const HOLD_MS = 1000;
-/** How far faultline's own timing may stray from the duration, per target. */
-const TOLERANCE_MS = 50;
+/**
+ * How far faultline's own timing may stray from the duration, per target: one event-loop turn on a
+ * loaded 2-core machine. 50 ms was exceeded once (68 ms, one of 30 targets, right after the Engine
+ * restarted in the test before); the median stays within a few milliseconds.
+ */
+const TOLERANCE_MS = 100;
 
 const prefix = uniquePrefix('timing');
 let dir: string;

@@ -113,6 +113,38 @@ describe('the watchdog after a run that could not revert', () => {
     expect(lines.join('\n')).toContain('handed over 1 fault(s)');
   }, 30_000);
 
+  it('a failed attempt does not reopen a fault that `faultline recover` reverted while it ran', async () => {
+    const docker = new FakeDocker([{ name: 'api', state: 'paused' }]);
+    const { dir, ledger } = ledgerWith('api', 'unpause');
+    ledger.append({ type: 'injected', faultId: 'f1', at: new Date().toISOString() });
+    ledger.append({ type: 'end', outcome: 'revert-failed', at: new Date().toISOString() });
+    let recovered = false;
+    // The watchdog's unpause fails; meanwhile, recover reverts the fault and records it.
+    docker.failOn('unpause', 'api', {
+      error: () => {
+        if (!recovered) {
+          recovered = true;
+          ledger.append({
+            type: 'reverted',
+            faultId: 'f1',
+            status: 'reverted',
+            by: 'recover',
+            at: new Date().toISOString(),
+          });
+        }
+        return new Error('refused');
+      },
+    });
+    const { watching, lines } = watchAfter('handover', ledger.file, dir, docker, 60_000);
+    expect(await watching).toBe('recovered');
+    expect(readLedger(ledger.file)!.open).toEqual([]);
+    const reverts = readRecords(ledger.file).filter((record) => record.type === 'reverted');
+    expect(reverts.map((record) => record.type === 'reverted' && `${record.by}:${record.status}`)).toEqual([
+      'recover:reverted',
+    ]);
+    expect(lines.join('\n')).toContain('reverted meanwhile by recover');
+  }, 30_000);
+
   it('gives up after its retry window, leaving the fault open in the ledger for status and recover', async () => {
     const docker = new FakeDocker([{ name: 'api', state: 'paused' }]);
     const { dir, ledger } = ledgerWith('api', 'unpause');
