@@ -42,9 +42,16 @@ async function rates(...transfers: [service: string, way: 'up' | 'down'][]): Pro
   });
 }
 
-/** Within 20% of the configured rate (tc counts headers too, so the payload rate is a little lower). */
+/**
+ * Shaped to the configured rate: never more than 20% over it, and not far under it. The payload rate
+ * is below the rate (tc counts headers), and the time includes the connect and the receiver's answer;
+ * when tbf drops a packet TCP may wait out a retransmission timeout (200 ms or more of a 2 s transfer),
+ * so on a loaded machine 3.2 of 4 Mbit/s was seen. A wrong unit (bytes for bits, k for m) is a factor
+ * of 8 or more, which the lower bound still catches.
+ */
 function expectShaped(mbits: number, rate: number): void {
-  expect(mbits).toBeGreaterThan(rate * 0.8);
+  console.log(`[bandwidth] ${mbits.toFixed(2)} Mbit/s shaped to ${String(rate)}`);
+  expect(mbits).toBeGreaterThan(rate * 0.6);
   expect(mbits).toBeLessThan(rate * 1.2);
 }
 
