@@ -1,8 +1,9 @@
 import type { DockerClient } from '../docker/client.js';
 import { EnvironmentError } from '../errors.js';
-import { injectContainerFault } from '../faults/container-faults.js';
-import type { InjectedFault, RevertRecipe } from '../faults/fault.js';
-import { injectNetworkFault, type NetworkContext } from '../network/network-fault.js';
+import type { FamilyRecipe } from '../faults/driver.js';
+import type { InjectedFault } from '../faults/fault.js';
+import { familyOf } from '../faults/registry.js';
+import type { NetworkContext } from '../network/network-fault.js';
 import { type ProbeEnvironment, runProbe } from '../probes/run-probe.js';
 import { sleep } from '../util/sleep.js';
 import { runAction } from './actions.js';
@@ -28,7 +29,7 @@ export class ActionError extends EnvironmentError {
 export interface MethodContext {
   docker: DockerClient;
   /** Records a fault before its first change (the write-ahead ledger); throws to stop the injection. */
-  announce: (injection: PlannedInjection, recipe: RevertRecipe, durationMs: number | undefined) => void;
+  announce: (injection: PlannedInjection, recipe: FamilyRecipe, durationMs: number | undefined) => void;
   /** Records that an announced fault was never injected. */
   notInjected: (injection: PlannedInjection) => void;
   /** The run's network state; created on first use by a network fault. */
@@ -167,16 +168,14 @@ async function injectOne(
   const { target, faultId, fault } = injection;
   let announced = false;
   let done = () => {};
-  const announce = (recipe: RevertRecipe) => {
+  const announce = (recipe: FamilyRecipe) => {
     ctx.announce(injection, recipe, step.durationMs);
     announced = true;
     done = ctx.registry.beginInjection();
   };
   try {
-    const injected =
-      fault.type === 'container'
-        ? await injectContainerFault(ctx.docker, fault.spec, target, faultId, announce)
-        : await injectNetworkFault(ctx.network(), fault, target, faultId, announce);
+    const platform = { docker: ctx.docker, network: ctx.network };
+    const injected = await familyOf(fault).inject(fault, target, faultId, platform, announce);
     ctx.registry.add(injected, step.durationMs);
     return injected;
   } catch (error) {

@@ -1,40 +1,18 @@
 import type { ContainerSummary, DockerClient } from '../docker/client.js';
 import { EnvironmentError } from '../errors.js';
 import type { LoadedExperiment } from '../experiment/load.js';
-import {
-  type ActionSpec,
-  CONTAINER_FAULT_KINDS,
-  type ContainerFaultKind,
-  type Experiment,
-  NETWORK_FAULT_KINDS,
-  type NetworkFaultKind,
-  type PartitionSpec,
-  type PeerSelector,
-  type ProbeSpec,
-  type Step,
-  type TargetSelector,
-  TC_FAULT_KINDS,
+import type {
+  ActionSpec,
+  Experiment,
+  PeerSelector,
+  ProbeSpec,
+  Step,
+  TargetSelector,
 } from '../experiment/schema.js';
-import { type ContainerFaultSpec, describeContainerFault } from '../faults/container-faults.js';
-import { applyCommands, revertCommands } from '../network/iptables-plan.js';
-import type { NetworkFaultPlan } from '../network/network-fault.js';
-import { PeerError, partitionTargets, planNetworkFault } from '../network/network-plan.js';
-import { describeScope } from '../network/scope.js';
-import {
-  bandsFor,
-  ifbName,
-  ingressSetupCommands,
-  ingressTeardownCommands,
-  transitionCommands,
-} from '../network/tc-plan.js';
+import type { Display, FamilyPlan, StepPlanContext } from '../faults/driver.js';
+import { driverFor, type FaultKind, familyOf } from '../faults/registry.js';
 import { probeKind } from '../probes/run-probe.js';
-import {
-  describeSelector,
-  type RunHolder,
-  selectTargets,
-  TargetSelectionError,
-  toTarget,
-} from '../targets/resolve.js';
+import { describeSelector, type RunHolder, selectTargets, TargetSelectionError } from '../targets/resolve.js';
 import type { Target } from '../targets/target.js';
 import { formatDuration } from '../util/duration.js';
 import { deriveSeed } from '../util/random.js';
@@ -43,12 +21,15 @@ import { deriveSeed } from '../util/random.js';
  * A plan is data: the resolved targets and every action a run would take. `faultline plan` prints it,
  * the engine executes it, and tests read it. Computing it changes nothing in Docker.
  */
-export type FaultPlan = { type: 'container'; spec: ContainerFaultSpec } | NetworkFaultPlan;
+export type FaultPlan = FamilyPlan;
 
 /** One fault on one target. */
 export interface PlannedInjection {
   target: Target;
   faultId: string;
+  /** The step kind: pause, delay, partition, … */
+  kind: FaultKind;
+  /** What its family will do, as data (the family is named by its `type`). */
   fault: FaultPlan;
   /** What will be run, one command per line, as a person would type it. */
   actions: string[];
@@ -60,7 +41,7 @@ export type PlannedStep =
       kind: 'fault';
       path: string;
       label: string;
-      faultKind: ContainerFaultKind | NetworkFaultKind;
+      faultKind: FaultKind;
       durationMs: number | undefined;
       background: boolean;
       selector: string;
@@ -110,17 +91,6 @@ export class PlanError extends EnvironmentError {
   }
 }
 
-/** The fields fault steps may carry. */
-interface FaultStepFields {
-  target?: TargetSelector;
-  duration?: number | undefined;
-  background?: boolean | undefined;
-  signal?: string | undefined;
-  grace?: number | undefined;
-  to?: PeerSelector[] | undefined;
-  'max-targets'?: number | undefined;
-}
-
 export interface PlanOptions {
   seed: number;
   /** Opt-in mode: only containers carrying these labels may be faulted (adds to safety.require-label). */
@@ -129,17 +99,18 @@ export interface PlanOptions {
   /** The live faultline run holding a container's lock, so a refusal names it (see safety/locks). */
   holderOf?: ((containerId: string) => RunHolder | undefined) | undefined;
   /** How a command in a target's network namespace is shown (depends on the way in). */
-  display?: ((target: Target, argv: readonly string[]) => string) | undefined;
+  display?: Display | undefined;
   /** The devices a tc fault will shape, when they can be read without changing anything. */
   devicesOf?: ((target: Target, cidrs: readonly string[]) => Promise<string[]>) | undefined;
 }
 
+/** The injections whose faults act inside network namespaces (a way in must be chosen for them). */
+export function namespaceInjections(steps: readonly PlannedStep[]): PlannedInjection[] {
+  return allInjections(steps).filter((injection) => familyOf(injection.fault).netns);
+}
+
 export function hasNetworkFaults(steps: readonly PlannedStep[]): boolean {
-  return steps.some(
-    (step) =>
-      (step.kind === 'fault' && step.injections.some((injection) => injection.fault.type !== 'container')) ||
-      (step.kind === 'parallel' && hasNetworkFaults(step.steps)),
-  );
+  return namespaceInjections(steps).length > 0;
 }
 
 export function allInjections(steps: readonly PlannedStep[]): PlannedInjection[] {
@@ -206,185 +177,89 @@ export async function buildPlan(
   }
 
   const planStep = (step: Step, path: string): PlannedStep => {
-    if ('wait' in step)
-      return { kind: 'wait', path, label: `wait ${formatDuration(step.wait)}`, durationMs: step.wait };
-    if ('probe' in step) {
-      resolveProbe(step.probe, path);
-      return {
-        kind: 'probe',
-        path,
-        label: `probe "${step.probe.name}"`,
-        probe: step.probe,
-        background: false,
-      };
+    switch (step.kind) {
+      case 'wait':
+        return { kind: 'wait', path, label: `wait ${formatDuration(step.spec)}`, durationMs: step.spec };
+      case 'probe':
+        resolveProbe(step.spec, path);
+        return {
+          kind: 'probe',
+          path,
+          label: `probe "${step.spec.name}"`,
+          probe: step.spec,
+          background: false,
+        };
+      case 'action':
+        return {
+          kind: 'action',
+          path,
+          label: describeAction(step.spec),
+          action: step.spec,
+          targets: step.spec.exec ? resolve(step.spec.exec.target, path, true, path) : [],
+          background: step.spec.background ?? false,
+        };
+      case 'parallel': {
+        const steps = step.spec.map((child, index) => planStep(child, `${path}.parallel[${index}]`));
+        return { kind: 'parallel', path, label: `in parallel: ${steps.length} steps`, steps };
+      }
+      default:
+        return planFault(step.kind, step.spec, path);
     }
-    if ('action' in step) {
-      const targets = step.action.exec ? resolve(step.action.exec.target, path, true, path) : [];
-      return {
-        kind: 'action',
-        path,
-        label: describeAction(step.action),
-        action: step.action,
-        targets,
-        background: step.action.background ?? false,
-      };
-    }
-    if ('parallel' in step) {
-      const steps = step.parallel.map((child, index) => planStep(child, `${path}.parallel[${index}]`));
-      return { kind: 'parallel', path, label: `in parallel: ${steps.length} steps`, steps };
-    }
-    const kind = [...CONTAINER_FAULT_KINDS, ...NETWORK_FAULT_KINDS].find((name) => name in step)!;
-    const spec = (step as unknown as Record<string, FaultStepFields>)[kind]!;
-    const durationMs = spec.duration;
-    const where = `${path}.${kind}`;
-    const nextId = () => `${kind}-${++faultSequence}`;
-    let selector: string;
-    let injections: PlannedInjection[] = [];
+  };
 
-    if (kind === 'partition') {
-      const partition = spec as unknown as PartitionSpec;
-      const groups = partition.groups.map((group, groupIndex) =>
-        group.flatMap((member, memberIndex) =>
-          resolve(
-            member,
-            `${path}.${groupIndex}.${memberIndex}`,
-            true,
-            `${where}.groups[${groupIndex}][${memberIndex}]`,
-          ).map((target) => byId.get(target.id)!),
-        ),
-      );
-      selector = partition.groups
-        .map((group) => `[${group.map((member) => describeSelector(member, composeScope)).join(', ')}]`)
-        .join(partition.direction === 'one-way' ? ' -> ' : ' | ');
-      try {
-        injections = partitionTargets(groups, partition).map((member) => {
-          const target = toTarget(member.container);
-          const faultId = nextId();
-          const fault = planNetworkFault({
-            kind,
-            spec: spec as Record<string, unknown>,
-            target,
-            faultId,
-            runId,
-            peers,
-            partition: member,
-          });
-          return { target, faultId, fault, ...describeNetwork(fault, target) };
-        });
-        if (injections.length === 0 && groups.every((group) => group.length > 0)) {
-          problems.push(`${where}: the groups share no network, so there is nothing to cut`);
-        }
-      } catch (error) {
-        if (!(error instanceof PeerError)) throw error;
-        problems.push(`${where}: ${error.message}`);
+  const planFault = (kind: FaultKind, spec: unknown, path: string): PlannedStep => {
+    const driver = driverFor(kind);
+    const where = `${path}.${kind}`;
+    const ctx: StepPlanContext = {
+      path,
+      where,
+      runId,
+      composeScope,
+      resolve: (selector, key, at) => resolve(selector, key, true, at),
+      describeSelector: (selector) => describeSelector(selector, composeScope),
+      container: (target) => byId.get(target.id)!,
+      peers,
+      nextId: () => `${kind}-${++faultSequence}`,
+      problem: (message, hint) => {
+        problems.push(message);
+        if (hint) hints.push(hint);
+      },
+    };
+    const planned = driver.plan(spec, ctx);
+    const injections = planned.faults.map(({ target, faultId, fault }): PlannedInjection => {
+      const injection: PlannedInjection = { target, faultId, kind, fault, actions: [], reverts: [] };
+      const family = familyOf(fault);
+      Object.assign(injection, family.describe(fault, target, display));
+      const cidrs = family.devicesToFind?.(fault);
+      if (cidrs && options.devicesOf) {
+        pendingDevices.push(
+          options.devicesOf(target, cidrs).then(
+            (devices) => {
+              Object.assign(injection, family.describe(fault, target, display, devices));
+            },
+            () => undefined,
+          ),
+        );
       }
-    } else {
-      const selectorSpec = spec.target!;
-      selector = describeSelector(selectorSpec, composeScope);
-      const targets = resolve(selectorSpec, path, true, where);
-      for (const target of targets) {
-        const faultId = nextId();
-        if ((CONTAINER_FAULT_KINDS as readonly string[]).includes(kind)) {
-          const container: ContainerFaultSpec = {
-            kind: kind as ContainerFaultKind,
-            signal: spec.signal,
-            graceMs: spec.grace,
-          };
-          const described = describeContainerFault(container, target);
-          injections.push({
-            target,
-            faultId,
-            fault: { type: 'container', spec: container },
-            actions: [described.action],
-            reverts: [described.revert],
-          });
-          continue;
-        }
-        try {
-          const fault = planNetworkFault({
-            kind: kind as NetworkFaultKind,
-            spec: spec as Record<string, unknown>,
-            target,
-            faultId,
-            runId,
-            peers,
-          });
-          const injection: PlannedInjection = { target, faultId, fault, ...describeNetwork(fault, target) };
-          injections.push(injection);
-          if (fault.type === 'tc' && !fault.device && options.devicesOf) {
-            pendingDevices.push(
-              options.devicesOf(target, fault.scope.cidrs).then(
-                (devices) => {
-                  Object.assign(injection, describeNetwork(fault, target, devices));
-                },
-                () => undefined,
-              ),
-            );
-          }
-        } catch (error) {
-          if (!(error instanceof PeerError) && !(error instanceof TargetSelectionError)) throw error;
-          problems.push(`${where}: ${error.message}`);
-          if (error instanceof TargetSelectionError && error.hint) hints.push(error.hint);
-        }
-      }
-    }
+      return injection;
+    });
+    const { durationMs, background, maxTargets } = driver.common(spec);
     const touched = new Set(injections.map((injection) => injection.target.id)).size;
-    if (spec['max-targets'] !== undefined && touched > spec['max-targets']) {
-      problems.push(`${where}: would touch ${touched} containers; its max-targets is ${spec['max-targets']}`);
+    if (maxTargets !== undefined && touched > maxTargets) {
+      problems.push(`${where}: would touch ${touched} containers; its max-targets is ${maxTargets}`);
     }
-    const isTc = (TC_FAULT_KINDS as readonly string[]).includes(kind);
-    const scope =
-      isTc && injections[0]?.fault.type === 'tc' ? ` (${describeScope(injections[0].fault.scope)})` : '';
     return {
       kind: 'fault',
       path,
-      label: `${kind} ${selector}${scope}${durationMs ? ` for ${formatDuration(durationMs)}` : ''}`,
+      label: `${kind} ${planned.selector}${planned.qualifier ?? ''}${durationMs ? ` for ${formatDuration(durationMs)}` : ''}`,
       faultKind: kind,
       durationMs,
-      background: spec.background ?? false,
-      selector,
+      background: background ?? false,
+      selector: planned.selector,
       targets: injections.map((injection) => injection.target),
       injections,
     };
   };
-
-  /** The exact commands of a network fault, shown as a person would run them. */
-  function describeNetwork(
-    fault: NetworkFaultPlan,
-    target: Target,
-    devices?: string[],
-  ): { actions: string[]; reverts: string[] } {
-    if (fault.type === 'iptables') {
-      const binary = (family: string) => (family === 'ipv6' ? 'ip6tables' : 'iptables');
-      return {
-        actions: fault.sets.flatMap((set) =>
-          applyCommands(set).map((argv) => display(target, [binary(set.family), ...argv])),
-        ),
-        reverts: fault.sets.flatMap((set) =>
-          revertCommands(set).map((argv) => display(target, [binary(set.family), ...argv])),
-        ),
-      };
-    }
-    const names = fault.device ? [fault.device] : (devices ?? ['<device>']);
-    const bands = bandsFor([{ faultId: 'plan', scope: fault.scope, netem: fault.netem, tbf: fault.tbf }]);
-    const actions: string[] = [];
-    const reverts: string[] = [];
-    for (const name of names) {
-      if (fault.direction !== 'ingress') {
-        actions.push(...transitionCommands(name, [], bands).map((argv) => display(target, ['tc', ...argv])));
-        reverts.push(...transitionCommands(name, bands, []).map((argv) => display(target, ['tc', ...argv])));
-      }
-      if (fault.direction !== 'egress') {
-        const ifb = ifbName(name);
-        actions.push(...ingressSetupCommands(name, ifb).map((argv) => display(target, argv)));
-        actions.push(
-          ...transitionCommands(ifb, [], bands, 'src').map((argv) => display(target, ['tc', ...argv])),
-        );
-        reverts.push(...ingressTeardownCommands(name, ifb).map((argv) => display(target, argv)));
-      }
-    }
-    return { actions, reverts };
-  }
 
   const steps = loaded.experiment.method.map((step, index) => planStep(step, `method[${index}]`));
   const rollbackTargets = (loaded.experiment.rollbacks ?? []).map((action, index) =>
@@ -426,9 +301,9 @@ function blastRadiusProblems(
   }
   if (!safety?.['allow-host-network']) {
     for (const injection of injections) {
-      if (injection.fault.type !== 'container' && byId.get(injection.target.id)?.networkMode === 'host') {
+      if (familyOf(injection.fault).netns && byId.get(injection.target.id)?.networkMode === 'host') {
         problems.push(
-          `${injection.target.name} shares the host's network: a ${injection.fault.kind} fault there would hit the host itself (set safety.allow-host-network: true to allow it)`,
+          `${injection.target.name} shares the host's network: a ${injection.kind} fault there would hit the host itself (set safety.allow-host-network: true to allow it)`,
         );
       }
     }

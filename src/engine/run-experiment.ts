@@ -5,6 +5,7 @@ import { EnvironmentError, FaultlineError } from '../errors.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { RUN_DEFAULTS } from '../experiment/schema.js';
 import type { InjectedFault } from '../faults/fault.js';
+import { requiredFeatures } from '../faults/registry.js';
 import type { Outcome, RunResult } from '../model/journal.js';
 import { OUTCOME_EXIT_CODES } from '../model/outcomes.js';
 import { NetworkContext } from '../network/network-fault.js';
@@ -31,6 +32,7 @@ import {
   buildPlan,
   describeAction,
   hasNetworkFaults,
+  namespaceInjections,
   type Plan,
   type PlannedStep,
 } from './plan.js';
@@ -208,18 +210,14 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     });
     recordTargets(plan.steps, recorder);
     if (hasNetworkFaults(plan.steps)) {
-      const networkInjections = allInjections(plan.steps).filter(
-        (injection) => injection.fault.type !== 'container',
-      );
+      const networkInjections = namespaceInjections(plan.steps);
       const chosen = await chooseRunner(options.docker, setup, runId, {
         targets: networkInjections.map((injection) => injection.target),
       });
       network = new NetworkContext(chosen.runner);
       recorder.log('info', `network faults via ${chosen.runner.via}: ${chosen.why}`);
-      const faults = networkInjections.flatMap((injection) =>
-        injection.fault.type === 'container' ? [] : [injection.fault],
-      );
-      await preflight(options.docker, chosen.runner, setup, faults);
+      const faults = networkInjections.map((injection) => injection.fault);
+      await preflight(options.docker, chosen.runner, setup, requiredFeatures(faults));
     }
     signal.throwIfAborted();
     const maxHoldMs = effectiveMaxHold(options.safety?.maxHoldMs, experiment.safety?.['max-hold']);
@@ -272,13 +270,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         await runMethod(plan.steps, {
           docker: options.docker,
           announce: (injection, recipe, durationMs) =>
-            safety?.announce(
-              injection.faultId,
-              injection.fault.type === 'container' ? injection.fault.spec.kind : injection.fault.kind,
-              injection.target,
-              recipe,
-              durationMs,
-            ),
+            safety?.announce(injection.faultId, injection.kind, injection.target, recipe, durationMs),
           notInjected: (injection) => safety?.reverted(injection.faultId, { status: 'not-injected' }),
           network: () => network!,
           registry,

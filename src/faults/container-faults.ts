@@ -1,9 +1,11 @@
 import { type DockerClient, isNotFound } from '../docker/client.js';
-import type { ContainerFaultKind } from '../experiment/schema.js';
 import type { Target } from '../targets/target.js';
 import { formatDuration } from '../util/duration.js';
+import type { ContainerRecipe } from './container/family.js';
 import { type Announce, type InjectedFault, once, type RevertOutcome } from './fault.js';
 import { withRetry } from './retry.js';
+
+export type ContainerFaultKind = 'kill' | 'stop' | 'pause' | 'restart';
 
 export interface ContainerFaultSpec {
   kind: ContainerFaultKind;
@@ -90,11 +92,12 @@ export async function injectContainerFault(
   id: string,
   announce: Announce = () => {},
 ): Promise<InjectedFault> {
-  announce({
+  const recipe: ContainerRecipe = {
     type: 'container',
     action: spec.kind === 'pause' ? 'unpause' : 'start',
     settleMs: settleMs(spec),
-  });
+  };
+  announce(recipe);
   // Every target of a step announces (a flushed ledger write each) before any Docker call leaves, so
   // the time stamped below is when this target's call really starts, not when the last one announced.
   await new Promise((resolve) => setImmediate(resolve));

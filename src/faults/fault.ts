@@ -1,32 +1,15 @@
-import type { IptablesRuleSet } from '../network/iptables-plan.js';
 import type { Target } from '../targets/target.js';
+import type { FamilyRecipe } from './driver.js';
 
 /**
- * How to undo a fault, as data: written to the run's ledger before the fault is injected, so the
- * watchdog or `faultline recover` can undo it even when the run that injected it is gone.
+ * How to undo a fault, as data: written to the run's ledger before the fault is injected. Each family
+ * says what its recipes hold (container/family.ts, tc/family.ts, iptables/family.ts); the ledger keeps
+ * them as they are, and the family's `undo` reads them back.
  */
-export type RevertRecipe =
-  | {
-      type: 'container';
-      action: 'unpause' | 'start';
-      /**
-       * How long after the intent the Docker call may still change the container when the run died
-       * before it answered (a stop waiting out its grace, a kill waiting for a handled signal): an undo
-       * watches the container until then rather than trusting one look.
-       */
-      settleMs?: number | undefined;
-    }
-  | {
-      type: 'iptables';
-      ipv4: string;
-      ipv6: string;
-      sets: IptablesRuleSet[];
-      createdTables?: ('ipv4' | 'ipv6')[] | undefined;
-    }
-  | { type: 'tc'; devices: { device: string; ingressOf?: string | undefined }[] };
+export type RevertRecipe = FamilyRecipe;
 
 /** Called with the recipe just before the first change a fault makes. Must not return before it is durable. */
-export type Announce = (recipe: RevertRecipe) => void;
+export type Announce = (recipe: FamilyRecipe) => void;
 
 export type RevertStatus = 'reverted' | 'already-reverted' | 'target-gone' | 'failed';
 

@@ -1,26 +1,8 @@
 import type { ContainerSummary } from '../docker/client.js';
-import type {
-  BandwidthSpec,
-  BlackholeSpec,
-  DelaySpec,
-  LossSpec,
-  NetworkFaultKind,
-  PartitionSpec,
-  PeerSelector,
-  ReorderSpec,
-} from '../experiment/schema.js';
+import type { PeerSelector } from '../experiment/shapes.js';
 import type { Target } from '../targets/target.js';
-import {
-  chainName,
-  dnsRules,
-  type Family,
-  type IptablesRuleSet,
-  ruleComment,
-  scopeRules,
-} from './iptables-plan.js';
-import type { NetworkFaultPlan } from './network-fault.js';
+import { chainName, type Family, type IptablesRuleSet, ruleComment, scopeRules } from './iptables-plan.js';
 import { isIpv6, type ResolvedScope, withPrefix } from './scope.js';
-import type { NetemParams } from './tc-plan.js';
 
 /** Addresses of a container, per network. */
 export function addressesOf(
@@ -84,10 +66,6 @@ export function resolveScope(
   return { cidrs: [...cidrs].sort(), ports: spec.ports ?? [], protocol: spec.protocol ?? 'all' };
 }
 
-function hasIpv6(container: ContainerSummary): boolean {
-  return container.networks.some((network) => network.ipv6);
-}
-
 export function familiesFor(scope: ResolvedScope, container: ContainerSummary): Family[] {
   if (scope.cidrs.length > 0) {
     const families = new Set<Family>(scope.cidrs.map((cidr) => (isIpv6(cidr) ? 'ipv6' : 'ipv4')));
@@ -96,121 +74,33 @@ export function familiesFor(scope: ResolvedScope, container: ContainerSummary): 
   return hasIpv6(container) ? ['ipv4', 'ipv6'] : ['ipv4'];
 }
 
-export interface NetworkPlanInput {
-  kind: NetworkFaultKind;
-  spec: Record<string, unknown>;
-  target: Target;
-  faultId: string;
-  runId: string;
-  peers: PeerResolver;
-  /** Partition only: the addresses of every other group's members, per target id. */
-  partition?: { blockedAddresses: string[]; egressOnly: boolean } | undefined;
+/** A fault's chains: one per address family the scope needs and per hook, named for the run and the fault. */
+export function ruleSets(
+  scope: ResolvedScope,
+  container: ContainerSummary,
+  ids: { runId: string; faultId: string },
+  hooks: readonly ('OUTPUT' | 'INPUT')[],
+  verdict: 'drop' | 'reset',
+): IptablesRuleSet[] {
+  return familiesFor(scope, container).flatMap((family) =>
+    hooks.map((hook) => ({
+      family,
+      chain: chainName(ids.runId, `${ids.faultId}${family === 'ipv6' ? '6' : ''}`, hook),
+      hook,
+      comment: ruleComment(ids.runId, ids.faultId),
+      rules: scopeRules(scope, hook, verdict, family),
+    })),
+  );
 }
 
-/** Computes what a network fault does to one target, as data. */
-export function planNetworkFault(input: NetworkPlanInput): NetworkFaultPlan {
-  const { kind, target, faultId, runId, peers } = input;
-  const container = peers.container(target);
-  const sets = (
-    scope: ResolvedScope,
-    hooks: ('OUTPUT' | 'INPUT')[],
-    verdict: 'drop' | 'reset',
-  ): IptablesRuleSet[] =>
-    familiesFor(scope, container).flatMap((family) =>
-      hooks.map((hook) => ({
-        family,
-        chain: chainName(runId, `${faultId}${family === 'ipv6' ? '6' : ''}`, hook),
-        hook,
-        comment: ruleComment(runId, faultId),
-        rules: scopeRules(scope, hook, verdict, family),
-      })),
-    );
-  const hooksOf = (direction: string | undefined): ('OUTPUT' | 'INPUT')[] =>
-    direction === 'egress' ? ['OUTPUT'] : direction === 'ingress' ? ['INPUT'] : ['OUTPUT', 'INPUT'];
-
-  switch (kind) {
-    case 'delay':
-    case 'loss':
-    case 'duplicate':
-    case 'corrupt':
-    case 'reorder':
-    case 'bandwidth': {
-      const spec = input.spec as unknown as DelaySpec & LossSpec & ReorderSpec & BandwidthSpec;
-      const scope = resolveScope(spec, target, peers);
-      const base = {
-        type: 'tc' as const,
-        kind,
-        scope,
-        device: spec.interface,
-        direction: spec.direction ?? 'egress',
-      };
-      if (kind === 'bandwidth') return { ...base, tbf: { rate: spec.rate, burst: spec.burst } };
-      return { ...base, netem: netemFor(kind, spec) };
-    }
-    case 'blackhole':
-    case 'reset': {
-      const spec = input.spec as unknown as BlackholeSpec;
-      const scope = resolveScope(spec, target, peers);
-      return {
-        type: 'iptables',
-        kind,
-        sets: sets(scope, hooksOf(spec.direction), kind === 'reset' ? 'reset' : 'drop'),
-      };
-    }
-    case 'dns': {
-      const families: Family[] = hasIpv6(container) ? ['ipv4', 'ipv6'] : ['ipv4'];
-      return {
-        type: 'iptables',
-        kind,
-        sets: families.map((family) => ({
-          family,
-          chain: chainName(runId, `${faultId}${family === 'ipv6' ? '6' : ''}`, 'OUTPUT'),
-          hook: 'OUTPUT' as const,
-          comment: ruleComment(runId, faultId),
-          rules: dnsRules(family),
-        })),
-      };
-    }
-    case 'partition': {
-      const partition = input.partition!;
-      const scope: ResolvedScope = { cidrs: partition.blockedAddresses, ports: [], protocol: 'all' };
-      return {
-        type: 'iptables',
-        kind,
-        sets: sets(scope, partition.egressOnly ? ['OUTPUT'] : ['OUTPUT', 'INPUT'], 'drop'),
-      };
-    }
-  }
-}
-
-function netemFor(kind: NetworkFaultKind, spec: DelaySpec & LossSpec & ReorderSpec): NetemParams {
-  switch (kind) {
-    case 'delay':
-      return {
-        delayMs: spec.latency,
-        jitterMs: spec.jitter,
-        delayCorrelation: spec.correlation,
-        distribution: spec.distribution,
-      };
-    case 'loss':
-      return { lossPercent: spec.percent, lossCorrelation: spec.correlation };
-    case 'duplicate':
-      return { duplicatePercent: spec.percent, duplicateCorrelation: spec.correlation };
-    case 'corrupt':
-      return { corruptPercent: spec.percent, corruptCorrelation: spec.correlation };
-    default:
-      return {
-        reorderPercent: spec.percent,
-        reorderCorrelation: spec.correlation,
-        delayMs: spec.latency ?? 10,
-      };
-  }
+export function hasIpv6(container: ContainerSummary): boolean {
+  return container.networks.some((network) => network.ipv6);
 }
 
 /** Partition groups: each member's blocked addresses are every other group's members' shared addresses. */
 export function partitionTargets(
   groups: ContainerSummary[][],
-  spec: PartitionSpec,
+  spec: { direction?: 'both' | 'one-way' | undefined },
 ): { container: ContainerSummary; blockedAddresses: string[]; egressOnly: boolean }[] {
   const seen = new Map<string, number>();
   groups.forEach((group, index) => {

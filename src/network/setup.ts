@@ -1,5 +1,4 @@
 import type { DockerClient } from '../docker/client.js';
-import type { NetworkFaultKind } from '../experiment/schema.js';
 import type { Target } from '../targets/target.js';
 import {
   checkFeatures,
@@ -19,7 +18,6 @@ import {
   pidMismatchError,
   type Via,
 } from './netns-runner.js';
-import type { NetworkFaultPlan } from './network-fault.js';
 import { describePidMismatch, type PidView, viewPid } from './target-pid.js';
 
 export interface NetworkSetup {
@@ -112,28 +110,6 @@ async function firstPidMismatch(
   return views.find((view) => view !== undefined);
 }
 
-const NETEM_KINDS: readonly NetworkFaultKind[] = ['delay', 'loss', 'duplicate', 'corrupt', 'reorder'];
-
-/** The kernel features a set of network faults needs. */
-export function requiredFeatures(faults: readonly NetworkFaultPlan[]): Feature[] {
-  const features = new Set<Feature>();
-  for (const fault of faults) {
-    if (fault.type === 'tc') {
-      features.add('htb');
-      features.add('u32');
-      if (NETEM_KINDS.includes(fault.kind as NetworkFaultKind) || fault.netem) features.add('netem');
-      if (fault.tbf) features.add('tbf');
-    } else {
-      features.add('iptables');
-      features.add('comment');
-      if (fault.kind === 'reset' || fault.kind === 'dns') features.add('reject');
-      if (fault.sets.some((set) => set.rules.some((rule) => rule.includes('multiport'))))
-        features.add('multiport');
-    }
-  }
-  return [...features];
-}
-
 /**
  * Checks, before anything is injected, that this host can do every network fault the run needs. A
  * missing feature ends the run as errored with the remedy. With --via exec there is no scratch
@@ -143,9 +119,8 @@ export async function preflight(
   docker: DockerClient,
   runner: NetnsRunner,
   setup: NetworkSetup,
-  faults: readonly NetworkFaultPlan[],
+  features: readonly Feature[],
 ): Promise<void> {
-  const features = requiredFeatures(faults);
   if (features.length === 0 || runner.via === 'exec') return;
   const scratch = runner.via === 'nsenter' ? hostScratch() : await helperScratch(docker, setup.helperImage);
   try {

@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, w
 import path from 'node:path';
 import type { DockerEndpoint } from '../docker/endpoint.js';
 import { EnvironmentError } from '../errors.js';
-import type { RevertRecipe } from '../faults/fault.js';
+import type { FamilyRecipe } from '../faults/driver.js';
 import type { Target } from '../targets/target.js';
 
 /**
@@ -29,7 +29,7 @@ export interface IntentRecord {
   faultId: string;
   kind: string;
   target: Target;
-  revert: RevertRecipe;
+  revert: FamilyRecipe;
   /** Epoch ms after which the fault must be reverted whatever the run is doing. */
   deadline: number;
   at: string;

@@ -1,6 +1,7 @@
 import type { DockerEndpoint } from '../docker/endpoint.js';
 import { FaultlineError } from '../errors.js';
-import type { RevertOutcome, RevertRecipe } from '../faults/fault.js';
+import type { FamilyRecipe } from '../faults/driver.js';
+import type { RevertOutcome } from '../faults/fault.js';
 import type { Target } from '../targets/target.js';
 import { killPoint } from '../util/kill-points.js';
 import { type Lease, startWatchdog } from './lease.js';
@@ -87,7 +88,7 @@ export class RunSafety {
     faultId: string,
     kind: string,
     target: Target,
-    recipe: RevertRecipe,
+    recipe: FamilyRecipe,
     durationMs: number | undefined,
   ): void {
     const now = Date.now();

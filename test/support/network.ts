@@ -1,10 +1,12 @@
 import { connect } from 'node:net';
 import { execa } from 'execa';
+import type { DockerClient } from '../../src/docker/client.js';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../../src/docker/labels.js';
 import { allInjections, buildPlan, type PlannedInjection } from '../../src/engine/plan.js';
 import { parseExperiment } from '../../src/experiment/load.js';
 import type { InjectedFault } from '../../src/faults/fault.js';
-import { injectNetworkFault, type NetworkContext } from '../../src/network/network-fault.js';
+import { familyOf } from '../../src/faults/registry.js';
+import type { NetworkContext } from '../../src/network/network-fault.js';
 import type { Target } from '../../src/targets/target.js';
 import { waitFor } from './containers.js';
 import { docker, FIXTURE_IMAGE, TEST_LABEL } from './docker-cli.js';
@@ -288,6 +290,13 @@ export async function planInjections(
   return allInjections(plan.steps);
 }
 
+/** Network faults act through the namespace runner; a call to the Engine here would be a bug. */
+const NO_ENGINE = new Proxy({} as DockerClient, {
+  get: () => {
+    throw new Error('a network fault called the Engine directly');
+  },
+});
+
 /** Injects planned network faults in order; on a failure, reverts the ones already in place. */
 export async function injectAll(
   context: NetworkContext,
@@ -296,8 +305,12 @@ export async function injectAll(
   const faults: InjectedFault[] = [];
   try {
     for (const injection of injections) {
-      if (injection.fault.type === 'container') throw new Error('not a network fault');
-      faults.push(await injectNetworkFault(context, injection.fault, injection.target, injection.faultId));
+      const family = familyOf(injection.fault);
+      if (!family.netns) throw new Error('not a network fault');
+      const platform = { docker: NO_ENGINE, network: () => context };
+      faults.push(
+        await family.inject(injection.fault, injection.target, injection.faultId, platform, () => {}),
+      );
     }
   } catch (error) {
     for (const fault of faults.reverse()) await fault.revert();

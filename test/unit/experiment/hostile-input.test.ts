@@ -293,8 +293,11 @@ describe('keys that would reach object prototypes', () => {
       FILE,
       {},
     );
-    const step = experiment.method[0] as { pause: { target: { labels: Record<string, string> } } };
-    expect(Object.entries(step.pause.target.labels)).toEqual([['constructor', 'x']]);
+    const step = experiment.method[0] as {
+      kind: 'pause';
+      spec: { target: { labels: Record<string, string> } };
+    };
+    expect(Object.entries(step.spec.target.labels)).toEqual([['constructor', 'x']]);
   });
 
   it('${env:constructor} reads the environment, not Object.prototype', () => {

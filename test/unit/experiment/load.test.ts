@@ -162,20 +162,27 @@ describe('parseExperiment: a valid experiment', () => {
     });
   });
 
-  it('reads every step kind and applies defaults (SIGKILL, GET)', () => {
+  it('reads every step kind, normalised to {kind, spec}, and applies defaults (SIGKILL, GET)', () => {
     expect(experiment.method).toEqual([
-      { kill: { target: { service: 'api', count: 1 }, signal: 'SIGKILL' } },
-      { stop: { target: { name: 'shop-db-1' }, grace: 2000, duration: 90_000 } },
-      { pause: { target: { labels: { tier: 'backend' }, percent: 50 }, duration: 1500, background: true } },
-      { restart: { target: { pattern: '^shop-web-' } } },
-      { wait: 500 },
-      { probe: { name: 'mid-way', http: { url: 'https://example.test/', method: 'GET' } } },
-      { action: { name: 'load', command: ['node', '-e', '1'], timeout: 10_000, background: true } },
+      { kind: 'kill', spec: { target: { service: 'api', count: 1 }, signal: 'SIGKILL' } },
+      { kind: 'stop', spec: { target: { name: 'shop-db-1' }, grace: 2000, duration: 90_000 } },
       {
-        parallel: [
-          { pause: { target: { id: 'abc123' } } },
-          { kill: { target: { service: 'web' }, signal: 'SIGTERM' } },
-          { wait: 3_600_000 },
+        kind: 'pause',
+        spec: { target: { labels: { tier: 'backend' }, percent: 50 }, duration: 1500, background: true },
+      },
+      { kind: 'restart', spec: { target: { pattern: '^shop-web-' } } },
+      { kind: 'wait', spec: 500 },
+      { kind: 'probe', spec: { name: 'mid-way', http: { url: 'https://example.test/', method: 'GET' } } },
+      {
+        kind: 'action',
+        spec: { name: 'load', command: ['node', '-e', '1'], timeout: 10_000, background: true },
+      },
+      {
+        kind: 'parallel',
+        spec: [
+          { kind: 'pause', spec: { target: { id: 'abc123' } } },
+          { kind: 'kill', spec: { target: { service: 'web' }, signal: 'SIGTERM' } },
+          { kind: 'wait', spec: 3_600_000 },
         ],
       },
     ]);
@@ -193,7 +200,7 @@ describe('parseExperiment: a valid experiment', () => {
     expect(minimal).toEqual({
       title: 't',
       hypothesis: [{ name: 'p', command: ['node', '-v'] }],
-      method: [{ wait: 1000 }],
+      method: [{ kind: 'wait', spec: 1000 }],
     });
   });
 
@@ -204,7 +211,7 @@ describe('parseExperiment: a valid experiment', () => {
       method: [{ pause: { target: { service: 'db' }, duration: '2s' } }],
     });
     expect(parseExperiment(json, 'exp.json', {}).experiment.method).toEqual([
-      { pause: { target: { service: 'db' }, duration: 2000 } },
+      { kind: 'pause', spec: { target: { service: 'db' }, duration: 2000 } },
     ]);
   });
 
@@ -754,7 +761,7 @@ describe('parseExperiment: variables in number fields', () => {
     expect(experiment.hypothesis[0]!.tcp!.port).toBe(5432);
     expect(experiment.hypothesis[0]!.retries).toBe(2);
     expect(experiment.hypothesis[1]!.command).toEqual(['nc', '-z', 'db', '5432']);
-    expect((experiment.method[0] as { pause: { target: { count: number } } }).pause.target.count).toBe(2);
+    expect((experiment.method[0] as { spec: { target: { count: number } } }).spec.target.count).toBe(2);
   });
 
   it('still rejects text that is not a number in a number field', () => {

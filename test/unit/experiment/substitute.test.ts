@@ -101,7 +101,9 @@ method:
     expect(experiment.scope).toEqual({ compose: 'shop' });
     expect(experiment.hypothesis[0]!.name).toBe('api is up');
     expect(experiment.hypothesis[0]!.container).toEqual({ target: { service: 'api' } });
-    expect(experiment.method).toEqual([{ pause: { target: { service: 'api' }, duration: 2000 } }]);
+    expect(experiment.method).toEqual([
+      { kind: 'pause', spec: { target: { service: 'api' }, duration: 2000 } },
+    ]);
   });
 
   it('keeps the type of a number variable used alone, so `port: ${port}` stays a number', () => {

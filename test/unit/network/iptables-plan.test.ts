@@ -1,19 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerSummary } from '../../../src/docker/client.js';
 import {
+  type IptablesPlanInput,
+  planBlock,
+  planDns,
+  planPartitionMember,
+} from '../../../src/faults/iptables/drivers.js';
+import type { IptablesPlan } from '../../../src/faults/iptables/family.js';
+import type { BlackholeSpec } from '../../../src/faults/iptables/schema.js';
+import {
   applyCommands,
   chainName,
   type IptablesRuleSet,
   revertCommands,
   scopeRules,
 } from '../../../src/network/iptables-plan.js';
-import type { NetworkFaultPlan } from '../../../src/network/network-fault.js';
-import {
-  PeerError,
-  type PeerResolver,
-  partitionTargets,
-  planNetworkFault,
-} from '../../../src/network/network-plan.js';
+import { PeerError, type PeerResolver, partitionTargets } from '../../../src/network/network-plan.js';
 import type { Target } from '../../../src/targets/target.js';
 
 const RUN = '3f9a1c7e-5b2d-4e8f-9a1b-0c2d3e4f5a6b';
@@ -53,15 +55,14 @@ const peers: PeerResolver = {
 const targetOf = (item: ContainerSummary): Target => ({ id: item.id, name: item.name });
 
 function plan(kind: 'blackhole' | 'reset' | 'dns', spec: Record<string, unknown>, of = api, faultId = 'f1') {
-  const result = planNetworkFault({ kind, spec, target: targetOf(of), faultId, runId: RUN, peers });
-  if (result.type !== 'iptables') throw new Error('expected an iptables plan');
-  return result;
+  const input: IptablesPlanInput = { target: targetOf(of), faultId, runId: RUN, peers };
+  return kind === 'dns' ? planDns(input) : planBlock(kind, spec as BlackholeSpec, input);
 }
 
 describe('iptables plan: blackhole and reset', () => {
   it('a blackhole to a peer on one port drops both ways, in chains named for the run and the fault', () => {
     const result = plan('blackhole', { to: [{ service: 'db' }], ports: [5432], protocol: 'tcp' });
-    expect(result).toEqual<NetworkFaultPlan>({
+    expect(result).toEqual<IptablesPlan>({
       type: 'iptables',
       kind: 'blackhole',
       sets: [
@@ -165,18 +166,10 @@ describe('iptables plan: dns', () => {
 
 describe('iptables plan: partition', () => {
   const partitionPlan = (item: ContainerSummary, blockedAddresses: string[], egressOnly: boolean) =>
-    planNetworkFault({
-      kind: 'partition',
-      spec: {},
-      target: targetOf(item),
-      faultId: 'split',
-      runId: RUN,
-      peers,
-      partition: { blockedAddresses, egressOnly },
-    });
+    planPartitionMember({ container: item, blockedAddresses, egressOnly }, { faultId: 'split', runId: RUN });
 
   it('both ways: every member blocks the other groups’ shared addresses, in and out', () => {
-    const targets = partitionTargets([[api], [db, cache]], { groups: [] });
+    const targets = partitionTargets([[api], [db, cache]], {});
     // cache shares no network with api: nothing to block between them, so it is no target.
     expect(targets.map((item) => [item.container.name, item.blockedAddresses, item.egressOnly])).toEqual([
       ['api', ['172.20.0.3/32'], false],
@@ -190,7 +183,7 @@ describe('iptables plan: partition', () => {
   });
 
   it('one way: only the first group is blocked, and only its outgoing traffic', () => {
-    const targets = partitionTargets([[api, web], [db]], { groups: [], direction: 'one-way' });
+    const targets = partitionTargets([[api, web], [db]], { direction: 'one-way' });
     expect(targets.map((item) => [item.container.name, item.blockedAddresses, item.egressOnly])).toEqual([
       ['api', ['172.20.0.3/32'], true],
       ['web', ['172.20.0.3/32'], true],
@@ -200,7 +193,7 @@ describe('iptables plan: partition', () => {
   });
 
   it('a container in two groups is refused', () => {
-    expect(() => partitionTargets([[api, db], [db]], { groups: [] })).toThrow(
+    expect(() => partitionTargets([[api, db], [db]], {})).toThrow(
       'db is in partition groups 1 and 2; a container can be in one group only',
     );
   });

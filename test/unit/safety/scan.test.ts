@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  iptablesLeftovers,
-  namespaceLeftovers,
-  splitSaveLine,
-  tcLeftovers,
-} from '../../../src/safety/scan.js';
+import { iptablesLeftovers, splitSaveLine } from '../../../src/faults/iptables/scan.js';
+import { tcLeftovers } from '../../../src/faults/tc/scan.js';
+import { namespaceLeftovers } from '../../../src/safety/scan.js';
 import type { Target } from '../../../src/targets/target.js';
 import { FakeNetnsRunner, fail, ok } from '../support/fakes.js';
 

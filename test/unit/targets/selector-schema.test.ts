@@ -30,7 +30,8 @@ method:
       {},
     );
     expect(loaded.experiment.method[0]).toEqual({
-      kill: { target: { service: 'api', projects: 'any' }, signal: 'SIGKILL' },
+      kind: 'kill',
+      spec: { target: { service: 'api', projects: 'any' }, signal: 'SIGKILL' },
     });
   });
 

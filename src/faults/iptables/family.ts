@@ -1,0 +1,181 @@
+import { RULE_GONE } from '../../network/gone.js';
+import { applyCommands, type IptablesRuleSet, revertCommands } from '../../network/iptables-plan.js';
+import type { NetnsRunner } from '../../network/netns-runner.js';
+import { quote } from '../../network/netns-runner.js';
+import {
+  type IptablesBackend,
+  type NetworkContext,
+  NetworkInjectionError,
+} from '../../network/network-fault.js';
+import { dropTablesIfEmpty, filterTableExists } from '../../network/nft-tables.js';
+import type { Target } from '../../targets/target.js';
+import { killPoint } from '../../util/kill-points.js';
+import type { Display, FaultFamily } from '../driver.js';
+import { type Announce, type InjectedFault, once, type RevertOutcome } from '../fault.js';
+import { NETWORK_SETTLE_MS, runRemoval } from '../netns-undo.js';
+import { iptablesScan } from './scan.js';
+
+/** An iptables fault on one target: its own chains, jumped to from OUTPUT and/or INPUT. */
+export interface IptablesPlan {
+  type: 'iptables';
+  kind: string;
+  sets: IptablesRuleSet[];
+}
+
+export type IptablesRecipe = {
+  type: 'iptables';
+  ipv4: string;
+  ipv6: string;
+  sets: IptablesRuleSet[];
+  /** nf_tables filter tables the fault created, dropped again once empty. */
+  createdTables?: ('ipv4' | 'ipv6')[] | undefined;
+};
+
+const binaryOf = (family: string) => (family === 'ipv6' ? 'ip6tables' : 'iptables');
+
+function describe(plan: IptablesPlan, target: Target, display: Display) {
+  return {
+    actions: plan.sets.flatMap((set) =>
+      applyCommands(set).map((argv) => display(target, [binaryOf(set.family), ...argv])),
+    ),
+    reverts: plan.sets.flatMap((set) =>
+      revertCommands(set).map((argv) => display(target, [binaryOf(set.family), ...argv])),
+    ),
+  };
+}
+
+/** Each rule set's revert commands, with the binary of the recipe's backend and the set's family. */
+function removalGroups(recipe: IptablesRecipe): string[][][] {
+  return recipe.sets.map((set) =>
+    revertCommands(set).map((argv) => [set.family === 'ipv6' ? recipe.ipv6 : recipe.ipv4, ...argv]),
+  );
+}
+
+function dropCreatedTables(runner: NetnsRunner, target: Target, recipe: IptablesRecipe): Promise<void> {
+  const save = { ipv4: `${recipe.ipv4}-save`, ipv6: `${recipe.ipv6}-save` };
+  return dropTablesIfEmpty(runner, target, recipe.createdTables ?? [], save).catch(() => undefined);
+}
+
+/** Shows `iptables-nft -w 5 -D …` with the arguments quoted as a shell would need them. */
+const showQuoted = (argv: readonly string[]) => `${argv[0]!} ${quote(argv.slice(1))}`;
+
+async function inject(
+  plan: IptablesPlan,
+  target: Target,
+  id: string,
+  context: NetworkContext,
+  announce: Announce,
+): Promise<InjectedFault> {
+  const backend = await context.backend(target);
+  const recipe: IptablesRecipe = {
+    type: 'iptables',
+    ipv4: backend.ipv4,
+    ipv6: backend.ipv6,
+    sets: plan.sets,
+    createdTables: await tablesToCreate(context, target, plan, backend),
+  };
+  announce(recipe);
+  const applied: IptablesRuleSet[] = [];
+  try {
+    for (const set of plan.sets) {
+      applied.push(set);
+      for (const argv of applyCommands(set)) {
+        const binary = set.family === 'ipv4' ? backend.ipv4 : backend.ipv6;
+        const result = await context.runner.run(target, [binary, ...argv]);
+        if (result.exitCode !== 0) {
+          throw new NetworkInjectionError(
+            `${binary} ${quote(argv)} failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`,
+          );
+        }
+        killPoint('netns-command-done');
+      }
+    }
+  } catch (error) {
+    const partial = { ...recipe, sets: applied.reverse() };
+    await runRemoval(context.runner, target, removalGroups(partial), RULE_GONE, { keepGoing: true });
+    await dropCreatedTables(context.runner, target, recipe);
+    throw error;
+  }
+  const revert = once(() => liveRevert(context.runner, target, recipe));
+  const rules = plan.sets.reduce((total, set) => total + set.rules.length, 0);
+  return {
+    id,
+    kind: plan.kind,
+    target,
+    injectedAt: new Date(),
+    detail: `${rules} ${backend.ipv4.startsWith('iptables-legacy') ? 'iptables-legacy' : 'iptables'} rule(s) in ${plan.sets.map((set) => set.chain).join(', ')}`,
+    remedy: removalGroups(recipe)
+      .flat()
+      .map((argv) => context.runner.display(target, argv))
+      .join(' && '),
+    revert,
+    async [Symbol.asyncDispose]() {
+      await revert();
+    },
+  };
+}
+
+/** nf_tables filter tables that are not there yet: the fault creates them, and drops them once empty. */
+async function tablesToCreate(
+  context: NetworkContext,
+  target: Target,
+  plan: IptablesPlan,
+  backend: IptablesBackend,
+): Promise<('ipv4' | 'ipv6')[]> {
+  if (!backend.ipv4.includes('nft')) return [];
+  const families = [...new Set(plan.sets.map((set) => set.family))];
+  const missing = await Promise.all(
+    families.map(async (family) =>
+      (await filterTableExists(context.runner, target, family)) === false ? [family] : [],
+    ),
+  );
+  return missing.flat();
+}
+
+/** The run's own revert: every set is tried even when one fails, so as little as possible is left. */
+async function liveRevert(
+  runner: NetnsRunner,
+  target: Target,
+  recipe: IptablesRecipe,
+): Promise<RevertOutcome> {
+  const removal = await runRemoval(runner, target, removalGroups(recipe), RULE_GONE, {
+    keepGoing: true,
+    show: showQuoted,
+  });
+  if (removal.failures.length > 0) return { status: 'failed', detail: removal.failures.join('; ') };
+  await dropCreatedTables(runner, target, recipe);
+  if (removal.missing)
+    return {
+      status: 'target-gone',
+      detail: 'its rules were already gone (the container stopped or restarted)',
+    };
+  return { status: 'reverted', detail: `removed chains ${recipe.sets.map((set) => set.chain).join(', ')}` };
+}
+
+/** Rules in the target's own chains: blackhole, reset, dns, partition. */
+export const iptablesFamily: FaultFamily<IptablesPlan, IptablesRecipe> = {
+  type: 'iptables',
+  netns: true,
+  describe,
+  inject: (plan, target, id, ctx, announce) => inject(plan, target, id, ctx.network(), announce),
+  async undo(recipe, target, ctx) {
+    const runner = await ctx.runner();
+    const removal = await runRemoval(runner, target, removalGroups(recipe), RULE_GONE, { retry: true });
+    if (removal.failures.length > 0) return { status: 'failed', detail: removal.failures[0]! };
+    if (recipe.createdTables?.length) await dropCreatedTables(runner, target, recipe);
+    return removal.removed > 0
+      ? { status: 'reverted', detail: 'removed rules' }
+      : { status: 'already-reverted', detail: 'nothing of it was left' };
+  },
+  settleMs: () => NETWORK_SETTLE_MS,
+  settlePollMs: 250,
+  features: (plan) => [
+    'iptables',
+    'comment',
+    ...(plan.kind === 'reset' || plan.kind === 'dns' ? (['reject'] as const) : []),
+    ...(plan.sets.some((set) => set.rules.some((rule) => rule.includes('multiport')))
+      ? (['multiport'] as const)
+      : []),
+  ],
+  scan: iptablesScan,
+};

@@ -1,0 +1,68 @@
+import type { Feature } from '../network/capabilities.js';
+import { killDriver, pauseDriver, restartDriver, stopDriver } from './container/drivers.js';
+import { containerFamily } from './container/family.js';
+import type { FamilyPlan, FamilyRecipe, FaultDriver, FaultFamily } from './driver.js';
+import { blackholeDriver, dnsDriver, partitionDriver, resetDriver } from './iptables/drivers.js';
+import { iptablesFamily } from './iptables/family.js';
+import {
+  bandwidthDriver,
+  corruptDriver,
+  delayDriver,
+  duplicateDriver,
+  lossDriver,
+  reorderDriver,
+} from './tc/drivers.js';
+import { tcFamily } from './tc/family.js';
+
+/**
+ * Every fault kind faultline knows, in the order the file format lists them. The schema, the planner,
+ * the method, the ledger undo, the recover scan, the preflight and doctor all loop over these lists.
+ */
+export const DRIVERS = [
+  killDriver,
+  stopDriver,
+  pauseDriver,
+  restartDriver,
+  delayDriver,
+  lossDriver,
+  duplicateDriver,
+  corruptDriver,
+  reorderDriver,
+  bandwidthDriver,
+  blackholeDriver,
+  resetDriver,
+  dnsDriver,
+  partitionDriver,
+] as const;
+
+/** The families, in the order `recover` scans namespaces for their leftovers. */
+export const FAMILIES: readonly FaultFamily[] = [containerFamily, iptablesFamily, tcFamily] as FaultFamily[];
+
+export type AnyDriver = (typeof DRIVERS)[number];
+export type FaultKind = AnyDriver['kind'];
+
+/** The step kinds that are faults. */
+export const FAULT_KINDS: readonly FaultKind[] = DRIVERS.map((driver) => driver.kind);
+
+const byKind = new Map<string, FaultDriver>(
+  DRIVERS.map((driver) => [driver.kind, driver as unknown as FaultDriver]),
+);
+const byType = new Map<string, FaultFamily>(FAMILIES.map((family) => [family.type, family]));
+
+export function driverFor(kind: string): FaultDriver {
+  const driver = byKind.get(kind);
+  if (!driver) throw new Error(`no fault driver for "${kind}"`);
+  return driver;
+}
+
+/** The family that made a plan or wrote a recipe. */
+export function familyOf(item: FamilyPlan | FamilyRecipe): FaultFamily {
+  const family = byType.get(item.type);
+  if (!family) throw new Error(`no fault family of type "${item.type}"`);
+  return family;
+}
+
+/** The host features a set of planned faults needs, each family saying what its plans need. */
+export function requiredFeatures(plans: readonly FamilyPlan[]): Feature[] {
+  return [...new Set(plans.flatMap((plan) => familyOf(plan).features(plan)))];
+}

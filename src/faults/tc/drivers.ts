@@ -1,0 +1,109 @@
+import type { z } from 'zod';
+import type { PeerResolver } from '../../network/network-plan.js';
+import { PeerError, resolveScope } from '../../network/network-plan.js';
+import { describeScope } from '../../network/scope.js';
+import type { NetemParams } from '../../network/tc-plan.js';
+import { TargetSelectionError } from '../../targets/resolve.js';
+import type { Target } from '../../targets/target.js';
+import { defineDriver, type PlannedFault, type StepPlanContext, targetAndPeers } from '../driver.js';
+import type { tcCommon } from '../network-shapes.js';
+import type { TcPlan } from './family.js';
+import { tcFamily } from './family.js';
+import {
+  type BandwidthSpec,
+  bandwidthFault,
+  corruptFault,
+  type DelaySpec,
+  delayFault,
+  duplicateFault,
+  type LossSpec,
+  lossFault,
+  type ReorderSpec,
+  reorderFault,
+} from './schema.js';
+
+/** What every tc step has: its targets, peers, ports, protocol, interface and direction. */
+type TcSpec = z.output<z.ZodObject<typeof tcCommon>>;
+
+/** What a tc fault does to one target's traffic, as data (its scope resolved to addresses). */
+export function planTc<Spec extends TcSpec>(
+  kind: string,
+  spec: Spec,
+  shape: (spec: Spec) => Pick<TcPlan, 'netem' | 'tbf'>,
+  target: Target,
+  peers: PeerResolver,
+): TcPlan {
+  return {
+    type: 'tc',
+    kind,
+    scope: resolveScope(spec, target, peers),
+    device: spec.interface,
+    direction: spec.direction ?? 'egress',
+    ...shape(spec),
+  };
+}
+
+function tcDriver<const Kind extends string, Spec extends TcSpec>(
+  kind: Kind,
+  schema: z.ZodType<Spec>,
+  shape: (spec: Spec) => Pick<TcPlan, 'netem' | 'tbf'>,
+) {
+  return defineDriver<Kind, Spec>({
+    kind,
+    family: tcFamily,
+    schema,
+    selectors: targetAndPeers,
+    common: (spec) => ({
+      durationMs: spec.duration,
+      background: spec.background,
+      maxTargets: spec['max-targets'],
+    }),
+    plan(spec, ctx: StepPlanContext) {
+      const faults: PlannedFault[] = [];
+      for (const target of ctx.resolve(spec.target, ctx.path, ctx.where)) {
+        const faultId = ctx.nextId();
+        try {
+          faults.push({ target, faultId, fault: planTc(kind, spec, shape, target, ctx.peers) });
+        } catch (error) {
+          if (!(error instanceof PeerError) && !(error instanceof TargetSelectionError)) throw error;
+          ctx.problem(
+            `${ctx.where}: ${error.message}`,
+            error instanceof TargetSelectionError ? error.hint : undefined,
+          );
+        }
+      }
+      const first = faults[0]?.fault as TcPlan | undefined;
+      return {
+        selector: ctx.describeSelector(spec.target),
+        qualifier: first ? ` (${describeScope(first.scope)})` : '',
+        faults,
+      };
+    },
+  });
+}
+
+const netem = (params: NetemParams) => ({ netem: params });
+
+export const delayDriver = tcDriver('delay', delayFault, (spec: DelaySpec) =>
+  netem({
+    delayMs: spec.latency,
+    jitterMs: spec.jitter,
+    delayCorrelation: spec.correlation,
+    distribution: spec.distribution,
+  }),
+);
+export const lossDriver = tcDriver('loss', lossFault, (spec: LossSpec) =>
+  netem({ lossPercent: spec.percent, lossCorrelation: spec.correlation }),
+);
+export const duplicateDriver = tcDriver('duplicate', duplicateFault, (spec: LossSpec) =>
+  netem({ duplicatePercent: spec.percent, duplicateCorrelation: spec.correlation }),
+);
+export const corruptDriver = tcDriver('corrupt', corruptFault, (spec: LossSpec) =>
+  netem({ corruptPercent: spec.percent, corruptCorrelation: spec.correlation }),
+);
+export const reorderDriver = tcDriver('reorder', reorderFault, (spec: ReorderSpec) =>
+  netem({ reorderPercent: spec.percent, reorderCorrelation: spec.correlation, delayMs: spec.latency ?? 10 }),
+);
+export const bandwidthDriver = tcDriver('bandwidth', bandwidthFault, (spec: BandwidthSpec) => ({
+  tbf: { rate: spec.rate, burst: spec.burst },
+}));
