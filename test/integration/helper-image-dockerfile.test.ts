@@ -4,13 +4,13 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildHelperImage,
+  dockerfileHash,
   HELPER_DOCKERFILE,
   HELPER_IMAGE_HASH_LABEL,
   HELPER_IMAGE_LABEL,
   HELPER_IMAGE_TOOLS_LABEL,
   HELPER_IMAGE_WAY_LABEL,
-} from '../../src/network/helper-image.js';
-import { dockerfileHash } from '../../src/network/helper-image-dockerfile.js';
+} from '../../src/platform/docker/helper-image/index.js';
 import { faultline, tempDir, writeExperiment } from '../support/cli.js';
 import { uniquePrefix } from '../support/containers.js';
 import { docker, TEST_LABEL } from '../support/docker-cli.js';
