@@ -145,6 +145,16 @@ describe('choosing the way', () => {
     expect(mixed.exitCode).toBe(2);
     expect(mixed.stderr).toContain('--base and --build-network apply to --from dockerfile only');
   });
+
+  it('names the Engine it could not reach: the one DOCKER_HOST chose, with exit 3', async () => {
+    const socket = path.join(dir, 'no-engine.sock');
+    const result = await faultline(['helper-image'], { env: { DOCKER_HOST: `unix://${socket}` } });
+    expect(result.exitCode).toBe(3);
+    expect(result.stdout).toContain(`engine unix://${socket} (from DOCKER_HOST)`);
+    expect(result.stderr).toContain(
+      `cannot reach the Docker Engine at unix://${socket} (from DOCKER_HOST): the socket does not exist`,
+    );
+  });
 });
 
 describe('when the Dockerfile way cannot work', () => {
