@@ -57,6 +57,49 @@ export interface ExecResult {
   timedOut: boolean;
 }
 
+/** An image as the Engine inspects it. */
+export interface ImageDetails {
+  id: string;
+  labels: Record<string, string>;
+  sizeBytes: number;
+  createdAt: string;
+}
+
+/** What the Engine runs: its OS, CPU (Docker's words: amd64, arm64, ...) and kernel release. */
+export interface EnginePlatform {
+  os: string;
+  arch: string;
+  kernel: string;
+}
+
+/**
+ * The Engine's JSON progress stream of a pull, build or import: newline-separated JSON messages, read to
+ * the end to learn whether it worked (the HTTP status is 200 even when a pull or a build fails).
+ */
+export type ProgressStream = AsyncIterable<unknown>;
+
+/** A build of a Dockerfile from a directory on this machine, by the Engine's classic builder. */
+export interface ImageBuildSpec {
+  /** The build context: a directory, of which only `files` are sent. */
+  contextDir: string;
+  files: string[];
+  tag: string;
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+  /** The RUN steps' network (docker build --network); default: the Engine's bridge. */
+  network?: string | undefined;
+}
+
+/** An image made from a root filesystem tarball (docker import). */
+export interface ImageImportSpec {
+  /** Path of the tar file on this machine. */
+  tarFile: string;
+  repo: string;
+  tag: string;
+  /** Dockerfile instructions applied on import (LABEL, ENV). */
+  changes: string[];
+}
+
 export interface DockerClient {
   /** The Engine this client talks to (absent for clients made in unit tests). */
   readonly endpoint?: DockerEndpoint | undefined;
@@ -80,6 +123,17 @@ export interface DockerClient {
   /** Removes a container, killing it if needed. A container already gone is not an error. */
   remove(id: string): Promise<void>;
   imageExists(image: string): Promise<boolean>;
+  /** The Engine's platform. */
+  enginePlatform(): Promise<EnginePlatform>;
+  /** Rejects with a DockerApiError whose `notFound` is true when there is no such image. */
+  inspectImage(image: string): Promise<ImageDetails>;
+  /** Removes an image (by id or name); the Engine refuses one a container or a tagged image uses. */
+  removeImage(image: string): Promise<void>;
+  /** Starts a pull; a pull the Engine refuses outright rejects with a DockerApiError. */
+  pullImage(image: string): Promise<ProgressStream>;
+  /** Starts a build; intermediate containers are removed, also when a step fails. */
+  buildImage(spec: ImageBuildSpec): Promise<ProgressStream>;
+  importImage(spec: ImageImportSpec): Promise<ProgressStream>;
 }
 
 /** Error from the Engine with its HTTP status; 404 means the container is gone. */

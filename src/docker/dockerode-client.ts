@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import https from 'node:https';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
@@ -10,8 +10,13 @@ import {
   type ContainerSummary,
   DockerApiError,
   type DockerClient,
+  type EnginePlatform,
   type ExecResult,
   type HelperSpec,
+  type ImageBuildSpec,
+  type ImageDetails,
+  type ImageImportSpec,
+  type ProgressStream,
 } from './client.js';
 import {
   DEFAULT_DOCKER_HOST,
@@ -299,6 +304,41 @@ class DockerodeClient implements DockerClient {
       if (error instanceof DockerApiError && error.notFound) return false;
       throw error;
     }
+  }
+
+  async enginePlatform(): Promise<EnginePlatform> {
+    const version = await this.call(() => this.docker.version());
+    return { os: version.Os, arch: version.Arch, kernel: version.KernelVersion };
+  }
+
+  async inspectImage(image: string): Promise<ImageDetails> {
+    const info = await this.call(() => this.docker.getImage(image).inspect());
+    return { id: info.Id, labels: info.Config?.Labels ?? {}, sizeBytes: info.Size, createdAt: info.Created };
+  }
+
+  async removeImage(image: string): Promise<void> {
+    await this.call(() => this.docker.getImage(image).remove());
+  }
+
+  async pullImage(image: string): Promise<ProgressStream> {
+    return this.call(() => this.docker.pull(image) as Promise<ProgressStream>);
+  }
+
+  async buildImage(spec: ImageBuildSpec): Promise<ProgressStream> {
+    const options = {
+      t: spec.tag,
+      buildargs: spec.buildArgs,
+      labels: spec.labels,
+      rm: true,
+      forcerm: true,
+      ...(spec.network ? { networkmode: spec.network } : {}),
+    };
+    return this.call(() => this.docker.buildImage({ context: spec.contextDir, src: spec.files }, options));
+  }
+
+  async importImage(spec: ImageImportSpec): Promise<ProgressStream> {
+    const { repo, tag, changes } = spec;
+    return this.call(() => this.docker.importImage(createReadStream(spec.tarFile), { repo, tag, changes }));
   }
 
   async exec(

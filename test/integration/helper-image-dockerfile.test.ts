@@ -4,13 +4,13 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildHelperImage,
+  dockerfileHash,
   HELPER_DOCKERFILE,
   HELPER_IMAGE_HASH_LABEL,
   HELPER_IMAGE_LABEL,
   HELPER_IMAGE_TOOLS_LABEL,
   HELPER_IMAGE_WAY_LABEL,
-} from '../../src/network/helper-image.js';
-import { dockerfileHash } from '../../src/network/helper-image-dockerfile.js';
+} from '../../src/platform/docker/helper-image/index.js';
 import { faultline, tempDir, writeExperiment } from '../support/cli.js';
 import { uniquePrefix } from '../support/containers.js';
 import { docker, TEST_LABEL } from '../support/docker-cli.js';
@@ -144,6 +144,16 @@ describe('choosing the way', () => {
     const mixed = await faultline(['helper-image', '--from', 'host', '--base', base]);
     expect(mixed.exitCode).toBe(2);
     expect(mixed.stderr).toContain('--base and --build-network apply to --from dockerfile only');
+  });
+
+  it('names the Engine it could not reach: the one DOCKER_HOST chose, with exit 3', async () => {
+    const socket = path.join(dir, 'no-engine.sock');
+    const result = await faultline(['helper-image'], { env: { DOCKER_HOST: `unix://${socket}` } });
+    expect(result.exitCode).toBe(3);
+    expect(result.stdout).toContain(`engine unix://${socket} (from DOCKER_HOST)`);
+    expect(result.stderr).toContain(
+      `cannot reach the Docker Engine at unix://${socket} (from DOCKER_HOST): the socket does not exist`,
+    );
   });
 });
 

@@ -8,7 +8,7 @@ import {
   HELPER_IMAGE_LABEL,
   HelperImageBuildError,
   helperImageStatus,
-} from '../../src/network/helper-image.js';
+} from '../../src/platform/docker/helper-image/index.js';
 import {
   removeTestContainers,
   startContainers,

@@ -1,12 +1,10 @@
-import type Docker from 'dockerode';
 import type { DockerClient } from '../../docker/client.js';
-import { dockerodeFor } from '../../docker/dockerode-client.js';
 import { describeEndpoint } from '../../docker/endpoint.js';
 import { FaultlineError } from '../../errors.js';
 import { ALL_FEATURES, checkFeatures, helperScratch, hostScratch } from '../../network/capabilities.js';
-import { helperImageAdvice } from '../../network/helper-image.js';
 import { nsenterPossible } from '../../network/netns-runner.js';
 import { describePidMismatch, viewPid } from '../../network/target-pid.js';
+import { helperImageAdvice } from '../../platform/docker/helper-image/index.js';
 import { toTarget } from '../../targets/resolve.js';
 import type { CommandContext } from '../program.js';
 import { connectDocker } from './endpoint-options.js';
@@ -73,7 +71,7 @@ export async function doctorCommand(options: Record<string, unknown>, ctx: Comma
     ok: helper || setup.via !== 'helper',
     optional: !helper && setup.via !== 'helper',
     what: `helper image ${setup.helperImage}: ${helper ? 'present' : 'missing'}`,
-    remedy: helper ? undefined : await helperImageRemedy(setup.helperImage, dockerodeFor(endpoint)),
+    remedy: helper ? undefined : await helperImageRemedy(setup.helperImage, docker),
   });
   const anyWay = nsenter.ok || helper || setup.via === 'exec';
   if (!anyWay) {
@@ -131,7 +129,7 @@ async function nsenterSeesTargets(
 }
 
 /** How to get the missing helper image here: the way that works on this host and the exact command. */
-async function helperImageRemedy(image: string, docker: Docker): Promise<string> {
+async function helperImageRemedy(image: string, docker: DockerClient): Promise<string> {
   const advice = await helperImageAdvice({ image, docker }).catch(
     () => 'Build it with `faultline helper-image`.',
   );

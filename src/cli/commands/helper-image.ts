@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dockerodeFor } from '../../docker/dockerode-client.js';
+import { createDockerClient } from '../../docker/dockerode-client.js';
 import { describeEndpoint, resolveEndpoint } from '../../docker/endpoint.js';
 import { InvalidInputError } from '../../errors.js';
 import {
@@ -7,7 +7,7 @@ import {
   DEFAULT_HELPER_IMAGE,
   describeWay,
   HELPER_IMAGE_FROM,
-} from '../../network/helper-image.js';
+} from '../../platform/docker/helper-image/index.js';
 import { formatDuration } from '../../util/duration.js';
 import type { CommandContext } from '../program.js';
 
@@ -53,7 +53,7 @@ export async function helperImageCommand(options: HelperImageOptions, ctx: Comma
   const endpoint = resolveEndpoint({ host: options.host, context: options.context }, ctx.env);
   out(c.dim(`engine ${describeEndpoint(endpoint)}`));
   const result = await buildHelperImage({
-    docker: dockerodeFor(endpoint),
+    docker: createDockerClient(endpoint),
     image: parsed.data.image ?? DEFAULT_HELPER_IMAGE,
     force: parsed.data.force ?? false,
     from: parsed.data.from ?? (dockerfileOnly ? 'dockerfile' : 'auto'),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHelperImage, DEFAULT_HELPER_IMAGE } from '../../../src/network/helper-image.js';
+import { buildHelperImage, DEFAULT_HELPER_IMAGE } from '../../../src/platform/docker/helper-image/index.js';
 import { REPO, writeExperiment } from '../../support/cli.js';
 import { uniquePrefix, waitFor } from '../../support/containers.js';
 import { helperContainers, NetworkLab, tcp } from '../../support/network.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionResult } from '../../../src/model/journal.js';
-import { buildHelperImage, DEFAULT_HELPER_IMAGE } from '../../../src/network/helper-image.js';
+import { buildHelperImage, DEFAULT_HELPER_IMAGE } from '../../../src/platform/docker/helper-image/index.js';
 import { REPO, tempDir, writeExperiment } from '../../support/cli.js';
 import { uniquePrefix, waitFor } from '../../support/containers.js';
 import { docker, TEST_LABEL } from '../../support/docker-cli.js';

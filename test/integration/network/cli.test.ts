@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHelperImage, DEFAULT_HELPER_IMAGE } from '../../../src/network/helper-image.js';
+import { buildHelperImage, DEFAULT_HELPER_IMAGE } from '../../../src/platform/docker/helper-image/index.js';
 import { faultline, tempDir, writeExperiment } from '../../support/cli.js';
 import { uniquePrefix } from '../../support/containers.js';
 import { dockerSnapshot, inspectState } from '../../support/docker-cli.js';

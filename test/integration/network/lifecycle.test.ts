@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerClient } from '../../../src/docker/dockerode-client.js';
 import { FAULTLINE_RUN_ID, FAULTLINE_TARGET_ID } from '../../../src/docker/labels.js';
 import type { PlannedInjection } from '../../../src/engine/plan.js';
-import { buildHelperImage, DEFAULT_HELPER_IMAGE } from '../../../src/network/helper-image.js';
 import { HelperRunner, type NetnsRunner, NsenterRunner } from '../../../src/network/netns-runner.js';
 import { NetworkContext } from '../../../src/network/network-fault.js';
+import { buildHelperImage, DEFAULT_HELPER_IMAGE } from '../../../src/platform/docker/helper-image/index.js';
 import { uniquePrefix } from '../../support/containers.js';
 import { docker } from '../../support/docker-cli.js';
 import {

@@ -13,9 +13,11 @@ import { ExperimentInvalidError } from '../../../src/experiment/load.js';
 import { ThresholdError } from '../../../src/load/thresholds.js';
 import { ERROR_CODES } from '../../../src/model/error-codes.js';
 import { MissingCapabilityError } from '../../../src/network/capabilities.js';
-import { HelperToolsMissingError } from '../../../src/network/helper-image.js';
-import { HelperImageBuildError } from '../../../src/network/helper-image-docker.js';
 import { NetnsUnavailableError } from '../../../src/network/netns-runner.js';
+import {
+  HelperImageBuildError,
+  HelperToolsMissingError,
+} from '../../../src/platform/docker/helper-image/index.js';
 import { ReportPathError } from '../../../src/reporters/report-path.js';
 import { WatchdogError } from '../../../src/safety/lease.js';
 import { LedgerUnwritableError } from '../../../src/safety/ledger.js';

@@ -1,9 +1,12 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { DockerApiError, type ImageBuildSpec, type ImageDetails } from '../../../src/docker/client.js';
 import {
+  adviceFor,
   buildHelperImage,
   chooseHelperImageWay,
   DEFAULT_BASE_IMAGE,
+  type EngineFacts,
   HELPER_IMAGE_HASH_LABEL,
   HELPER_IMAGE_LABEL,
   HELPER_IMAGE_TOOLS_LABEL,
@@ -11,8 +14,8 @@ import {
   type HelperImageDocker,
   type HostFacts,
   helperImageAdvice,
-} from '../../../src/network/helper-image.js';
-import { adviceFor, type EngineFacts, hostWayBlocker } from '../../../src/network/helper-image-way.js';
+  hostWayBlocker,
+} from '../../../src/platform/docker/helper-image/index.js';
 
 const linuxHost: HostFacts = {
   platform: 'linux',
@@ -125,18 +128,15 @@ describe('the advice doctor gives', () => {
 
   it('asks the Engine what it runs', async () => {
     const fake = new FakeEngine(desktopVm);
-    expect(
-      await helperImageAdvice({ image: 'x/y:1', docker: fake as unknown as HelperImageDocker, host: mac }),
-    ).toContain('`faultline helper-image --image x/y:1` (the Docker Engine pulls debian:bookworm-slim');
+    expect(await helperImageAdvice({ image: 'x/y:1', docker: fake, host: mac })).toContain(
+      '`faultline helper-image --image x/y:1` (the Docker Engine pulls debian:bookworm-slim',
+    );
   });
 });
 
 /** An Engine that keeps images by name; pulls and builds as told. */
-class FakeEngine {
-  readonly images = new Map<
-    string,
-    { Id: string; Size: number; Created: string; Config: { Labels: Record<string, string> } }
-  >();
+class FakeEngine implements HelperImageDocker {
+  readonly images = new Map<string, ImageDetails>();
   readonly calls: { op: string; args: unknown[] }[] = [];
   readonly removed: string[] = [];
   pullError: string | undefined;
@@ -144,52 +144,45 @@ class FakeEngine {
 
   constructor(private readonly engine: EngineFacts) {}
 
-  version = async () => ({ Os: this.engine.os, Arch: this.engine.arch, KernelVersion: this.engine.kernel });
+  enginePlatform = async () => this.engine;
 
-  getImage = (name: string) => ({
-    inspect: async () => {
-      const image = this.images.get(name);
-      if (!image) throw Object.assign(new Error(`No such image: ${name}`), { statusCode: 404 });
-      return image;
-    },
-    remove: async () => {
-      this.removed.push(name);
-      this.images.delete(name);
-    },
-  });
+  inspectImage = async (name: string) => {
+    const image = this.images.get(name);
+    if (!image) throw new DockerApiError(`No such image: ${name}`, 404);
+    return image;
+  };
 
-  pull = async (name: string) => {
+  removeImage = async (name: string) => {
+    this.removed.push(name);
+    this.images.delete(name);
+  };
+
+  pullImage = async (name: string) => {
     this.calls.push({ op: 'pull', args: [name] });
-    if (this.pullError)
-      throw Object.assign(new Error(`(HTTP code 500) server error - ${this.pullError}`), {
-        statusCode: 500,
-        json: null,
-      });
-    this.images.set(name, { Id: 'sha256:base', Size: 1, Created: '', Config: { Labels: {} } });
+    if (this.pullError) throw new DockerApiError(`(HTTP code 500) server error - ${this.pullError}`, 500);
+    this.images.set(name, { id: 'sha256:base', sizeBytes: 1, createdAt: '', labels: {} });
     return Readable.from([`${JSON.stringify({ status: 'Pull complete' })}\n`]);
   };
 
-  buildImage = async (context: unknown, options: { t: string; labels: Record<string, string> }) => {
-    this.calls.push({ op: 'build', args: [context, options] });
+  buildImage = async (spec: ImageBuildSpec) => {
+    this.calls.push({ op: 'build', args: [spec] });
     const failed = this.buildOutput.some((line) => 'error' in line);
     if (!failed) {
-      this.images.set(options.t, {
-        Id: 'sha256:built',
-        Size: 40_000_000,
-        Created: '',
-        Config: {
-          Labels: {
-            [HELPER_IMAGE_LABEL]: '1',
-            [HELPER_IMAGE_TOOLS_LABEL]: 'tc,ip,iptables,nft,sleep',
-            ...options.labels,
-          },
+      this.images.set(spec.tag, {
+        id: 'sha256:built',
+        sizeBytes: 40_000_000,
+        createdAt: '',
+        labels: {
+          [HELPER_IMAGE_LABEL]: '1',
+          [HELPER_IMAGE_TOOLS_LABEL]: 'tc,ip,iptables,nft,sleep',
+          ...spec.labels,
         },
       });
     }
     return Readable.from(this.buildOutput.map((line) => `${JSON.stringify(line)}\n`));
   };
 
-  importImage = async () => {
+  importImage = async (): Promise<never> => {
     throw new Error('the offline build must not be used here');
   };
 }
@@ -205,7 +198,7 @@ describe('building where the host has no Linux binaries', () => {
     const chosen: string[] = [];
     const result = await buildHelperImage({
       image: 'x/nettools:1',
-      docker: fake as unknown as HelperImageDocker,
+      docker: fake,
       host: mac,
       log: (line) => lines.push(line),
       onChoice: (choice) => chosen.push(`${choice.way}: ${choice.why}`),
@@ -219,24 +212,20 @@ describe('building where the host has no Linux binaries', () => {
     });
     expect(fake.calls.map((call) => call.op)).toEqual(['pull', 'build']);
     expect(fake.calls[0]!.args).toEqual(['debian:bookworm-slim']);
-    const [context, options] = fake.calls[1]!.args as [
-      { context: string; src: string[] },
-      Record<string, unknown>,
-    ];
-    expect(context.src).toEqual(['Dockerfile']);
-    expect(context.context).toMatch(/images[/\\]helper$/);
-    expect(options).toMatchObject({
-      t: 'x/nettools:1',
-      buildargs: { BASE: 'debian:bookworm-slim' },
+    const [spec] = fake.calls[1]!.args as [ImageBuildSpec];
+    expect(spec.files).toEqual(['Dockerfile']);
+    expect(spec.contextDir).toMatch(/images[/\\]helper$/);
+    expect(spec).toMatchObject({
+      tag: 'x/nettools:1',
+      buildArgs: { BASE: 'debian:bookworm-slim' },
       labels: { [HELPER_IMAGE_HASH_LABEL]: result.hash, [HELPER_IMAGE_WAY_LABEL]: 'dockerfile' },
-      forcerm: true,
     });
     expect(lines).toContain('Step 1/7 : ARG BASE=debian:bookworm-slim');
 
     // Same Dockerfile, same base: nothing to do, no pull.
     const again = await buildHelperImage({
       image: 'x/nettools:1',
-      docker: fake as unknown as HelperImageDocker,
+      docker: fake,
       host: mac,
     });
     expect(again).toMatchObject({ built: false, way: 'dockerfile', hash: result.hash });
@@ -247,7 +236,7 @@ describe('building where the host has no Linux binaries', () => {
     const fake = new FakeEngine(desktopVm);
     fake.pullError =
       'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host';
-    const attempt = buildHelperImage({ docker: fake as unknown as HelperImageDocker, host: mac });
+    const attempt = buildHelperImage({ docker: fake, host: mac });
     await expect(attempt).rejects.toMatchObject({
       code: 'HELPER_IMAGE_NO_WAY',
       exitCode: 3,
@@ -263,7 +252,7 @@ describe('building where the host has no Linux binaries', () => {
     const fake = new FakeEngine(localEngine);
     fake.pullError = 'no route to host';
     const attempt = buildHelperImage({
-      docker: fake as unknown as HelperImageDocker,
+      docker: fake,
       host: { ...linuxHost, missingTools: ['tc'] },
     });
     await expect(attempt).rejects.toMatchObject({
@@ -293,7 +282,7 @@ describe('building where the host has no Linux binaries', () => {
       },
     ];
     const attempt = buildHelperImage({
-      docker: fake as unknown as HelperImageDocker,
+      docker: fake,
       host: mac,
       base: 'busybox:1',
     });

@@ -20,7 +20,7 @@ import {
   tcLibDirCandidates,
   toolPlacements,
   xtablesDirCandidates,
-} from '../../../src/network/helper-image.js';
+} from '../../../src/platform/docker/helper-image/index.js';
 
 const GLIBC_TC = `\tlinux-vdso.so.1 (0x00007ffd2a5f3000)
 \tlibbpf.so.1 => /lib/x86_64-linux-gnu/libbpf.so.1 (0x00007f734160d000)

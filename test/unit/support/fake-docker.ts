@@ -3,8 +3,11 @@ import type {
   ContainerNetwork,
   ContainerSummary,
   DockerClient,
+  EnginePlatform,
   ExecResult,
   HelperSpec,
+  ImageDetails,
+  ProgressStream,
 } from '../../../src/docker/client.js';
 import { DockerApiError } from '../../../src/docker/client.js';
 
@@ -254,6 +257,26 @@ export class FakeDocker implements DockerClient {
     this.record('imageExists', undefined, [image]);
     this.maybeFail('imageExists', undefined);
     return this.images === undefined || this.images.has(image);
+  }
+
+  // Image builds are faked where they are tested (test/unit/network/helper-image-way.test.ts).
+  async enginePlatform(): Promise<EnginePlatform> {
+    return { os: 'linux', arch: 'amd64', kernel: 'fake' };
+  }
+  async inspectImage(): Promise<ImageDetails> {
+    throw new Error('FakeDocker does not fake images');
+  }
+  async removeImage(): Promise<void> {
+    throw new Error('FakeDocker does not fake images');
+  }
+  async pullImage(): Promise<ProgressStream> {
+    throw new Error('FakeDocker does not fake images');
+  }
+  async buildImage(): Promise<ProgressStream> {
+    throw new Error('FakeDocker does not fake images');
+  }
+  async importImage(): Promise<ProgressStream> {
+    throw new Error('FakeDocker does not fake images');
   }
 
   // ----------------------------------------------------------------------------------------- helpers

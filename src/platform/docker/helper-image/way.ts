@@ -1,4 +1,4 @@
-import { HelperImageBuildError } from './helper-image-docker.js';
+import { HelperImageBuildError } from './engine.js';
 
 /**
  * Two ways to build the helper image: `host` packs this host's own tc, ip and iptables (offline, no

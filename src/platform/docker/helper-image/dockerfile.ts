@@ -2,18 +2,20 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DockerApiError, isNotFound } from '../../../docker/client.js';
 import {
   dockerCall,
   dockerError,
-  HELPER_IMAGE_HASH_LABEL,
-  HELPER_IMAGE_WAY_LABEL,
   HelperImageBuildError,
   type HelperImageDocker,
   readProgress,
-} from './helper-image-docker.js';
+} from './engine.js';
+import { HELPER_IMAGE_HASH_LABEL, HELPER_IMAGE_WAY_LABEL } from './labels.js';
 
 /** The Dockerfile shipped with faultline (the same path from src/ and from dist/). */
-export const HELPER_DOCKERFILE = fileURLToPath(new URL('../../images/helper/Dockerfile', import.meta.url));
+export const HELPER_DOCKERFILE = fileURLToPath(
+  new URL('../../../../images/helper/Dockerfile', import.meta.url),
+);
 
 /** The Dockerfile's default BASE. */
 export const DEFAULT_BASE_IMAGE = 'debian:bookworm-slim';
@@ -50,22 +52,20 @@ export async function ensureBaseImage(
   log: (line: string) => void,
 ): Promise<void> {
   try {
-    await docker.getImage(base).inspect();
+    await docker.inspectImage(base);
     log(`base image ${base} is present`);
     return;
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 404) throw dockerError(error);
+    if (!isNotFound(error)) throw dockerError(error);
   }
   log(`pulling ${base}`);
   let problem: string | undefined;
   try {
-    const stream = (await docker.pull(base)) as AsyncIterable<unknown>;
-    problem = await readProgress(stream);
+    problem = await readProgress(await docker.pullImage(base));
   } catch (error) {
     // The Engine answers a pull it cannot do (registry unreachable, no such image) with an HTTP error.
-    const { statusCode, json } = error as { statusCode?: number; json?: { message?: string } };
-    if (statusCode === undefined) throw dockerError(error);
-    problem = json?.message ?? String((error as Error).message).replace(/^\(HTTP code \d+\)[^-]*- /, '');
+    if (!(error instanceof DockerApiError) || error.statusCode === undefined) throw dockerError(error);
+    problem = error.message.replace(/^\(HTTP code \d+\)[^-]*- /, '');
   }
   if (problem !== undefined) throw new BaseImageUnavailable(problem.trim());
 }
@@ -86,19 +86,16 @@ export async function buildFromDockerfile(
   },
 ): Promise<void> {
   const recent: string[] = [];
-  const stream = (await dockerCall(() =>
-    docker.buildImage(
-      { context: path.dirname(HELPER_DOCKERFILE), src: [path.basename(HELPER_DOCKERFILE)] },
-      {
-        t: options.image,
-        buildargs: { BASE: options.base },
-        labels: { [HELPER_IMAGE_HASH_LABEL]: options.hash, [HELPER_IMAGE_WAY_LABEL]: 'dockerfile' },
-        rm: true,
-        forcerm: true,
-        ...(options.network ? { networkmode: options.network } : {}),
-      },
-    ),
-  )) as AsyncIterable<unknown>;
+  const stream = await dockerCall(() =>
+    docker.buildImage({
+      contextDir: path.dirname(HELPER_DOCKERFILE),
+      files: [path.basename(HELPER_DOCKERFILE)],
+      tag: options.image,
+      buildArgs: { BASE: options.base },
+      labels: { [HELPER_IMAGE_HASH_LABEL]: options.hash, [HELPER_IMAGE_WAY_LABEL]: 'dockerfile' },
+      network: options.network,
+    }),
+  );
   const layers = new BuildLayers();
   const problem = await readProgress(stream, (message) => {
     // The classic builder colours a step's stderr red.
@@ -147,12 +144,7 @@ class BuildLayers {
     else this.ids.push(id);
   }
 
-  async remove(docker: Pick<HelperImageDocker, 'getImage'>): Promise<void> {
-    for (const id of [...this.ids].reverse()) {
-      await docker
-        .getImage(id)
-        .remove({ noprune: false })
-        .catch(() => undefined);
-    }
+  async remove(docker: Pick<HelperImageDocker, 'removeImage'>): Promise<void> {
+    for (const id of [...this.ids].reverse()) await docker.removeImage(id).catch(() => undefined);
   }
 }
