@@ -1,20 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { DockerEndpoint } from '../docker/endpoint.js';
 import { EnvironmentError } from '../errors.js';
 import type { Target } from '../targets/target.js';
+import { createExclusive, readRaw, removeQuiet, replaceAtomically } from './atomic-file.js';
 import {
   containerOfLockName,
   engineIdentity,
@@ -272,51 +262,6 @@ function guardPath(file: string, raw: string): string {
   return `${file}.${createHash('sha256').update(raw).digest('hex').slice(0, 16)}`;
 }
 
-/** Writes `content` to a private file, fully, and returns its path. */
-function writePrivate(file: string, content: string): string {
-  const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = openSync(temp, 'wx', 0o600);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  return temp;
-}
-
-/** Links a complete file into place; false if something is already there. */
-function createExclusive(file: string, content: string): boolean {
-  const temp = writePrivate(file, content);
-  try {
-    linkSync(temp, file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  } finally {
-    removeQuiet(temp);
-  }
-}
-
-function replaceAtomically(file: string, content: string): void {
-  const temp = writePrivate(file, content);
-  try {
-    renameSync(temp, file);
-  } catch (error) {
-    removeQuiet(temp);
-    throw error;
-  }
-}
-
-function readRaw(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 function parseHolder(raw: string): LockHolder | undefined {
   try {
     const value = JSON.parse(raw) as Partial<LockHolder>;
@@ -334,13 +279,5 @@ function parseHolder(raw: string): LockHolder | undefined {
       : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function removeQuiet(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    // already gone
   }
 }
