@@ -22,6 +22,8 @@ export interface RunRecord {
   helperImage?: string | undefined;
   /** The Docker Engine the faults were made on: the watchdog and `recover` revert there. */
   endpoint?: DockerEndpoint | undefined;
+  /** The machine the run ran on (its pid means nothing elsewhere); absent in older ledgers. */
+  hostname?: string | undefined;
 }
 
 export interface IntentRecord {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { processAlive } from './ledger.js';
 
 /**
@@ -29,4 +30,26 @@ export function sameProcessAlive(pid: number, startTime: string | undefined): bo
   if (startTime === undefined) return true;
   const now = processStartTime(pid);
   return now === undefined || now === startTime;
+}
+
+/** The name of this machine, as locks and ledgers record it. */
+export function thisHost(): string {
+  return hostname();
+}
+
+/** What a record says about the process that wrote it. */
+export interface RecordedProcess {
+  pid: number;
+  startTime?: string | undefined;
+  /** The machine it ran on; absent in records older than this field (taken as this machine). */
+  hostname?: string | undefined;
+}
+
+/**
+ * Whether a recorded process can be judged from here: `alive` or `dead` on this machine (pid and start
+ * time), `elsewhere` when it ran on another machine, whose pids mean nothing here.
+ */
+export function processState(recorded: RecordedProcess): 'alive' | 'dead' | 'elsewhere' {
+  if (recorded.hostname !== undefined && recorded.hostname !== thisHost()) return 'elsewhere';
+  return sameProcessAlive(recorded.pid, recorded.startTime) ? 'alive' : 'dead';
 }

@@ -4,9 +4,10 @@ import type { FamilyRecipe } from '../faults/driver.js';
 import type { RevertOutcome } from '../faults/fault.js';
 import type { Target } from '../targets/target.js';
 import { killPoint } from '../util/kill-points.js';
-import { type Lease, startWatchdog } from './lease.js';
+import { type Lease, retryWindowMs, startWatchdog } from './lease.js';
 import { Ledger, LedgerUnwritableError, type RevertedRecord, readRecords } from './ledger.js';
 import { acquireLocks, releaseLocks } from './locks.js';
+import { thisHost } from './process-identity.js';
 
 export interface SafetyOptions {
   stateDir: string;
@@ -18,6 +19,16 @@ export interface SafetyOptions {
 
 /** Extra time a watchdog gives a fault past its planned end before it reverts it itself. */
 export const DEADLINE_GRACE_MS = 5000;
+
+/**
+ * When a run's locks lapse for readers on another machine (who cannot check its pid): by then the run
+ * has timed out, its watchdog has reverted every fault whose deadline passed (the run's end plus the
+ * grace), and a watchdog left retrying a failed revert has given up (its retry window). A local reader
+ * goes by the pid, as before.
+ */
+export function lockExpiry(runDeadline: number): number {
+  return runDeadline + DEADLINE_GRACE_MS + retryWindowMs();
+}
 
 /**
  * Everything that makes a run crash-safe, in one place: the container locks, the write-ahead ledger,
@@ -46,7 +57,10 @@ export class RunSafety {
     },
   ): Promise<RunSafety> {
     try {
-      acquireLocks(options.stateDir, run.runId, run.file, run.targets);
+      acquireLocks(options.stateDir, run.runId, run.file, run.targets, {
+        endpoint: run.endpoint,
+        expiresAt: lockExpiry(run.runDeadline),
+      });
     } catch (error) {
       if (error instanceof FaultlineError) throw error;
       throw new LedgerUnwritableError(options.stateDir, error);
@@ -61,6 +75,7 @@ export class RunSafety {
         via: run.via,
         helperImage: run.helperImage,
         endpoint: run.endpoint,
+        hostname: thisHost(),
       });
       const lease = options.watchdog ? await startWatchdog(ledger.file, options.stateDir) : undefined;
       return new RunSafety(options, run.runId, ledger, lease, run.runDeadline);

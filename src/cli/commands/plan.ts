@@ -42,7 +42,7 @@ export async function planCommand(
     let way: { runner: NetnsRunner; why: string } | undefined;
     let wayError: string | undefined;
     // The way in depends on the targets (nsenter only when their processes are visible here).
-    const holderOf = holderLookup(stateDir(ctx.env));
+    const holderOf = holderLookup(stateDir(ctx.env), endpoint);
     const targets = allInjections((await buildPlan(loaded, docker, { seed, runId, holderOf })).steps)
       .filter((injection) => injection.fault.type !== 'container')
       .map((injection) => injection.target);
