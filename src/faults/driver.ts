@@ -157,8 +157,9 @@ export interface FaultDriver<Kind extends string = string, Spec = unknown> {
 export function targetAndPeers(spec: Record<string, unknown>): [unknown, (string | number)[]][] {
   const found: [unknown, (string | number)[]][] = [['target' in spec ? spec.target : undefined, ['target']]];
   const to = spec.to;
-  if (Array.isArray(to)) to.forEach((peer, index) => found.push([peer, ['to', index]]));
-  else if (to !== undefined) found.push([to, ['to']]);
+  if (Array.isArray(to)) {
+    for (const [index, peer] of to.entries()) found.push([peer, ['to', index]]);
+  } else if (to !== undefined) found.push([to, ['to']]);
   return found;
 }
 

@@ -1,22 +1,7 @@
-import type { Announce, InjectedFault, RevertOutcome } from '../faults/fault.js';
-import { once } from '../faults/fault.js';
 import type { Target } from '../targets/target.js';
-import { killPoint } from '../util/kill-points.js';
-import { RULE_GONE } from './gone.js';
-import { devicesFor, listInterfaces } from './interfaces.js';
-import { applyCommands, type IptablesRuleSet, revertCommands } from './iptables-plan.js';
-import { type NetnsRunner, quote, TargetGoneError } from './netns-runner.js';
-import { dropTablesIfEmpty, filterTableExists } from './nft-tables.js';
-import { describeScope, type ResolvedScope } from './scope.js';
+import { type NetnsRunner, TargetGoneError } from './netns-runner.js';
 import { TcDevice } from './tc-device.js';
-import {
-  describeNetem,
-  ifbName,
-  ingressTeardownCommands,
-  type NetemParams,
-  removeRootCommands,
-  type TbfParams,
-} from './tc-plan.js';
+import { ifbName } from './tc-plan.js';
 
 /** Per-run state shared by every network fault: the way into namespaces, and each device's tc state. */
 export class NetworkContext {

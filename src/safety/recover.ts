@@ -5,9 +5,10 @@ import { FAULTLINE_HELPER, FAULTLINE_RUN_ID } from '../docker/labels.js';
 import type { NetnsRunner } from '../network/netns-runner.js';
 import { toTarget } from '../targets/resolve.js';
 import { killPoint } from '../util/kill-points.js';
-import { appendRecord, listLedgers, processAlive, type RunState, readLedger } from './ledger.js';
+import { appendRecord, listLedgers, type RunState, readLedger } from './ledger.js';
 import { releaseLocks } from './locks.js';
 import { runnerFromLedger } from './network-runner.js';
+import { processState } from './process-identity.js';
 import { namespaceLeftovers } from './scan.js';
 import { inFlightUntil, undoRecipe } from './undo.js';
 
@@ -56,8 +57,9 @@ export function sameEngine(a: DockerEndpoint | undefined, b: DockerEndpoint | un
 }
 
 /** A run is live while the process that started it is alive and its ledger has no end. */
+/** A run that has not ended and whose process is alive, or runs on another machine and cannot be judged. */
 export function isLive(state: RunState): boolean {
-  return !state.ended && processAlive(state.run.pid);
+  return !state.ended && processState(state.run) !== 'dead';
 }
 
 /**

@@ -1,0 +1,47 @@
+import { startDuringSampler, startSampler } from '../hypothesis.js';
+import { runMethod } from '../method.js';
+import type { Plan } from '../plan.js';
+import { GuardTripped } from '../run-stops.js';
+import { revertEverything } from './revert.js';
+import type { RunContext } from './run-context.js';
+
+/**
+ * Runs the method's steps while the `during` probes and the guards sample (only while a fault is in
+ * place). A failing guard stops the run. Every fault is reverted before this returns or throws.
+ */
+export async function runMethodPhase(run: RunContext, plan: Plan): Promise<void> {
+  const { options, recorder, registry, signal } = run;
+  recorder.record({ type: 'phase', phase: 'method' });
+  const sampler = startDuringSampler(run.tracker, run.probeEnv, () => registry.hasActive());
+  const guards = startSampler(
+    run.experiment.guards ?? [],
+    'guard',
+    run.probeEnv,
+    () => registry.hasActive(),
+    (sample) => {
+      recorder.record({ type: 'probe', sample });
+      if (sample.status === 'pass' || signal.aborted) return;
+      recorder.record({ type: 'guard', probe: sample.probe, reason: sample.reason });
+      run.stop.abort(new GuardTripped(sample.probe, sample.reason, Date.now()));
+    },
+  );
+  try {
+    await runMethod(plan.steps, {
+      docker: options.docker,
+      announce: (injection, recipe, durationMs) =>
+        run.safety?.announce(injection.faultId, injection.kind, injection.target, recipe, durationMs),
+      notInjected: (injection) => run.safety?.reverted(injection.faultId, { status: 'not-injected' }),
+      network: () => run.network!,
+      registry,
+      recorder,
+      tracker: run.tracker,
+      probeEnv: run.probeEnv,
+      cwd: run.loaded.directory,
+      signal,
+    });
+  } finally {
+    await revertEverything(run);
+    await Promise.all([sampler.stop(), guards.stop()]);
+  }
+  signal.throwIfAborted();
+}

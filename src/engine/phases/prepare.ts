@@ -1,0 +1,84 @@
+import { requiredFeatures } from '../../faults/registry.js';
+import { NetworkContext } from '../../network/network-fault.js';
+import { chooseRunner, preflight } from '../../network/setup.js';
+import { holderLookup } from '../../safety/locks.js';
+import { RunSafety } from '../../safety/run-safety.js';
+import { effectiveMaxHold, refuseLongerThan } from '../hold-limit.js';
+import {
+  allInjections,
+  buildPlan,
+  hasNetworkFaults,
+  namespaceInjections,
+  type Plan,
+  type PlannedStep,
+} from '../plan.js';
+import type { Recorder } from '../recorder.js';
+import { HoldLimitReached } from '../run-stops.js';
+import type { RunContext } from './run-context.js';
+
+/**
+ * The first phase: reach Docker, resolve the targets into a plan, choose and check the way network
+ * faults reach them, refuse faults longer than the hold limit, and open the ledger. Nothing is
+ * injected yet.
+ */
+export async function prepare(run: RunContext): Promise<Plan> {
+  const { options, recorder } = run;
+  recorder.record({ type: 'phase', phase: 'resolve' });
+  await options.docker.ping();
+  const plan = await buildPlan(run.loaded, options.docker, {
+    seed: options.seed,
+    runId: run.runId,
+    requireLabels: options.requireLabels,
+    holderOf: options.safety ? holderLookup(options.safety.stateDir, options.docker.endpoint) : undefined,
+  });
+  run.plan = plan;
+  recordTargets(plan.steps, recorder);
+  if (hasNetworkFaults(plan.steps)) await prepareNetwork(run, plan);
+  run.signal.throwIfAborted();
+  const maxHoldMs = effectiveMaxHold(options.safety?.maxHoldMs, run.experiment.safety?.['max-hold']);
+  refuseLongerThan(maxHoldMs, plan.steps);
+  run.holds.arm(maxHoldMs, run.registry, (fault) => run.stop.abort(new HoldLimitReached(fault, maxHoldMs!)));
+  if (options.safety) await openLedger(run, plan, maxHoldMs);
+  return plan;
+}
+
+async function prepareNetwork(run: RunContext, plan: Plan): Promise<void> {
+  const networkInjections = namespaceInjections(plan.steps);
+  const chosen = await chooseRunner(run.options.docker, run.setup, run.runId, {
+    targets: networkInjections.map((injection) => injection.target),
+  });
+  run.network = new NetworkContext(chosen.runner);
+  run.recorder.log('info', `network faults via ${chosen.runner.via}: ${chosen.why}`);
+  const features = requiredFeatures(networkInjections.map((injection) => injection.fault));
+  await preflight(run.options.docker, chosen.runner, run.setup, features);
+}
+
+async function openLedger(run: RunContext, plan: Plan, maxHoldMs: number | undefined): Promise<void> {
+  const { options, network } = run;
+  const safety = await RunSafety.open(
+    { ...options.safety!, maxHoldMs },
+    {
+      runId: run.runId,
+      file: run.loaded.file,
+      via: network?.runner.via,
+      helperImage: network?.runner.via === 'helper' ? run.setup.helperImage : undefined,
+      endpoint: options.docker.endpoint,
+      targets: allInjections(plan.steps).map((injection) => injection.target),
+      runDeadline: Date.now() + run.timeoutMs,
+    },
+  );
+  run.safety = safety;
+  run.recorder.log(
+    'info',
+    `ledger ${safety.ledgerFile}${safety.watchdogPid ? `, watchdog pid ${safety.watchdogPid}` : ''}`,
+  );
+  options.onSafety?.(safety);
+}
+
+function recordTargets(steps: PlannedStep[], recorder: Recorder): void {
+  for (const step of steps) {
+    if (step.kind === 'fault')
+      recorder.record({ type: 'targets', step: step.path, selector: step.selector, targets: step.targets });
+    if (step.kind === 'parallel') recordTargets(step.steps, recorder);
+  }
+}

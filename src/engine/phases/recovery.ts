@@ -1,0 +1,30 @@
+import { RUN_DEFAULTS } from '../../experiment/schema.js';
+import { killPoint } from '../../util/kill-points.js';
+import { checkRecovery } from '../hypothesis.js';
+import type { RunContext } from './run-context.js';
+
+/**
+ * After every fault is reverted: each `after` probe must pass within the recovery time, and the load
+ * probes are judged over the fault intervals (during) and the first window that meets them (after).
+ */
+export async function runRecovery(run: RunContext): Promise<void> {
+  const { load, tracker, registry, signal } = run;
+  run.recorder.record({ type: 'phase', phase: 'after' });
+  killPoint('recovery-started');
+  const revertedAt = Date.now();
+  // Each fault was in place from the start of its Docker call to the end of its revert.
+  const faultIntervals = registry.records().map((record) => ({
+    from: Date.parse(record.injectedAt),
+    to: record.revertedAt ? Date.parse(record.revertedAt) : revertedAt,
+  }));
+  const recovery = run.experiment.recovery ?? RUN_DEFAULTS.recovery;
+  await Promise.all([
+    checkRecovery(tracker, run.probeEnv, recovery),
+    load.empty
+      ? undefined
+      : load.finish(faultIntervals, revertedAt, recovery, signal).then((samples) => {
+          for (const sample of samples) tracker.record(sample);
+        }),
+  ]);
+  signal.throwIfAborted();
+}
