@@ -9,8 +9,9 @@
 //
 // Exit code: 0 when nothing is over the limits (or with --report), 1 when something is, 2 on bad usage.
 //
-// A file may be longer, or hold longer functions, for a reason written in its first comment block, on a
-// line that starts with `Size:`, e.g. `// Size: one table of all step shapes`. Such a file is left out.
+// A file may be longer, or hold longer functions, for a reason written in its first comment block (the
+// first run of comments, before or after the imports), on a line that starts with `Size:`, e.g.
+// `// Size: one table of all step shapes`. Such a file is left out.
 // A function's length runs from its first token (after any doc comment) to its last, both lines
 // counted; a nested function is measured on its own and also counts toward the one around it.
 
@@ -53,20 +54,29 @@ export function lineCount(text) {
   return text.endsWith('\n') ? lines - 1 : lines;
 }
 
-/** The reason a file gives for its size: a `Size:` line in the comments before its first statement. */
+/**
+ * The reason a file gives for its size: a `Size:` line in its first comment block, the first run of
+ * comments in the file (before or after the imports).
+ */
 export function sizeReason(text) {
-  const body = text.startsWith('#!') ? text.slice(text.indexOf('\n') + 1 || text.length) : text;
-  const ranges = ts.getLeadingCommentRanges(body, 0) ?? [];
-  for (const range of ranges) {
-    const comment = body.slice(range.pos, range.end);
-    for (const raw of comment.split('\n')) {
-      const line = raw
-        .trim()
-        .replace(/^(\/\/+|\/\*+|\*+)/, '')
-        .trim();
-      const match = /^Size:\s*(.*?)\s*(\*\/)?$/.exec(line);
-      if (match?.[1]) return match[1];
+  const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, ts.LanguageVariant.Standard, text);
+  const { SingleLineCommentTrivia, MultiLineCommentTrivia, WhitespaceTrivia, NewLineTrivia, ShebangTrivia } =
+    ts.SyntaxKind;
+  const comments = [];
+  for (let token = scanner.scan(); token !== ts.SyntaxKind.EndOfFileToken; token = scanner.scan()) {
+    if (token === SingleLineCommentTrivia || token === MultiLineCommentTrivia) {
+      comments.push(scanner.getTokenText());
+    } else if (![WhitespaceTrivia, NewLineTrivia, ShebangTrivia].includes(token) && comments.length > 0) {
+      break;
     }
+  }
+  for (const raw of comments.join('\n').split('\n')) {
+    const line = raw
+      .trim()
+      .replace(/^(\/\/+|\/\*+|\*+)/, '')
+      .trim();
+    const match = /^Size:\s*(.*?)\s*(\*\/)?$/.exec(line);
+    if (match?.[1]) return match[1];
   }
   return undefined;
 }

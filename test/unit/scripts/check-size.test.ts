@@ -87,13 +87,24 @@ describe('scripts/check-size.mjs', { timeout: 30_000 }, () => {
     expect(stdout).toContain('No file over 300 lines and no function over 80 lines.');
   });
 
-  it('does not accept a Size: line after the first statement, nor one without a reason', async () => {
+  it('reads the first comment block after the imports too', async () => {
     const long = fn('export function table() {', 400);
-    await put('src/late.ts', `import x from 'y';\n// Size: too late\n${long}`);
+    await put(
+      'src/after.ts',
+      `import x from 'y';\n\n/**\n * The file format.\n *\n * Size: one schema\n */\n${long}`,
+    );
+    const { code, stdout } = run('src');
+    expect(code).toBe(0);
+    expect(stdout).toContain('src/after.ts: left out (Size: one schema)');
+  });
+
+  it('does not accept a Size: line in a later comment block, nor one without a reason', async () => {
+    const long = fn('export function table() {', 400);
+    await put('src/late.ts', `import x from 'y';\n/** Steps. */\nconst a = 1;\n// Size: too late\n${long}`);
     await put('src/empty.ts', `// Size:\n${long}`);
     const { code, stdout } = run('src');
     expect(code).toBe(1);
-    expect(stdout).toContain('src/late.ts: file, 404 lines');
+    expect(stdout).toContain('src/late.ts: file, 406 lines');
     expect(stdout).toContain('src/empty.ts: file, 403 lines');
     expect(stdout).not.toContain('left out');
   });
