@@ -4,6 +4,9 @@ import type { HelperImageOptions } from './commands/helper-image.js';
 import { addOptions, COMMAND_OPTIONS } from './options.js';
 import type { Output } from './output.js';
 
+/** The command's own options, with the Engine options given before or after the command name. */
+type WithGlobals = <T extends object>(options: T) => T & { host?: string; context?: string };
+
 export interface CommandContext {
   output: Output;
   env: NodeJS.ProcessEnv;
@@ -31,12 +34,14 @@ export function createProgram(ctx: CommandContext): Command {
     })
     .configureHelp({ showGlobalOptions: true });
   addOptions(program, COMMAND_OPTIONS.faultline);
-  /** The command's own options, with the Engine options given before or after the command name. */
-  const withGlobals = <T extends object>(options: T): T & { host?: string; context?: string } => ({
-    ...program.opts(),
-    ...options,
-  });
+  const withGlobals: WithGlobals = (options) => ({ ...program.opts(), ...options });
+  addExperimentCommands(program, ctx, withGlobals);
+  addHostCommands(program, ctx, withGlobals);
+  return program;
+}
 
+/** The commands that read experiment files, and the format of those files. */
+function addExperimentCommands(program: Command, ctx: CommandContext, withGlobals: WithGlobals): void {
   addOptions(program.command('run'), COMMAND_OPTIONS.run)
     .description(
       'run experiments: check the hypothesis before, during and after the faults; revert everything',
@@ -71,7 +76,10 @@ export function createProgram(ctx: CommandContext): Command {
       const { schemaCommand } = await import('./commands/schema.js');
       ctx.setExitCode(await schemaCommand(ctx));
     });
+}
 
+/** The commands about this host and what runs on it. */
+function addHostCommands(program: Command, ctx: CommandContext, withGlobals: WithGlobals): void {
   addOptions(program.command('doctor'), COMMAND_OPTIONS.doctor)
     .description('check what this host can do: Docker, the way into network namespaces, kernel features')
     .action(async (options: Record<string, unknown>) => {
@@ -104,8 +112,6 @@ export function createProgram(ctx: CommandContext): Command {
       const { helperImageCommand } = await import('./commands/helper-image.js');
       ctx.setExitCode(await helperImageCommand(withGlobals(options), ctx));
     });
-
-  return program;
 }
 
 export { CommanderError };

@@ -1,23 +1,23 @@
 import path from 'node:path';
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, visit } from 'yaml';
+import { type Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
-import { InvalidInputError } from '../errors.js';
-import { secrets } from '../util/redact.js';
 import { decodeExperimentText } from './decode.js';
+import { issueMessage } from './issue-message.js';
+import { firstAliasOffset, offsetOf } from './node-offset.js';
 import { parseYaml } from './parse-yaml.js';
+import { clip, ExperimentInvalidError, type ExperimentProblem, toDotPath } from './problems.js';
 import { readExperimentBytes } from './read-source.js';
 import { type Experiment, experiment } from './schema.js';
 import { pathKey, substituteDocument } from './substitute.js';
 import { flowTooDeep, MAX_FLOW_DEPTH, nodeProblems } from './yaml-guards.js';
 
-export interface ExperimentProblem {
-  file: string;
-  line: number;
-  column: number;
-  /** Dotted path in the document, e.g. method[2].pause.target.service */
-  path: string;
-  message: string;
-}
+/**
+ * Loading an experiment file: bytes to UTF-8 text, text to one YAML document (guarded against hostile
+ * input), the document to plain data, ${...} substituted, and the result validated by the schema.
+ * Every problem names file, line and column (problems.ts).
+ */
+
+export { ExperimentInvalidError, type ExperimentProblem, formatProblem, toDotPath } from './problems.js';
 
 export interface LoadedExperiment {
   file: string;
@@ -26,55 +26,11 @@ export interface LoadedExperiment {
   experiment: Experiment;
 }
 
-/** Thrown when a file does not validate; carries every problem found, not just the first. */
-export class ExperimentInvalidError extends InvalidInputError {
-  readonly problems: ExperimentProblem[];
-  constructor(file: string, found: ExperimentProblem[], hint?: string) {
-    // A message may quote a value, and a value may be a secret.
-    const problems = found.map((problem) => ({ ...problem, message: secrets.redact(problem.message) }));
-    super('EXPERIMENT_INVALID', `${file} is not a valid experiment:\n${listProblems(problems)}`, {
-      hint: hint ?? 'Fix the lines above; `faultline schema` prints the full format.',
-    });
-    this.problems = problems;
-  }
-}
+/** A problem at an offset in the text. */
+type At = (offset: number, pathText: string, message: string) => ExperimentProblem;
 
-/** The most problems a message lists: a file that is no experiment at all may have hundreds. */
-const MAX_LISTED_PROBLEMS = 20;
-
-function listProblems(problems: readonly ExperimentProblem[]): string {
-  const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map(formatProblem);
-  const more = problems.length - listed.length;
-  if (more > 0) listed.push(`... and ${more} more problem${more === 1 ? '' : 's'}; fix these first`);
-  return listed.join('\n');
-}
-
-export function formatProblem(problem: ExperimentProblem): string {
-  const where = `${problem.file}:${problem.line}:${problem.column}`;
-  const message = printable(problem.message, 400);
-  return problem.path ? `${where} ${printable(problem.path, 120)}: ${message}` : `${where} ${message}`;
-}
-
-/**
- * Text from the file as it may appear in a message: control characters (which could drive the
- * terminal) escaped, and cut to an excerpt.
- */
-function printable(text: string, max: number): string {
-  const escaped = text.replace(
-    /[\u0000-\u001f\u007f-\u009f]/g,
-    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
-  return clip(escaped, max);
-}
-
-export function toDotPath(segments: readonly PropertyKey[]): string {
-  let out = '';
-  for (const segment of segments) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else out += out ? `.${String(segment)}` : String(segment);
-  }
-  return out;
-}
+/** A problem at a path in the document (at its key with `atKey`), without a message yet. */
+type Locate = (segments: readonly PropertyKey[], atKey?: boolean) => ExperimentProblem;
 
 /**
  * Reads and validates an experiment file. Only a regular file of at most 1 MiB of UTF-8 text is read
@@ -111,10 +67,34 @@ export function parseExperiment(
   env: Record<string, string | undefined> = process.env,
 ): LoadedExperiment {
   const lineCounter = new LineCounter();
-  const at = (offset: number, pathText: string, message: string): ExperimentProblem => {
+  const at: At = (offset, pathText, message) => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col, path: pathText, message };
   };
+  const document = parseDocument(text, file, lineCounter, at);
+  const locate: Locate = (segments, atKey = false) =>
+    at(offsetOf(document.contents, segments, atKey), toDotPath(segments), '');
+  const raw = plainData(document, file, at);
+
+  // Only the environment's own variables: ${env:constructor} must not find Object.prototype's.
+  const ownEnv: Record<string, string | undefined> = Object.assign(Object.create(null), env);
+  const substituted = substituteDocument(raw, ownEnv);
+  if (substituted.issues.length > 0) {
+    throw new ExperimentInvalidError(
+      file,
+      substituted.issues.map((issue) => ({ ...locate(issue.path), message: issue.message })),
+    );
+  }
+
+  const parsed = experiment.safeParse(substituted.value, { reportInput: true });
+  if (!parsed.success) {
+    throw new ExperimentInvalidError(file, schemaProblems(parsed.error.issues, substituted.written, locate));
+  }
+  return { file, directory: path.dirname(path.resolve(file)), experiment: parsed.data };
+}
+
+/** One YAML document, refused with its first problem when it is not well-formed or is hostile. */
+function parseDocument(text: string, file: string, lineCounter: LineCounter, at: At): Document.Parsed {
   const tooDeep = flowTooDeep(text);
   if (tooDeep !== undefined) {
     // The line counter is filled by the parser: count this position by hand.
@@ -143,8 +123,6 @@ export function parseExperiment(
     const hint = /\{[^}]*\$\{/.test(line) ? ' (a ${variable} inside { } must be quoted: "${variable}")' : '';
     throw new ExperimentInvalidError(file, [at(first.pos[0], '', `${yamlMessage(first.message)}${hint}`)]);
   }
-  const locate = (segments: readonly PropertyKey[], atKey = false): ExperimentProblem =>
-    at(offsetOf(document.contents, segments, atKey), toDotPath(segments), '');
 
   const structural = nodeProblems(document);
   if (structural.length > 0) {
@@ -153,7 +131,14 @@ export function parseExperiment(
       structural.map((problem) => at(problem.offset, toDotPath(problem.segments), problem.message)),
     );
   }
+  return document;
+}
 
+/** How many copies aliases may make of anchored values (the yaml package's own default). */
+const MAX_ALIAS_COUNT = 100;
+
+/** The document as plain data; refused when its aliases expand too far or it holds nothing. */
+function plainData(document: Document.Parsed, file: string, at: At): unknown {
   let raw: unknown;
   try {
     raw = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -173,147 +158,25 @@ export function parseExperiment(
       at(0, '', 'the file is empty; expected an experiment (title, hypothesis, method)'),
     ]);
   }
-  // Only the environment's own variables: ${env:constructor} must not find Object.prototype's.
-  const ownEnv: Record<string, string | undefined> = Object.assign(Object.create(null), env);
-  const substituted = substituteDocument(raw, ownEnv);
-  if (substituted.issues.length > 0) {
-    throw new ExperimentInvalidError(
-      file,
-      substituted.issues.map((issue) => ({ ...locate(issue.path), message: issue.message })),
-    );
-  }
-
-  const parsed = experiment.safeParse(substituted.value, { reportInput: true });
-  if (!parsed.success) {
-    throw new ExperimentInvalidError(
-      file,
-      parsed.error.issues
-        .map((issue) => {
-          const unknownKey = issue.code === 'unrecognized_keys';
-          const segments = unknownKey ? [...issue.path, issue.keys[0]!] : issue.path;
-          const atKey = unknownKey || (issue.code === 'custom' && issue.params?.atKey === true);
-          const written = substituted.written.get(pathKey(issue.path));
-          return { ...locate(segments, atKey), message: issueMessage(issue, written) };
-        })
-        .sort((a, b) => a.line - b.line || a.column - b.column),
-    );
-  }
-  return { file, directory: path.dirname(path.resolve(file)), experiment: parsed.data };
+  return raw;
 }
 
-/** How many copies aliases may make of anchored values (the yaml package's own default). */
-const MAX_ALIAS_COUNT = 100;
-
-function firstAliasOffset(document: Document): number {
-  let offset = 0;
-  visit(document, {
-    Alias(_, node) {
-      offset = node.range?.[0] ?? 0;
-      return visit.BREAK;
-    },
-  });
-  return offset;
+/** The schema's issues as problems, in the order of the file. */
+function schemaProblems(
+  issues: readonly z.core.$ZodIssue[],
+  written: ReadonlyMap<string, string>,
+  locate: Locate,
+): ExperimentProblem[] {
+  return issues
+    .map((issue) => {
+      const unknownKey = issue.code === 'unrecognized_keys';
+      const segments = unknownKey ? [...issue.path, issue.keys[0]!] : issue.path;
+      const atKey = unknownKey || (issue.code === 'custom' && issue.params?.atKey === true);
+      return { ...locate(segments, atKey), message: issueMessage(issue, written.get(pathKey(issue.path))) };
+    })
+    .sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
 function yamlMessage(message: string): string {
   return `YAML syntax: ${clip(message.split('\n')[0] ?? '', 200)}`;
-}
-
-/** At most `max` characters of a text from the file: an error never echoes more than an excerpt. */
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
-}
-
-/** A value or key from the file, quoted with control characters escaped, and cut short. */
-function quote(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 56)}..."` : text;
-}
-
-const TYPE_NAMES: Record<string, string> = {
-  record: 'a mapping',
-  nonoptional: 'a value',
-  array: 'a list',
-  object: 'a mapping',
-  string: 'a string',
-  number: 'a number',
-  boolean: 'true or false',
-};
-
-/** `written`: the text as written when the value came from the environment, shown instead of it. */
-function describeInput(input: unknown, written?: string): string {
-  if (input === undefined) return 'nothing';
-  if (written !== undefined && typeof input === 'string') {
-    return `${JSON.stringify(written)} (a string from the environment, not shown)`;
-  }
-  if (input === null) return 'null';
-  if (Array.isArray(input)) return 'a list';
-  if (typeof input === 'object') return 'a mapping';
-  if (typeof input === 'number' && !Number.isFinite(input)) return `a number too large (${String(input)})`;
-  return `${TYPE_NAMES[typeof input] ?? typeof input} (${quote(input)})`;
-}
-
-function issueMessage(issue: z.core.$ZodIssue, written?: string): string {
-  if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.slice(0, 5).map(quote).join(', ') + (issue.keys.length > 5 ? ', ...' : '');
-    return `unknown key ${keys}; check the spelling (\`faultline schema\` lists the keys)`;
-  }
-  const input = (issue as { input?: unknown }).input;
-  if (issue.code === 'invalid_type') {
-    if (input === undefined) return `is required (expected ${TYPE_NAMES[issue.expected] ?? issue.expected})`;
-    return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}, found ${describeInput(input, written)}`;
-  }
-  if (issue.code === 'invalid_union') {
-    const expected = [
-      ...new Set(
-        issue.errors
-          .flatMap((errors) =>
-            errors.filter((error) => error.code === 'invalid_type' && error.path.length === 0),
-          )
-          .map(
-            (error) =>
-              TYPE_NAMES[(error as { expected: string }).expected] ??
-              (error as { expected: string }).expected,
-          ),
-      ),
-    ];
-    if (expected.length > 0)
-      return `expected ${expected.join(' or ')}, found ${describeInput(input, written)}`;
-    const first = issue.errors.find((errors) => errors.length > 0)?.[0];
-    if (first) return first.message;
-  }
-  if (issue.code === 'invalid_value' && 'values' in issue) {
-    return `expected one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}, found ${describeInput(input, written)}`;
-  }
-  return issue.message;
-}
-
-/** Finds the source offset of the node at `segments`, falling back to the nearest existing parent. */
-function offsetOf(root: Node | null, segments: readonly PropertyKey[], atKey: boolean): number {
-  let node: unknown = root;
-  let best = rangeStart(root) ?? 0;
-  for (const [index, segment] of segments.entries()) {
-    if (isMap(node)) {
-      const pair = node.items.find(
-        (item) => isScalar(item.key) && String(item.key.value) === String(segment),
-      );
-      if (!pair) break;
-      best = rangeStart(pair.key as Node) ?? best;
-      if (atKey && index === segments.length - 1) break;
-      node = pair.value;
-      if (node === null) break;
-      best = rangeStart(node as Node) ?? best;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      node = node.items[segment];
-      if (!node) break;
-      best = rangeStart(node as Node) ?? best;
-    } else {
-      break;
-    }
-  }
-  return best;
-}
-
-function rangeStart(node: Node | null | undefined): number | undefined {
-  return node && 'range' in node && node.range ? node.range[0] : undefined;
 }

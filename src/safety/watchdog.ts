@@ -1,13 +1,11 @@
 import type { DockerClient } from '../docker/client.js';
-import type { RevertOutcome } from '../faults/fault.js';
 import { formatDuration } from '../util/duration.js';
-import { killPoint } from '../util/kill-points.js';
 import { sleep } from '../util/sleep.js';
 import { LEASE_DONE, LEASE_HANDOVER, retryWindowMs } from './lease.js';
-import { appendRecord, type IntentRecord, type LedgerRecord, readLedger, readRecords } from './ledger.js';
+import { appendRecord, type IntentRecord, type RunState, readLedger } from './ledger.js';
 import { releaseLocks } from './locks.js';
 import { runnerFromLedger } from './network-runner.js';
-import { inFlightUntil, undoRecipe } from './undo.js';
+import { faultUndoer, type UndoFault } from './watchdog-undo.js';
 
 /**
  * The watchdog of one run: a separate process the run starts before injecting anything, holding the
@@ -35,98 +33,17 @@ export async function watch(options: WatchdogOptions): Promise<'released' | 'rec
   const initial = readLedger(ledgerFile);
   if (!initial) throw new Error(`no run in ${ledgerFile}`);
   const runner = runnerFromLedger(docker, initial.run, `watchdog-${initial.run.runId}`);
-  const busy = new Set<string>();
-
-  const append = (record: LedgerRecord) => appendRecord(ledgerFile, record);
-
-  const record = (intent: IntentRecord, outcome: RevertOutcome, why: string) => {
-    log(`${why}: ${intent.kind} on ${intent.target.name}: ${outcome.status} (${outcome.detail})`);
-    append({
-      type: 'reverted',
-      faultId: intent.faultId,
-      status: outcome.status,
-      by: 'watchdog',
-      at: new Date().toISOString(),
-    });
-  };
-
-  const undo = async (intent: IntentRecord, injected: ReadonlySet<string>, why: string) => {
-    if (busy.has(intent.faultId)) return;
-    busy.add(intent.faultId);
-    // What is in place now is undone and recorded at once; then, while a call the run had sent may
-    // still land, the watchdog keeps watching and undoes (and records) whatever lands late.
-    const seen = readRecords(ledgerFile).length;
-    const outcome = await undoRecipe(intent.revert, intent.target, docker, runner);
-    if (outcome.status === 'failed' && closedByOthersSince(ledgerFile, seen, intent.faultId)) {
-      // `faultline recover` reverted it while this attempt ran: its success stands, this failure is stale.
-      log(`${why}: ${intent.kind} on ${intent.target.name}: reverted meanwhile by recover`);
-      busy.delete(intent.faultId);
-      return;
-    }
-    record(intent, outcome, why);
-    killPoint('watchdog-reverted');
-    const until = inFlightUntil(intent, injected);
-    if (
-      outcome.status !== 'failed' &&
-      outcome.status !== 'target-gone' &&
-      until !== undefined &&
-      until > Date.now()
-    ) {
-      const late = await undoRecipe(intent.revert, intent.target, docker, runner, { inFlightUntil: until });
-      if (late.status === 'reverted' || late.status === 'failed')
-        record(intent, { ...late, detail: `landed after the first look: ${late.detail}` }, why);
-      if (late.status === 'failed') busy.delete(intent.faultId);
-    }
-    if (outcome.status === 'failed') busy.delete(intent.faultId);
-  };
-
-  let leaseState = 'held' as 'held' | 'released' | 'handed-over' | 'broken';
-  let said = '';
-  options.lease.on('data', (chunk: Buffer) => {
-    said += chunk.toString();
-    if (said.includes(LEASE_HANDOVER)) leaseState = 'handed-over';
-    else if (said.includes(LEASE_DONE)) leaseState = 'released';
-  });
-  options.lease.on('end', () => {
-    if (leaseState === 'held') leaseState = 'broken';
-  });
-  options.lease.on('error', () => {
-    if (leaseState === 'held') leaseState = 'broken';
-  });
+  const undo = faultUndoer({ ledgerFile, docker, runner, log });
+  const leaseState = followLease(options.lease);
 
   try {
     for (;;) {
       const state = readLedger(ledgerFile);
       if (!state) throw new Error(`the ledger ${ledgerFile} disappeared`);
-      if (leaseState === 'released' || (state.ended && state.open.length === 0 && leaseState !== 'broken'))
+      const lease = leaseState();
+      if (lease === 'released' || (state.ended && state.open.length === 0 && lease !== 'broken'))
         return 'released';
-      if (leaseState === 'broken' || leaseState === 'handed-over') {
-        const why = leaseState === 'broken' ? 'lease broken' : 'handed over';
-        log(
-          leaseState === 'broken'
-            ? `the run (pid ${state.run.pid}) is gone without finishing: reverting ${state.open.length} fault(s)`
-            : `the run handed over ${state.open.length} fault(s) it could not revert: retrying`,
-        );
-        const left = await revertUntilDone(
-          ledgerFile,
-          options.retryWindowMs ?? retryWindowMs(),
-          (intent, injected) => undo(intent, injected, why),
-        );
-        if (left.length > 0) {
-          log(
-            `giving up after ${formatDuration(options.retryWindowMs ?? retryWindowMs())} of retries; left: ${left
-              .map((intent) => `${intent.kind} on ${intent.target.name}`)
-              .join(', ')}; run \`faultline recover\``,
-          );
-        }
-        append({
-          type: 'end',
-          outcome: left.length > 0 ? 'left-by-watchdog' : 'recovered-by-watchdog',
-          at: new Date().toISOString(),
-        });
-        releaseLocks(options.stateDir, state.run.runId);
-        return left.length > 0 ? 'gave-up' : 'recovered';
-      }
+      if (lease === 'broken' || lease === 'handed-over') return await takeOver(options, state, lease, undo);
       const now = Date.now();
       const due = state.open.filter((intent) => intent.deadline <= now);
       await Promise.all(due.map((intent) => undo(intent, state.injected, 'deadline passed')));
@@ -135,6 +52,61 @@ export async function watch(options: WatchdogOptions): Promise<'released' | 'rec
   } finally {
     await runner.dispose().catch(() => undefined);
   }
+}
+
+type LeaseState = 'held' | 'released' | 'handed-over' | 'broken';
+
+/** Follows what the run says on the lease, from now on; the result reads the latest state. */
+function followLease(lease: NodeJS.ReadableStream): () => LeaseState {
+  let state: LeaseState = 'held';
+  let said = '';
+  lease.on('data', (chunk: Buffer) => {
+    said += chunk.toString();
+    if (said.includes(LEASE_HANDOVER)) state = 'handed-over';
+    else if (said.includes(LEASE_DONE)) state = 'released';
+  });
+  lease.on('end', () => {
+    if (state === 'held') state = 'broken';
+  });
+  lease.on('error', () => {
+    if (state === 'held') state = 'broken';
+  });
+  return () => state;
+}
+
+/**
+ * The run is gone, or handed its faults over: revert every open fault (retrying for the window), record
+ * the end of the run and release its locks.
+ */
+async function takeOver(
+  options: WatchdogOptions,
+  state: RunState,
+  lease: 'broken' | 'handed-over',
+  undo: UndoFault,
+): Promise<'recovered' | 'gave-up'> {
+  const { ledgerFile, log } = options;
+  const why = lease === 'broken' ? 'lease broken' : 'handed over';
+  log(
+    lease === 'broken'
+      ? `the run (pid ${state.run.pid}) is gone without finishing: reverting ${state.open.length} fault(s)`
+      : `the run handed over ${state.open.length} fault(s) it could not revert: retrying`,
+  );
+  const windowMs = options.retryWindowMs ?? retryWindowMs();
+  const left = await revertUntilDone(ledgerFile, windowMs, (intent, injected) => undo(intent, injected, why));
+  if (left.length > 0) {
+    log(
+      `giving up after ${formatDuration(windowMs)} of retries; left: ${left
+        .map((intent) => `${intent.kind} on ${intent.target.name}`)
+        .join(', ')}; run \`faultline recover\``,
+    );
+  }
+  appendRecord(ledgerFile, {
+    type: 'end',
+    outcome: left.length > 0 ? 'left-by-watchdog' : 'recovered-by-watchdog',
+    at: new Date().toISOString(),
+  });
+  releaseLocks(options.stateDir, state.run.runId);
+  return left.length > 0 ? 'gave-up' : 'recovered';
 }
 
 /**
@@ -157,17 +129,4 @@ async function revertUntilDone(
     if (left.length === 0 || wait <= 0) return left;
     await sleep(wait);
   }
-}
-
-/** Whether someone other than the watchdog recorded a successful revert of the fault after record `from`. */
-function closedByOthersSince(ledgerFile: string, from: number, faultId: string): boolean {
-  return readRecords(ledgerFile)
-    .slice(from)
-    .some(
-      (record) =>
-        record.type === 'reverted' &&
-        record.faultId === faultId &&
-        record.by !== 'watchdog' &&
-        record.status !== 'failed',
-    );
 }
