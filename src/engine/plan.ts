@@ -1,21 +1,12 @@
 import type { ContainerSummary, DockerClient } from '../docker/client.js';
 import { EnvironmentError } from '../errors.js';
 import type { LoadedExperiment } from '../experiment/load.js';
-import type {
-  ActionSpec,
-  Experiment,
-  PeerSelector,
-  ProbeSpec,
-  Step,
-  TargetSelector,
-} from '../experiment/schema.js';
-import type { Display, FamilyPlan, StepPlanContext } from '../faults/driver.js';
-import { driverFor, type FaultKind, familyOf } from '../faults/registry.js';
-import { probeKind } from '../probes/run-probe.js';
-import { describeSelector, type RunHolder, selectTargets, TargetSelectionError } from '../targets/resolve.js';
+import type { ActionSpec, Experiment, ProbeSpec } from '../experiment/schema.js';
+import type { Display, FamilyPlan } from '../faults/driver.js';
+import { type FaultKind, familyOf } from '../faults/registry.js';
+import type { RunHolder } from '../targets/resolve.js';
 import type { Target } from '../targets/target.js';
-import { formatDuration } from '../util/duration.js';
-import { deriveSeed } from '../util/random.js';
+import { Planner } from './planner.js';
 
 /**
  * A plan is data: the resolved targets and every action a run would take. `faultline plan` prints it,
@@ -124,153 +115,29 @@ export async function buildPlan(
   docker: DockerClient,
   options: PlanOptions,
 ): Promise<Plan> {
-  const { seed, runId } = options;
-  const display =
-    options.display ?? ((target: Target, argv: readonly string[]) => `[${target.name}] ${argv.join(' ')}`);
   const containers = await docker.listContainers({ all: true });
-  const byId = new Map(containers.map((container) => [container.id, container]));
-  let faultSequence = 0;
-  const pendingDevices: Promise<void>[] = [];
-  const composeScope = loaded.experiment.scope?.compose;
-  const problems: string[] = [];
-  const hints: string[] = [];
-  const holderOf = options.holderOf;
-  const probeTargets = new Map<ProbeSpec, Target[]>();
-
-  const resolve = (selector: TargetSelector, key: string, runningOnly: boolean, where: string): Target[] => {
-    try {
-      return selectTargets(containers, selector, {
-        scope: composeScope,
-        seed: deriveSeed(seed, key),
-        runningOnly,
-        holderOf,
-      });
-    } catch (error) {
-      if (error instanceof TargetSelectionError) {
-        problems.push(`${where}: ${error.message}`);
-        if (error.hint) hints.push(error.hint);
-        return [];
-      }
-      throw error;
-    }
-  };
-  const resolveProbe = (probe: ProbeSpec, where: string) => {
-    const selector = probe.exec?.target ?? probe.container?.target;
-    if (selector) probeTargets.set(probe, resolve(selector, where, false, where));
-  };
-
-  const peers = {
-    select: (selector: PeerSelector) => {
-      const { cidr: _cidr, ...rest } = selector;
-      return selectTargets(containers, rest, { scope: composeScope, seed, runningOnly: true, holderOf }).map(
-        (target) => byId.get(target.id)!,
-      );
-    },
-    container: (target: Target) => byId.get(target.id)!,
-  };
-
-  for (const [index, probe] of loaded.experiment.hypothesis.entries()) {
-    resolveProbe(probe, `hypothesis[${index}] "${probe.name}"`);
+  const planner = new Planner(containers, loaded.experiment.scope?.compose, options);
+  const { experiment } = loaded;
+  for (const [index, probe] of experiment.hypothesis.entries()) {
+    planner.resolveProbe(probe, `hypothesis[${index}] "${probe.name}"`);
   }
-  for (const [index, probe] of (loaded.experiment.guards ?? []).entries()) {
-    resolveProbe(probe, `guards[${index}] "${probe.name}"`);
+  for (const [index, probe] of (experiment.guards ?? []).entries()) {
+    planner.resolveProbe(probe, `guards[${index}] "${probe.name}"`);
   }
-
-  const planStep = (step: Step, path: string): PlannedStep => {
-    switch (step.kind) {
-      case 'wait':
-        return { kind: 'wait', path, label: `wait ${formatDuration(step.spec)}`, durationMs: step.spec };
-      case 'probe':
-        resolveProbe(step.spec, path);
-        return {
-          kind: 'probe',
-          path,
-          label: `probe "${step.spec.name}"`,
-          probe: step.spec,
-          background: false,
-        };
-      case 'action':
-        return {
-          kind: 'action',
-          path,
-          label: describeAction(step.spec),
-          action: step.spec,
-          targets: step.spec.exec ? resolve(step.spec.exec.target, path, true, path) : [],
-          background: step.spec.background ?? false,
-        };
-      case 'parallel': {
-        const steps = step.spec.map((child, index) => planStep(child, `${path}.parallel[${index}]`));
-        return { kind: 'parallel', path, label: `in parallel: ${steps.length} steps`, steps };
-      }
-      default:
-        return planFault(step.kind, step.spec, path);
-    }
-  };
-
-  const planFault = (kind: FaultKind, spec: unknown, path: string): PlannedStep => {
-    const driver = driverFor(kind);
-    const where = `${path}.${kind}`;
-    const ctx: StepPlanContext = {
-      path,
-      where,
-      runId,
-      composeScope,
-      resolve: (selector, key, at) => resolve(selector, key, true, at),
-      describeSelector: (selector) => describeSelector(selector, composeScope),
-      container: (target) => byId.get(target.id)!,
-      peers,
-      nextId: () => `${kind}-${++faultSequence}`,
-      problem: (message, hint) => {
-        problems.push(message);
-        if (hint) hints.push(hint);
-      },
-    };
-    const planned = driver.plan(spec, ctx);
-    const injections = planned.faults.map(({ target, faultId, fault }): PlannedInjection => {
-      const injection: PlannedInjection = { target, faultId, kind, fault, actions: [], reverts: [] };
-      const family = familyOf(fault);
-      Object.assign(injection, family.describe(fault, target, display));
-      const cidrs = family.devicesToFind?.(fault);
-      if (cidrs && options.devicesOf) {
-        pendingDevices.push(
-          options.devicesOf(target, cidrs).then(
-            (devices) => {
-              Object.assign(injection, family.describe(fault, target, display, devices));
-            },
-            () => undefined,
-          ),
-        );
-      }
-      return injection;
-    });
-    const { durationMs, background, maxTargets } = driver.common(spec);
-    const touched = new Set(injections.map((injection) => injection.target.id)).size;
-    if (maxTargets !== undefined && touched > maxTargets) {
-      problems.push(`${where}: would touch ${touched} containers; its max-targets is ${maxTargets}`);
-    }
-    return {
-      kind: 'fault',
-      path,
-      label: `${kind} ${planned.selector}${planned.qualifier ?? ''}${durationMs ? ` for ${formatDuration(durationMs)}` : ''}`,
-      faultKind: kind,
-      durationMs,
-      background: background ?? false,
-      selector: planned.selector,
-      targets: injections.map((injection) => injection.target),
-      injections,
-    };
-  };
-
-  const steps = loaded.experiment.method.map((step, index) => planStep(step, `method[${index}]`));
-  const rollbackTargets = (loaded.experiment.rollbacks ?? []).map((action, index) =>
-    action.exec ? resolve(action.exec.target, `rollbacks[${index}]`, true, `rollbacks[${index}]`) : [],
+  const steps = experiment.method.map((step, index) => planner.planStep(step, `method[${index}]`));
+  const rollbackTargets = (experiment.rollbacks ?? []).map((action, index) =>
+    action.exec
+      ? planner.resolve(action.exec.target, `rollbacks[${index}]`, true, `rollbacks[${index}]`)
+      : [],
   );
-  await Promise.all(pendingDevices);
-  const blast = blastRadiusProblems(steps, loaded.experiment.safety, options.requireLabels, byId);
-  if (problems.length > 0 || blast.length > 0) {
-    throw new PlanError([...problems, ...blast], blast.length > 0 ? [] : hints);
+  await planner.settled();
+  const byId = new Map(containers.map((container) => [container.id, container]));
+  const blast = blastRadiusProblems(steps, experiment.safety, options.requireLabels, byId);
+  if (planner.problems.length > 0 || blast.length > 0) {
+    throw new PlanError([...planner.problems, ...blast], blast.length > 0 ? [] : planner.hints);
   }
-  return { loaded, seed, runId, steps, probeTargets, rollbackTargets };
+  const { seed, runId } = options;
+  return { loaded, seed, runId, steps, probeTargets: planner.probeTargets, rollbackTargets };
 }
 
 /** Limits checked before anything is injected: how many containers, which ones, and never the host's network. */
@@ -309,28 +176,4 @@ function blastRadiusProblems(
     }
   }
   return problems;
-}
-
-export function describeAction(action: ActionSpec): string {
-  if (action.name) return action.name;
-  if (action.command) return `run ${action.command.join(' ')}`;
-  if (action.exec) return `exec ${action.exec.command.join(' ')}`;
-  return `${action.http!.method} ${action.http!.url}`;
-}
-
-export function describeProbe(probe: ProbeSpec): string {
-  switch (probeKind(probe)) {
-    case 'http':
-      return `${probe.http!.method} ${probe.http!.url}`;
-    case 'tcp':
-      return `tcp ${probe.tcp!.host}:${probe.tcp!.port}`;
-    case 'command':
-      return `run ${probe.command!.join(' ')}`;
-    case 'exec':
-      return `exec ${probe.exec!.command.join(' ')}`;
-    case 'container':
-      return 'inspect container';
-    case 'load':
-      return `${probe.load!.method} ${probe.load!.url} at ${probe.load!.rate}/s`;
-  }
 }

@@ -1,4 +1,5 @@
 import type { DockerClient } from '../docker/client.js';
+import { DEFAULT_HELPER_IMAGE } from '../platform/docker/helper-image/labels.js';
 import type { Target } from '../targets/target.js';
 import {
   checkFeatures,
@@ -7,7 +8,6 @@ import {
   hostScratch,
   MissingCapabilityError,
 } from './capabilities.js';
-import { DEFAULT_HELPER_IMAGE } from './helper-image.js';
 import {
   ExecRunner,
   HelperRunner,

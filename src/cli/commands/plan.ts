@@ -1,11 +1,6 @@
 import { describeEndpoint } from '../../docker/endpoint.js';
-import {
-  allInjections,
-  buildPlan,
-  describeProbe,
-  hasNetworkFaults,
-  type PlannedStep,
-} from '../../engine/plan.js';
+import { describeProbe } from '../../engine/describe.js';
+import { allInjections, buildPlan, hasNetworkFaults, type PlannedStep } from '../../engine/plan.js';
 import { loadExperimentFile } from '../../experiment/load.js';
 import { PROBE_DEFAULTS, RUN_DEFAULTS } from '../../experiment/schema.js';
 import { devicesFor, listInterfaces } from '../../network/interfaces.js';

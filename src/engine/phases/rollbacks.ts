@@ -1,5 +1,6 @@
 import { runAction } from '../actions.js';
-import { describeAction, type Plan } from '../plan.js';
+import { describeAction } from '../describe.js';
+import type { Plan } from '../plan.js';
 import type { RunContext } from './run-context.js';
 
 /**

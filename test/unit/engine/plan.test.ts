@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../../../src/docker/labels.js';
-import {
-  buildPlan,
-  describeAction,
-  describeProbe,
-  PlanError,
-  type PlannedStep,
-} from '../../../src/engine/plan.js';
+import { describeAction, describeProbe } from '../../../src/engine/describe.js';
+import { buildPlan, PlanError, type PlannedStep } from '../../../src/engine/plan.js';
 import { parseExperiment } from '../../../src/experiment/load.js';
 import { type FakeContainerSpec, FakeDocker } from '../support/fake-docker.js';
 
