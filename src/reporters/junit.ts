@@ -1,4 +1,3 @@
-import type { Reporter } from '../engine/port.js';
 import type {
   FaultRecord,
   JournalEntry,
@@ -9,7 +8,6 @@ import type {
 } from '../model/journal.js';
 import { describeTarget } from '../targets/target.js';
 import { formatDuration } from '../util/duration.js';
-import { writeFileAtomic } from './write-file.js';
 
 /** At most this many failing samples are spelled out under one probe's failure. */
 const MAX_SAMPLES_SHOWN = 20;
@@ -41,19 +39,9 @@ interface JunitSuite {
 }
 
 /**
- * Writes a JUnit XML file when the session ends: one testsuite per run, one testcase per probe, one
- * for the reverts and, when the run itself failed, one for the run. CI shows the tests; the exit code
- * still decides the job.
+ * The session as JUnit XML: one testsuite per run, one testcase per probe, one for the reverts and,
+ * when the run itself failed, one for the run. CI shows the tests; the exit code still decides the job.
  */
-export function createJunitReporter(path: string): Reporter {
-  return {
-    name: 'junit',
-    async onSessionEnd(session) {
-      await writeFileAtomic(path, renderJunit(session));
-    },
-  };
-}
-
 export function renderJunit(session: SessionResult): string {
   const suites = [...session.runs.map(runSuite), ...session.invalid.map(invalidSuite)];
   const cases = suites.flatMap((suite) => suite.cases);
