@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFileReporter } from '../../../src/reporters/file-report.js';
-import { escapeAttribute, escapeText, renderJunit } from '../../../src/reporters/junit.js';
+import { renderJunit } from '../../../src/reporters/junit.js';
 import { REPORTS } from '../../../src/reporters/registry.js';
+import { escapeAttribute, escapeText } from '../../../src/reporters/xml-text.js';
 import { deviatedRun, erroredRun, revertFailedRun, session } from './fixtures.js';
 import { child, findAll, parseXml, type XmlElement } from './parse-xml.js';
 
