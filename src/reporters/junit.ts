@@ -85,6 +85,7 @@ function counts(cases: JunitCase[]): [string, string][] {
     ['skipped', count('skipped')],
   ];
 }
+
 function seconds(ms: number): string {
   return (Number.isFinite(ms) && ms > 0 ? ms / 1000 : 0).toFixed(3);
 }

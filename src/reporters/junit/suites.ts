@@ -172,6 +172,7 @@ function invalidSuite(invalid: { file: string; message: string }): JunitSuite {
     ],
   };
 }
+
 function offset(from: string, to: string): string {
   const ms = Date.parse(to) - Date.parse(from);
   return Number.isFinite(ms) ? `+${(Math.max(0, ms) / 1000).toFixed(3)}s` : to;
