@@ -6,7 +6,7 @@ import { ExitCode } from '../../../src/errors.js';
 import type { LoadSeries, RequestRecord } from '../../../src/load/types.js';
 import type { FaultRecord, RunResult, SessionResult } from '../../../src/model/journal.js';
 import { createFileReporter } from '../../../src/reporters/file-report.js';
-import { PLOT_WIDTH, TIMELINE } from '../../../src/reporters/html/timeline.js';
+import { PLOT_WIDTH, TIMELINE } from '../../../src/reporters/html/timeline-scale.js';
 import { renderHtml } from '../../../src/reporters/html.js';
 import { REPORTS } from '../../../src/reporters/registry.js';
 import {
