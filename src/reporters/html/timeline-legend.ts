@@ -16,6 +16,27 @@ export function renderLegend(
   top: number,
   id: string,
 ): { markup: Markup; bottom: number } {
+  let cx = TIMELINE.left;
+  let row = 0;
+  const placed = legendItems(data, id).map((item) => {
+    const width = 28 + item.text.length * CHAR_PX;
+    if (cx + width > TIMELINE.width - TIMELINE.right && cx > TIMELINE.left) {
+      row++;
+      cx = TIMELINE.left;
+    }
+    const at = { x: cx, y: top + 14 + row * TIMELINE.legendRow };
+    cx += width + 18;
+    return html`<g class="legend-item" data-legend="${item.key}" transform="translate(${num(at.x)} ${num(at.y)})">${item.swatch}<text x="28" y="0">${item.text}</text></g>`;
+  });
+  const markup = html`<g class="legend">
+<text class="legend-title" x="${TIMELINE.left - 6}" y="${top + 14}" text-anchor="end">legend</text>
+${placed}
+</g>`;
+  return { markup, bottom: top + 14 + row * TIMELINE.legendRow + 8 };
+}
+
+/** The legend's entries, in order: faults, check results, phases, then guards and load when shown. */
+function legendItems(data: TimelineData, id: string): LegendItem[] {
   const items: LegendItem[] = [
     {
       key: 'fault',
@@ -69,24 +90,7 @@ export function renderLegend(
       text: 'failed requests',
     });
   }
-
-  let cx = TIMELINE.left;
-  let row = 0;
-  const placed = items.map((item) => {
-    const width = 28 + item.text.length * CHAR_PX;
-    if (cx + width > TIMELINE.width - TIMELINE.right && cx > TIMELINE.left) {
-      row++;
-      cx = TIMELINE.left;
-    }
-    const at = { x: cx, y: top + 14 + row * TIMELINE.legendRow };
-    cx += width + 18;
-    return html`<g class="legend-item" data-legend="${item.key}" transform="translate(${num(at.x)} ${num(at.y)})">${item.swatch}<text x="28" y="0">${item.text}</text></g>`;
-  });
-  const markup = html`<g class="legend">
-<text class="legend-title" x="${TIMELINE.left - 6}" y="${top + 14}" text-anchor="end">legend</text>
-${placed}
-</g>`;
-  return { markup, bottom: top + 14 + row * TIMELINE.legendRow + 8 };
+  return items;
 }
 
 /** The chart in words, for screen readers and for anyone who cannot tell the colours apart. */
