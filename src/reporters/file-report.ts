@@ -18,7 +18,7 @@ export function createFileReporter(kind: ReportKind, to: ReportDestination): Rep
   return {
     name: kind.name,
     async onSessionEnd(session) {
-      const text = kind.render(session);
+      const text = await kind.render(session);
       if (kind.jobSummary) await writeWithSummary(kind, kind.jobSummary, text, to);
       else if (to.path) await writeFileAtomic(to.path, text);
     },

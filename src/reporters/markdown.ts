@@ -4,9 +4,6 @@ import { describeTarget } from '../targets/target.js';
 import { visible } from '../util/control-chars.js';
 import { formatDuration } from '../util/duration.js';
 
-/** GitHub refuses a job summary file larger than this. */
-export const STEP_SUMMARY_MAX_BYTES = 1024 * 1024;
-
 /** The session as Markdown, for a file and for the GitHub Actions job summary. */
 export function renderMarkdown(session: SessionResult): string {
   const parts = [`# faultline\n\n${sessionLine(session)}`];

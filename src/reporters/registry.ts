@@ -1,8 +1,7 @@
 import type { SessionResult } from '../model/journal.js';
-import { renderHtml } from './html.js';
-import { renderJsonReport } from './json.js';
-import { renderJunit } from './junit.js';
-import { renderMarkdown, STEP_SUMMARY_MAX_BYTES } from './markdown.js';
+
+/** GitHub refuses a job summary file larger than this. */
+export const STEP_SUMMARY_MAX_BYTES = 1024 * 1024;
 
 /** A file outside `--report` that collects reports, named by the environment (GitHub's job summary). */
 export interface JobSummary {
@@ -15,7 +14,8 @@ export interface JobSummary {
 /**
  * One kind of report, declared once: the CLI builds `--report`'s help, checks its values and creates
  * the reporters from these entries, and one writer (file-report.ts) writes every kind. Adding a kind is
- * one entry in REPORTS.
+ * one entry in REPORTS. Each kind loads its renderer when a report is written, so that commands that
+ * write none (and `--help`) do not load it.
  */
 export interface ReportKind {
   /** KIND in `--report KIND=PATH`, as `--help` lists it; also the reporter's name in errors. */
@@ -23,19 +23,27 @@ export interface ReportKind {
   /** The format's name in messages. */
   title: string;
   /** The whole report for the session, as the text of its file. */
-  render(session: SessionResult): string;
+  render(session: SessionResult): Promise<string>;
   /** When set, the report is also appended to the GitHub Actions job summary ($GITHUB_STEP_SUMMARY). */
   jobSummary?: JobSummary;
 }
 
 /** Every report kind, in the order `--help` and the error messages list them. */
 export const REPORTS = {
-  json: { name: 'json', title: 'JSON', render: renderJsonReport },
-  junit: { name: 'junit', title: 'JUnit', render: renderJunit },
+  json: {
+    name: 'json',
+    title: 'JSON',
+    render: async (session) => (await import('./json.js')).renderJsonReport(session),
+  },
+  junit: {
+    name: 'junit',
+    title: 'JUnit',
+    render: async (session) => (await import('./junit.js')).renderJunit(session),
+  },
   markdown: {
     name: 'markdown',
     title: 'Markdown',
-    render: renderMarkdown,
+    render: async (session) => (await import('./markdown.js')).renderMarkdown(session),
     jobSummary: {
       maxBytes: STEP_SUMMARY_MAX_BYTES,
       cutNote(path) {
@@ -44,7 +52,11 @@ export const REPORTS = {
       },
     },
   },
-  html: { name: 'html', title: 'HTML', render: renderHtml },
+  html: {
+    name: 'html',
+    title: 'HTML',
+    render: async (session) => (await import('./html.js')).renderHtml(session),
+  },
 } as const satisfies Record<string, ReportKind>;
 
 export const REPORT_KINDS: readonly ReportKind[] = Object.values(REPORTS);

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFileReporter } from '../../../src/reporters/file-report.js';
-import { renderMarkdown, STEP_SUMMARY_MAX_BYTES, tableCell } from '../../../src/reporters/markdown.js';
-import { REPORTS } from '../../../src/reporters/registry.js';
+import { renderMarkdown, tableCell } from '../../../src/reporters/markdown.js';
+import { REPORTS, STEP_SUMMARY_MAX_BYTES } from '../../../src/reporters/registry.js';
 import { deviatedRun, erroredRun, revertFailedRun, session } from './fixtures.js';
 
 let dir: string;

@@ -60,7 +60,9 @@ describe('the reporters the run builds from --report', () => {
     expect(reporters.map((reporter) => reporter.name)).toEqual(names);
     for (const reporter of reporters) await reporter.onSessionEnd?.(result);
     for (const kind of REPORT_KINDS) {
-      expect(await readFile(join(dir, kind.name, `report.${kind.name}`), 'utf8')).toBe(kind.render(result));
+      expect(await readFile(join(dir, kind.name, `report.${kind.name}`), 'utf8')).toBe(
+        await kind.render(result),
+      );
     }
   });
 
@@ -68,8 +70,8 @@ describe('the reporters the run builds from --report', () => {
     const [a, b] = [join(dir, 'a.md'), join(dir, 'b.md')];
     const reporters = createReportReporters(parseReports([`markdown=${a}`, `markdown=${b}`]));
     for (const reporter of reporters) await reporter.onSessionEnd?.(result);
-    expect(await readFile(a, 'utf8')).toBe(renderedMarkdown());
-    expect(await readFile(b, 'utf8')).toBe(renderedMarkdown());
+    expect(await readFile(a, 'utf8')).toBe(await renderedMarkdown());
+    expect(await readFile(b, 'utf8')).toBe(await renderedMarkdown());
   });
 
   it('append Markdown to the job summary once, with or without a Markdown file asked for', async () => {
@@ -78,14 +80,14 @@ describe('the reporters the run builds from --report', () => {
     const alone = createReportReporters(parseReports([`json=${join(dir, 'r.json')}`]), summary);
     expect(alone.map((reporter) => reporter.name)).toEqual(['json', 'markdown']);
     for (const reporter of alone) await reporter.onSessionEnd?.(result);
-    expect(await readFile(summary, 'utf8')).toBe(renderedMarkdown());
+    expect(await readFile(summary, 'utf8')).toBe(await renderedMarkdown());
 
     await writeFile(summary, '');
     const files = [join(dir, 'x.md'), join(dir, 'y.md')];
     const both = createReportReporters(parseReports(files.map((file) => `markdown=${file}`)), summary);
     expect(both.map((reporter) => reporter.name)).toEqual(['markdown', 'markdown']);
     for (const reporter of both) await reporter.onSessionEnd?.(result);
-    expect(await readFile(summary, 'utf8')).toBe(renderedMarkdown());
+    expect(await readFile(summary, 'utf8')).toBe(await renderedMarkdown());
   });
 
   it('build no reporter when no report is asked for and there is no job summary', async () => {
@@ -93,7 +95,7 @@ describe('the reporters the run builds from --report', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  function renderedMarkdown(): string {
+  function renderedMarkdown(): Promise<string> {
     return REPORTS.markdown.render(result);
   }
 });
