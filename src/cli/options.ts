@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { REPORT_KINDS } from '../reporters/registry.js';
 
 /**
  * One command-line option, declared once and added to every command that takes it. Values are
@@ -64,7 +65,7 @@ export const OPTIONS = {
   report: {
     name: 'report',
     flags: '--report <kind=path>',
-    description: 'write a report: json=PATH, junit=PATH, markdown=PATH, html=PATH (repeatable)',
+    description: `write a report: ${REPORT_KINDS.map((kind) => `${kind.name}=PATH`).join(', ')} (repeatable)`,
     parser: collect,
   },
   image: {

@@ -1,7 +1,14 @@
 import type { ChalkInstance } from 'chalk';
 import type { Reporter, RunStart } from '../engine/port.js';
 import { ExitCode } from '../errors.js';
-import type { JournalEntry, RunResult, SessionResult } from '../model/journal.js';
+import type {
+  JournalEntry,
+  ProbeSample,
+  ProbeStatus,
+  ProbeSummary,
+  RunResult,
+  SessionResult,
+} from '../model/journal.js';
 import { OUTCOME_COLOURS, outcomeLabel, verdictForExitCode } from '../model/outcomes.js';
 import { visible, visibleLine } from '../util/control-chars.js';
 import { formatDuration } from '../util/duration.js';
@@ -24,6 +31,24 @@ interface HeldFault {
   /** Epoch ms when the step reverts it; undefined when held until the method ends. */
   until: number | undefined;
 }
+
+/** How a probe's result starts its line: a colour and four characters. */
+type Mark = readonly ['green' | 'red' | 'magenta' | 'dim', string];
+
+/** One sample's result. */
+const SAMPLE_MARKS: Record<ProbeStatus, Mark> = {
+  pass: ['green', 'ok  '],
+  fail: ['red', 'MISS'],
+  error: ['magenta', 'ERR '],
+};
+
+/** A during probe's result over the whole phase: any sample that did not pass is a miss. */
+const SUMMARY_MARKS: Record<ProbeSummary['status'], Mark> = {
+  pass: ['green', 'ok  '],
+  fail: ['red', 'MISS'],
+  error: ['red', 'MISS'],
+  'not-run': ['dim', '--  '],
+};
 
 /** Text from the experiment or the run, shown as written: control characters become visible escapes. */
 const v = visibleLine;
@@ -107,27 +132,9 @@ export class ConsoleReporter implements Reporter {
         );
         return;
       }
-      case 'probe': {
-        const sample = entry.sample;
-        if (sample.phase === 'guard' && sample.status === 'pass') return;
-        if (sample.phase === 'during') {
-          this.during.samples++;
-          if (sample.status !== 'pass') this.during.failed++;
-          this.status(`during: ${this.during.samples} samples, ${this.during.failed} missed`);
-          if (sample.status === 'pass' || this.during.shownFailures >= 5) return;
-          this.during.shownFailures++;
-        }
-        const mark =
-          sample.status === 'pass'
-            ? c.green('ok  ')
-            : sample.status === 'fail'
-              ? c.red('MISS')
-              : c.magenta('ERR ');
-        this.line(
-          `  ${c.dim(sample.phase.padEnd(7))}  ${mark} ${v(sample.probe)}  ${c.dim(v(sample.reason))}`,
-        );
+      case 'probe':
+        this.probe(entry.sample);
         return;
-      }
       case 'guard':
         this.line(
           `  ${c.red.bold('GUARD')}    ${v(entry.probe)} failed: ${v(entry.reason)}; reverting everything now`,
@@ -141,6 +148,21 @@ export class ConsoleReporter implements Reporter {
     }
   }
 
+  /** A sample: each one before and after; during, a count on the status line and the first few misses. */
+  private probe(sample: ProbeSample): void {
+    if (sample.phase === 'guard' && sample.status === 'pass') return;
+    if (sample.phase === 'during') {
+      this.during.samples++;
+      if (sample.status !== 'pass') this.during.failed++;
+      this.status(`during: ${this.during.samples} samples, ${this.during.failed} missed`);
+      if (sample.status === 'pass' || this.during.shownFailures >= 5) return;
+      this.during.shownFailures++;
+    }
+    this.line(
+      `  ${this.c.dim(sample.phase.padEnd(7))}  ${this.mark(SAMPLE_MARKS[sample.status])} ${v(sample.probe)}  ${this.c.dim(v(sample.reason))}`,
+    );
+  }
+
   onRunEnd(result: RunResult): void {
     this.stopSpinner();
     this.stopHeartbeat();
@@ -150,14 +172,8 @@ export class ConsoleReporter implements Reporter {
       (probe) => probe.phase === 'during' && (probe.samples > 0 || result.faults.length > 0),
     );
     for (const probe of during) {
-      const mark =
-        probe.status === 'pass'
-          ? c.green('ok  ')
-          : probe.status === 'not-run'
-            ? c.dim('--  ')
-            : c.red('MISS');
       this.line(
-        `  ${c.dim('during ')}  ${mark} ${v(probe.probe)}  ${c.dim(`${probe.samples - probe.failures}/${probe.samples} samples met the hypothesis`)}`,
+        `  ${c.dim('during ')}  ${this.mark(SUMMARY_MARKS[probe.status])} ${v(probe.probe)}  ${c.dim(`${probe.samples - probe.failures}/${probe.samples} samples met the hypothesis`)}`,
       );
     }
     this.line(
@@ -178,6 +194,10 @@ export class ConsoleReporter implements Reporter {
     for (const invalid of session.invalid)
       this.line(`  ${verdictForExitCode(ExitCode.invalid).label.padEnd(13)} ${v(invalid.file)}`);
     this.line(`exit ${session.exitCode} ${c.dim(`(${formatDuration(session.durationMs)})`)}`);
+  }
+
+  private mark([colour, text]: Mark): string {
+    return this.c[colour](text);
   }
 
   private status(text: string): void {

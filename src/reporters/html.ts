@@ -1,4 +1,3 @@
-import type { Reporter } from '../engine/port.js';
 import type { SessionResult } from '../model/journal.js';
 import { verdictForExitCode, verdictForOutcome } from '../model/outcomes.js';
 import { formatDuration } from '../util/duration.js';
@@ -7,7 +6,6 @@ import { html, Markup } from './html/markup.js';
 import { clock, renderRun } from './html/run-section.js';
 import { STYLES } from './html/styles.js';
 import type { RunWithLoad } from './html/timeline-data.js';
-import { writeFileAtomic } from './write-file.js';
 
 /**
  * Nothing on the page may load anything: no script, font, image, frame or connection. Only the inline
@@ -17,19 +15,10 @@ const CONTENT_SECURITY_POLICY =
   "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 /**
- * Writes the session as one self-contained HTML page when it ends: the verdict on top, then per run
- * its facts, a timeline chart of faults, probe samples and load, and the probe and fault tables. The
- * page loads nothing from anywhere and reads without JavaScript.
+ * The session as one self-contained HTML page: the verdict on top, then per run its facts, a timeline
+ * chart of faults, probe samples and load, and the probe and fault tables. The page loads nothing from
+ * anywhere and reads without JavaScript.
  */
-export function createHtmlReporter(path: string): Reporter {
-  return {
-    name: 'html',
-    async onSessionEnd(session) {
-      await writeFileAtomic(path, renderHtml(session));
-    },
-  };
-}
-
 export function renderHtml(session: SessionResult): string {
   const verdict = verdictForExitCode(session.exitCode);
   const runs = session.runs as RunWithLoad[];

@@ -1,52 +1,10 @@
-import type { Reporter } from '../engine/port.js';
 import type { FaultRecord, Outcome, ProbeSummary, RunResult, SessionResult } from '../model/journal.js';
 import { OUTCOME_WORDS, outcomeLabel, verdictForExitCode } from '../model/outcomes.js';
 import { describeTarget } from '../targets/target.js';
 import { visible } from '../util/control-chars.js';
 import { formatDuration } from '../util/duration.js';
-import { appendWithinCap, writeFileAtomic } from './write-file.js';
 
-/** GitHub refuses a job summary file larger than this. */
-export const STEP_SUMMARY_MAX_BYTES = 1024 * 1024;
-
-export interface MarkdownReporterOptions {
-  /** The file named by $GITHUB_STEP_SUMMARY: the report is appended to it. */
-  githubStepSummary?: string | undefined;
-}
-
-/**
- * Renders the session as Markdown when it ends: written to `path` when given, and appended to the
- * GitHub Actions job summary when its file is given.
- */
-export function createMarkdownReporter(
-  path: string | undefined,
-  options: MarkdownReporterOptions = {},
-): Reporter {
-  return {
-    name: 'markdown',
-    async onSessionEnd(session) {
-      const markdown = renderMarkdown(session);
-      const failures: string[] = [];
-      if (path) {
-        await writeFileAtomic(path, markdown).catch((error: unknown) =>
-          failures.push(describeFailure(path, error)),
-        );
-      }
-      const summary = options.githubStepSummary;
-      if (summary) {
-        const where = path ? `the full report is in ${path}` : 'write it in full with --report markdown=PATH';
-        const note = `\n_The report was cut here to fit GitHub's 1 MiB job summary limit; ${where}._\n`;
-        await appendWithinCap(summary, markdown, {
-          maxBytes: STEP_SUMMARY_MAX_BYTES,
-          note,
-          separator: '\n',
-        }).catch((error: unknown) => failures.push(describeFailure(summary, error)));
-      }
-      if (failures.length > 0) throw new Error(`could not write the Markdown report: ${failures.join('; ')}`);
-    },
-  };
-}
-
+/** The session as Markdown, for a file and for the GitHub Actions job summary. */
 export function renderMarkdown(session: SessionResult): string {
   const parts = [`# faultline\n\n${sessionLine(session)}`];
   if (session.invalid.length > 0) parts.push(invalidSection(session.invalid));
@@ -197,8 +155,4 @@ function offset(from: string, to: string): string {
 
 function plural(n: number, noun: string): string {
   return n === 1 ? `1 ${noun}` : `${n} ${noun}s`;
-}
-
-function describeFailure(file: string, error: unknown): string {
-  return `${file}: ${error instanceof Error ? error.message : String(error)}`;
 }

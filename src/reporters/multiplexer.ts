@@ -5,6 +5,9 @@ import { type Redactor, secrets } from '../util/redact.js';
 
 export type ReporterHook = 'onRunStart' | 'onEvent' | 'onRunEnd' | 'onSessionEnd';
 
+/** What a hook is given. */
+type HookPayload<H extends ReporterHook> = Parameters<NonNullable<Reporter[H]>>[0];
+
 export interface ReporterFailure {
   reporter: string;
   hook: ReporterHook;
@@ -36,29 +39,30 @@ export class ReporterMultiplexer implements Reporter {
   }
 
   async onRunStart(run: RunStart): Promise<void> {
-    const safe = this.redactor.redactDeep(run);
-    await this.each('onRunStart', (reporter) => reporter.onRunStart?.(safe));
+    await this.fanOut('onRunStart', run);
   }
 
   async onEvent(entry: JournalEntry): Promise<void> {
-    const safe = this.redactor.redactDeep(entry);
-    await this.each('onEvent', (reporter) => reporter.onEvent?.(safe));
+    await this.fanOut('onEvent', entry);
   }
 
   async onRunEnd(result: RunResult): Promise<void> {
-    const safe = this.redactor.redactDeep(result);
-    await this.each('onRunEnd', (reporter) => reporter.onRunEnd?.(safe));
+    await this.fanOut('onRunEnd', result);
   }
 
   async onSessionEnd(session: SessionResult): Promise<void> {
-    const safe = this.redactor.redactDeep(session);
-    await this.each('onSessionEnd', (reporter) => reporter.onSessionEnd?.(safe));
+    await this.fanOut('onSessionEnd', session);
   }
 
-  private async each(hook: ReporterHook, call: (reporter: Reporter) => void | Promise<void>): Promise<void> {
+  /** Redacts the payload once, then calls the hook of each reporter that has it, in order. */
+  private async fanOut<H extends ReporterHook>(hook: H, payload: HookPayload<H>): Promise<void> {
+    const safe = this.redactor.redactDeep(payload);
     for (const reporter of this.reporters) {
       try {
-        await call(reporter);
+        await (reporter[hook] as ((value: HookPayload<H>) => void | Promise<void>) | undefined)?.call(
+          reporter,
+          safe,
+        );
       } catch (error) {
         this.record(reporter, hook, error);
       }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COLORS, PLOT_WIDTH, TIMELINE } from '../../src/reporters/html/timeline.js';
+import { COLORS, PLOT_WIDTH, TIMELINE } from '../../src/reporters/html/timeline-scale.js';
 import { renderHtml } from '../../src/reporters/html.js';
 import { launchChromium, type OfflinePage, openOffline } from './support/chromium.js';
 import { type Bitmap, decodePng, hexColour } from './support/png.js';

@@ -5,10 +5,6 @@ import { ExitCode, FaultlineError, InvalidInputError, worstExitCode } from '../.
 import { type LoadedExperiment, loadExperimentFile } from '../../experiment/load.js';
 import type { RunResult, SessionResult } from '../../model/journal.js';
 import { ConsoleReporter } from '../../reporters/console.js';
-import { createHtmlReporter } from '../../reporters/html.js';
-import { createJsonReporter } from '../../reporters/json.js';
-import { createJunitReporter } from '../../reporters/junit.js';
-import { createMarkdownReporter } from '../../reporters/markdown.js';
 import { ReporterMultiplexer } from '../../reporters/multiplexer.js';
 import { checkReportPath } from '../../reporters/report-path.js';
 import { stateDir } from '../../safety/state-dir.js';
@@ -22,6 +18,7 @@ import { setLeftBehindReporter } from '../signals.js';
 import { connectDocker } from './endpoint-options.js';
 import { parseNetworkOptions } from './network-options.js';
 import { parseProgress } from './progress-option.js';
+import { createReportReporters, parseReports } from './report-options.js';
 import { parseSeed } from './seed.js';
 
 function parseLabels(values: readonly string[]): Record<string, string> | undefined {
@@ -49,25 +46,6 @@ function parseMaxHold(value: unknown): number | undefined {
   return ms;
 }
 
-const REPORT_KINDS = ['json', 'junit', 'markdown', 'html'] as const;
-type ReportKind = (typeof REPORT_KINDS)[number];
-
-export function parseReports(values: readonly string[]): { kind: ReportKind; path: string }[] {
-  return values.map((value) => {
-    const match = /^([a-z]+)=(.+)$/.exec(value);
-    if (!match || !REPORT_KINDS.includes(match[1] as ReportKind)) {
-      throw new InvalidInputError(
-        'BAD_OPTION',
-        `--report ${value}: expected KIND=PATH with KIND one of ${REPORT_KINDS.join(', ')}`,
-        {
-          hint: 'Example: --report junit=reports/faultline.xml',
-        },
-      );
-    }
-    return { kind: match[1] as ReportKind, path: match[2]! };
-  });
-}
-
 /** Runs each experiment in turn; the exit code is the worst of theirs. */
 export async function runCommand(
   inputs: string[],
@@ -88,16 +66,10 @@ export async function runCommand(
   const started = performance.now();
   const c = ctx.output.colors;
 
-  const reporters: Reporter[] = [new ConsoleReporter(output)];
-  const markdownPath = reports.find((report) => report.kind === 'markdown')?.path;
-  for (const report of reports) {
-    if (report.kind === 'json') reporters.push(createJsonReporter(report.path));
-    if (report.kind === 'junit') reporters.push(createJunitReporter(report.path));
-    if (report.kind === 'html') reporters.push(createHtmlReporter(report.path));
-  }
-  if (markdownPath || ctx.env.GITHUB_STEP_SUMMARY) {
-    reporters.push(createMarkdownReporter(markdownPath, { githubStepSummary: ctx.env.GITHUB_STEP_SUMMARY }));
-  }
+  const reporters: Reporter[] = [
+    new ConsoleReporter(output),
+    ...createReportReporters(reports, ctx.env.GITHUB_STEP_SUMMARY),
+  ];
   const reporter = new ReporterMultiplexer(reporters, (name, hook, error) => {
     output.stderr.write(
       `${c.red('report error')} ${name} (${hook}): ${visible(error instanceof Error ? error.message : String(error))}\n`,

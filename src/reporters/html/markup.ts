@@ -1,4 +1,4 @@
-import { toXmlChars } from '../junit.js';
+import { toXmlChars } from '../xml-text.js';
 
 /** A fragment of markup built by `html`: interpolating it does not escape it again. */
 export class Markup {

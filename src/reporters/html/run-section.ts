@@ -5,7 +5,7 @@ import type { FaultRecord, ProbeSample, ProbeStatus, RunResult } from '../../mod
 import { verdictForOutcome } from '../../model/outcomes.js';
 import { describeTarget } from '../../targets/target.js';
 import { formatDuration } from '../../util/duration.js';
-import { journalLine } from '../junit.js';
+import { journalLine } from '../journal-text.js';
 import { html, type Markup } from './markup.js';
 import { renderTimeline } from './timeline.js';
 import type { RunWithLoad } from './timeline-data.js';

@@ -1,4 +1,4 @@
-import { COLORS } from './timeline.js';
+import { COLORS } from './timeline-scale.js';
 
 /** The page's only style sheet, inlined: the report must open anywhere, offline, as a single file. */
 export const STYLES = `

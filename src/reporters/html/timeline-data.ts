@@ -76,60 +76,22 @@ export function phaseLabel(phase: RunPhase): string {
   return PHASE_LABELS[phase];
 }
 
+/** Milliseconds since the run started, or undefined for a time that cannot be read. */
+type Since = (iso: string | undefined) => number | undefined;
+
 export function timelineData(run: RunWithLoad): TimelineData {
   const origin = Date.parse(run.startedAt);
-  const since = (iso: string | undefined): number | undefined => {
+  const since: Since = (iso) => {
     const ms = iso === undefined ? Number.NaN : Date.parse(iso) - origin;
     return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
   };
+  const marks = journalMarks(run, since);
+  let latest = marks.latest;
 
-  const probes = new Map<string, SamplePoint[]>();
-  const guards: GuardMark[] = [];
-  const phaseStarts: { phase: RunPhase; at: number }[] = [];
-  const injected = new Map<string, number>();
-  const reverted = new Map<string, number>();
-  let latest = Math.max(0, run.durationMs);
-  // A load probe's journal entries are whole-phase judgements, not timed checks: its own panels
-  // (latency percentiles, errors) show it, so it gets no sample panel.
-  const loadProbes = new Set(
-    ((run as RunResult & { load?: LoadSeries[] }).load ?? []).map((series) => series.probe),
-  );
-  for (const entry of run.journal) {
-    latest = Math.max(latest, entry.t);
-    switch (entry.type) {
-      case 'phase':
-        phaseStarts.push({ phase: entry.phase, at: Math.max(0, entry.t) });
-        break;
-      case 'probe': {
-        if (loadProbes.has(entry.sample.probe)) break;
-        const atMs = since(entry.sample.startedAt) ?? Math.max(0, entry.t - entry.sample.durationMs);
-        latest = Math.max(latest, atMs + entry.sample.durationMs);
-        const points = probes.get(entry.sample.probe) ?? [];
-        points.push({ sample: entry.sample, atMs });
-        probes.set(entry.sample.probe, points);
-        break;
-      }
-      case 'guard':
-        guards.push({ probe: entry.probe, reason: entry.reason, atMs: Math.max(0, entry.t) });
-        break;
-      case 'fault-injected':
-        if (!injected.has(entry.faultId)) injected.set(entry.faultId, Math.max(0, entry.t));
-        break;
-      case 'fault-reverted':
-        if (entry.status !== 'failed') reverted.set(entry.faultId, Math.max(0, entry.t));
-        break;
-    }
-  }
-  if (run.guard && guards.length === 0) {
-    const atMs = since(run.guard.trippedAt);
-    if (atMs !== undefined) guards.push({ probe: run.guard.probe, reason: run.guard.reason, atMs });
-  }
-
-  const records = faultRecords(run);
-  const origins = records.map((record) => {
-    const startMs = injected.get(record.faultId) ?? since(record.injectedAt) ?? 0;
+  const origins = faultRecords(run).map((record) => {
+    const startMs = marks.injected.get(record.faultId) ?? since(record.injectedAt) ?? 0;
     const confirmed = record.status !== 'active' && record.status !== 'failed';
-    const endMs = confirmed ? (reverted.get(record.faultId) ?? since(record.revertedAt)) : undefined;
+    const endMs = confirmed ? (marks.reverted.get(record.faultId) ?? since(record.revertedAt)) : undefined;
     if (endMs !== undefined) latest = Math.max(latest, endMs);
     latest = Math.max(latest, startMs);
     return { record, startMs, endMs };
@@ -147,15 +109,9 @@ export function timelineData(run: RunWithLoad): TimelineData {
   }
 
   const domainMs = Math.max(1000, Math.ceil(latest / 1000) * 1000);
-  const sortedPhases = [...phaseStarts].sort((a, b) => a.at - b.at);
   return {
     domainMs,
-    phases: sortedPhases.map((start, i) => ({
-      phase: start.phase,
-      label: phaseLabel(start.phase),
-      startMs: start.at,
-      endMs: sortedPhases[i + 1]?.at ?? Math.max(start.at, run.durationMs),
-    })),
+    phases: phaseSpans(marks.phaseStarts, run.durationMs),
     faults: origins.map(({ record, startMs, endMs }) => ({
       faultId: record.faultId,
       fault: record.fault,
@@ -166,13 +122,79 @@ export function timelineData(run: RunWithLoad): TimelineData {
       left: endMs === undefined,
       label: `${record.fault} ${record.target.name}`,
     })),
-    probes: [...probes].map(([probe, points]) => ({ probe, points })),
-    guards,
+    probes: [...marks.probes].map(([probe, points]) => ({ probe, points })),
+    guards: marks.guards,
     load: load.map((series) => ({
       series,
       buckets: timeBuckets(series.records, loadOrigin, loadOrigin + domainMs, LOAD_BUCKET_MS),
     })),
   };
+}
+
+/** What the journal marks on the time axis; `latest` is the last moment the run or its journal reaches. */
+interface JournalMarks {
+  phaseStarts: { phase: RunPhase; at: number }[];
+  probes: Map<string, SamplePoint[]>;
+  guards: GuardMark[];
+  injected: Map<string, number>;
+  reverted: Map<string, number>;
+  latest: number;
+}
+
+function journalMarks(run: RunWithLoad, since: Since): JournalMarks {
+  const marks: JournalMarks = {
+    phaseStarts: [],
+    probes: new Map(),
+    guards: [],
+    injected: new Map(),
+    reverted: new Map(),
+    latest: Math.max(0, run.durationMs),
+  };
+  // A load probe's journal entries are whole-phase judgements, not timed checks: its own panels
+  // (latency percentiles, errors) show it, so it gets no sample panel.
+  const loadProbes = new Set((run.load ?? []).map((series) => series.probe));
+  for (const entry of run.journal) {
+    marks.latest = Math.max(marks.latest, entry.t);
+    switch (entry.type) {
+      case 'phase':
+        marks.phaseStarts.push({ phase: entry.phase, at: Math.max(0, entry.t) });
+        break;
+      case 'probe': {
+        if (loadProbes.has(entry.sample.probe)) break;
+        const atMs = since(entry.sample.startedAt) ?? Math.max(0, entry.t - entry.sample.durationMs);
+        marks.latest = Math.max(marks.latest, atMs + entry.sample.durationMs);
+        const points = marks.probes.get(entry.sample.probe) ?? [];
+        points.push({ sample: entry.sample, atMs });
+        marks.probes.set(entry.sample.probe, points);
+        break;
+      }
+      case 'guard':
+        marks.guards.push({ probe: entry.probe, reason: entry.reason, atMs: Math.max(0, entry.t) });
+        break;
+      case 'fault-injected':
+        if (!marks.injected.has(entry.faultId)) marks.injected.set(entry.faultId, Math.max(0, entry.t));
+        break;
+      case 'fault-reverted':
+        if (entry.status !== 'failed') marks.reverted.set(entry.faultId, Math.max(0, entry.t));
+        break;
+    }
+  }
+  if (run.guard && marks.guards.length === 0) {
+    const atMs = since(run.guard.trippedAt);
+    if (atMs !== undefined) marks.guards.push({ probe: run.guard.probe, reason: run.guard.reason, atMs });
+  }
+  return marks;
+}
+
+/** Each phase runs from its start to the next one's, the last to the end of the run. */
+function phaseSpans(starts: readonly { phase: RunPhase; at: number }[], durationMs: number): PhaseSpan[] {
+  const sorted = [...starts].sort((a, b) => a.at - b.at);
+  return sorted.map((start, i) => ({
+    phase: start.phase,
+    label: phaseLabel(start.phase),
+    startMs: start.at,
+    endMs: sorted[i + 1]?.at ?? Math.max(start.at, durationMs),
+  }));
 }
 
 /**

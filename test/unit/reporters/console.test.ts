@@ -243,3 +243,43 @@ describe('ConsoleReporter: the verdict', () => {
     expect(lines).toContain('  INVALID       bad.yaml');
   });
 });
+
+describe('ConsoleReporter: probe marks', () => {
+  const lines = (text: string) => text.split('\n').map((line) => line.replace(/^\S+ /, ''));
+
+  it('marks each sample ok, MISS or ERR, in green, red and magenta', () => {
+    const { output, text } = capture({ colorLevel: 1 });
+    const reporter = new ConsoleReporter(output);
+    for (const status of ['pass', 'fail', 'error'] as const) {
+      reporter.onEvent(entry(10, { type: 'probe', sample: sample(10, { status, reason: status }) }));
+    }
+    const c = new Chalk({ level: 1 });
+    expect(lines(text()).slice(0, 3)).toEqual(
+      [c.green('ok  '), c.red('MISS'), c.magenta('ERR ')].map(
+        (mark, i) =>
+          `  ${c.dim('before ')}  ${mark} checkout responds  ${c.dim(['pass', 'fail', 'error'][i])}`,
+      ),
+    );
+  });
+
+  it('sums up each during probe as ok, MISS (a failure or an error) or -- (not run)', () => {
+    const { output, text } = capture();
+    const run = deviatedRun();
+    const during = (probe: string, status: 'pass' | 'fail' | 'error' | 'not-run') => ({
+      probe,
+      phase: 'during' as const,
+      status,
+      samples: 4,
+      failures: status === 'pass' ? 0 : 2,
+      reason: '',
+    });
+    run.probes = [during('a', 'pass'), during('b', 'fail'), during('c', 'error'), during('d', 'not-run')];
+    new ConsoleReporter(output).onRunEnd(run);
+    expect(lines(text()).slice(0, 4)).toEqual([
+      '  during   ok   a  4/4 samples met the hypothesis',
+      '  during   MISS b  2/4 samples met the hypothesis',
+      '  during   MISS c  2/4 samples met the hypothesis',
+      '  during   --   d  2/4 samples met the hypothesis',
+    ]);
+  });
+});

@@ -5,8 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/errors.js';
 import type { LoadSeries, RequestRecord } from '../../../src/load/types.js';
 import type { FaultRecord, RunResult, SessionResult } from '../../../src/model/journal.js';
-import { PLOT_WIDTH, TIMELINE } from '../../../src/reporters/html/timeline.js';
-import { createHtmlReporter, renderHtml } from '../../../src/reporters/html.js';
+import { createFileReporter } from '../../../src/reporters/file-report.js';
+import { PLOT_WIDTH, TIMELINE } from '../../../src/reporters/html/timeline-scale.js';
+import { renderHtml } from '../../../src/reporters/html.js';
+import { REPORTS } from '../../../src/reporters/registry.js';
 import {
   api,
   at,
@@ -496,11 +498,11 @@ describe('renderHtml: any session', () => {
   });
 });
 
-describe('createHtmlReporter', () => {
+describe('the html report file', () => {
   it('writes the page to the path when the session ends, creating its directory', async () => {
     const path = join(dir, 'reports', 'faultline.html');
     const result = session([deviatedRun()]);
-    await createHtmlReporter(path).onSessionEnd?.(result);
+    await createFileReporter(REPORTS.html, { path }).onSessionEnd?.(result);
     expect(await readFile(path, 'utf8')).toBe(renderHtml(result));
   });
 });

@@ -2,7 +2,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createJsonReporter, JSON_REPORT_FORMAT } from '../../../src/reporters/json.js';
+import { createFileReporter } from '../../../src/reporters/file-report.js';
+import { JSON_REPORT_FORMAT } from '../../../src/reporters/json.js';
+import { REPORTS } from '../../../src/reporters/registry.js';
 import { deviatedRun, erroredRun, revertFailedRun, session } from './fixtures.js';
 
 let dir: string;
@@ -13,7 +15,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('createJsonReporter', () => {
+describe('the json report file', () => {
   it('writes the whole session, which parses back to the same data, with the format and version', async () => {
     const result = session([deviatedRun(), revertFailedRun(), erroredRun()], {
       invalid: [
@@ -23,7 +25,7 @@ describe('createJsonReporter', () => {
     });
     const path = join(dir, 'reports', 'nested', 'journal.json');
 
-    await createJsonReporter(path).onSessionEnd?.(result);
+    await createFileReporter(REPORTS.json, { path }).onSessionEnd?.(result);
 
     const text = await readFile(path, 'utf8');
     const { format, faultlineVersion, ...rest } = JSON.parse(text);
@@ -39,7 +41,7 @@ describe('createJsonReporter', () => {
     const path = join(dir, 'journal.json');
     await writeFile(path, 'stale, and not JSON');
 
-    await createJsonReporter(path).onSessionEnd?.(session([deviatedRun()]));
+    await createFileReporter(REPORTS.json, { path }).onSessionEnd?.(session([deviatedRun()]));
 
     const report = JSON.parse(await readFile(path, 'utf8'));
     expect(report.runs[0].outcome).toBe('deviated');
@@ -49,7 +51,7 @@ describe('createJsonReporter', () => {
   it('fails loudly when the path cannot be written', async () => {
     const blocker = join(dir, 'file');
     await writeFile(blocker, '');
-    const reporter = createJsonReporter(join(blocker, 'journal.json'));
+    const reporter = createFileReporter(REPORTS.json, { path: join(blocker, 'journal.json') });
     await expect(reporter.onSessionEnd?.(session([deviatedRun()]))).rejects.toThrow();
   });
 });

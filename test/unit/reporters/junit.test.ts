@@ -2,12 +2,10 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createJunitReporter,
-  escapeAttribute,
-  escapeText,
-  renderJunit,
-} from '../../../src/reporters/junit.js';
+import { createFileReporter } from '../../../src/reporters/file-report.js';
+import { renderJunit } from '../../../src/reporters/junit.js';
+import { REPORTS } from '../../../src/reporters/registry.js';
+import { escapeAttribute, escapeText } from '../../../src/reporters/xml-text.js';
 import { deviatedRun, erroredRun, revertFailedRun, session } from './fixtures.js';
 import { child, findAll, parseXml, type XmlElement } from './parse-xml.js';
 
@@ -43,10 +41,10 @@ const fullSession = () =>
     durationMs: 31_500,
   });
 
-describe('createJunitReporter', () => {
+describe('the junit report file', () => {
   it('writes a well-formed file, creating its directory, with no temporary file left', async () => {
     const path = join(dir, 'reports', 'junit.xml');
-    await createJunitReporter(path).onSessionEnd?.(fullSession());
+    await createFileReporter(REPORTS.junit, { path }).onSessionEnd?.(fullSession());
     const xml = await readFile(path, 'utf8');
     expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites ')).toBe(true);
     expect(parseXml(xml).name).toBe('testsuites');

@@ -2,12 +2,9 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createMarkdownReporter,
-  renderMarkdown,
-  STEP_SUMMARY_MAX_BYTES,
-  tableCell,
-} from '../../../src/reporters/markdown.js';
+import { createFileReporter } from '../../../src/reporters/file-report.js';
+import { renderMarkdown, tableCell } from '../../../src/reporters/markdown.js';
+import { REPORTS, STEP_SUMMARY_MAX_BYTES } from '../../../src/reporters/registry.js';
 import { deviatedRun, erroredRun, revertFailedRun, session } from './fixtures.js';
 
 let dir: string;
@@ -108,11 +105,11 @@ describe('renderMarkdown', () => {
   });
 });
 
-describe('createMarkdownReporter', () => {
+describe('the markdown report file', () => {
   it('writes the report to the path, creating its directory', async () => {
     const path = join(dir, 'reports', 'faultline.md');
     const result = session([deviatedRun()]);
-    await createMarkdownReporter(path).onSessionEnd?.(result);
+    await createFileReporter(REPORTS.markdown, { path }).onSessionEnd?.(result);
     expect(await readFile(path, 'utf8')).toBe(renderMarkdown(result));
   });
 
@@ -121,8 +118,8 @@ describe('createMarkdownReporter', () => {
     await writeFile(summary, '## Build\n\nAll green.\n');
     const result = session([deviatedRun()]);
 
-    await createMarkdownReporter(undefined, { githubStepSummary: summary }).onSessionEnd?.(result);
-    await createMarkdownReporter(undefined, { githubStepSummary: summary }).onSessionEnd?.(result);
+    await createFileReporter(REPORTS.markdown, { jobSummary: summary }).onSessionEnd?.(result);
+    await createFileReporter(REPORTS.markdown, { jobSummary: summary }).onSessionEnd?.(result);
 
     const text = await readFile(summary, 'utf8');
     expect(text.startsWith('## Build\n\nAll green.\n\n# faultline\n')).toBe(true);
@@ -133,7 +130,7 @@ describe('createMarkdownReporter', () => {
   it('writes the same report to both places', async () => {
     const path = join(dir, 'faultline.md');
     const summary = join(dir, 'step_summary');
-    await createMarkdownReporter(path, { githubStepSummary: summary }).onSessionEnd?.(
+    await createFileReporter(REPORTS.markdown, { path, jobSummary: summary }).onSessionEnd?.(
       session([erroredRun()]),
     );
     expect(await readFile(summary, 'utf8')).toBe(await readFile(path, 'utf8'));
@@ -144,9 +141,10 @@ describe('createMarkdownReporter', () => {
     await writeFile(summary, 'x'.repeat(STEP_SUMMARY_MAX_BYTES - 2000));
     const runs = Array.from({ length: 20 }, () => deviatedRun());
 
-    await createMarkdownReporter(join(dir, 'full.md'), { githubStepSummary: summary }).onSessionEnd?.(
-      session(runs),
-    );
+    await createFileReporter(REPORTS.markdown, {
+      path: join(dir, 'full.md'),
+      jobSummary: summary,
+    }).onSessionEnd?.(session(runs));
 
     expect((await stat(summary)).size).toBeLessThanOrEqual(STEP_SUMMARY_MAX_BYTES);
     const text = await readFile(summary, 'utf8');
@@ -159,7 +157,7 @@ describe('createMarkdownReporter', () => {
     const summary = join(dir, 'step_summary');
     const full = 'x'.repeat(STEP_SUMMARY_MAX_BYTES);
     await writeFile(summary, full);
-    await createMarkdownReporter(undefined, { githubStepSummary: summary }).onSessionEnd?.(
+    await createFileReporter(REPORTS.markdown, { jobSummary: summary }).onSessionEnd?.(
       session([deviatedRun()]),
     );
     expect(await readFile(summary, 'utf8')).toBe(full);
@@ -167,7 +165,7 @@ describe('createMarkdownReporter', () => {
 
   it('still writes the report file when the job summary cannot be written, then says so', async () => {
     const path = join(dir, 'faultline.md');
-    const reporter = createMarkdownReporter(path, { githubStepSummary: dir });
+    const reporter = createFileReporter(REPORTS.markdown, { path, jobSummary: dir });
     await expect(reporter.onSessionEnd?.(session([deviatedRun()]))).rejects.toThrow(dir);
     expect(await readFile(path, 'utf8')).toContain('# faultline');
   });
@@ -201,7 +199,7 @@ describe('control characters', () => {
     expect(markdown).toContain('line 1\n\tline 2 \\x1b[2J\nline 3');
 
     const summary = join(dir, 'summary.md');
-    await createMarkdownReporter(undefined, { githubStepSummary: summary }).onSessionEnd?.(session([run]));
+    await createFileReporter(REPORTS.markdown, { jobSummary: summary }).onSessionEnd?.(session([run]));
     expect(await readFile(summary, 'utf8')).not.toMatch(CONTROL);
   });
 });

@@ -4,12 +4,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Reporter, RunStart } from '../../../src/engine/port.js';
 import type { JournalEntry, RunResult, SessionResult } from '../../../src/model/journal.js';
-import { createHtmlReporter } from '../../../src/reporters/html.js';
-import { createJsonReporter } from '../../../src/reporters/json.js';
-import { createJunitReporter } from '../../../src/reporters/junit.js';
-import { createMarkdownReporter } from '../../../src/reporters/markdown.js';
+import { createFileReporter } from '../../../src/reporters/file-report.js';
 import type { ReporterHook } from '../../../src/reporters/multiplexer.js';
 import { ReporterMultiplexer } from '../../../src/reporters/multiplexer.js';
+import { REPORTS } from '../../../src/reporters/registry.js';
 import { Redactor } from '../../../src/util/redact.js';
 import { deviatedRun, entry, START, sample, session } from './fixtures.js';
 
@@ -154,10 +152,10 @@ describe('ReporterMultiplexer', () => {
     };
     const multiplexer = new ReporterMultiplexer(
       [
-        createJsonReporter(files.json),
-        createJunitReporter(files.junit),
-        createMarkdownReporter(files.markdown, { githubStepSummary: files.summary }),
-        createHtmlReporter(files.html),
+        createFileReporter(REPORTS.json, { path: files.json }),
+        createFileReporter(REPORTS.junit, { path: files.junit }),
+        createFileReporter(REPORTS.markdown, { path: files.markdown, jobSummary: files.summary }),
+        createFileReporter(REPORTS.html, { path: files.html }),
       ],
       (name, hook, error) => {
         throw new Error(`${name}.${hook}: ${String(error)}`);

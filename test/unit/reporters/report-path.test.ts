@@ -4,10 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reporter } from '../../../src/engine/port.js';
 import { ExitCode } from '../../../src/errors.js';
-import { createHtmlReporter } from '../../../src/reporters/html.js';
-import { createJsonReporter } from '../../../src/reporters/json.js';
-import { createJunitReporter } from '../../../src/reporters/junit.js';
-import { createMarkdownReporter } from '../../../src/reporters/markdown.js';
+import { createFileReporter } from '../../../src/reporters/file-report.js';
+import { REPORTS } from '../../../src/reporters/registry.js';
 import { checkReportPath, ReportPathError } from '../../../src/reporters/report-path.js';
 import { deviatedRun, session } from './fixtures.js';
 
@@ -20,10 +18,10 @@ afterEach(async () => {
 });
 
 const KINDS: Record<string, (path: string) => Reporter> = {
-  json: createJsonReporter,
-  junit: createJunitReporter,
-  markdown: (path) => createMarkdownReporter(path),
-  html: createHtmlReporter,
+  json: (path) => createFileReporter(REPORTS.json, { path }),
+  junit: (path) => createFileReporter(REPORTS.junit, { path }),
+  markdown: (path) => createFileReporter(REPORTS.markdown, { path }),
+  html: (path) => createFileReporter(REPORTS.html, { path }),
 };
 
 /** Each bad place, and the reason the error must give. */
@@ -88,7 +86,7 @@ describe('every report kind at the end of the session', () => {
   }
 
   it('a GitHub job summary under /proc is refused at once too', async () => {
-    const reporter = createMarkdownReporter(undefined, { githubStepSummary: '/proc/nope/summary.md' });
+    const reporter = createFileReporter(REPORTS.markdown, { jobSummary: '/proc/nope/summary.md' });
     await expect(reporter.onSessionEnd?.(session([deviatedRun()]))).rejects.toThrow(
       /\/proc\/nope\/summary\.md: .*pseudo-file system/,
     );

@@ -1,0 +1,143 @@
+import type { ProbeStatus } from '../../model/journal.js';
+import { formatDuration } from '../../util/duration.js';
+import { html, join, type Markup } from './markup.js';
+import type { LoadTrack, ProbeTrack } from './timeline-data.js';
+import { COLORS, niceCeil, num, offset, PLOT_WIDTH, TIMELINE, trimNumber } from './timeline-scale.js';
+
+/** A panel of the chart: its background (grid, axis values), what is drawn over the fault shading, and where it ends. */
+export interface Panel {
+  back: Markup;
+  front: Markup;
+  bottom: number;
+}
+
+/** One probe's samples: how long each check took, coloured and shaped by its result. */
+export function probePanel(
+  track: ProbeTrack,
+  top: number,
+  x: (ms: number) => number,
+  ticks: number[],
+): Panel {
+  const y = top + TIMELINE.headerHeight;
+  const h = TIMELINE.probeHeight;
+  const max = niceCeil(Math.max(1, ...track.points.map((point) => point.sample.durationMs)));
+  const py = (ms: number) => y + h - 4 - (Math.min(ms, max) / max) * (h - 8);
+  const counts = { pass: 0, fail: 0, error: 0 };
+  for (const point of track.points) counts[point.sample.status]++;
+  const tally = (['pass', 'fail', 'error'] as const)
+    .filter((status) => counts[status] > 0)
+    .map((status) => `${counts[status]} ${STATUS_WORDS[status]}`)
+    .join(', ');
+  const back = html`<g class="panel probe-panel" data-probe="${track.probe}">
+<rect class="panel-bg" x="${TIMELINE.left}" y="${y}" width="${PLOT_WIDTH}" height="${h}"/>
+${xGrid(ticks, y, h)}
+${yTicks([0, max / 2, max], py, (value) => `${trimNumber(value)} ms`)}
+</g>`;
+  const title = html`<text class="panel-title" x="${TIMELINE.left}" y="${top + 13}">probe “${track.probe}”: time each check took (${tally})</text>`;
+  const points = track.points.map((point) => {
+    const { sample } = point;
+    const cx = x(point.atMs);
+    const cy = py(sample.durationMs);
+    const title = html`<title>${offset(point.atMs)} ${sample.phase}: ${STATUS_WORDS[sample.status]} in ${formatDuration(sample.durationMs)}: ${sample.reason}</title>`;
+    return html`<g class="sample sample-${sample.status}" data-phase="${sample.phase}">${marker(sample.status, cx, cy)}${title}</g>`;
+  });
+  return { back, front: join([title, ...points]), bottom: y + h };
+}
+
+const STATUS_WORDS: Record<ProbeStatus, string> = { pass: 'passed', fail: 'failed', error: 'error' };
+
+/** A point whose shape, not only its colour, says the result: circle passed, cross failed, diamond error. */
+export function marker(status: ProbeStatus, cx: number, cy: number): Markup {
+  if (status === 'pass') return html`<circle cx="${num(cx)}" cy="${num(cy)}" r="3.5" fill="${COLORS.pass}"/>`;
+  if (status === 'fail')
+    return html`<path d="M${num(cx - 4)} ${num(cy - 4)}L${num(cx + 4)} ${num(cy + 4)}M${num(cx - 4)} ${num(cy + 4)}L${num(cx + 4)} ${num(cy - 4)}" stroke="${COLORS.fail}" stroke-width="2.2"/>`;
+  return html`<path d="M${num(cx)} ${num(cy - 5)}L${num(cx + 5)} ${num(cy)}L${num(cx)} ${num(cy + 5)}L${num(cx - 5)} ${num(cy)}Z" fill="${COLORS.error}"/>`;
+}
+
+/** One load probe: latency percentiles per second, and failed requests per second below them. */
+export function loadPanel(
+  track: LoadTrack,
+  top: number,
+  x: (ms: number) => number,
+  ticks: number[],
+  id: string,
+): Panel {
+  const { series, buckets } = track;
+  const origin = buckets[0]?.from ?? 0;
+  const filled = buckets.filter((bucket) => bucket.requests > 0);
+  const latencyTop = top + TIMELINE.headerHeight;
+  const lh = TIMELINE.latencyHeight;
+  const maxLatency = niceCeil(Math.max(1, ...filled.map((bucket) => bucket.p99)));
+  const ly = (ms: number) => latencyTop + lh - 4 - (Math.min(ms, maxLatency) / maxLatency) * (lh - 8);
+  const errorsTop = latencyTop + lh + TIMELINE.headerHeight;
+  const eh = TIMELINE.errorsHeight;
+  const maxErrors = niceCeil(Math.max(1, ...buckets.map((bucket) => bucket.errors)));
+  const ey = (n: number) => errorsTop + eh - (n / maxErrors) * (eh - 4);
+  const totalErrors = buckets.reduce((total, bucket) => total + bucket.errors, 0);
+  const requests = buckets.reduce((total, bucket) => total + bucket.requests, 0);
+
+  const back = html`<g class="panel load-panel" data-load="${series.probe}">
+<rect class="panel-bg" x="${TIMELINE.left}" y="${latencyTop}" width="${PLOT_WIDTH}" height="${lh}"/>
+${xGrid(ticks, latencyTop, lh)}
+${yTicks([0, maxLatency / 2, maxLatency], ly, (value) => `${trimNumber(value)} ms`)}
+<rect class="panel-bg" x="${TIMELINE.left}" y="${errorsTop}" width="${PLOT_WIDTH}" height="${eh}"/>
+${xGrid(ticks, errorsTop, eh)}
+${yTicks([0, maxErrors], ey, (value) => trimNumber(value))}
+</g>`;
+  const titles = html`<text class="panel-title" x="${TIMELINE.left}" y="${top + 13}">load “${series.probe}”: ${series.url} at ${trimNumber(series.ratePerSecond)}/s: latency per second (p50, p95, p99 of ${requests} requests)</text>
+<text class="panel-title" x="${TIMELINE.left}" y="${latencyTop + lh + 13}">failed requests per second (${totalErrors} of ${requests})</text>`;
+
+  const lines = (['p50', 'p95', 'p99'] as const).map((key) => {
+    // A line per run of consecutive seconds with requests: a second without any breaks it.
+    const segments: [number, number][][] = [[]];
+    for (const bucket of buckets) {
+      if (bucket.requests === 0) {
+        if ((segments.at(-1) ?? []).length > 0) segments.push([]);
+        continue;
+      }
+      const cx = x(bucket.from - origin + (bucket.to - bucket.from) / 2);
+      segments.at(-1)!.push([cx, ly(bucket[key])]);
+    }
+    return segments
+      .filter((points) => points.length > 0)
+      .map((points) => {
+        const [first] = points;
+        return points.length === 1 && first
+          ? html`<circle class="load-dot load-${key}" cx="${num(first[0])}" cy="${num(first[1])}" r="2.5"/>`
+          : html`<polyline class="load-line load-${key}" points="${points.map(([px, py]) => `${num(px)},${num(py)}`).join(' ')}"/>`;
+      });
+  });
+  const bars = buckets
+    .filter((bucket) => bucket.errors > 0)
+    .map((bucket) => {
+      const x1 = x(bucket.from - origin);
+      const x2 = x(bucket.to - origin);
+      return html`<rect class="error-bar" x="${num(x1 + 1)}" y="${num(ey(bucket.errors))}" width="${num(Math.max(1, x2 - x1 - 2))}" height="${num(errorsTop + eh - ey(bucket.errors))}"><title>${offset(bucket.from - origin)}: ${bucket.errors} of ${bucket.requests} requests failed</title></rect>`;
+    });
+  const front = html`<g class="load" id="${id}">
+${titles}
+${lines}
+${bars}
+${totalErrors === 0 && html`<text class="empty" x="${TIMELINE.left + 6}" y="${errorsTop + eh / 2 + 4}">no request failed</text>`}
+</g>`;
+  return { back, front, bottom: errorsTop + eh };
+}
+
+function yTicks(values: number[], y: (value: number) => number, label: (value: number) => string): Markup {
+  return join(
+    values.map(
+      (value) =>
+        html`<line class="grid" x1="${TIMELINE.left}" x2="${TIMELINE.left + PLOT_WIDTH}" y1="${num(y(value))}" y2="${num(y(value))}"/><text class="tick" x="${TIMELINE.left - 6}" y="${num(y(value) + 4)}" text-anchor="end">${label(value)}</text>`,
+    ),
+  );
+}
+
+/** Vertical lines at the time ticks, inside one panel. */
+function xGrid(ticks: number[], y: number, height: number): Markup {
+  return join(
+    ticks.map(
+      (tx) =>
+        html`<line class="grid" x1="${num(tx)}" x2="${num(tx)}" y1="${num(y)}" y2="${num(y + height)}"/>`,
+    ),
+  );
+}
