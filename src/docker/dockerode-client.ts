@@ -1,8 +1,6 @@
-import { createReadStream, readFileSync } from 'node:fs';
-import https from 'node:https';
+import { createReadStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
-import Docker from 'dockerode';
-import { EnvironmentError, FaultlineError } from '../errors.js';
+import type Docker from 'dockerode';
 import { killPoint } from '../util/kill-points.js';
 import {
   type ContainerDetails,
@@ -18,128 +16,15 @@ import {
   type ImageImportSpec,
   type ProgressStream,
 } from './client.js';
-import {
-  DEFAULT_DOCKER_HOST,
-  type DockerEndpoint,
-  describeEndpoint,
-  EndpointError,
-  resolveEndpoint,
-} from './endpoint.js';
-import { dockerodeOverSsh } from './ssh-agent.js';
+import { dockerodeFor } from './dockerode-connection.js';
+import { type DockerEndpoint, resolveEndpoint } from './endpoint.js';
+import { wrap } from './engine-errors.js';
 
-/**
- * A client for the Engine at `endpoint` (see endpoint.ts: resolved as the docker CLI resolves it).
- * Every option is given explicitly: docker-modem would otherwise fill gaps from DOCKER_HOST and
- * DOCKER_CERT_PATH, and reach a different Engine than the one the user chose.
- */
+export { DockerTlsError, DockerUnavailableError } from './engine-errors.js';
+
+/** A client for the Engine at `endpoint` (see endpoint.ts: resolved as the docker CLI resolves it). */
 export function createDockerClient(endpoint: DockerEndpoint = resolveEndpoint({})): DockerClient {
   return new DockerodeClient(dockerodeFor(endpoint), endpoint);
-}
-
-export function dockerodeFor(endpoint: DockerEndpoint): Docker {
-  const none = {
-    socketPath: undefined,
-    host: undefined,
-    port: undefined,
-    ca: undefined,
-    cert: undefined,
-    key: undefined,
-  };
-  const url = endpoint.host;
-  try {
-    if (url.startsWith('unix://')) return new Docker({ ...none, socketPath: url.slice('unix://'.length) });
-    if (url.startsWith('npipe://')) return new Docker({ ...none, socketPath: url.slice('npipe://'.length) });
-    const parsed = new URL(url);
-    if (parsed.protocol === 'ssh:') return dockerodeOverSsh(parsed);
-    const host = parsed.hostname.replace(/^\[|\]$/g, '');
-    const port = Number(parsed.port || 2375);
-    if (!endpoint.tls) return new Docker({ ...none, protocol: 'http', host, port });
-    const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file));
-    const agent = new https.Agent({
-      keepAlive: true,
-      ca: read(endpoint.tls.ca),
-      cert: read(endpoint.tls.cert),
-      key: read(endpoint.tls.key),
-      rejectUnauthorized: endpoint.tls.verify,
-    });
-    return new Docker({ ...none, protocol: 'https', host, port, agent } as Docker.DockerOptions);
-  } catch (error) {
-    throw new EndpointError(
-      `cannot use the Docker endpoint ${describeEndpoint(endpoint)}: ${error instanceof Error ? error.message : String(error)}`,
-      endpoint.tls
-        ? 'Check that the TLS files (ca.pem, cert.pem, key.pem) exist and are readable.'
-        : 'Check the endpoint (--host, --context, DOCKER_HOST, DOCKER_CONTEXT).',
-    );
-  }
-}
-
-export class DockerUnavailableError extends EnvironmentError {
-  constructor(cause: unknown, endpoint?: DockerEndpoint) {
-    const where = endpoint ? describeEndpoint(endpoint) : DEFAULT_DOCKER_HOST;
-    super('DOCKER_UNAVAILABLE', `cannot reach the Docker Engine at ${where}: ${describe(cause)}`, {
-      hint: 'Start Docker (or `sudo dockerd`), check that you may use the socket, and check which Engine you mean (--host, --context, DOCKER_HOST, DOCKER_CONTEXT).',
-      cause,
-    });
-  }
-}
-
-export class DockerTlsError extends EnvironmentError {
-  constructor(cause: unknown, endpoint: DockerEndpoint) {
-    super(
-      'DOCKER_TLS_FAILED',
-      `cannot reach the Docker Engine at ${describeEndpoint(endpoint)}: TLS: ${cause instanceof Error ? cause.message : String(cause)}`,
-      {
-        hint: "Check that ca.pem is the CA that signed the Engine's certificate, and that cert.pem and key.pem are a client certificate it accepts (DOCKER_CERT_PATH, or the context's TLS files).",
-        cause,
-      },
-    );
-  }
-}
-
-function describe(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return 'the socket does not exist';
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'EACCES') return 'permission denied';
-  return error instanceof Error ? error.message : String(error);
-}
-
-const CONNECTION_CODES = new Set([
-  'ENOENT',
-  'ECONNREFUSED',
-  'EACCES',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  // A DOCKER_HOST whose host name does not resolve or cannot be reached.
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
-
-function wrap(error: unknown, endpoint?: DockerEndpoint): Error {
-  // faultline's own errors (an ssh connection that failed, say) already say what to do.
-  if (error instanceof FaultlineError) return error;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code && CONNECTION_CODES.has(code)) return new DockerUnavailableError(error, endpoint);
-  if (endpoint?.tls && isTlsError(error)) return new DockerTlsError(error, endpoint);
-  const statusCode = (error as { statusCode?: number }).statusCode;
-  const json = (error as { json?: { message?: string } }).json;
-  const message = json?.message ?? (error instanceof Error ? error.message : String(error));
-  return new DockerApiError(message.trim(), statusCode, { cause: error });
-}
-
-/** TLS failures: something answers, but faultline cannot talk to it safely. */
-function isTlsError(error: unknown): boolean {
-  const code = String((error as NodeJS.ErrnoException).code ?? '');
-  return (
-    code.startsWith('ERR_TLS') ||
-    code.startsWith('ERR_SSL') ||
-    code.includes('CERT') ||
-    code.startsWith('UNABLE_TO_') ||
-    code === 'EPROTO'
-  );
 }
 
 /** A call that changes a container, once sent: the crash-safety tests kill the run while it is in flight. */

@@ -4,6 +4,7 @@ import type { FamilyRecipe } from '../faults/driver.js';
 import type { InjectedFault } from '../faults/fault.js';
 import { familyOf } from '../faults/registry.js';
 import type { NetworkContext } from '../network/network-fault.js';
+import { type Platform, platformOf } from '../platform/platform.js';
 import { type ProbeEnvironment, runProbe } from '../probes/run-probe.js';
 import { sleep } from '../util/sleep.js';
 import { runAction } from './actions.js';
@@ -28,6 +29,8 @@ export class ActionError extends EnvironmentError {
 
 export interface MethodContext {
   docker: DockerClient;
+  /** Where a target's faults land when the target does not say (see platform/platform.ts). */
+  platform: Platform;
   /** Records a fault before its first change (the write-ahead ledger); throws to stop the injection. */
   announce: (injection: PlannedInjection, recipe: FamilyRecipe, durationMs: number | undefined) => void;
   /** Records that an announced fault was never injected. */
@@ -174,8 +177,14 @@ async function injectOne(
     done = ctx.registry.beginInjection();
   };
   try {
-    const platform = { docker: ctx.docker, network: ctx.network };
-    const injected = await familyOf(fault).inject(fault, target, faultId, platform, announce);
+    const platform = platformOf(target) ?? ctx.platform;
+    const injected = await familyOf(fault).inject(
+      fault,
+      target,
+      faultId,
+      { platform, network: ctx.network },
+      announce,
+    );
     ctx.registry.add(injected, step.durationMs);
     return injected;
   } catch (error) {

@@ -4,6 +4,8 @@ import type { LoadedExperiment } from '../experiment/load.js';
 import type { ActionSpec, Experiment, ProbeSpec } from '../experiment/schema.js';
 import type { Display, FamilyPlan } from '../faults/driver.js';
 import { type FaultKind, familyOf } from '../faults/registry.js';
+import { DockerPlatform } from '../platform/docker/docker-platform.js';
+import type { Platform } from '../platform/platform.js';
 import type { RunHolder } from '../targets/resolve.js';
 import type { Target } from '../targets/target.js';
 import { Planner } from './planner.js';
@@ -112,11 +114,12 @@ export function allInjections(steps: readonly PlannedStep[]): PlannedInjection[]
 
 export async function buildPlan(
   loaded: LoadedExperiment,
-  docker: DockerClient,
+  where: Platform | DockerClient,
   options: PlanOptions,
 ): Promise<Plan> {
-  const containers = await docker.listContainers({ all: true });
-  const planner = new Planner(containers, loaded.experiment.scope?.compose, options);
+  const platform = 'listTargets' in where ? where : new DockerPlatform(where);
+  const containers = await platform.listTargets();
+  const planner = new Planner(containers, loaded.experiment.scope?.compose, options, platform);
   const { experiment } = loaded;
   for (const [index, probe] of experiment.hypothesis.entries()) {
     planner.resolveProbe(probe, `hypothesis[${index}] "${probe.name}"`);

@@ -3,6 +3,7 @@ import type { PeerSelector, ProbeSpec, Step, TargetSelector } from '../experimen
 import type { StepPlanContext } from '../faults/driver.js';
 import { driverFor, type FaultKind, familyOf } from '../faults/registry.js';
 import type { PeerResolver } from '../network/network-plan.js';
+import { onPlatform, type Platform } from '../platform/platform.js';
 import { describeSelector, selectTargets, TargetSelectionError } from '../targets/resolve.js';
 import type { Target } from '../targets/target.js';
 import { formatDuration } from '../util/duration.js';
@@ -30,6 +31,7 @@ export class Planner {
     private readonly containers: readonly ContainerSummary[],
     private readonly composeScope: string | undefined,
     private readonly options: PlanOptions,
+    private readonly platform: Platform,
   ) {
     this.byId = new Map(containers.map((container) => [container.id, container]));
     this.peers = {
@@ -50,12 +52,13 @@ export class Planner {
   /** The containers a selector names; none (and a problem recorded at `where`) when it names none. */
   resolve(selector: TargetSelector, key: string, runningOnly: boolean, where: string): Target[] {
     try {
-      return selectTargets(this.containers, selector, {
+      const targets = selectTargets(this.containers, selector, {
         scope: this.composeScope,
         seed: deriveSeed(this.options.seed, key),
         runningOnly,
         holderOf: this.options.holderOf,
       });
+      return targets.map((target) => onPlatform(target, this.platform));
     } catch (error) {
       if (!(error instanceof TargetSelectionError)) throw error;
       this.problem(`${where}: ${error.message}`, error.hint);
@@ -152,6 +155,7 @@ export class Planner {
   /** Fills in the commands a person would run; for tc, once the devices are known, if they can be read. */
   private describe(injection: PlannedInjection): PlannedInjection {
     const { target, fault } = injection;
+    onPlatform(target, this.platform);
     const display = this.options.display ?? showInTarget;
     const family = familyOf(fault);
     Object.assign(injection, family.describe(fault, target, display));

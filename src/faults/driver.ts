@@ -5,6 +5,7 @@ import type { Feature } from '../network/capabilities.js';
 import type { NetnsRunner } from '../network/netns-runner.js';
 import type { NetworkContext } from '../network/network-fault.js';
 import type { PeerResolver } from '../network/network-plan.js';
+import type { Platform } from '../platform/platform.js';
 import type { Target } from '../targets/target.js';
 import type { Announce, InjectedFault, RevertOutcome } from './fault.js';
 
@@ -36,7 +37,8 @@ export type Display = (target: Target, argv: readonly string[]) => string;
 
 /** What a run gives a family to inject with. */
 export interface InjectContext {
-  docker: DockerClient;
+  /** The platform the target was resolved on. */
+  platform: Platform;
   /** The run's network state (the way into namespaces, each device's tc state); made on first use. */
   network(): NetworkContext;
 }
@@ -87,8 +89,10 @@ export interface FaultFamily<
   settleMs(recipe: Recipe): number;
   /** How often an undo looks again while a call may still land. */
   settlePollMs: number;
-  /** The host features its plans need (the preflight and doctor check them). */
+  /** The host features a plan needs (the preflight checks them before anything is injected). */
   features(plan: Plan): Feature[];
+  /** Every host feature its plans may need (doctor checks them all). */
+  mayNeed: readonly Feature[];
   /** What it may have left in a namespace, found by looking (what `recover` scans for). */
   scan?(runner: NetnsRunner, target: Target): Promise<Leftover[]>;
 }

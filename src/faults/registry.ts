@@ -1,4 +1,4 @@
-import type { Feature } from '../network/capabilities.js';
+import { ALL_FEATURES, type Feature } from '../network/capabilities.js';
 import { killDriver, pauseDriver, restartDriver, stopDriver } from './container/drivers.js';
 import { containerFamily } from './container/family.js';
 import type { FamilyPlan, FamilyRecipe, FaultDriver, FaultFamily } from './driver.js';
@@ -65,4 +65,10 @@ export function familyOf(item: FamilyPlan | FamilyRecipe): FaultFamily {
 /** The host features a set of planned faults needs, each family saying what its plans need. */
 export function requiredFeatures(plans: readonly FamilyPlan[]): Feature[] {
   return [...new Set(plans.flatMap((plan) => familyOf(plan).features(plan)))];
+}
+
+/** Every host feature some registered family may need (what doctor checks), in the checks' order. */
+export function familyFeatures(): Feature[] {
+  const wanted = new Set(FAMILIES.flatMap((family) => family.mayNeed));
+  return ALL_FEATURES.filter((feature) => wanted.has(feature));
 }

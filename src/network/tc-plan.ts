@@ -8,6 +8,9 @@ import { isIpv6, protocolsOf, type ResolvedScope, scopeKey } from './scope.js';
  * filters steer the scope's packets to it. Faults with the same scope compose in that band (delay plus
  * loss is one netem), and each reverts independently: the band is rebuilt from the faults still active.
  * Deletes name faultline's handles, so the kernel refuses to delete anything else.
+ *
+ * Size: one model of faultline's tc tree (bands, their leaves and filters, and the commands between
+ * two sets of bands); the kernel tests load it as one file (test/kernel/guest/netem-scenarios.mjs).
  */
 export const ROOT_HANDLE = 'fa1:';
 /** Bands 2..MAX_BANDS; each is an htb class and a u32 filter priority. */

@@ -1,5 +1,5 @@
 import { type DockerClient, isNotFound } from '../docker/client.js';
-import { DockerUnavailableError } from '../docker/dockerode-client.js';
+import { DockerUnavailableError } from '../docker/engine-errors.js';
 import type { Target } from '../targets/target.js';
 import { formatDuration } from '../util/duration.js';
 import { type Observation, ProbeFailure } from './observation.js';

@@ -1,27 +1,14 @@
 import { createHash } from 'node:crypto';
-import { DEFAULT_DOCKER_HOST, type DockerEndpoint } from '../docker/endpoint.js';
+import { DEFAULT_DOCKER_HOST } from '../docker/endpoint.js';
 
 /**
  * Which Docker Engine a container lock belongs to. A container id is only unique within one Engine,
- * so a lock is keyed by the Engine's address as well: `<container id>.lock` for the default local
- * socket (the name locks had before they named an Engine, so those are still read as the default
- * one) and `<container id>@<16 hex digits of sha256(engine)>.lock` for any other Engine.
- *
- * The Engine is named by its address, not by how it was chosen: `--host unix:///var/run/docker.sock`,
- * the `default` context and no option at all are one Engine. An ssh address drops its user (every
- * user reaches the same daemon) and gets port 22 when it has none. TLS files are left out: they
- * change how the Engine is reached, not which Engine it is.
+ * so a lock is keyed by the Engine's identity (docker/endpoint-identity.ts) as well:
+ * `<container id>.lock` for the default local socket (the name locks had before they named an Engine,
+ * so those are still read as the default one) and `<container id>@<16 hex digits of sha256(engine)>.lock`
+ * for any other Engine.
  */
-export function engineIdentity(endpoint: DockerEndpoint | string | undefined): string {
-  const host = typeof endpoint === 'string' ? endpoint : (endpoint?.host ?? DEFAULT_DOCKER_HOST);
-  if (!host.startsWith('ssh://')) return host.startsWith('tcp://') ? host.toLowerCase() : host;
-  try {
-    const url = new URL(host);
-    return `ssh://${url.hostname.toLowerCase()}:${url.port || '22'}`;
-  } catch {
-    return host;
-  }
-}
+export { engineIdentity } from '../docker/endpoint-identity.js';
 
 export function isDefaultEngine(identity: string): boolean {
   return identity === DEFAULT_DOCKER_HOST;

@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import type { DockerClient } from '../docker/client.js';
+import type { ContainerSummary, DockerClient } from '../docker/client.js';
 import type { DockerEndpoint } from '../docker/endpoint.js';
 import { FAULTLINE_HELPER, FAULTLINE_RUN_ID } from '../docker/labels.js';
 import type { NetnsRunner } from '../network/netns-runner.js';
@@ -67,7 +67,7 @@ export function isLive(state: RunState): boolean {
  * containers the ledgers say were paused or stopped, faultline's helper containers, and faultline's
  * iptables chains and qdiscs in every running container. Runs still alive are left alone. Idempotent.
  */
-export async function recover(options: {
+export interface RecoverOptions {
   /** The Engine to scan; a ledger's faults are reverted on the Engine its run used. */
   docker: DockerClient;
   /** A client for a ledger's Engine when it is not `docker`'s; without it, `docker` is used. */
@@ -76,14 +76,23 @@ export async function recover(options: {
   /** The way into namespaces for the scan; undefined skips the namespace scan. */
   runner: NetnsRunner | undefined;
   log: (action: RecoverAction) => void;
-}): Promise<RecoverAction[]> {
-  const { docker, stateDir, log } = options;
+}
+
+/** What the steps of one recover share: the runs still alive, and where each action is told. */
+interface Recovery {
+  options: RecoverOptions;
+  live: Set<string>;
+  liveStates: RunState[];
+  note: (action: RecoverAction) => void;
+}
+
+export async function recover(options: RecoverOptions): Promise<RecoverAction[]> {
   const actions: RecoverAction[] = [];
   const note = (action: RecoverAction) => {
     actions.push(action);
-    log(action);
+    options.log(action);
   };
-  const ledgers = listLedgers(stateDir);
+  const ledgers = listLedgers(options.stateDir);
   // Runs kept in other state folders (another user, another CI job) are seen through their watchdogs.
   const elsewhere = await watchedRunsOnHost();
   const liveStates = [...ledgers.filter(isLive), ...elsewhere.filter((state) => !state.ended)];
@@ -94,84 +103,93 @@ export async function recover(options: {
       status: 'skipped',
       detail: 'still running; its own reverts and watchdog cover it',
     });
-
+  const recovery: Recovery = { options, live, liveStates, note };
   // 1. What the ledgers say is still in place.
   for (const state of ledgers) {
-    if (live.has(state.run.runId) || state.open.length === 0) continue;
-    const engine = engineOf(state, docker, options.dockerFor);
-    const runner = runnerFromLedger(engine, state.run, `recover-${state.run.runId}`);
-    try {
-      for (const intent of state.open) {
-        const outcome = await undoRecipe(intent.revert, intent.target, engine, runner, {
-          inFlightUntil: inFlightUntil(intent, state.injected),
-        });
-        appendRecord(state.file, {
-          type: 'reverted',
-          faultId: intent.faultId,
-          status: outcome.status,
-          by: 'recover',
-          at: new Date().toISOString(),
-        });
-        note({
-          what: `${intent.kind} on ${intent.target.name} (run ${state.run.runId})`,
-          status: outcome.status,
-          detail: outcome.detail,
-        });
-        killPoint('recover-reverted');
-      }
-    } finally {
-      await runner.dispose().catch(() => undefined);
-    }
-    // The scan below looks at the Engine recover was pointed at; this run's helpers may be elsewhere.
-    if (engine !== docker) {
-      const helpers = await engine.listContainers({ all: true }).catch(() => []);
-      for (const helper of helpers.filter((c) => c.labels[FAULTLINE_RUN_ID] === state.run.runId)) {
-        if (helper.labels[FAULTLINE_HELPER] === undefined) continue;
-        await engine.remove(helper.id);
-        note({ what: `helper container ${helper.name}`, status: 'reverted', detail: 'removed' });
-      }
-    }
-    if (!state.ended)
-      appendRecord(state.file, { type: 'end', outcome: 'recovered', at: new Date().toISOString() });
-    releaseLocks(stateDir, state.run.runId);
+    if (!live.has(state.run.runId) && state.open.length > 0) await recoverLedger(recovery, state);
   }
-
   // 2. Helper containers whose run is over.
-  const containers = await docker.listContainers({ all: true });
+  const containers = await options.docker.listContainers({ all: true });
   for (const helper of containers.filter((container) => container.labels[FAULTLINE_HELPER] !== undefined)) {
     const runId = helper.labels[FAULTLINE_RUN_ID];
     if (runId && live.has(runId)) continue;
-    await docker.remove(helper.id);
+    await options.docker.remove(helper.id);
     note({ what: `helper container ${helper.name}`, status: 'reverted', detail: 'removed' });
   }
-
   // 3. faultline's rules and qdiscs in every running container, from runs that are over.
-  if (options.runner) {
-    const lockedByLive = new Set(
-      liveStates.flatMap((state) => state.intents.map((intent) => intent.target.id)),
-    );
-    for (const container of containers) {
-      if (container.state !== 'running' || container.labels[FAULTLINE_HELPER] !== undefined) continue;
-      const target = toTarget(container);
-      const leftovers = await namespaceLeftovers(options.runner, target).catch(() => []);
-      for (const leftover of leftovers) {
-        if (
-          (leftover.runId && live.has(leftover.runId)) ||
-          (!leftover.runId && lockedByLive.has(container.id))
-        )
-          continue;
-        let failure: string | undefined;
-        for (const argv of leftover.commands) {
-          const result = await options.runner.run(target, argv);
-          if (result.exitCode !== 0) failure ??= `${argv.join(' ')}: ${result.stderr.trim()}`;
-        }
-        note({
-          what: `${leftover.what} in ${container.name}`,
-          status: failure ? 'failed' : 'reverted',
-          detail: failure ?? 'removed',
-        });
-      }
+  if (options.runner) await scanNamespaces(recovery, options.runner, containers);
+  return actions;
+}
+
+/** Undoes what one dead run's ledger says is still in place, on the Engine that run used, and ends it. */
+async function recoverLedger(recovery: Recovery, state: RunState): Promise<void> {
+  const { options, note } = recovery;
+  const { docker, stateDir } = options;
+  const engine = engineOf(state, docker, options.dockerFor);
+  const runner = runnerFromLedger(engine, state.run, `recover-${state.run.runId}`);
+  try {
+    for (const intent of state.open) {
+      const outcome = await undoRecipe(intent.revert, intent.target, engine, runner, {
+        inFlightUntil: inFlightUntil(intent, state.injected),
+      });
+      appendRecord(state.file, {
+        type: 'reverted',
+        faultId: intent.faultId,
+        status: outcome.status,
+        by: 'recover',
+        at: new Date().toISOString(),
+      });
+      note({
+        what: `${intent.kind} on ${intent.target.name} (run ${state.run.runId})`,
+        status: outcome.status,
+        detail: outcome.detail,
+      });
+      killPoint('recover-reverted');
+    }
+  } finally {
+    await runner.dispose().catch(() => undefined);
+  }
+  // The scan after the ledgers looks at the Engine recover was pointed at; this run's helpers may be elsewhere.
+  if (engine !== docker) {
+    const helpers = await engine.listContainers({ all: true }).catch(() => []);
+    for (const helper of helpers.filter((c) => c.labels[FAULTLINE_RUN_ID] === state.run.runId)) {
+      if (helper.labels[FAULTLINE_HELPER] === undefined) continue;
+      await engine.remove(helper.id);
+      note({ what: `helper container ${helper.name}`, status: 'reverted', detail: 'removed' });
     }
   }
-  return actions;
+  if (!state.ended)
+    appendRecord(state.file, { type: 'end', outcome: 'recovered', at: new Date().toISOString() });
+  releaseLocks(stateDir, state.run.runId);
+}
+
+/** Removes what each fault family finds it left in running containers, except what a live run owns. */
+async function scanNamespaces(
+  recovery: Recovery,
+  runner: NetnsRunner,
+  containers: readonly ContainerSummary[],
+): Promise<void> {
+  const { live, note } = recovery;
+  const lockedByLive = new Set(
+    recovery.liveStates.flatMap((state) => state.intents.map((intent) => intent.target.id)),
+  );
+  for (const container of containers) {
+    if (container.state !== 'running' || container.labels[FAULTLINE_HELPER] !== undefined) continue;
+    const target = toTarget(container);
+    const leftovers = await namespaceLeftovers(runner, target).catch(() => []);
+    for (const leftover of leftovers) {
+      if ((leftover.runId && live.has(leftover.runId)) || (!leftover.runId && lockedByLive.has(container.id)))
+        continue;
+      let failure: string | undefined;
+      for (const argv of leftover.commands) {
+        const result = await runner.run(target, argv);
+        if (result.exitCode !== 0) failure ??= `${argv.join(' ')}: ${result.stderr.trim()}`;
+      }
+      note({
+        what: `${leftover.what} in ${container.name}`,
+        status: failure ? 'failed' : 'reverted',
+        detail: failure ?? 'removed',
+      });
+    }
+  }
 }

@@ -1,12 +1,12 @@
 import { connect } from 'node:net';
 import { execa } from 'execa';
-import type { DockerClient } from '../../src/docker/client.js';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../../src/docker/labels.js';
 import { allInjections, buildPlan, type PlannedInjection } from '../../src/engine/plan.js';
 import { parseExperiment } from '../../src/experiment/load.js';
 import type { InjectedFault } from '../../src/faults/fault.js';
 import { familyOf } from '../../src/faults/registry.js';
 import type { NetworkContext } from '../../src/network/network-fault.js';
+import type { Platform } from '../../src/platform/platform.js';
 import type { Target } from '../../src/targets/target.js';
 import { waitFor } from './containers.js';
 import { docker, FIXTURE_IMAGE, TEST_LABEL } from './docker-cli.js';
@@ -290,8 +290,8 @@ export async function planInjections(
   return allInjections(plan.steps);
 }
 
-/** Network faults act through the namespace runner; a call to the Engine here would be a bug. */
-const NO_ENGINE = new Proxy({} as DockerClient, {
+/** Network faults act through the namespace runner; a call to the platform here would be a bug. */
+const NO_PLATFORM = new Proxy({} as Platform, {
   get: () => {
     throw new Error('a network fault called the Engine directly');
   },
@@ -307,7 +307,7 @@ export async function injectAll(
     for (const injection of injections) {
       const family = familyOf(injection.fault);
       if (!family.netns) throw new Error('not a network fault');
-      const platform = { docker: NO_ENGINE, network: () => context };
+      const platform = { platform: NO_PLATFORM, network: () => context };
       faults.push(
         await family.inject(injection.fault, injection.target, injection.faultId, platform, () => {}),
       );

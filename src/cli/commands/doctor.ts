@@ -1,8 +1,10 @@
 import type { DockerClient } from '../../docker/client.js';
-import { describeEndpoint } from '../../docker/endpoint.js';
+import { type DockerEndpoint, describeEndpoint } from '../../docker/endpoint.js';
 import { FaultlineError } from '../../errors.js';
-import { ALL_FEATURES, checkFeatures, helperScratch, hostScratch } from '../../network/capabilities.js';
+import { familyFeatures } from '../../faults/registry.js';
+import { checkFeatures, helperScratch, hostScratch } from '../../network/capabilities.js';
 import { nsenterPossible } from '../../network/netns-runner.js';
+import type { NetworkSetup } from '../../network/setup.js';
 import { describePidMismatch, viewPid } from '../../network/target-pid.js';
 import { helperImageAdvice } from '../../platform/docker/helper-image/index.js';
 import { toTarget } from '../../targets/resolve.js';
@@ -37,67 +39,9 @@ export async function doctorCommand(options: Record<string, unknown>, ctx: Comma
   };
 
   const { docker, endpoint } = connectDocker(options, ctx.env);
-  let dockerOk = false;
-  try {
-    const version = await docker.ping();
-    dockerOk = true;
-    add({
-      ok: true,
-      what: `${
-        version.engine === 'Podman'
-          ? `Podman ${version.version}, Docker-compatible API ${version.apiVersion}`
-          : `Docker Engine ${version.version}, API ${version.apiVersion}`
-      }, at ${describeEndpoint(endpoint)}`,
-    });
-  } catch (error) {
-    add({
-      ok: false,
-      what: error instanceof Error ? error.message : String(error),
-      remedy: error instanceof FaultlineError ? error.hint : undefined,
-    });
-  }
-
-  const nsenter = await nsenterSeesTargets(await nsenterPossible(endpoint), dockerOk ? docker : undefined);
-  const helper = dockerOk && (await docker.imageExists(setup.helperImage));
-  add({
-    ok: nsenter.ok || setup.via !== 'nsenter',
-    optional: !nsenter.ok && setup.via !== 'nsenter',
-    what: `nsenter from the host: ${nsenter.ok ? 'available' : `not available (${nsenter.why})`}`,
-    remedy: nsenter.ok
-      ? undefined
-      : 'Optional: run faultline as root on the Docker host for the fastest way in.',
-  });
-  add({
-    ok: helper || setup.via !== 'helper',
-    optional: !helper && setup.via !== 'helper',
-    what: `helper image ${setup.helperImage}: ${helper ? 'present' : 'missing'}`,
-    remedy: helper ? undefined : await helperImageRemedy(setup.helperImage, docker),
-  });
-  const anyWay = nsenter.ok || helper || setup.via === 'exec';
-  if (!anyWay) {
-    add({
-      ok: false,
-      what: 'no way into network namespaces: network faults cannot run',
-      remedy: 'Run as root on the Docker host, or build the helper image with `faultline helper-image`.',
-    });
-  }
-
-  const wantNsenter = setup.via === 'nsenter' || (setup.via === 'auto' && nsenter.ok);
-  const scratch =
-    wantNsenter && nsenter.ok
-      ? hostScratch()
-      : helper
-        ? await helperScratch(docker, setup.helperImage)
-        : undefined;
-  if (scratch) {
-    try {
-      const checks = await checkFeatures(scratch, ALL_FEATURES);
-      for (const check of checks)
-        add({ ok: check.ok, what: `kernel: ${check.detail}`, remedy: check.remedy });
-    } finally {
-      await scratch.dispose().catch(() => undefined);
-    }
-  }
+  const dockerOk = await checkEngine(docker, endpoint, add);
+  const ways = await checkWaysIn(docker, endpoint, dockerOk, setup, add);
+  await checkKernel(docker, setup, ways, add);
 
   const failed = lines.filter((line) => !line.ok).length;
   ctx.output.stdout.write(
@@ -134,4 +78,84 @@ async function helperImageRemedy(image: string, docker: DockerClient): Promise<s
     () => 'Build it with `faultline helper-image`.',
   );
   return `${advice} (needed when nsenter is not available)`;
+}
+
+/** Whether the Engine answers, and what it is. */
+async function checkEngine(docker: DockerClient, endpoint: DockerEndpoint, add: (line: Line) => void) {
+  try {
+    const version = await docker.ping();
+    add({
+      ok: true,
+      what: `${
+        version.engine === 'Podman'
+          ? `Podman ${version.version}, Docker-compatible API ${version.apiVersion}`
+          : `Docker Engine ${version.version}, API ${version.apiVersion}`
+      }, at ${describeEndpoint(endpoint)}`,
+    });
+    return true;
+  } catch (error) {
+    add({
+      ok: false,
+      what: error instanceof Error ? error.message : String(error),
+      remedy: error instanceof FaultlineError ? error.hint : undefined,
+    });
+    return false;
+  }
+}
+
+/** Each way into network namespaces: nsenter from the host, the helper image, the targets' own tools. */
+async function checkWaysIn(
+  docker: DockerClient,
+  endpoint: DockerEndpoint,
+  dockerOk: boolean,
+  setup: NetworkSetup,
+  add: (line: Line) => void,
+): Promise<{ nsenter: boolean; helper: boolean }> {
+  const nsenter = await nsenterSeesTargets(await nsenterPossible(endpoint), dockerOk ? docker : undefined);
+  const helper = dockerOk && (await docker.imageExists(setup.helperImage));
+  add({
+    ok: nsenter.ok || setup.via !== 'nsenter',
+    optional: !nsenter.ok && setup.via !== 'nsenter',
+    what: `nsenter from the host: ${nsenter.ok ? 'available' : `not available (${nsenter.why})`}`,
+    remedy: nsenter.ok
+      ? undefined
+      : 'Optional: run faultline as root on the Docker host for the fastest way in.',
+  });
+  add({
+    ok: helper || setup.via !== 'helper',
+    optional: !helper && setup.via !== 'helper',
+    what: `helper image ${setup.helperImage}: ${helper ? 'present' : 'missing'}`,
+    remedy: helper ? undefined : await helperImageRemedy(setup.helperImage, docker),
+  });
+  if (!nsenter.ok && !helper && setup.via !== 'exec') {
+    add({
+      ok: false,
+      what: 'no way into network namespaces: network faults cannot run',
+      remedy: 'Run as root on the Docker host, or build the helper image with `faultline helper-image`.',
+    });
+  }
+  return { nsenter: nsenter.ok, helper };
+}
+
+/** Every host feature a registered fault family may need, tried in a scratch namespace only. */
+async function checkKernel(
+  docker: DockerClient,
+  setup: NetworkSetup,
+  ways: { nsenter: boolean; helper: boolean },
+  add: (line: Line) => void,
+): Promise<void> {
+  const wantNsenter = setup.via === 'nsenter' || (setup.via === 'auto' && ways.nsenter);
+  const scratch =
+    wantNsenter && ways.nsenter
+      ? hostScratch()
+      : ways.helper
+        ? await helperScratch(docker, setup.helperImage)
+        : undefined;
+  if (!scratch) return;
+  try {
+    const checks = await checkFeatures(scratch, familyFeatures());
+    for (const check of checks) add({ ok: check.ok, what: `kernel: ${check.detail}`, remedy: check.remedy });
+  } finally {
+    await scratch.dispose().catch(() => undefined);
+  }
 }

@@ -66,28 +66,12 @@ export async function runCommand(
   const started = performance.now();
   const c = ctx.output.colors;
 
-  const reporters: Reporter[] = [
-    new ConsoleReporter(output),
-    ...createReportReporters(reports, ctx.env.GITHUB_STEP_SUMMARY),
-  ];
-  const reporter = new ReporterMultiplexer(reporters, (name, hook, error) => {
-    output.stderr.write(
-      `${c.red('report error')} ${name} (${hook}): ${visible(error instanceof Error ? error.message : String(error))}\n`,
-    );
-  });
+  const reporter = buildReporter(output, reports, ctx.env.GITHUB_STEP_SUMMARY);
 
   // Validate every file first: a typo in the third file should not surface after two long runs.
-  const loaded: LoadedExperiment[] = [];
-  const invalid: SessionResult['invalid'] = [];
-  for (const file of files) {
-    try {
-      loaded.push(await loadExperimentFile(file, ctx.env));
-    } catch (error) {
-      if (!(error instanceof FaultlineError)) throw error;
-      invalid.push({ file, message: error.message });
-      output.stderr.write(`${c.red('invalid')} ${visible(error.message)}\n`);
-    }
-  }
+  const { loaded, invalid } = await loadAll(files, ctx.env, (message) =>
+    output.stderr.write(`${c.red('invalid')} ${visible(message)}\n`),
+  );
 
   const { docker } = connectDocker(options, ctx.env);
   const runs: RunResult[] = [];
@@ -135,4 +119,39 @@ export async function runCommand(
   await reporter.onSessionEnd(session);
   if (reporter.errors.length > 0) session.exitCode = worstExitCode([session.exitCode, ExitCode.errored]);
   return session.exitCode;
+}
+
+/** Loads every experiment file, telling each invalid one as it is found. */
+async function loadAll(
+  files: readonly string[],
+  env: NodeJS.ProcessEnv,
+  tell: (message: string) => void,
+): Promise<{ loaded: LoadedExperiment[]; invalid: SessionResult['invalid'] }> {
+  const loaded: LoadedExperiment[] = [];
+  const invalid: SessionResult['invalid'] = [];
+  for (const file of files) {
+    try {
+      loaded.push(await loadExperimentFile(file, env));
+    } catch (error) {
+      if (!(error instanceof FaultlineError)) throw error;
+      invalid.push({ file, message: error.message });
+      tell(error.message);
+    }
+  }
+  return { loaded, invalid };
+}
+
+/** The console and every report asked for; a reporter that fails is told on stderr, and fails the session. */
+function buildReporter(
+  output: Parameters<typeof withProgress>[0],
+  reports: ReturnType<typeof parseReports>,
+  stepSummary: string | undefined,
+): ReporterMultiplexer {
+  const c = output.colors;
+  const reporters: Reporter[] = [new ConsoleReporter(output), ...createReportReporters(reports, stepSummary)];
+  return new ReporterMultiplexer(reporters, (name, hook, error) => {
+    output.stderr.write(
+      `${c.red('report error')} ${name} (${hook}): ${visible(error instanceof Error ? error.message : String(error))}\n`,
+    );
+  });
 }

@@ -28,6 +28,7 @@ export async function runMethodPhase(run: RunContext, plan: Plan): Promise<void>
   try {
     await runMethod(plan.steps, {
       docker: options.docker,
+      platform: run.platform,
       announce: (injection, recipe, durationMs) =>
         run.safety?.announce(injection.faultId, injection.kind, injection.target, recipe, durationMs),
       notInjected: (injection) => run.safety?.reverted(injection.faultId, { status: 'not-injected' }),

@@ -1,6 +1,4 @@
 import { requiredFeatures } from '../../faults/registry.js';
-import { NetworkContext } from '../../network/network-fault.js';
-import { chooseRunner, preflight } from '../../network/setup.js';
 import { holderLookup } from '../../safety/locks.js';
 import { RunSafety } from '../../safety/run-safety.js';
 import { effectiveMaxHold, refuseLongerThan } from '../hold-limit.js';
@@ -25,7 +23,7 @@ export async function prepare(run: RunContext): Promise<Plan> {
   const { options, recorder } = run;
   recorder.record({ type: 'phase', phase: 'resolve' });
   await options.docker.ping();
-  const plan = await buildPlan(run.loaded, options.docker, {
+  const plan = await buildPlan(run.loaded, run.platform, {
     seed: options.seed,
     runId: run.runId,
     requireLabels: options.requireLabels,
@@ -44,13 +42,12 @@ export async function prepare(run: RunContext): Promise<Plan> {
 
 async function prepareNetwork(run: RunContext, plan: Plan): Promise<void> {
   const networkInjections = namespaceInjections(plan.steps);
-  const chosen = await chooseRunner(run.options.docker, run.setup, run.runId, {
-    targets: networkInjections.map((injection) => injection.target),
-  });
-  run.network = new NetworkContext(chosen.runner);
-  run.recorder.log('info', `network faults via ${chosen.runner.via}: ${chosen.why}`);
+  const targets = networkInjections.map((injection) => injection.target);
+  const entered = await run.platform.enterNetwork(run.runId, targets);
+  run.network = entered.network;
+  run.recorder.log('info', `network faults via ${entered.why}`);
   const features = requiredFeatures(networkInjections.map((injection) => injection.fault));
-  await preflight(run.options.docker, chosen.runner, run.setup, features);
+  await run.platform.checkFeatures(entered.network, features);
 }
 
 async function openLedger(run: RunContext, plan: Plan, maxHoldMs: number | undefined): Promise<void> {

@@ -4,6 +4,8 @@ import type { LoadedExperiment } from '../../experiment/load.js';
 import { type Experiment, RUN_DEFAULTS } from '../../experiment/schema.js';
 import type { NetworkContext } from '../../network/network-fault.js';
 import { DEFAULT_NETWORK_SETUP, type NetworkSetup } from '../../network/setup.js';
+import { DockerPlatform } from '../../platform/docker/docker-platform.js';
+import type { Platform } from '../../platform/platform.js';
 import type { ProbeEnvironment } from '../../probes/run-probe.js';
 import type { RunSafety, SafetyOptions } from '../../safety/run-safety.js';
 import { FaultRegistry } from '../fault-registry.js';
@@ -17,6 +19,8 @@ import { RunStop } from '../run-stops.js';
 
 export interface RunOptions {
   docker: DockerClient;
+  /** Where the faults land; by default the Docker Engine `docker` reaches, with the `network` set-up. */
+  platform?: Platform | undefined;
   /** How network faults reach targets; defaults to auto (nsenter as root on the host, else the helper). */
   network?: NetworkSetup | undefined;
   reporter: Reporter;
@@ -47,6 +51,7 @@ export class RunContext {
   readonly timeoutMs: number;
   readonly runId = randomBytes(4).toString('hex');
   readonly setup: NetworkSetup;
+  readonly platform: Platform;
   readonly probeEnv: ProbeEnvironment;
   plan: Plan | undefined;
   network: NetworkContext | undefined;
@@ -72,6 +77,7 @@ export class RunContext {
     this.load = new LoadPhases(this.experiment.hypothesis.filter((probe) => probe.load));
     this.timeoutMs = this.experiment.timeout ?? RUN_DEFAULTS.timeout;
     this.setup = options.network ?? DEFAULT_NETWORK_SETUP;
+    this.platform = options.platform ?? new DockerPlatform(options.docker, this.setup);
     this.probeEnv = {
       docker: options.docker,
       cwd: loaded.directory,

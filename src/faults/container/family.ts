@@ -34,9 +34,10 @@ export const containerFamily: FaultFamily<ContainerPlan, ContainerRecipe> = {
     return { actions: [described.action], reverts: [described.revert] };
   },
   inject: (plan, target, id, ctx, announce) =>
-    injectContainerFault(ctx.docker, plan.spec, target, id, announce),
+    injectContainerFault(ctx.platform.engine, plan.spec, target, id, announce),
   undo: (recipe, target, ctx) => revertWith(() => undoContainer(recipe.action, target, ctx.docker)),
   settleMs: (recipe) => recipe.settleMs ?? 0,
+  mayNeed: [],
   settlePollMs: 100,
   features: () => [],
 };

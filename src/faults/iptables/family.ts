@@ -168,6 +168,7 @@ export const iptablesFamily: FaultFamily<IptablesPlan, IptablesRecipe> = {
       : { status: 'already-reverted', detail: 'nothing of it was left' };
   },
   settleMs: () => NETWORK_SETTLE_MS,
+  mayNeed: ['iptables', 'comment', 'reject', 'multiport'],
   settlePollMs: 250,
   features: (plan) => [
     'iptables',

@@ -169,6 +169,7 @@ export const tcFamily: FaultFamily<TcPlan, TcRecipe> = {
         : { status: 'already-reverted', detail: 'nothing of it was left' };
   },
   settleMs: () => NETWORK_SETTLE_MS,
+  mayNeed: ['htb', 'u32', 'netem', 'tbf'],
   settlePollMs: 250,
   features: (plan) => [
     'htb',

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DockerUnavailableError } from '../../../src/docker/dockerode-client.js';
+import { DockerUnavailableError } from '../../../src/docker/engine-errors.js';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../../../src/docker/labels.js';
 import type { Reporter } from '../../../src/engine/port.js';
 import { runExperiment } from '../../../src/engine/run-experiment.js';

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DockerTlsError, DockerUnavailableError } from '../../../src/docker/dockerode-client.js';
 import { EndpointError } from '../../../src/docker/endpoint.js';
+import { DockerTlsError, DockerUnavailableError } from '../../../src/docker/engine-errors.js';
 import { SshEndpointError } from '../../../src/docker/ssh-command.js';
 import { SshConnectionError } from '../../../src/docker/ssh-socket.js';
 import { ActionError, InjectionError } from '../../../src/engine/method.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DockerApiError, type ExecResult } from '../../../src/docker/client.js';
-import { DockerUnavailableError } from '../../../src/docker/dockerode-client.js';
+import { DockerUnavailableError } from '../../../src/docker/engine-errors.js';
 import { parseExperiment } from '../../../src/experiment/load.js';
 import type { ProbeSpec } from '../../../src/experiment/schema.js';
 import { type ProbeEnvironment, probeKind, probePhases, runProbe } from '../../../src/probes/run-probe.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { DockerUnavailableError } from '../../../src/docker/dockerode-client.js';
+import { DockerUnavailableError } from '../../../src/docker/engine-errors.js';
 import { Ledger, readLedger, readRecords } from '../../../src/safety/ledger.js';
 import { inFlightUntil, undoRecipe } from '../../../src/safety/undo.js';
 import { watch } from '../../../src/safety/watchdog.js';
