@@ -1,5 +1,5 @@
 import type { DockerClient } from '../docker/client.js';
-import { DEFAULT_HELPER_IMAGE } from '../platform/docker/helper-image/labels.js';
+import { DEFAULT_HELPER_IMAGE } from '../docker/labels.js';
 import type { Target } from '../targets/target.js';
 import {
   checkFeatures,

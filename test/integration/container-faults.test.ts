@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerClient } from '../../src/docker/dockerode-client.js';
-import { injectContainerFault } from '../../src/faults/container-faults.js';
+import { injectContainerFault } from '../../src/faults/container/lifecycle.js';
 import type { Target } from '../../src/targets/target.js';
 import {
   removeTestContainers,

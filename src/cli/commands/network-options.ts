@@ -1,7 +1,7 @@
+import { DEFAULT_HELPER_IMAGE } from '../../docker/labels.js';
 import { InvalidInputError } from '../../errors.js';
 import { VIAS } from '../../network/netns-runner.js';
 import type { NetworkSetup } from '../../network/setup.js';
-import { DEFAULT_HELPER_IMAGE } from '../../platform/docker/helper-image/labels.js';
 
 /** --via and --helper-image, shared by run, plan and doctor. FAULTLINE_VIA and FAULTLINE_HELPER_IMAGE set defaults. */
 export function parseNetworkOptions(

@@ -1,39 +1,23 @@
 import type { z } from 'zod';
-import type { ContainerFaultKind } from '../container-faults.js';
-import { defineDriver, type StepPlanContext, targetAndPeers } from '../driver.js';
+import { targetedDriver } from '../targeted.js';
 import { containerFamily } from './family.js';
+import type { ContainerFaultKind } from './lifecycle.js';
 import { killFault, pauseFault, restartFault, stopFault } from './schema.js';
 
-type LifecycleSpec = z.output<typeof restartFault> & {
-  signal?: string | undefined;
-  duration?: number | undefined;
-};
+type LifecycleSpec = z.output<typeof restartFault> & { signal?: string | undefined };
 
 function lifecycle<const Kind extends ContainerFaultKind, Spec extends LifecycleSpec>(
   kind: Kind,
   schema: z.ZodType<Spec>,
 ) {
-  return defineDriver<Kind, Spec>({
+  return targetedDriver({
     kind,
     family: containerFamily,
     schema,
-    selectors: targetAndPeers,
-    common: (spec) => ({
-      durationMs: spec.duration,
-      background: spec.background,
-      maxTargets: spec['max-targets'],
+    planOne: (spec) => ({
+      type: 'container' as const,
+      spec: { kind, signal: spec.signal, graceMs: spec.grace },
     }),
-    plan(spec, ctx: StepPlanContext) {
-      const targets = ctx.resolve(spec.target, ctx.path, ctx.where);
-      return {
-        selector: ctx.describeSelector(spec.target),
-        faults: targets.map((target) => ({
-          target,
-          faultId: ctx.nextId(),
-          fault: { type: 'container' as const, spec: { kind, signal: spec.signal, graceMs: spec.grace } },
-        })),
-      };
-    },
   });
 }
 

@@ -1,12 +1,12 @@
 import type { Target } from '../../targets/target.js';
+import type { FaultFamily } from '../driver.js';
 import {
   type ContainerFaultSpec,
   describeContainerFault,
   injectContainerFault,
   revertWith,
   undoContainer,
-} from '../container-faults.js';
-import type { FaultFamily } from '../driver.js';
+} from './lifecycle.js';
 
 /** A container fault on one target, as data. */
 export interface ContainerPlan {

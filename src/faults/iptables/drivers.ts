@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { ContainerSummary } from '../../docker/client.js';
 import { chainName, dnsRules, type Family, ruleComment } from '../../network/iptables-plan.js';
 import {
@@ -9,9 +10,10 @@ import {
   ruleSets,
 } from '../../network/network-plan.js';
 import type { ResolvedScope } from '../../network/scope.js';
-import { TargetSelectionError, toTarget } from '../../targets/resolve.js';
+import { toTarget } from '../../targets/resolve.js';
 import type { Target } from '../../targets/target.js';
-import { defineDriver, type PlannedFault, type StepPlanContext, targetAndPeers } from '../driver.js';
+import { defineDriver, type PlannedFault, type StepPlanContext } from '../driver.js';
+import { targetedDriver } from '../targeted.js';
 import { type IptablesPlan, iptablesFamily } from './family.js';
 import {
   type BlackholeSpec,
@@ -80,42 +82,18 @@ export function planPartitionMember(
   };
 }
 
-/** A step with one target selector whose faults are planned one target at a time. */
+/** A step whose targets each get their own chains. */
 function perTarget<const Kind extends string, Spec extends BlackholeSpec | DnsSpec>(
   kind: Kind,
-  schema: import('zod').ZodType<Spec>,
+  schema: z.ZodType<Spec>,
   planOne: (spec: Spec, input: IptablesPlanInput) => IptablesPlan,
 ) {
-  return defineDriver<Kind, Spec>({
+  return targetedDriver({
     kind,
     family: iptablesFamily,
     schema,
-    selectors: targetAndPeers,
-    common: (spec) => ({
-      durationMs: spec.duration,
-      background: spec.background,
-      maxTargets: spec['max-targets'],
-    }),
-    plan(spec, ctx: StepPlanContext) {
-      const faults: PlannedFault[] = [];
-      for (const target of ctx.resolve(spec.target, ctx.path, ctx.where)) {
-        const faultId = ctx.nextId();
-        try {
-          faults.push({
-            target,
-            faultId,
-            fault: planOne(spec, { target, faultId, runId: ctx.runId, peers: ctx.peers }),
-          });
-        } catch (error) {
-          if (!(error instanceof PeerError) && !(error instanceof TargetSelectionError)) throw error;
-          ctx.problem(
-            `${ctx.where}: ${error.message}`,
-            error instanceof TargetSelectionError ? error.hint : undefined,
-          );
-        }
-      }
-      return { selector: ctx.describeSelector(spec.target), faults };
-    },
+    planOne: (spec, target, faultId, ctx) =>
+      planOne(spec, { target, faultId, runId: ctx.runId, peers: ctx.peers }),
   });
 }
 

@@ -1,12 +1,11 @@
 import type { z } from 'zod';
 import type { PeerResolver } from '../../network/network-plan.js';
-import { PeerError, resolveScope } from '../../network/network-plan.js';
+import { resolveScope } from '../../network/network-plan.js';
 import { describeScope } from '../../network/scope.js';
 import type { NetemParams } from '../../network/tc-plan.js';
-import { TargetSelectionError } from '../../targets/resolve.js';
 import type { Target } from '../../targets/target.js';
-import { defineDriver, type PlannedFault, type StepPlanContext, targetAndPeers } from '../driver.js';
 import type { tcCommon } from '../network-shapes.js';
+import { targetedDriver } from '../targeted.js';
 import type { TcPlan } from './family.js';
 import { tcFamily } from './family.js';
 import {
@@ -48,37 +47,12 @@ function tcDriver<const Kind extends string, Spec extends TcSpec>(
   schema: z.ZodType<Spec>,
   shape: (spec: Spec) => Pick<TcPlan, 'netem' | 'tbf'>,
 ) {
-  return defineDriver<Kind, Spec>({
+  return targetedDriver({
     kind,
     family: tcFamily,
     schema,
-    selectors: targetAndPeers,
-    common: (spec) => ({
-      durationMs: spec.duration,
-      background: spec.background,
-      maxTargets: spec['max-targets'],
-    }),
-    plan(spec, ctx: StepPlanContext) {
-      const faults: PlannedFault[] = [];
-      for (const target of ctx.resolve(spec.target, ctx.path, ctx.where)) {
-        const faultId = ctx.nextId();
-        try {
-          faults.push({ target, faultId, fault: planTc(kind, spec, shape, target, ctx.peers) });
-        } catch (error) {
-          if (!(error instanceof PeerError) && !(error instanceof TargetSelectionError)) throw error;
-          ctx.problem(
-            `${ctx.where}: ${error.message}`,
-            error instanceof TargetSelectionError ? error.hint : undefined,
-          );
-        }
-      }
-      const first = faults[0]?.fault as TcPlan | undefined;
-      return {
-        selector: ctx.describeSelector(spec.target),
-        qualifier: first ? ` (${describeScope(first.scope)})` : '',
-        faults,
-      };
-    },
+    planOne: (spec, target, _faultId, ctx) => planTc(kind, spec, shape, target, ctx.peers),
+    qualifier: (first) => ` (${describeScope((first as TcPlan).scope)})`,
   });
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DockerApiError } from '../../../src/docker/client.js';
-import { describeContainerFault, injectContainerFault } from '../../../src/faults/container-faults.js';
+import { describeContainerFault, injectContainerFault } from '../../../src/faults/container/lifecycle.js';
 import { REVERT_RETRY } from '../../../src/faults/retry.js';
 import type { Target } from '../../../src/targets/target.js';
 import { FakeDocker } from '../support/fake-docker.js';

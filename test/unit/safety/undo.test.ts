@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DockerApiError } from '../../../src/docker/client.js';
-import { injectContainerFault } from '../../../src/faults/container-faults.js';
+import { injectContainerFault } from '../../../src/faults/container/lifecycle.js';
 import type { RevertRecipe } from '../../../src/faults/fault.js';
 import { applyCommands, type IptablesRuleSet } from '../../../src/network/iptables-plan.js';
 import { TargetGoneError } from '../../../src/network/netns-runner.js';

@@ -1,3 +1,4 @@
+import { DEFAULT_HELPER_IMAGE } from '../../../docker/labels.js';
 import { collectHelperRootfs, hostFacts } from './collect.js';
 import {
   BaseImageUnavailable,
@@ -8,7 +9,6 @@ import {
   readHelperDockerfile,
 } from './dockerfile.js';
 import { defaultDocker, dockerCall, HelperImageBuildError, type HelperImageDocker } from './engine.js';
-import { DEFAULT_HELPER_IMAGE } from './labels.js';
 import { importFromHost } from './offline-build.js';
 import { parseImageReference } from './rootfs.js';
 import { type HelperImageStatus, helperImageStatus, removeStaleImage } from './status.js';

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DockerApiError, isNotFound } from '../../../docker/client.js';
+import { HELPER_IMAGE_HASH_LABEL, HELPER_IMAGE_WAY_LABEL } from '../../../docker/labels.js';
 import {
   dockerCall,
   dockerError,
@@ -10,7 +11,6 @@ import {
   type HelperImageDocker,
   readProgress,
 } from './engine.js';
-import { HELPER_IMAGE_HASH_LABEL, HELPER_IMAGE_WAY_LABEL } from './labels.js';
 
 /** The Dockerfile shipped with faultline (the same path from src/ and from dist/). */
 export const HELPER_DOCKERFILE = fileURLToPath(

@@ -5,6 +5,8 @@
  * images/helper/Dockerfile by the Docker Engine (see way.ts for which). It reaches the Engine only
  * through the DockerClient (src/docker/client.ts).
  */
+
+export * from '../../../docker/labels.js';
 export {
   type BuildHelperImageOptions,
   type BuildHelperImageResult,
@@ -15,7 +17,6 @@ export { type CollectOptions, collectHelperRootfs, HelperToolsMissingError, host
 export { DEFAULT_BASE_IMAGE, dockerfileHash, HELPER_DOCKERFILE } from './dockerfile.js';
 export { HelperImageBuildError, type HelperImageDocker } from './engine.js';
 export { searchDirs } from './host-files.js';
-export * from './labels.js';
 export {
   type LddResult,
   multiarchTriplets,

@@ -2,13 +2,13 @@ import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { dockerCall, HelperImageBuildError, type HelperImageDocker, readProgress } from './engine.js';
 import {
   HELPER_IMAGE_HASH_LABEL,
   HELPER_IMAGE_LABEL,
   HELPER_IMAGE_TOOLS_LABEL,
   HELPER_IMAGE_WAY_LABEL,
-} from './labels.js';
+} from '../../../docker/labels.js';
+import { dockerCall, HelperImageBuildError, type HelperImageDocker, readProgress } from './engine.js';
 import { type HelperRootfs, importChanges, normalizeEntries, type RootfsEntry } from './rootfs.js';
 
 /** The offline way: the root filesystem written to a temporary directory, packed with tar, imported. */

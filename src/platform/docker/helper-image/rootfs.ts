@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { DEFAULT_HELPER_IMAGE } from '../../../docker/labels.js';
 import { InvalidInputError } from '../../../errors.js';
-import { DEFAULT_HELPER_IMAGE } from './labels.js';
 
 /**
  * The helper image's root filesystem as data: which tools it needs, where each host file goes, and the

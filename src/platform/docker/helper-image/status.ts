@@ -1,13 +1,13 @@
 import { type DockerClient, type ImageDetails, isNotFound } from '../../../docker/client.js';
-import { errorMessage } from '../../../errors.js';
-import { defaultDocker, dockerError, engineError } from './engine.js';
 import {
   DEFAULT_HELPER_IMAGE,
   HELPER_IMAGE_HASH_LABEL,
   HELPER_IMAGE_LABEL,
   HELPER_IMAGE_TOOLS_LABEL,
   HELPER_IMAGE_WAY_LABEL,
-} from './labels.js';
+} from '../../../docker/labels.js';
+import { errorMessage } from '../../../errors.js';
+import { defaultDocker, dockerError, engineError } from './engine.js';
 
 export type HelperImageStatus =
   | { image: string; exists: false }

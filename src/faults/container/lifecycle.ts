@@ -1,9 +1,9 @@
-import { type DockerClient, isNotFound } from '../docker/client.js';
-import type { Target } from '../targets/target.js';
-import { formatDuration } from '../util/duration.js';
-import type { ContainerRecipe } from './container/family.js';
-import { type Announce, type InjectedFault, once, type RevertOutcome } from './fault.js';
-import { withRetry } from './retry.js';
+import { type DockerClient, isNotFound } from '../../docker/client.js';
+import type { Target } from '../../targets/target.js';
+import { formatDuration } from '../../util/duration.js';
+import { type Announce, type InjectedFault, once, type RevertOutcome } from '../fault.js';
+import { withRetry } from '../retry.js';
+import type { ContainerRecipe } from './family.js';
 
 export type ContainerFaultKind = 'kill' | 'stop' | 'pause' | 'restart';
 
