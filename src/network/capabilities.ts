@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { execa } from '../util/lazy-execa.js';
 import type { DockerClient } from '../docker/client.js';
 import { FAULTLINE_HELPER } from '../docker/labels.js';
 import { EnvironmentError } from '../errors.js';

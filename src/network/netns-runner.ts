@@ -1,5 +1,5 @@
 import { readlink } from 'node:fs/promises';
-import { execa } from 'execa';
+import { execa } from '../util/lazy-execa.js';
 import { type ContainerDetails, type DockerClient, isNotFound } from '../docker/client.js';
 import type { DockerEndpoint } from '../docker/endpoint.js';
 import { FAULTLINE_HELPER, FAULTLINE_RUN_ID, FAULTLINE_TARGET_ID } from '../docker/labels.js';
