@@ -34,7 +34,10 @@ export async function startHttp(handler: http.RequestListener) {
 
 /** A node:net server on a free loopback port. */
 export async function startTcp(handler: (socket: net.Socket) => void, allowHalfOpen = false) {
-  const server = net.createServer({ allowHalfOpen }, handler);
+  const server = net.createServer({ allowHalfOpen }, (socket) => {
+    socket.on('error', () => {});
+    handler(socket);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, port: (server.address() as net.AddressInfo).port, close: () => server.close() };
 }
