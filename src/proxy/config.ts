@@ -33,7 +33,7 @@ export function parseConfig(text: string): ProxyConfig {
   number(config.drainMs, 'drainMs', 0);
   number(config.seed, 'seed', Number.MIN_SAFE_INTEGER);
   if (!Array.isArray(config.listeners)) throw new ConfigError('listeners: expected a list');
-  config.listeners.forEach((listener, index) => checkListener(listener, `listeners[${index}]`));
+  for (const [index, listener] of config.listeners.entries()) checkListener(listener, `listeners[${index}]`);
   return config;
 }
 
@@ -48,8 +48,9 @@ function checkListener(listener: ProxyListener, path: string): void {
     throw new ConfigError(`${path}.protocol: expected "http" or "tcp"`);
   }
   if (listener.percent !== undefined) number(listener.percent, `${path}.percent`, 0, 100);
-  (listener.http ?? []).forEach((fault, index) => checkFault(fault, `${path}.http[${index}]`));
-  (listener.toxics ?? []).forEach((toxic, index) => checkToxic(toxic, `${path}.toxics[${index}]`));
+  for (const [index, fault] of (listener.http ?? []).entries()) checkFault(fault, `${path}.http[${index}]`);
+  for (const [index, toxic] of (listener.toxics ?? []).entries())
+    checkToxic(toxic, `${path}.toxics[${index}]`);
 }
 
 function checkFault(fault: HttpFault, path: string): void {

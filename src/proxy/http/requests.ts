@@ -140,8 +140,8 @@ export class RequestReader {
       this.sink.reset();
       return;
     }
-    if (action?.type === 'abort') return this.#abort(head, body, action);
-    this.#pass(head, raw, body, action?.type === 'slow-body' ? action.bytesPerSecond : undefined);
+    if (action?.type === 'abort') this.#abort(head, body, action);
+    else this.#pass(head, raw, body, action?.type === 'slow-body' ? action.bytesPerSecond : undefined);
   }
 
   #pass(head: MessageHead, raw: Buffer, body: BodyReader, bytesPerSecond: number | undefined): void {

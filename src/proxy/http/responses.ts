@@ -84,8 +84,8 @@ export class ResponseQueue {
       this.sink.write(this.#buffer);
       this.#buffer = Buffer.alloc(0);
     }
-    if (this.#upstreamEnded) return this.#stop();
-    if (this.#pending.length === 0) this.sink.idle();
+    if (this.#upstreamEnded) this.#stop();
+    else if (this.#pending.length === 0) this.sink.idle();
   }
 
   /** The connection is gone: nothing more is written. */
@@ -104,7 +104,7 @@ export class ResponseQueue {
     const raw = this.#buffer.subarray(0, end);
     const head = parseHead(raw);
     this.#buffer = this.#buffer.subarray(end);
-    if (!head || !head.start[0].startsWith('HTTP/1.')) {
+    if (!head?.start[0].startsWith('HTTP/1.')) {
       this.sink.broken('the upstream answered with something that is not an HTTP/1.x response');
       return false;
     }

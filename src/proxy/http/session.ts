@@ -94,8 +94,12 @@ export class HttpSession implements Connection {
   }
 
   #fromClient(bytes: Buffer): void {
-    if (this.#mode === 'http') return this.#requests.fromClient(bytes);
-    if (this.#mode === 'raw') return this.#toUpstream(bytes);
+    if (this.#mode === 'http') this.#requests.fromClient(bytes);
+    else if (this.#mode === 'raw') this.#toUpstream(bytes);
+    else this.#sniff(bytes);
+  }
+
+  #sniff(bytes: Buffer): void {
     this.#sniffed = this.#sniffed.length === 0 ? bytes : Buffer.concat([this.#sniffed, bytes]);
     const verdict = looksLikeHttp(this.#sniffed);
     if (verdict === 'yes') {
@@ -107,7 +111,10 @@ export class HttpSession implements Connection {
   }
 
   #fromUpstream(bytes: Buffer): void {
-    if (this.#mode === 'http') return this.#responses.fromUpstream(bytes);
+    if (this.#mode === 'http') {
+      this.#responses.fromUpstream(bytes);
+      return;
+    }
     if (this.#mode === 'sniff') this.#toRaw(this.#sniffed.length > 0 ? this.#sniffed : bytes);
     this.#toClient(bytes);
   }
