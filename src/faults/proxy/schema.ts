@@ -108,15 +108,17 @@ const tcpDirection = z
 
 const bytes = numeric(z.number().int().positive({ message: 'expected a number of bytes above zero' }));
 
+const STATUS = 'expected an HTTP status from 100 to 599';
+
 export const httpAbortFault = z
   .strictObject({
     ...http,
     status: numeric(
       z
         .number()
-        .int({ message: 'expected an HTTP status from 100 to 599' })
-        .min(100, { message: 'expected an HTTP status from 100 to 599' })
-        .max(599, { message: 'expected an HTTP status from 100 to 599' }),
+        .min(100, { message: STATUS })
+        .max(599, { message: STATUS })
+        .refine(Number.isInteger, { message: STATUS }),
     ).meta({ description: 'The status of the answer the proxy gives instead of the upstream' }),
     body: z.string().optional().meta({ description: "The answer's body (default empty)" }),
     headers: headers.optional().meta({ description: "The answer's headers" }),
