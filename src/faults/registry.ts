@@ -5,6 +5,20 @@ import type { FamilyPlan, FamilyRecipe, FaultDriver, FaultFamily } from './drive
 import { blackholeDriver, dnsDriver, partitionDriver, resetDriver } from './iptables/drivers.js';
 import { iptablesFamily } from './iptables/family.js';
 import {
+  httpAbortDriver,
+  httpDelayDriver,
+  httpResetDriver,
+  httpSlowBodyDriver,
+  tcpBandwidthDriver,
+  tcpLatencyDriver,
+  tcpLimitDataDriver,
+  tcpResetPeerDriver,
+  tcpSlicerDriver,
+  tcpSlowCloseDriver,
+  tcpTimeoutDriver,
+} from './proxy/drivers.js';
+import { proxyFamily } from './proxy/family.js';
+import {
   bandwidthDriver,
   corruptDriver,
   delayDriver,
@@ -33,10 +47,26 @@ export const DRIVERS = [
   resetDriver,
   dnsDriver,
   partitionDriver,
+  httpAbortDriver,
+  httpDelayDriver,
+  httpResetDriver,
+  httpSlowBodyDriver,
+  tcpLatencyDriver,
+  tcpBandwidthDriver,
+  tcpSlowCloseDriver,
+  tcpTimeoutDriver,
+  tcpResetPeerDriver,
+  tcpLimitDataDriver,
+  tcpSlicerDriver,
 ] as const;
 
 /** The families, in the order `recover` scans namespaces for their leftovers. */
-export const FAMILIES: readonly FaultFamily[] = [containerFamily, iptablesFamily, tcFamily] as FaultFamily[];
+export const FAMILIES: readonly FaultFamily[] = [
+  containerFamily,
+  iptablesFamily,
+  tcFamily,
+  proxyFamily,
+] as FaultFamily[];
 
 export type AnyDriver = (typeof DRIVERS)[number];
 export type FaultKind = AnyDriver['kind'];

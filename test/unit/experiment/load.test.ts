@@ -306,7 +306,7 @@ method:
 `);
     expect(problem.path).toBe('method[1].freeze');
     expect(problem.line).toBe(7);
-    expect(problem.message).toMatch(/^unknown step "freeze"; expected one of: [a-z, ]+$/);
+    expect(problem.message).toMatch(/^unknown step "freeze"; expected one of: [a-z, -]+$/);
     expect(listedKinds(problem.message)).toEqual(expect.arrayContaining(BASE_STEP_KINDS));
   });
 
@@ -329,7 +329,7 @@ method:
     const problem = onlyProblem(`${HEAD}method:\n  - wait 1s\n`);
     expect(problem).toMatchObject({ line: 6, column: 5, path: 'method[0]' });
     expect(problem.message).toMatch(
-      /^expected a step, found a string "wait 1s"; a step is an object with one key of [a-z, ]+$/,
+      /^expected a step, found a string "wait 1s"; a step is an object with one key of [a-z, -]+$/,
     );
     expect(listedKinds(problem.message)).toEqual(expect.arrayContaining(BASE_STEP_KINDS));
   });

@@ -41,6 +41,17 @@ describe('the fault-driver registry', () => {
       'reset',
       'dns',
       'partition',
+      'http-abort',
+      'http-delay',
+      'http-reset',
+      'http-slow-body',
+      'tcp-latency',
+      'tcp-bandwidth',
+      'tcp-slow-close',
+      'tcp-timeout',
+      'tcp-reset-peer',
+      'tcp-limit-data',
+      'tcp-slicer',
     ]);
     expect(new Set(FAULT_KINDS).size).toBe(FAULT_KINDS.length);
   });

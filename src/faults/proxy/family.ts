@@ -1,0 +1,217 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { RULE_GONE } from '../../network/gone.js';
+import { type NetnsRunner, NetnsUnavailableError, quote, verifiedPid } from '../../network/netns-runner.js';
+import { type NetworkContext, NetworkInjectionError } from '../../network/network-fault.js';
+import type { Target } from '../../targets/target.js';
+import type { Display, FaultFamily, InjectContext } from '../driver.js';
+import { type Announce, type InjectedFault, once, type RevertOutcome } from '../fault.js';
+import { NETWORK_SETTLE_MS, runRemoval } from '../netns-undo.js';
+import { describeHttp, describeToxic } from './actions.js';
+import type { ProxyConfig } from './config.js';
+import { stopMarked } from './find.js';
+import { type NatRuleSet, natApplyCommands, natRevertCommands } from './rules.js';
+import { proxyScan } from './scan.js';
+import { proxyCommand, proxyMarker, type StartedProxy, startProxy } from './start.js';
+
+/** A proxy fault on one target: the proxy's configuration, and the nat rules that steer traffic to it. */
+export interface ProxyPlan {
+  type: 'proxy';
+  kind: string;
+  faultId: string;
+  config: ProxyConfig;
+  sets: NatRuleSet[];
+}
+
+export type ProxyRecipe = {
+  type: 'proxy';
+  /** The iptables binary of the namespace's backend (IPv4: proxy faults reach IPv4 peers only). */
+  ipv4: string;
+  sets: NatRuleSet[];
+  /** The last arguments of the proxy's command line: `faultline-proxy <run> <fault>`. */
+  marker: string[];
+  /** The folder holding the proxy's configuration and output, removed once it is stopped. */
+  dir?: string | undefined;
+};
+
+const DIR_PREFIX = 'faultline-proxy-';
+
+/** One line for the plan: where the proxy listens, where it forwards, and what it does. */
+export function describeConfig(config: ProxyConfig): string {
+  const routes = config.listeners.map(
+    (listener) =>
+      `${listener.listen.host}:${listener.listen.port} -> ${listener.upstream.host}:${listener.upstream.port}`,
+  );
+  const first = config.listeners[0];
+  const does =
+    first?.http?.map(describeHttp) ??
+    first?.toxics?.map((toxic) => describeToxic(toxic, first.percent ?? 100)) ??
+    [];
+  return `faultline-proxy ${first?.protocol ?? 'tcp'} ${routes.join(', ')}: ${does.join('; ')}`;
+}
+
+function describe(plan: ProxyPlan, target: Target, display: Display) {
+  const marker = proxyMarker(plan.config.runId, plan.faultId).join(' ');
+  return {
+    actions: [
+      `start ${describeConfig(plan.config)} (${marker})`,
+      ...plan.sets.flatMap((set) =>
+        natApplyCommands(set).map((argv) => display(target, ['iptables', ...argv])),
+      ),
+    ],
+    reverts: [
+      ...plan.sets.flatMap((set) =>
+        natRevertCommands(set).map((argv) => display(target, ['iptables', ...argv])),
+      ),
+      `stop the proxy: SIGTERM to the process whose command line ends with ${marker}`,
+    ],
+  };
+}
+
+const removalGroups = (recipe: ProxyRecipe) =>
+  recipe.sets.map((set) => natRevertCommands(set).map((argv) => [recipe.ipv4, ...argv]));
+
+const removeDir = (dir: string | undefined) =>
+  dir && basename(dir).startsWith(DIR_PREFIX)
+    ? rm(dir, { recursive: true, force: true }).catch(() => undefined)
+    : undefined;
+
+/** The proxy needs the host's view: nsenter, from the Docker host, as root. */
+function refuseUnlessNsenter(runner: NetnsRunner): void {
+  if (runner.via === 'nsenter') return;
+  throw new NetnsUnavailableError(
+    `proxy faults start a proxy process inside the target's network namespace from the Docker host, which the ${runner.via} way cannot do (nothing was injected)`,
+    'Run faultline as root on the Docker host with --via nsenter.',
+  );
+}
+
+async function inject(
+  plan: ProxyPlan,
+  target: Target,
+  id: string,
+  ctx: InjectContext,
+  announce: Announce,
+): Promise<InjectedFault> {
+  const context = ctx.network();
+  refuseUnlessNsenter(context.runner);
+  const backend = await context.backend(target);
+  const pid = await verifiedPid(ctx.platform.engine, target);
+  const dir = await mkdtemp(join(tmpdir(), DIR_PREFIX));
+  const configFile = join(dir, 'config.json');
+  await writeFile(configFile, `${JSON.stringify(plan.config, null, 2)}\n`, { mode: 0o600 });
+  const marker = proxyMarker(plan.config.runId, plan.faultId);
+  const recipe: ProxyRecipe = { type: 'proxy', ipv4: backend.ipv4, sets: plan.sets, marker, dir };
+  announce(recipe);
+  let proxy: StartedProxy | undefined;
+  const applied: NatRuleSet[] = [];
+  try {
+    proxy = await startProxy(proxyCommand(pid, configFile, marker), plan.config, join(dir, 'output.log'));
+    for (const set of plan.sets) {
+      applied.push(set);
+      for (const argv of natApplyCommands(set)) {
+        const result = await context.runner.run(target, [backend.ipv4, ...argv]);
+        if (result.exitCode !== 0) {
+          throw new NetworkInjectionError(
+            `${backend.ipv4} ${quote(argv)} failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`,
+          );
+        }
+      }
+    }
+  } catch (error) {
+    const partial = { ...recipe, sets: applied.reverse() };
+    await runRemoval(context.runner, target, removalGroups(partial), RULE_GONE, { keepGoing: true });
+    await proxy?.stop().catch(() => undefined);
+    await removeDir(dir);
+    throw error instanceof Error && !(error instanceof NetworkInjectionError)
+      ? new NetworkInjectionError(error.message)
+      : error;
+  }
+  const started = proxy;
+  const revert = once(() => liveRevert(context, target, recipe, started));
+  return {
+    id,
+    kind: plan.kind,
+    target,
+    injectedAt: new Date(),
+    detail: `proxy pid ${started.pid} on port ${plan.config.listeners.map((listener) => listener.listen.port).join(', ')}; nat chain ${plan.sets.map((set) => set.chain).join(', ')}`,
+    remedy: [
+      ...removalGroups(recipe)
+        .flat()
+        .map((argv) => context.runner.display(target, argv)),
+      `kill ${started.pid}`,
+    ].join(' && '),
+    revert,
+    async [Symbol.asyncDispose]() {
+      await revert();
+    },
+  };
+}
+
+/** The run's own revert: the rules first (traffic flows directly again), then the proxy drains and stops. */
+async function liveRevert(
+  context: NetworkContext,
+  target: Target,
+  recipe: ProxyRecipe,
+  proxy: StartedProxy,
+): Promise<RevertOutcome> {
+  const removal = await runRemoval(context.runner, target, removalGroups(recipe), RULE_GONE, {
+    keepGoing: true,
+    show: (argv) => `${argv[0]!} ${quote(argv.slice(1))}`,
+  });
+  const failures = [...removal.failures];
+  const stopped = await proxy.stop().catch((error: Error) => {
+    failures.push(error.message);
+    return undefined;
+  });
+  if (failures.length > 0) return { status: 'failed', detail: failures.join('; ') };
+  await removeDir(recipe.dir);
+  if (removal.missing)
+    return {
+      status: 'target-gone',
+      detail: 'its rules were already gone (the container stopped or restarted)',
+    };
+  return {
+    status: 'reverted',
+    detail: `removed chain ${recipe.sets.map((set) => set.chain).join(', ')}; proxy ${stopped === 'stopped' ? 'stopped' : 'had already exited'}`,
+  };
+}
+
+/** Undo from the recipe: the nat chains, then every process carrying the fault's marker. */
+async function undo(recipe: ProxyRecipe, target: Target, runner: NetnsRunner): Promise<RevertOutcome> {
+  const removal = await runRemoval(runner, target, removalGroups(recipe), RULE_GONE, { retry: true });
+  if (removal.failures.length > 0) return { status: 'failed', detail: removal.failures[0]! };
+  if (runner.via !== 'nsenter') {
+    return {
+      status: 'failed',
+      detail: `removed its nat rules, but the proxy (${recipe.marker.join(' ')}) runs on the Docker host, which the ${runner.via} way cannot see: run \`faultline recover --via nsenter\` as root on the Docker host`,
+    };
+  }
+  const stop = await stopMarked(runner, target, recipe.marker, { graceMs: 3000 });
+  if (stop.failures.length > 0) return { status: 'failed', detail: stop.failures[0]! };
+  await removeDir(recipe.dir);
+  if (removal.removed === 0 && stop.stopped.length === 0)
+    return { status: 'already-reverted', detail: 'nothing of it was left' };
+  const what = [
+    ...(removal.removed > 0 ? ['removed nat rules'] : []),
+    ...(stop.stopped.length > 0 ? [`stopped proxy pid ${stop.stopped.join(', ')}`] : []),
+  ];
+  return { status: 'reverted', detail: what.join('; ') };
+}
+
+/** HTTP faults and TCP toxics through a proxy in the target's namespace, steered by nat rules. */
+export const proxyFamily: FaultFamily<ProxyPlan, ProxyRecipe> = {
+  type: 'proxy',
+  netns: true,
+  describe,
+  inject,
+  undo: async (recipe, target, ctx) => undo(recipe, target, await ctx.runner()),
+  // iptables waits up to 5 s for its lock; a proxy spawned by a dead run comes up within its ready timeout.
+  settleMs: () => NETWORK_SETTLE_MS,
+  settlePollMs: 250,
+  // The preflight checks no nat table or REDIRECT target yet: a host without them fails the injection
+  // with iptables' own message (and nothing left behind).
+  features: () => ['iptables', 'comment'],
+  mayNeed: ['iptables', 'comment'],
+  scan: proxyScan,
+};

@@ -1,0 +1,210 @@
+import { z } from 'zod';
+import { duration, faultCommon, numeric, positiveDuration } from '../../experiment/shapes.js';
+import { networkCommon, percentage, rate } from '../network-shapes.js';
+
+/**
+ * The proxy steps as they are written in the file: HTTP faults (`http-*`) and TCP toxics (`tcp-*`),
+ * applied by a proxy in the target's network namespace. Every step says which traffic goes through
+ * the proxy: `port` (traffic the target receives on its own ports) or `to` with `ports` (traffic it
+ * sends to those peers' ports).
+ */
+
+const scope = {
+  ...faultCommon,
+  port: networkCommon.ports.meta({
+    description: "The target's own ports: the traffic it receives on them goes through the proxy",
+  }),
+  to: networkCommon.to.meta({
+    description:
+      'Peers (containers or single addresses): the traffic the target sends them goes through the proxy',
+  }),
+  ports: networkCommon.ports.meta({ description: "The peers' ports (required with to)" }),
+  percent: percentage
+    .optional()
+    .meta({ description: 'Share of requests or connections affected (default 100%)' }),
+};
+
+interface Scoped {
+  port?: unknown;
+  to?: unknown;
+  ports?: unknown;
+}
+
+/** Either the target's own ports, or peers with their ports: never both, never neither. */
+function checkScope(value: Scoped, ctx: z.RefinementCtx): void {
+  if (value.port !== undefined && value.to !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'use either port (traffic the target receives) or to with ports (traffic it sends), not both',
+      path: ['to'],
+    });
+  } else if (value.port === undefined && value.to === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        "a proxy fault needs port (the target's own ports, e.g. port: 8080) or to with ports (peers, e.g. to: { service: db }, ports: 5432)",
+    });
+  } else if (value.to !== undefined && value.ports === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: "to needs ports: the peers' ports to proxy, e.g. ports: 5432",
+      path: ['to'],
+    });
+  } else if (value.port !== undefined && value.ports !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: "ports goes with to (the peers' ports); the target's own ports are port",
+      path: ['ports'],
+    });
+  }
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const headerName = z.string().regex(TOKEN, { message: 'expected an HTTP header name such as x-request-id' });
+const headers = z.record(headerName, z.string());
+const methodName = z
+  .string()
+  .regex(/^[A-Za-z]+$/, { message: 'expected an HTTP method such as GET or POST' })
+  .transform((text) => text.toUpperCase());
+
+export const httpMatch = z
+  .strictObject({
+    method: z
+      .union([methodName, z.array(methodName).min(1)])
+      .transform((value) => (Array.isArray(value) ? value : [value]))
+      .optional()
+      .meta({ description: 'A method or a list of methods (default any)' }),
+    path: z
+      .string()
+      .regex(/^\//, { message: 'expected a path starting with /, such as /checkout' })
+      .optional()
+      .meta({ description: 'A path prefix: /checkout matches /checkout and /checkout/1, not /checkouts' }),
+    'path-pattern': z
+      .string()
+      .superRefine((text, ctx) => {
+        try {
+          new RegExp(text);
+        } catch (error) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `not a valid regular expression: ${(error as Error).message}`,
+          });
+        }
+      })
+      .optional()
+      .meta({ description: 'A regular expression the path (without the query) must match' }),
+    headers: headers
+      .optional()
+      .meta({ description: 'Headers the request must carry with exactly these values' }),
+  })
+  .meta({ description: 'Which requests the fault applies to (default all)' });
+
+const http = { ...scope, match: httpMatch.optional() };
+
+const tcpDirection = z
+  .enum(['upstream', 'downstream', 'both'])
+  .optional()
+  .meta({ description: 'upstream (what the client sends), downstream (the answers, default) or both' });
+
+const bytes = numeric(z.number().int().positive({ message: 'expected a number of bytes above zero' }));
+
+const STATUS = 'expected an HTTP status from 100 to 599';
+
+export const httpAbortFault = z
+  .strictObject({
+    ...http,
+    status: numeric(
+      z
+        .number()
+        .min(100, { message: STATUS })
+        .max(599, { message: STATUS })
+        .refine(Number.isInteger, { message: STATUS }),
+    ).meta({ description: 'The status of the answer the proxy gives instead of the upstream' }),
+    body: z.string().optional().meta({ description: "The answer's body (default empty)" }),
+    headers: headers.optional().meta({ description: "The answer's headers" }),
+  })
+  .superRefine(checkScope);
+
+export const httpDelayFault = z
+  .strictObject({ ...http, latency: positiveDuration, jitter: duration.optional() })
+  .superRefine(checkScope);
+
+export const httpResetFault = z.strictObject({ ...http }).superRefine(checkScope);
+
+export const httpSlowBodyFault = z
+  .strictObject({ ...http, rate: rate.meta({ description: 'The rate the response body is passed on at' }) })
+  .superRefine(checkScope);
+
+export const tcpLatencyFault = z
+  .strictObject({ ...scope, latency: positiveDuration, jitter: duration.optional(), direction: tcpDirection })
+  .superRefine(checkScope);
+
+export const tcpBandwidthFault = z
+  .strictObject({ ...scope, rate, direction: tcpDirection })
+  .superRefine(checkScope);
+
+export const tcpSlowCloseFault = z
+  .strictObject({ ...scope, delay: positiveDuration.meta({ description: 'How long each close is delayed' }) })
+  .superRefine(checkScope);
+
+export const tcpTimeoutFault = z
+  .strictObject({
+    ...scope,
+    after: duration.optional().meta({
+      description: 'Close the stalled connection after this long (default 0: hold it until the fault ends)',
+    }),
+  })
+  .superRefine(checkScope);
+
+export const tcpResetPeerFault = z
+  .strictObject({
+    ...scope,
+    after: duration
+      .optional()
+      .meta({ description: 'Reset each connection this long after it opens (default 0)' }),
+  })
+  .superRefine(checkScope);
+
+export const tcpLimitDataFault = z
+  .strictObject({
+    ...scope,
+    bytes: bytes.meta({ description: 'Close the connection once this many bytes have passed' }),
+    direction: tcpDirection,
+  })
+  .superRefine(checkScope);
+
+export const tcpSlicerFault = z
+  .strictObject({
+    ...scope,
+    'average-size': bytes.meta({ description: 'Average size of each piece, in bytes' }),
+    'size-variation': numeric(z.number().int().nonnegative())
+      .optional()
+      .meta({ description: 'How much a piece may differ from the average, in bytes (default 0)' }),
+    delay: duration.optional().meta({ description: 'Pause before each piece (default 0)' }),
+    direction: tcpDirection,
+  })
+  .superRefine((value, ctx) => {
+    checkScope(value, ctx);
+    if ((value['size-variation'] ?? 0) >= value['average-size']) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected a size-variation below average-size',
+        path: ['size-variation'],
+      });
+    }
+  });
+
+export type HttpAbortSpec = z.output<typeof httpAbortFault>;
+export type HttpDelaySpec = z.output<typeof httpDelayFault>;
+export type HttpSlowBodySpec = z.output<typeof httpSlowBodyFault>;
+export type HttpSpec = z.output<typeof httpResetFault>;
+export type TcpLatencySpec = z.output<typeof tcpLatencyFault>;
+export type TcpBandwidthSpec = z.output<typeof tcpBandwidthFault>;
+export type TcpSlowCloseSpec = z.output<typeof tcpSlowCloseFault>;
+export type TcpTimeoutSpec = z.output<typeof tcpTimeoutFault>;
+export type TcpResetPeerSpec = z.output<typeof tcpResetPeerFault>;
+export type TcpLimitDataSpec = z.output<typeof tcpLimitDataFault>;
+export type TcpSlicerSpec = z.output<typeof tcpSlicerFault>;
+const proxyBase = z.strictObject(scope);
+/** What every proxy step has: its scope, its share, and the common fault keys. */
+export type ProxySpec = z.output<typeof proxyBase>;
