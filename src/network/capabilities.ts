@@ -1,7 +1,7 @@
-import { execa } from '../util/lazy-execa.js';
 import type { DockerClient } from '../docker/client.js';
 import { FAULTLINE_HELPER } from '../docker/labels.js';
 import { EnvironmentError } from '../errors.js';
+import { execa } from '../util/lazy-execa.js';
 import type { CommandResult, Via } from './netns-runner.js';
 
 /**

@@ -1,10 +1,10 @@
 import { readlink } from 'node:fs/promises';
-import { execa } from '../util/lazy-execa.js';
 import { type ContainerDetails, type DockerClient, isNotFound } from '../docker/client.js';
 import type { DockerEndpoint } from '../docker/endpoint.js';
 import { FAULTLINE_HELPER, FAULTLINE_RUN_ID, FAULTLINE_TARGET_ID } from '../docker/labels.js';
 import { EnvironmentError } from '../errors.js';
 import type { Target } from '../targets/target.js';
+import { execa } from '../util/lazy-execa.js';
 import { describePidMismatch, type PidView, PROC_ROOT, viewPid } from './target-pid.js';
 
 export interface CommandResult {
