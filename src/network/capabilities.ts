@@ -8,7 +8,16 @@ import type { CommandResult, Via } from './netns-runner.js';
  * Kernel and tool features network faults need, checked in a scratch network namespace (never in a
  * target's), so a check changes nothing a user can see.
  */
-export type Feature = 'netem' | 'tbf' | 'htb' | 'u32' | 'iptables' | 'comment' | 'multiport' | 'reject';
+export type Feature =
+  | 'netem'
+  | 'tbf'
+  | 'htb'
+  | 'u32'
+  | 'iptables'
+  | 'comment'
+  | 'multiport'
+  | 'reject'
+  | 'redirect';
 
 export interface FeatureCheck {
   feature: Feature;
@@ -22,7 +31,7 @@ const CHECKS: Record<Feature, { argv: string[][]; what: string; remedy: string }
     what: 'tc netem (delay, loss, duplicate, corrupt, reorder)',
     argv: [['tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms']],
     remedy:
-      'This kernel lacks sch_netem. Try `modprobe sch_netem`; on Ubuntu install linux-modules-extra-$(uname -r). WSL2, some Docker Desktop and minikube kernels do not ship it: run on a Linux host or VM whose kernel has it.',
+      'This kernel lacks sch_netem. Try `modprobe sch_netem`; on Ubuntu install linux-modules-extra-$(uname -r). WSL2, some Docker Desktop and minikube kernels do not ship it: run on a Linux host or VM whose kernel has it. For latency without netem, use tcp-latency or http-delay (through the proxy).',
   },
   tbf: {
     what: 'tc tbf (bandwidth)',
@@ -116,6 +125,32 @@ const CHECKS: Record<Feature, { argv: string[][]; what: string; remedy: string }
     ],
     remedy: 'This kernel lacks ipt_REJECT: `modprobe ipt_REJECT`.',
   },
+  redirect: {
+    what: 'the iptables nat table and REDIRECT target (http-* and tcp-* faults, through the proxy)',
+    argv: [
+      [
+        'iptables',
+        '-w',
+        '5',
+        '-t',
+        'nat',
+        '-A',
+        'OUTPUT',
+        '-p',
+        'tcp',
+        '--dport',
+        '1',
+        '!',
+        '--sport',
+        '30000:32767',
+        '-j',
+        'REDIRECT',
+        '--to-ports',
+        '2',
+      ],
+    ],
+    remedy: 'This kernel lacks the nat table or REDIRECT: `modprobe iptable_nat xt_REDIRECT` (or nft_nat).',
+  },
 };
 
 export const ALL_FEATURES = Object.keys(CHECKS) as Feature[];
@@ -179,6 +214,8 @@ export async function helperScratch(docker: DockerClient, image: string): Promis
       await exec(['tc', 'qdisc', 'del', 'dev', 'lo', 'root']);
       await exec(['iptables-nft', '-F', 'OUTPUT']);
       await exec(['iptables-legacy', '-F', 'OUTPUT']);
+      await exec(['iptables-nft', '-t', 'nat', '-F', 'OUTPUT']);
+      await exec(['iptables-legacy', '-t', 'nat', '-F', 'OUTPUT']);
       return last;
     },
     dispose: () => docker.remove(id),

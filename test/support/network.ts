@@ -290,7 +290,7 @@ export async function planInjections(
   return allInjections(plan.steps);
 }
 
-/** Network faults act through the namespace runner; a call to the platform here would be a bug. */
+/** tc and iptables faults act through the namespace runner alone; a call to the platform would be a bug. */
 const NO_PLATFORM = new Proxy({} as Platform, {
   get: () => {
     throw new Error('a network fault called the Engine directly');
@@ -301,15 +301,16 @@ const NO_PLATFORM = new Proxy({} as Platform, {
 export async function injectAll(
   context: NetworkContext,
   injections: readonly PlannedInjection[],
+  platform: Platform = NO_PLATFORM,
 ): Promise<InjectedFault[]> {
   const faults: InjectedFault[] = [];
   try {
     for (const injection of injections) {
       const family = familyOf(injection.fault);
       if (!family.netns) throw new Error('not a network fault');
-      const platform = { platform: NO_PLATFORM, network: () => context };
+      const inject = { platform, network: () => context };
       faults.push(
-        await family.inject(injection.fault, injection.target, injection.faultId, platform, () => {}),
+        await family.inject(injection.fault, injection.target, injection.faultId, inject, () => {}),
       );
     }
   } catch (error) {

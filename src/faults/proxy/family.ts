@@ -211,7 +211,7 @@ export const proxyFamily: FaultFamily<ProxyPlan, ProxyRecipe> = {
   settlePollMs: 250,
   // The preflight checks no nat table or REDIRECT target yet: a host without them fails the injection
   // with iptables' own message (and nothing left behind).
-  features: () => ['iptables', 'comment'],
-  mayNeed: ['iptables', 'comment'],
+  features: () => ['iptables', 'comment', 'redirect'],
+  mayNeed: ['iptables', 'comment', 'redirect'],
   scan: proxyScan,
 };

@@ -11,8 +11,11 @@ import type { ProxyConfig, ProxyEvent } from './config.js';
  * events are read back.
  */
 
-/** The proxy program, as built next to this module (dist/proxy/main.js). */
-export const PROXY_MAIN = fileURLToPath(new URL('../../proxy/main.js', import.meta.url));
+/**
+ * The built proxy program, dist/proxy/main.js: found from the package root, so the same path holds
+ * whether this module runs from dist/ or, in the tests, from src/.
+ */
+export const PROXY_MAIN = fileURLToPath(new URL('../../../dist/proxy/main.js', import.meta.url));
 export const READY_TIMEOUT_MS = 5000;
 
 /** The last arguments of a proxy's command line: how an undo finds it (and only it) among processes. */

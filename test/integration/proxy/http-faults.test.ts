@@ -1,0 +1,155 @@
+import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDockerClient } from '../../../src/docker/dockerode-client.js';
+import { NsenterRunner } from '../../../src/network/netns-runner.js';
+import { NetworkContext } from '../../../src/network/network-fault.js';
+import { DockerPlatform } from '../../../src/platform/docker/docker-platform.js';
+import { uniquePrefix } from '../../support/containers.js';
+import { injectAll, NetworkLab, planInjections, revertAll } from '../../support/network.js';
+
+/**
+ * Application-level faults through the fault proxy, on a real container: the proxy runs in the
+ * target's network namespace (nsenter) and nat rules steer the target's port 8080 to it. Requests
+ * come from the host over keep-alive connections, so each request, not each connection, is faulted.
+ */
+const client = createDockerClient();
+const lab = new NetworkLab(uniquePrefix('proxy'));
+const context = new NetworkContext(new NsenterRunner(client));
+/**
+ * nat steers new connections only: a keep-alive connection opened before a fault goes on direct. Each
+ * phase of a test therefore opens its connections afresh (resetAgent), as a client would after the
+ * fault started; within a phase, 4 keep-alive connections carry every request.
+ */
+let agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+function resetAgent(): void {
+  agent.destroy();
+  agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+}
+let baseline: Awaited<ReturnType<NetworkLab['states']>>;
+let run = 0;
+
+function get(path: string): Promise<{ status: number; ms: number; body: string }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const request = http.get(
+      { host: lab.get('api').ip, port: 8080, path, agent, timeout: 5000 },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => {
+          body += chunk;
+        });
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, ms: performance.now() - started, body }),
+        );
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`GET ${path} timed out`)));
+    request.on('error', reject);
+  });
+}
+
+async function many(path: string, count: number) {
+  const results: Awaited<ReturnType<typeof get>>[] = [];
+  for (let index = 0; index < count; index += 4) {
+    results.push(...(await Promise.all([0, 1, 2, 3].slice(0, count - index).map(() => get(path)))));
+  }
+  return results;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Host processes whose command line names this lab's proxies. */
+function proxiesOnHost(): string[] {
+  const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+  return ps.split('\n').filter((line) => line.includes('faultline-proxy') && line.includes('proxy/main.js'));
+}
+
+async function inject(step: string) {
+  resetAgent();
+  const injections = await planInjections(client, lab.experiment(step), `px${String(++run)}`);
+  return injectAll(context, injections, new DockerPlatform(client));
+}
+
+beforeAll(async () => {
+  await lab.start([{ service: 'api' }]);
+  await lab.createFilterTables();
+  baseline = await lab.states();
+});
+
+afterAll(async () => {
+  agent.destroy();
+  await context.dispose();
+  await lab.remove();
+});
+
+describe('HTTP faults through the proxy on a real container', () => {
+  it('aborts 30% of the requests to one route with 503, leaves other routes alone, and reverts to nothing', async () => {
+    const faults = await inject(
+      '  - http-abort: { target: { service: api }, port: 8080, status: 503, percent: 30%, match: { path: /item } }',
+    );
+    const outcomes: string[] = [];
+    try {
+      const item = await many('/item', 600);
+      const aborted = item.filter((result) => result.status === 503).length;
+      const share = aborted / item.length;
+      // 600 draws at p = 0.3: the standard deviation is 1.9%; 4 of them either side.
+      console.log(
+        `[proxy] http-abort: ${aborted} of ${item.length} answered 503 (${(share * 100).toFixed(1)}%)`,
+      );
+      expect(share).toBeGreaterThan(0.3 - 0.075);
+      expect(share).toBeLessThan(0.3 + 0.075);
+      expect(
+        item.every((result) => result.status === 503 || (result.status === 200 && result.body === 'ok')),
+      ).toBe(true);
+      const health = await many('/health', 100);
+      expect(health.filter((result) => result.status !== 200)).toEqual([]);
+      for (const fault of faults) outcomes.push((await fault.revert()).status);
+    } finally {
+      await revertAll(faults, []);
+    }
+    expect(outcomes).toEqual(['reverted']);
+    resetAgent();
+    const after = await many('/item', 100);
+    expect(after.filter((result) => result.status !== 200)).toEqual([]);
+    expect(await lab.states()).toEqual(baseline);
+    expect(proxiesOnHost()).toEqual([]);
+  });
+
+  it('delays the requests of one route by the asked latency (p50 within 5 ms), the others not', async () => {
+    const before = median((await many('/item', 100)).map((result) => result.ms));
+    const faults = await inject(
+      '  - http-delay: { target: { service: api }, port: 8080, latency: 100ms, match: { path: /item } }',
+    );
+    try {
+      const delayed = median((await many('/item', 100)).map((result) => result.ms));
+      const other = median((await many('/health', 100)).map((result) => result.ms));
+      console.log(
+        `[proxy] http-delay 100ms: /item p50 ${delayed.toFixed(2)} ms (was ${before.toFixed(2)}), /health p50 ${other.toFixed(2)} ms`,
+      );
+      expect(Math.abs(delayed - before - 100)).toBeLessThan(5);
+      expect(other).toBeLessThan(before + 20);
+    } finally {
+      await revertAll(faults, []);
+    }
+    resetAgent();
+    expect(await lab.states()).toEqual(baseline);
+    expect(proxiesOnHost()).toEqual([]);
+  });
+
+  it('a tcp-latency toxic delays every answer on the port, and reverts to nothing', async () => {
+    const before = median((await many('/health', 60)).map((result) => result.ms));
+    const faults = await inject('  - tcp-latency: { target: { service: api }, port: 8080, latency: 50ms }');
+    try {
+      const delayed = median((await many('/health', 60)).map((result) => result.ms));
+      console.log(`[proxy] tcp-latency 50ms: p50 ${delayed.toFixed(2)} ms (was ${before.toFixed(2)})`);
+      expect(delayed - before).toBeGreaterThan(45);
+      expect(delayed - before).toBeLessThan(80);
+    } finally {
+      await revertAll(faults, []);
+    }
+    expect(await lab.states()).toEqual(baseline);
+    expect(proxiesOnHost()).toEqual([]);
+  });
+});
