@@ -54,7 +54,8 @@ export function natLeftovers(save: string, binary: string): Leftover[] {
 export async function proxyScan(runner: NetnsRunner, target: Target): Promise<Leftover[]> {
   const found: Leftover[] = [];
   for (const binary of ['iptables-nft', 'iptables-legacy']) {
-    const save = await runner.run(target, [`${binary}-save`, '-t', 'nat']).catch(() => undefined);
+    // Without -t: naming the nat table would create it in iptables-legacy, a change of its own.
+    const save = await runner.run(target, [`${binary}-save`]).catch(() => undefined);
     if (save && save.exitCode === 0) found.push(...natLeftovers(save.stdout, binary));
   }
   return found;
