@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerClient } from '../../../src/docker/dockerode-client.js';
 import { NsenterRunner } from '../../../src/network/netns-runner.js';
 import { NetworkContext } from '../../../src/network/network-fault.js';
 import { DockerPlatform } from '../../../src/platform/docker/docker-platform.js';
 import { uniquePrefix } from '../../support/containers.js';
+import { docker } from '../../support/docker-cli.js';
 import { injectAll, NetworkLab, planInjections, revertAll } from '../../support/network.js';
 
 /**
@@ -72,8 +74,39 @@ async function inject(step: string) {
   return injectAll(context, injections, new DockerPlatform(client));
 }
 
+/** Statuses of `count` GETs that container `from` makes to `to`:8080 over one keep-alive connection. */
+async function callsFrom(from: string, to: string, count: number): Promise<number[]> {
+  const script = `
+    const http = require('http');
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const statuses = [];
+    const one = () => new Promise((resolve) => {
+      http.get({ host: process.argv[1], port: 8080, path: '/x', agent }, (res) => {
+        res.resume(); res.on('end', () => resolve(res.statusCode));
+      }).on('error', (error) => resolve(error.code));
+    });
+    (async () => { for (let i = 0; i < ${count}; i++) statuses.push(await one()); console.log(JSON.stringify(statuses)); agent.destroy(); })();`;
+  return JSON.parse(
+    await docker('exec', lab.get(from).name, 'node', '-e', script, lab.get(to).ip),
+  ) as number[];
+}
+
+/** Milliseconds from connecting to `port` of the api container to its first byte. */
+function firstByteMs(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const socket = net.connect({ host: lab.get('api').ip, port });
+    socket.setTimeout(5000, () => socket.destroy(new Error('no first byte within 5 s')));
+    socket.once('data', () => {
+      resolve(performance.now() - started);
+      socket.destroy();
+    });
+    socket.on('error', reject);
+  });
+}
+
 beforeAll(async () => {
-  await lab.start([{ service: 'api' }]);
+  await lab.start([{ service: 'api' }, { service: 'web' }]);
   await lab.createFilterTables();
   baseline = await lab.states();
 });
@@ -146,6 +179,43 @@ describe('HTTP faults through the proxy on a real container', () => {
       console.log(`[proxy] tcp-latency 50ms: p50 ${delayed.toFixed(2)} ms (was ${before.toFixed(2)})`);
       expect(delayed - before).toBeGreaterThan(45);
       expect(delayed - before).toBeLessThan(80);
+    } finally {
+      await revertAll(faults, []);
+    }
+    expect(await lab.states()).toEqual(baseline);
+    expect(proxiesOnHost()).toEqual([]);
+  });
+
+  it('an outbound abort: what web sends to api on 8080 answers 503, what api answers others is untouched', async () => {
+    const faults = await inject(
+      '  - http-abort: { target: { service: web }, to: { service: api }, ports: 8080, status: 503 }',
+    );
+    try {
+      const fromWeb = await callsFrom('web', 'api', 50);
+      console.log(`[proxy] outbound http-abort: web -> api statuses ${[...new Set(fromWeb)].join(', ')}`);
+      expect(fromWeb).toEqual(Array.from({ length: 50 }, () => 503));
+      const fromHost = await many('/x', 40);
+      expect(fromHost.filter((result) => result.status !== 200)).toEqual([]);
+    } finally {
+      await revertAll(faults, []);
+    }
+    expect(await callsFrom('web', 'api', 10)).toEqual(Array.from({ length: 10 }, () => 200));
+    expect(await lab.states()).toEqual(baseline);
+    expect(proxiesOnHost()).toEqual([]);
+  });
+
+  it('a tcp-latency toxic on a server that speaks first (not HTTP) delays its greeting', async () => {
+    const before = median(await Promise.all(Array.from({ length: 10 }, () => firstByteMs(9090))));
+    const faults = await inject('  - tcp-latency: { target: { service: api }, port: 9090, latency: 100ms }');
+    try {
+      const samples: number[] = [];
+      for (let index = 0; index < 10; index++) samples.push(await firstByteMs(9090));
+      const delayed = median(samples);
+      console.log(
+        `[proxy] tcp-latency 100ms on a greeting: p50 ${delayed.toFixed(2)} ms (was ${before.toFixed(2)})`,
+      );
+      expect(delayed - before).toBeGreaterThan(95);
+      expect(delayed - before).toBeLessThan(130);
     } finally {
       await revertAll(faults, []);
     }
