@@ -44,3 +44,19 @@ export function once(revert: () => Promise<RevertOutcome>): () => Promise<Revert
     return pending;
   };
 }
+
+/** A fault in place, from what was done and how to undo it: `revert` runs once, and disposing reverts. */
+export function inPlace(
+  fault: Omit<InjectedFault, 'revert' | typeof Symbol.asyncDispose> & {
+    revert: () => Promise<RevertOutcome>;
+  },
+): InjectedFault {
+  const revert = once(fault.revert);
+  return {
+    ...fault,
+    revert,
+    async [Symbol.asyncDispose]() {
+      await revert();
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { type DockerClient, isNotFound } from '../../docker/client.js';
 import type { Target } from '../../targets/target.js';
 import { formatDuration } from '../../util/duration.js';
-import { type Announce, type InjectedFault, once, type RevertOutcome } from '../fault.js';
+import { type Announce, type InjectedFault, inPlace, type RevertOutcome } from '../fault.js';
 import { withRetry } from '../retry.js';
 import type { ContainerRecipe } from './family.js';
 
@@ -130,8 +130,8 @@ export async function injectContainerFault(
       break;
   }
   const action = spec.kind === 'pause' ? 'unpause' : 'start';
-  const revert = once(() => revertWith(() => undoContainer(action, target, docker)));
-  return {
+  const revert = () => revertWith(() => undoContainer(action, target, docker));
+  return inPlace({
     id,
     kind: spec.kind,
     target,
@@ -139,10 +139,7 @@ export async function injectContainerFault(
     detail,
     remedy: spec.kind === 'pause' ? `docker unpause ${target.name}` : `docker start ${target.name}`,
     revert,
-    async [Symbol.asyncDispose]() {
-      await revert();
-    },
-  };
+  });
 }
 
 /**

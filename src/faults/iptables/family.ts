@@ -11,7 +11,7 @@ import { dropTablesIfEmpty, filterTableExists } from '../../network/nft-tables.j
 import type { Target } from '../../targets/target.js';
 import { killPoint } from '../../util/kill-points.js';
 import type { Display, FaultFamily } from '../driver.js';
-import { type Announce, type InjectedFault, once, type RevertOutcome } from '../fault.js';
+import { type Announce, type InjectedFault, inPlace, type RevertOutcome } from '../fault.js';
 import { NETWORK_SETTLE_MS, runRemoval } from '../netns-undo.js';
 import { iptablesScan } from './scan.js';
 
@@ -96,9 +96,9 @@ async function inject(
     await dropCreatedTables(context.runner, target, recipe);
     throw error;
   }
-  const revert = once(() => liveRevert(context.runner, target, recipe));
+  const revert = () => liveRevert(context.runner, target, recipe);
   const rules = plan.sets.reduce((total, set) => total + set.rules.length, 0);
-  return {
+  return inPlace({
     id,
     kind: plan.kind,
     target,
@@ -109,10 +109,7 @@ async function inject(
       .map((argv) => context.runner.display(target, argv))
       .join(' && '),
     revert,
-    async [Symbol.asyncDispose]() {
-      await revert();
-    },
-  };
+  });
 }
 
 /** nf_tables filter tables that are not there yet: the fault creates them, and drops them once empty. */

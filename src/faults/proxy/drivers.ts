@@ -43,26 +43,27 @@ function qualifier(first: ProxyPlan): string {
   return ` (to ${listeners.map((listener) => `${listener.upstream.host}:${listener.upstream.port}`).join(', ')})`;
 }
 
-function httpDriver<const Kind extends keyof typeof httpActions, Spec extends HttpSpec>(
+/** A proxy driver: the listener body (HTTP faults or TCP toxics) follows from the step's spec. */
+function proxyDriver<const Kind extends string, Spec extends ProxySpec>(
   kind: Kind,
   schema: z.ZodType<Spec>,
-  action: (spec: Spec) => HttpAction,
+  body: (spec: Spec) => Parameters<typeof planProxy>[2],
 ) {
   return targetedDriver({
     kind,
     family: proxyFamily,
     schema,
-    planOne: (spec, target, faultId, ctx) =>
-      planProxy(
-        kind,
-        spec,
-        { protocol: 'http', http: [httpFault(spec, action(spec))] },
-        target,
-        faultId,
-        ctx,
-      ),
+    planOne: (spec, target, faultId, ctx) => planProxy(kind, spec, body(spec), target, faultId, ctx),
     qualifier: (first) => qualifier(first as ProxyPlan),
   });
+}
+
+function httpDriver<const Kind extends keyof typeof httpActions, Spec extends HttpSpec>(
+  kind: Kind,
+  schema: z.ZodType<Spec>,
+  action: (spec: Spec) => HttpAction,
+) {
+  return proxyDriver(kind, schema, (spec) => ({ protocol: 'http', http: [httpFault(spec, action(spec))] }));
 }
 
 function tcpDriver<const Kind extends keyof typeof tcpToxics, Spec extends ProxySpec>(
@@ -70,21 +71,11 @@ function tcpDriver<const Kind extends keyof typeof tcpToxics, Spec extends Proxy
   schema: z.ZodType<Spec>,
   toxic: (spec: Spec) => TcpToxic,
 ) {
-  return targetedDriver({
-    kind,
-    family: proxyFamily,
-    schema,
-    planOne: (spec, target, faultId, ctx) =>
-      planProxy(
-        kind,
-        spec,
-        { protocol: 'tcp', toxics: [toxic(spec)], percent: spec.percent ?? 100 },
-        target,
-        faultId,
-        ctx,
-      ),
-    qualifier: (first) => qualifier(first as ProxyPlan),
-  });
+  return proxyDriver(kind, schema, (spec) => ({
+    protocol: 'tcp',
+    toxics: [toxic(spec)],
+    percent: spec.percent ?? 100,
+  }));
 }
 
 export const httpAbortDriver = httpDriver('http-abort', httpAbortFault, httpActions['http-abort']);

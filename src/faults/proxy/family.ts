@@ -6,7 +6,7 @@ import { type NetnsRunner, NetnsUnavailableError, quote, verifiedPid } from '../
 import { type NetworkContext, NetworkInjectionError } from '../../network/network-fault.js';
 import type { Target } from '../../targets/target.js';
 import type { Display, FaultFamily, InjectContext } from '../driver.js';
-import { type Announce, type InjectedFault, once, type RevertOutcome } from '../fault.js';
+import { type Announce, type InjectedFault, inPlace, type RevertOutcome } from '../fault.js';
 import { NETWORK_SETTLE_MS, runRemoval } from '../netns-undo.js';
 import { describeHttp, describeToxic } from './actions.js';
 import type { ProxyConfig } from './config.js';
@@ -128,8 +128,8 @@ async function inject(
       : error;
   }
   const started = proxy;
-  const revert = once(() => liveRevert(context, target, recipe, started));
-  return {
+  const revert = () => liveRevert(context, target, recipe, started);
+  return inPlace({
     id,
     kind: plan.kind,
     target,
@@ -142,10 +142,7 @@ async function inject(
       `kill ${started.pid}`,
     ].join(' && '),
     revert,
-    async [Symbol.asyncDispose]() {
-      await revert();
-    },
-  };
+  });
 }
 
 /** The run's own revert: the rules first (traffic flows directly again), then the proxy drains and stops. */

@@ -18,7 +18,7 @@ import {
 import type { Target } from '../../targets/target.js';
 import { killPoint } from '../../util/kill-points.js';
 import type { Display, FaultFamily } from '../driver.js';
-import { type Announce, type InjectedFault, once, type RevertOutcome } from '../fault.js';
+import { type Announce, type InjectedFault, inPlace, type RevertOutcome } from '../fault.js';
 import { NETWORK_SETTLE_MS, runRemoval } from '../netns-undo.js';
 import { tcLeftovers } from './scan.js';
 
@@ -107,14 +107,14 @@ async function inject(
     await Promise.all(done.map((device) => device.remove(id).catch(() => undefined)));
     throw error;
   }
-  const revert = once(() => removeBand(devices, id, `removed ${plan.kind} from ${names.join(', ')}`));
+  const revert = () => removeBand(devices, id, `removed ${plan.kind} from ${names.join(', ')}`);
   const what = [
     plan.netem ? describeNetem(plan.netem) : undefined,
     plan.tbf ? `rate ${plan.tbf.rate}` : undefined,
   ]
     .filter(Boolean)
     .join(', ');
-  return {
+  return inPlace({
     id,
     kind: plan.kind,
     target,
@@ -124,10 +124,7 @@ async function inject(
       .map((argv) => context.runner.display(target, argv))
       .join(' && '),
     revert,
-    async [Symbol.asyncDispose]() {
-      await revert();
-    },
-  };
+  });
 }
 
 async function removeBand(devices: readonly TcDevice[], id: string, done: string): Promise<RevertOutcome> {
