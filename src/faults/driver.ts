@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { ContainerSummary, DockerClient } from '../docker/client.js';
 import type { TargetSelector } from '../experiment/shapes.js';
 import type { Feature } from '../network/capabilities.js';
-import type { NetnsRunner } from '../network/netns-runner.js';
+import type { NetnsRunner, Via } from '../network/netns-runner.js';
 import type { NetworkContext } from '../network/network-fault.js';
 import type { PeerResolver } from '../network/network-plan.js';
 import type { Platform } from '../platform/platform.js';
@@ -65,6 +65,11 @@ export interface FaultFamily<
   type: Plan['type'] & Recipe['type'];
   /** True when its faults act inside network namespaces (a way in is chosen, and the host checked). */
   netns: boolean;
+  /**
+   * The ways into a namespace its faults can work through, when not all of them: a run whose chosen
+   * way is not among them is refused before anything is injected.
+   */
+  ways?: readonly Via[] | undefined;
   /** The exact commands, as a person would run them: what `plan` prints. */
   describe(plan: Plan, target: Target, display: Display, devices?: readonly string[]): Described;
   /**

@@ -1,4 +1,5 @@
-import { requiredFeatures } from '../../faults/registry.js';
+import { familyOf, requiredFeatures } from '../../faults/registry.js';
+import { NetnsUnavailableError, type Via } from '../../network/netns-runner.js';
 import { holderLookup } from '../../safety/locks.js';
 import { RunSafety } from '../../safety/run-safety.js';
 import { effectiveMaxHold, refuseLongerThan } from '../hold-limit.js';
@@ -8,6 +9,7 @@ import {
   hasNetworkFaults,
   namespaceInjections,
   type Plan,
+  type PlannedInjection,
   type PlannedStep,
 } from '../plan.js';
 import type { Recorder } from '../recorder.js';
@@ -46,6 +48,7 @@ async function prepareNetwork(run: RunContext, plan: Plan): Promise<void> {
   const entered = await run.platform.enterNetwork(run.runId, targets);
   run.network = entered.network;
   run.recorder.log('info', `network faults via ${entered.why}`);
+  refuseUnreachable(networkInjections, entered.network.runner.via);
   const features = requiredFeatures(networkInjections.map((injection) => injection.fault));
   await run.platform.checkFeatures(entered.network, features);
 }
@@ -77,5 +80,18 @@ function recordTargets(steps: PlannedStep[], recorder: Recorder): void {
     if (step.kind === 'fault')
       recorder.record({ type: 'targets', step: step.path, selector: step.selector, targets: step.targets });
     if (step.kind === 'parallel') recordTargets(step.steps, recorder);
+  }
+}
+
+/** Faults whose family cannot work through the chosen way in are refused before anything is injected. */
+function refuseUnreachable(injections: readonly PlannedInjection[], via: Via): void {
+  for (const injection of injections) {
+    const ways = familyOf(injection.fault).ways;
+    if (ways && !ways.includes(via)) {
+      throw new NetnsUnavailableError(
+        `${injection.kind} on ${injection.target.name} needs ${ways.join(' or ')} to reach its network namespace, and this run goes in via ${via} (nothing was injected)`,
+        `Run faultline as root on the Docker host with --via ${ways[0]!}.`,
+      );
+    }
   }
 }

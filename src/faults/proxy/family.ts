@@ -200,6 +200,7 @@ async function undo(recipe: ProxyRecipe, target: Target, runner: NetnsRunner): P
 export const proxyFamily: FaultFamily<ProxyPlan, ProxyRecipe> = {
   type: 'proxy',
   netns: true,
+  ways: ['nsenter'],
   describe,
   inject,
   undo: async (recipe, target, ctx) => undo(recipe, target, await ctx.runner()),

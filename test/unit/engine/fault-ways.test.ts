@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../../../src/docker/labels.js';
+import { runExperiment } from '../../../src/engine/run-experiment.js';
+import { parseExperiment } from '../../../src/experiment/load.js';
+import type { JournalEntry } from '../../../src/model/journal.js';
+import type { Via } from '../../../src/network/netns-runner.js';
+import { NetworkContext } from '../../../src/network/network-fault.js';
+import { DockerPlatform } from '../../../src/platform/docker/docker-platform.js';
+import type { Platform } from '../../../src/platform/platform.js';
+import { FakeDocker } from '../support/fake-docker.js';
+import { FakeNetnsRunner, ok } from '../support/fakes.js';
+
+/**
+ * A fault family that can work through some ways into a namespace only (the proxy: nsenter) is
+ * refused before anything at all is injected when the run goes in another way.
+ */
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'faultline-ways-'));
+  writeFileSync(path.join(dir, 'health.txt'), 'ok');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The Docker platform, except that the way into namespaces is a fake runner that says it is `via`. */
+function platformVia(docker: FakeDocker, via: Via): { platform: Platform; runner: FakeNetnsRunner } {
+  const runner = new FakeNetnsRunner(() => ok(''));
+  Object.defineProperty(runner, 'via', { value: via });
+  const platform = new DockerPlatform(docker);
+  platform.enterNetwork = async () => ({
+    network: new NetworkContext(runner),
+    why: `${via}: as the test says`,
+  });
+  platform.checkFeatures = async () => {};
+  return { platform, runner };
+}
+
+const EXPERIMENT = `title: t
+hypothesis:
+  - name: shop answers
+    command: [cat, health.txt]
+    expect: { stdout: { equals: ok } }
+method:
+  - parallel:
+      - pause: { target: { service: db }, duration: 1s }
+      - http-abort: { target: { service: api }, port: 8080, status: 503, duration: 1s }
+`;
+
+describe('fault families and the ways into a namespace', () => {
+  it('an http fault through the helper way is refused before the pause beside it is injected', async () => {
+    const docker = new FakeDocker([
+      { name: 'shop-api-1', labels: { [COMPOSE_PROJECT]: 'shop', [COMPOSE_SERVICE]: 'api' } },
+      { name: 'shop-db-1', labels: { [COMPOSE_PROJECT]: 'shop', [COMPOSE_SERVICE]: 'db' } },
+    ]);
+    const { platform, runner } = platformVia(docker, 'helper');
+    const events: JournalEntry[] = [];
+    const result = await runExperiment(parseExperiment(EXPERIMENT, path.join(dir, 'e.yaml'), {}), {
+      docker,
+      platform,
+      reporter: {
+        name: 'test',
+        onEvent: (entry) => {
+          events.push(entry);
+        },
+      },
+      seed: 1,
+      signal: new AbortController().signal,
+    });
+    expect(result.exitCode).toBe(3);
+    expect(result.outcome).toBe('errored');
+    expect(result.summary).toContain(
+      'http-abort on shop-api-1 needs nsenter to reach its network namespace, and this run goes in via helper (nothing was injected)',
+    );
+    expect(docker.callsTo('pause')).toEqual([]);
+    expect(runner.calls).toEqual([]);
+    expect(events.filter((entry) => entry.type === 'fault-injected')).toEqual([]);
+  });
+});
