@@ -1,4 +1,7 @@
-/** A small seeded PRNG (mulberry32), so a percentage picks the same requests for the same seed. */
+/**
+ * A small seeded PRNG (mulberry32), so a percentage picks the same requests for the same seed. It is
+ * the generator src/util/random.ts has: the proxy imports nothing from the rest of faultline.
+ */
 export type Random = () => number;
 
 export function seededRandom(seed: number, salt: string): Random {
