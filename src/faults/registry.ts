@@ -85,6 +85,11 @@ export function driverFor(kind: string): FaultDriver {
   return driver;
 }
 
+/** The family that wrote a recipe, or undefined when this version knows none of that type. */
+export function knownFamilyOf(item: FamilyPlan | FamilyRecipe): FaultFamily | undefined {
+  return byType.get(item.type);
+}
+
 /** The family that made a plan or wrote a recipe. */
 export function familyOf(item: FamilyPlan | FamilyRecipe): FaultFamily {
   const family = byType.get(item.type);

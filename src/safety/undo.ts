@@ -1,8 +1,8 @@
 import type { DockerClient } from '../docker/client.js';
 import { isNotFound } from '../docker/client.js';
-import type { FamilyRecipe, UndoContext } from '../faults/driver.js';
+import type { FamilyRecipe, FaultFamily, UndoContext } from '../faults/driver.js';
 import type { RevertOutcome } from '../faults/fault.js';
-import { familyOf } from '../faults/registry.js';
+import { knownFamilyOf } from '../faults/registry.js';
 import { type NetnsRunner, TargetGoneError } from '../network/netns-runner.js';
 import type { Target } from '../targets/target.js';
 import { sleep } from '../util/sleep.js';
@@ -25,7 +25,8 @@ export interface UndoOptions {
  */
 export function inFlightUntil(intent: IntentRecord, injected: ReadonlySet<string>): number | undefined {
   if (injected.has(intent.faultId)) return undefined;
-  return Date.parse(intent.at) + familyOf(intent.revert).settleMs(intent.revert);
+  const family = knownFamilyOf(intent.revert);
+  return family ? Date.parse(intent.at) + family.settleMs(intent.revert) : undefined;
 }
 
 /**
@@ -40,22 +41,33 @@ export async function undoRecipe(
   runner: () => Promise<NetnsRunner>,
   options: UndoOptions = {},
 ): Promise<RevertOutcome> {
-  const family = familyOf(recipe);
+  const family = knownFamilyOf(recipe);
+  if (!family) {
+    return {
+      status: 'failed',
+      detail: `this faultline knows no fault of type "${recipe.type}", so it cannot undo it: run \`faultline recover\` with the version that wrote the ledger`,
+    };
+  }
   const ctx: UndoContext = { docker, runner };
   const until = options.inFlightUntil ?? 0;
-  let outcome = await undoOnce(recipe, target, ctx);
+  let outcome = await undoOnce(family, recipe, target, ctx);
   let reverted = outcome.status === 'reverted' ? outcome : undefined;
   while (Date.now() < until && outcome.status !== 'failed' && outcome.status !== 'target-gone') {
     await sleep(Math.min(family.settlePollMs, until - Date.now()));
-    outcome = await undoOnce(recipe, target, ctx);
+    outcome = await undoOnce(family, recipe, target, ctx);
     if (outcome.status === 'reverted') reverted = outcome;
   }
   return outcome.status === 'failed' || outcome.status === 'target-gone' ? outcome : (reverted ?? outcome);
 }
 
-async function undoOnce(recipe: FamilyRecipe, target: Target, ctx: UndoContext): Promise<RevertOutcome> {
+async function undoOnce(
+  family: FaultFamily,
+  recipe: FamilyRecipe,
+  target: Target,
+  ctx: UndoContext,
+): Promise<RevertOutcome> {
   try {
-    return await familyOf(recipe).undo(recipe, target, ctx);
+    return await family.undo(recipe, target, ctx);
   } catch (error) {
     if (error instanceof TargetGoneError || isNotFound(error)) {
       return {

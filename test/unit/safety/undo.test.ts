@@ -4,7 +4,7 @@ import { injectContainerFault } from '../../../src/faults/container/lifecycle.js
 import type { RevertRecipe } from '../../../src/faults/fault.js';
 import { applyCommands, type IptablesRuleSet } from '../../../src/network/iptables-plan.js';
 import { TargetGoneError } from '../../../src/network/netns-runner.js';
-import { undoRecipe } from '../../../src/safety/undo.js';
+import { inFlightUntil, undoRecipe } from '../../../src/safety/undo.js';
 import type { Target } from '../../../src/targets/target.js';
 import { FakeDocker } from '../support/fake-docker.js';
 import { FakeNetnsRunner, fail, ok } from '../support/fakes.js';
@@ -255,5 +255,28 @@ describe('undoRecipe: network faults', () => {
     );
     expect(outcome.status).toBe('target-gone');
     expect(runner.calls).toHaveLength(1);
+  });
+});
+
+describe('undoRecipe: a recipe this version does not know', () => {
+  it('is a failed undo naming the type (the watchdog and recover go on with the other faults), with no settle wait', async () => {
+    const runner = new FakeNetnsRunner(() => ok(''));
+    const recipe: RevertRecipe = { type: 'from-a-newer-faultline', rules: [] };
+    const outcome = await undoRecipe(recipe, target, new FakeDocker([]), () => Promise.resolve(runner));
+    expect(outcome).toEqual({
+      status: 'failed',
+      detail:
+        'this faultline knows no fault of type "from-a-newer-faultline", so it cannot undo it: run `faultline recover` with the version that wrote the ledger',
+    });
+    expect(runner.calls).toEqual([]);
+    const intent = {
+      type: 'intent' as const,
+      faultId: 'x-1',
+      kind: 'x',
+      target,
+      revert: recipe,
+      at: new Date().toISOString(),
+    };
+    expect(inFlightUntil(intent as Parameters<typeof inFlightUntil>[0], new Set())).toBeUndefined();
   });
 });
