@@ -142,6 +142,7 @@ export class FaultRegistry {
     record.detail = outcome.detail;
     record.revertedAt = now.toISOString();
     if (outcome.status === 'failed') record.remedy = fault.remedy;
+    if (outcome.problem) record.problem = outcome.problem;
     this.recorder.record({
       type: 'fault-reverted',
       faultId: fault.id,
@@ -155,6 +156,11 @@ export class FaultRegistry {
     });
     if (outcome.status === 'target-gone')
       this.recorder.log('warn', `${fault.target.name}: ${outcome.detail}`);
+    if (outcome.problem)
+      this.recorder.log(
+        'error',
+        `${fault.kind} on ${fault.target.name} did not act as asked: ${outcome.problem}`,
+      );
     try {
       this.onReverted(fault, outcome);
     } catch (error) {

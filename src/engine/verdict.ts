@@ -23,7 +23,7 @@ export interface Verdict {
 
 /**
  * The run's outcome, in order of precedence: a fault left behind outranks everything, then why the
- * run stopped early, then a baseline that did not hold, a probe that could not run, a failed rollback,
+ * run stopped early, then a fault that did not act as asked, then a baseline that did not hold, a probe that could not run, a failed rollback,
  * and last the hypothesis itself.
  */
 export function decide(input: VerdictInput): Verdict {
@@ -46,6 +46,13 @@ function decideOutcome(input: VerdictInput): Verdict {
     };
   }
   if (input.error) return stoppedEarly(input.error);
+  const misfired = input.faults.filter((record) => record.problem);
+  if (misfired.length > 0) {
+    return {
+      outcome: 'errored',
+      summary: `a fault did not act as asked, so the hypothesis was not tested against it: ${misfired.map((record) => `${record.fault} on ${record.target.name}: ${record.problem}`).join('; ')}`,
+    };
+  }
   if (input.baselineMissed) {
     const missed = input.probes.filter((summary) => summary.phase === 'before' && summary.status !== 'pass');
     return {

@@ -17,6 +17,11 @@ export interface RevertOutcome {
   status: RevertStatus;
   /** What was done or found, e.g. "unpaused", "running again (restart policy)". */
   detail: string;
+  /**
+   * What kept the fault from acting as asked while it was in place (e.g. an HTTP fault on a port whose
+   * traffic is not HTTP): the run is errored, whatever the probes showed.
+   */
+  problem?: string | undefined;
 }
 
 /**

@@ -85,6 +85,8 @@ export interface FaultRecord {
   status: 'active' | 'reverted' | 'already-reverted' | 'target-gone' | 'failed';
   detail: string;
   remedy?: string;
+  /** What kept the fault from acting as asked (the run is errored). */
+  problem?: string;
 }
 
 export interface ProbeSummary {

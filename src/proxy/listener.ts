@@ -113,10 +113,10 @@ export class Listener {
       ...context,
       matcher: this.#matcher,
       random: this.#random,
-      notHttp: (bytes) => {
+      notHttp: (bytes, from) => {
         if (this.#notHttpReported) return;
         this.#notHttpReported = true;
-        this.sink({ event: 'not-http', listener: this.config.id, firstBytes: escapeBytes(bytes) });
+        this.sink({ event: 'not-http', listener: this.config.id, from, firstBytes: escapeBytes(bytes) });
       },
     });
   }

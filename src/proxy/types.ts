@@ -90,7 +90,8 @@ export type TcpToxic =
  */
 export type ProxyEvent =
   | { event: 'ready'; pid: number; listeners: { id: string; port: number }[] }
-  | { event: 'not-http'; listener: string; firstBytes: string }
+  /** `from`: who sent the first bytes (a server that speaks first, like a database, is `server`). */
+  | { event: 'not-http'; listener: string; from: 'client' | 'server'; firstBytes: string }
   | { event: 'error'; listener?: string | undefined; message: string }
   | { event: 'drained'; closed: number };
 

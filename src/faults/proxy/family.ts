@@ -11,6 +11,7 @@ import { NETWORK_SETTLE_MS, runRemoval } from '../netns-undo.js';
 import { describeHttp, describeToxic } from './actions.js';
 import type { ProxyConfig } from './config.js';
 import { stopMarked } from './find.js';
+import { notHttpProblem } from './problems.js';
 import { type NatRuleSet, natApplyCommands, natRevertCommands } from './rules.js';
 import { proxyScan } from './scan.js';
 import { proxyCommand, proxyMarker, type StartedProxy, startProxy } from './start.js';
@@ -128,7 +129,7 @@ async function inject(
       : error;
   }
   const started = proxy;
-  const revert = () => liveRevert(context, target, recipe, started);
+  const revert = () => liveRevert(context, target, recipe, started, plan.config);
   return inPlace({
     id,
     kind: plan.kind,
@@ -145,8 +146,24 @@ async function inject(
   });
 }
 
-/** The run's own revert: the rules first (traffic flows directly again), then the proxy drains and stops. */
+/**
+ * The run's own revert: the rules first (traffic flows directly again), then the proxy drains and stops.
+ * Traffic the proxy could not fault (not HTTP) is the outcome's problem.
+ */
 async function liveRevert(
+  context: NetworkContext,
+  target: Target,
+  recipe: ProxyRecipe,
+  proxy: StartedProxy,
+  config: ProxyConfig,
+): Promise<RevertOutcome> {
+  const outcome = await stopAll(context, target, recipe, proxy);
+  const problem = notHttpProblem(config, await proxy.events().catch(() => []));
+  if (outcome.status !== 'failed') await removeDir(recipe.dir);
+  return problem ? { ...outcome, problem } : outcome;
+}
+
+async function stopAll(
   context: NetworkContext,
   target: Target,
   recipe: ProxyRecipe,
@@ -162,7 +179,6 @@ async function liveRevert(
     return undefined;
   });
   if (failures.length > 0) return { status: 'failed', detail: failures.join('; ') };
-  await removeDir(recipe.dir);
   if (removal.missing)
     return {
       status: 'target-gone',

@@ -10,7 +10,7 @@ export interface HttpContext extends ConnectionContext {
   matcher: FaultMatcher;
   random: Random;
   /** A connection did not start like HTTP/1.x (reported once per listener). */
-  notHttp(firstBytes: Buffer): void;
+  notHttp(firstBytes: Buffer, from: 'client' | 'server'): void;
 }
 
 type Mode = 'sniff' | 'http' | 'raw';
@@ -106,7 +106,7 @@ export class HttpSession implements Connection {
       this.#mode = 'http';
       this.#requests.fromClient(this.#sniffed);
     } else if (verdict === 'no') {
-      this.#toRaw(this.#sniffed);
+      this.#toRaw(this.#sniffed, 'client');
     }
   }
 
@@ -115,15 +115,19 @@ export class HttpSession implements Connection {
       this.#responses.fromUpstream(bytes);
       return;
     }
-    if (this.#mode === 'sniff') this.#toRaw(this.#sniffed.length > 0 ? this.#sniffed : bytes);
+    if (this.#mode === 'sniff')
+      this.#toRaw(
+        this.#sniffed.length > 0 ? this.#sniffed : bytes,
+        this.#sniffed.length > 0 ? 'client' : 'server',
+      );
     this.#toClient(bytes);
   }
 
   /** Not HTTP: reports it and passes what was held on; returns the upstream socket. */
-  #toRaw(firstBytes: Buffer | undefined): net.Socket | undefined {
+  #toRaw(firstBytes: Buffer | undefined, from: 'client' | 'server' = 'client'): net.Socket | undefined {
     if (this.#mode === 'sniff') {
       this.#mode = 'raw';
-      this.context.notHttp(firstBytes ?? this.#sniffed);
+      this.context.notHttp(firstBytes ?? this.#sniffed, from);
       if (this.#sniffed.length > 0) this.#toUpstream(this.#sniffed);
     }
     return this.#upstream;

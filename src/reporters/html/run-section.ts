@@ -247,7 +247,7 @@ ${run.faults.map((fault) => {
 <td class="n"${fault.revertedAt ? html` title="${clock(fault.revertedAt)}"` : ''}>${fault.revertedAt && !left ? since(run.startedAt, fault.revertedAt) : '-'}</td>
 <td class="n">${left ? 'still in place' : Number.isFinite(heldMs) ? formatDuration(heldMs) : '-'}</td>
 <td>${faultStatus(fault)}</td>
-<td>${fault.detail}${fault.remedy && html`<br>remove it by hand: <code>${fault.remedy}</code>`}</td>
+<td>${fault.detail}${fault.problem && html`<br>did not act as asked: ${fault.problem}`}${fault.remedy && html`<br>remove it by hand: <code>${fault.remedy}</code>`}</td>
 </tr>`;
 })}
 </tbody>

@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerClient } from '../../../src/docker/dockerode-client.js';
 import { NsenterRunner } from '../../../src/network/netns-runner.js';
 import { NetworkContext } from '../../../src/network/network-fault.js';
 import { DockerPlatform } from '../../../src/platform/docker/docker-platform.js';
+import { faultline, tempDir } from '../../support/cli.js';
 import { uniquePrefix } from '../../support/containers.js';
 import { docker } from '../../support/docker-cli.js';
 import { injectAll, NetworkLab, planInjections, revertAll } from '../../support/network.js';
@@ -219,6 +222,41 @@ describe('HTTP faults through the proxy on a real container', () => {
     } finally {
       await revertAll(faults, []);
     }
+    expect(await lab.states()).toEqual(baseline);
+    expect(proxiesOnHost()).toEqual([]);
+  });
+
+  it('an HTTP fault on a port that is not HTTP ends the run errored (exit 3), naming what it saw, and leaves nothing', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'not-http.yaml');
+    const report = path.join(dir, 'report.json');
+    // The probe reads the greeting of the server on 9090 (which speaks first): it passes before,
+    // during and after, so only the fault's own report can tell that the delay never applied.
+    const greet = `require('net').connect(9090, process.argv[1]).once('data', () => process.exit(0)).on('error', () => process.exit(1))`;
+    const experiment = [
+      'title: an http fault on a database-like port',
+      `scope: { compose: ${lab.prefix} }`,
+      'hypothesis:',
+      '  - name: greeting',
+      `    command: [${JSON.stringify(process.execPath)}, "-e", ${JSON.stringify(greet)}, "${lab.get('api').ip}"]`,
+      '    timeout: 2s',
+      'method:',
+      '  - http-delay: { target: { service: api }, port: 9090, latency: 50ms, duration: 2s }',
+      '  - wait: 1s',
+    ].join('\n');
+    await writeFile(file, `${experiment}\n`);
+    const result = await faultline(['run', file, '--report', `json=${report}`]);
+    expect(result.exitCode, result.all).toBe(3);
+    expect(result.all).toMatch(/http-delay on .*did not act as asked/);
+    expect(result.all).toMatch(/the server spoke first/);
+    const session = JSON.parse(await readFile(report, 'utf8')) as {
+      runs: { outcome: string; faults: { status: string; problem?: string }[] }[];
+    };
+    expect(session.runs[0]!.outcome).toBe('errored');
+    expect(session.runs[0]!.faults[0]!.status).toBe('reverted');
+    expect(session.runs[0]!.faults[0]!.problem).toMatch(
+      /^traffic to [\d.]+:9090 is not plaintext HTTP\/1\.x \(first bytes "hi\\x0a"/,
+    );
     expect(await lab.states()).toEqual(baseline);
     expect(proxiesOnHost()).toEqual([]);
   });

@@ -92,6 +92,25 @@ describe('decide', () => {
     expect(verdict.summary).toBe('a probe could not run: db (after): spawn psql ENOENT');
   });
 
+  it('errors (exit 3) when a fault did not act as asked, even if every probe passed: the hypothesis was not tested', () => {
+    const verdict = decide(
+      input({
+        faults: [
+          fault('reverted', {
+            fault: 'http-delay',
+            problem: 'traffic to 10.0.0.2:5432 is not plaintext HTTP/1.x',
+          }),
+        ],
+        probes: [probe('api', 'during', 'pass')],
+      }),
+    );
+    expect(verdict.outcome).toBe('errored');
+    expect(OUTCOME_EXIT_CODES[verdict.outcome]).toBe(3);
+    expect(verdict.summary).toBe(
+      'a fault did not act as asked, so the hypothesis was not tested against it: http-delay on shop-api-1: traffic to 10.0.0.2:5432 is not plaintext HTTP/1.x',
+    );
+  });
+
   it('errors when the baseline was missed, listing the probes that missed it, before the probe errors', () => {
     const verdict = decide(
       input({

@@ -213,7 +213,32 @@ describe('HTTP streaming through the proxy', () => {
     expect((await rawExchange(proxy.port, binary)).data).toEqual(Buffer.concat([Buffer.from('<'), binary]));
     expect((await rawExchange(proxy.port, 'SSH-2.0-x\r\n')).data.toString()).toBe('<SSH-2.0-x\r\n');
     expect(proxy.events.filter((event) => event.event === 'not-http')).toEqual([
-      { event: 'not-http', listener: 'fault-1', firstBytes: '\\x16\\x03\\x01\\x00\\\\AB\\x0a' },
+      {
+        event: 'not-http',
+        listener: 'fault-1',
+        from: 'client',
+        firstBytes: '\\x16\\x03\\x01\\x00\\\\AB\\x0a',
+      },
+    ]);
+  });
+
+  it('reports a server that speaks first as not HTTP, from the server, and passes its greeting on', async () => {
+    const upstream = await startTcp((socket) => socket.end('220 mail ready\r\n'));
+    cleanups.push(upstream.close);
+    const proxy = await through(upstream.port);
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    const greeting = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString();
+      });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    socket.destroy();
+    expect(greeting).toBe('220 mail ready\r\n');
+    expect(proxy.events.filter((event) => event.event === 'not-http')).toEqual([
+      { event: 'not-http', listener: 'fault-1', from: 'server', firstBytes: '220 mail ready\\x0d\\x0a' },
     ]);
   });
 });
