@@ -79,6 +79,7 @@ describe('the resilience-patterns catalogue', () => {
       'graceful-degradation-catalog-down.yaml',
       'idempotency-retried-payment.yaml',
       'leader-election-leader-killed.yaml',
+      'retries-flaky-orders-replica.yaml',
       'retries-transient-partition.yaml',
     ]);
   });
