@@ -72,7 +72,7 @@ afterAll(async () => {
 }, 120_000);
 
 describe('the resilience-patterns catalogue', () => {
-  it('has one experiment per pattern', () => {
+  it('has one or two experiments per pattern', () => {
     expect(FILES).toEqual([
       'bulkhead-frozen-recommendations.yaml',
       'circuit-breaker-slow-orders.yaml',
