@@ -7,6 +7,7 @@ import { NsenterRunner } from '../../../src/network/netns-runner.js';
 import { NetworkContext } from '../../../src/network/network-fault.js';
 import { DockerPlatform } from '../../../src/platform/docker/docker-platform.js';
 import { uniquePrefix } from '../../support/containers.js';
+import { docker } from '../../support/docker-cli.js';
 import { injectAll, NetworkLab, planInjections, revertAll } from '../../support/network.js';
 
 /**
@@ -46,6 +47,28 @@ async function series(path: string, count: number): Promise<Answer[]> {
   return answers;
 }
 
+/**
+ * Statuses of GETs that container `from` makes to api:8080 every 100 ms for `ms`, over one keep-alive
+ * connection opened at the start (an error is its code).
+ */
+function pooledCallsFrom(from: string, ms: number): Promise<string> {
+  const script = `
+    const http = require('http');
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const statuses = [];
+    const one = () => new Promise((resolve) => {
+      http.get({ host: process.argv[1], port: 8080, path: '/x', agent }, (res) => {
+        res.resume(); res.on('end', () => resolve(res.statusCode));
+      }).on('error', (error) => resolve(error.code));
+    });
+    const end = Date.now() + ${ms};
+    (async () => {
+      while (Date.now() < end) { statuses.push(await one()); await new Promise((r) => setTimeout(r, 100)); }
+      console.log(JSON.stringify(statuses)); agent.destroy();
+    })();`;
+  return docker('exec', lab.get(from).name, 'node', '-e', script, lab.get('api').ip);
+}
+
 const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
 
 async function inject(step: string) {
@@ -55,7 +78,7 @@ async function inject(step: string) {
 }
 
 beforeAll(async () => {
-  await lab.start([{ service: 'api' }]);
+  await lab.start([{ service: 'api' }, { service: 'web' }]);
 });
 
 afterAll(async () => {
@@ -125,5 +148,26 @@ describe('proxy faults and connections opened before them', () => {
       await revertAll(faults, []);
       agent.destroy();
     }
+  });
+
+  it('outbound: resets what the target sends its peer over a pooled connection, so its next calls get the fault', async () => {
+    const calls = pooledCallsFrom('web', 4000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const { faults } = await inject(
+      '  - http-abort: { target: { service: web }, to: { service: api }, ports: 8080, status: 503 }',
+    );
+    let statuses: (number | string)[];
+    try {
+      expect(faults[0]!.detail).toContain('reset 1 connection opened before the fault');
+      statuses = JSON.parse(await calls) as (number | string)[];
+    } finally {
+      await revertAll(faults, []);
+    }
+    console.log(`[proxy] web -> api over one pooled connection: ${statuses.join(' ')}`);
+    expect(statuses[0]).toBe(200);
+    // After the reset the pool reconnects, through the proxy: the last calls are all faulted.
+    expect(statuses.slice(-5)).toEqual([503, 503, 503, 503, 503]);
+    const changes = statuses.filter((status, index) => index > 0 && status !== statuses[index - 1]);
+    expect(changes.filter((status) => status === 200)).toEqual([]);
   });
 });
