@@ -75,6 +75,7 @@ export class FaultRegistry {
       },
       fault.injectedAt.getTime(),
     );
+    for (const warning of fault.warnings ?? []) this.recorder.log('warn', `${fault.target.name}: ${warning}`);
   }
 
   /** True while any fault is being injected or is in place. */

@@ -38,6 +38,8 @@ export interface InjectedFault extends AsyncDisposable {
   readonly detail: string;
   /** A command a person can run to undo the fault by hand. */
   readonly remedy: string;
+  /** What the fault could not do as asked, though it is in place (the run prints them as warnings). */
+  readonly warnings?: readonly string[] | undefined;
   revert(): Promise<RevertOutcome>;
 }
 

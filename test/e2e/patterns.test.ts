@@ -72,13 +72,14 @@ afterAll(async () => {
 }, 120_000);
 
 describe('the resilience-patterns catalogue', () => {
-  it('has one experiment per pattern', () => {
+  it('has one or two experiments per pattern', () => {
     expect(FILES).toEqual([
       'bulkhead-frozen-recommendations.yaml',
       'circuit-breaker-slow-orders.yaml',
       'graceful-degradation-catalog-down.yaml',
       'idempotency-retried-payment.yaml',
       'leader-election-leader-killed.yaml',
+      'retries-flaky-orders-replica.yaml',
       'retries-transient-partition.yaml',
     ]);
   });

@@ -32,7 +32,8 @@ export function planProxy(
   ctx: Pick<StepPlanContext, 'runId' | 'peers'>,
 ): ProxyPlan {
   const routes = proxyRoutes(spec, target, faultId, ctx.peers);
-  return { type: 'proxy', kind, faultId, ...proxySetup({ runId: ctx.runId, faultId }, routes, body) };
+  const setup = proxySetup({ runId: ctx.runId, faultId }, routes, body);
+  return { type: 'proxy', kind, faultId, existing: spec.existing ?? 'reset', ...setup };
 }
 
 /** ` (port 8080)` or ` (to 10.0.0.3:5432)`: which traffic goes through the proxy. */

@@ -10,6 +10,7 @@ import { type Announce, type InjectedFault, inPlace, type RevertOutcome } from '
 import { NETWORK_SETTLE_MS, runRemoval } from '../netns-undo.js';
 import { describeHttp, describeToxic } from './actions.js';
 import type { ProxyConfig } from './config.js';
+import { describeExisting, type ExistingMode, resetExisting } from './existing.js';
 import { stopMarked } from './find.js';
 import { notHttpProblem } from './problems.js';
 import { type NatRuleSet, natApplyCommands, natRevertCommands } from './rules.js';
@@ -23,6 +24,8 @@ export interface ProxyPlan {
   faultId: string;
   config: ProxyConfig;
   sets: NatRuleSet[];
+  /** Connections opened before the fault: reset (the default when absent) or kept. */
+  existing?: ExistingMode | undefined;
 }
 
 export type ProxyRecipe = {
@@ -60,6 +63,7 @@ function describe(plan: ProxyPlan, target: Target, display: Display) {
       ...plan.sets.flatMap((set) =>
         natApplyCommands(set).map((argv) => display(target, ['iptables', ...argv])),
       ),
+      ...describeExisting(plan.config, plan.existing, target, display),
     ],
     reverts: [
       ...plan.sets.flatMap((set) =>
@@ -128,6 +132,7 @@ async function inject(
       ? new NetworkInjectionError(error.message)
       : error;
   }
+  const existing = await resetExisting(context.runner, target, plan.config, plan.existing);
   const started = proxy;
   const revert = () => liveRevert(context, target, recipe, started, plan.config);
   return inPlace({
@@ -135,7 +140,8 @@ async function inject(
     kind: plan.kind,
     target,
     injectedAt: new Date(),
-    detail: `proxy pid ${started.pid} on port ${plan.config.listeners.map((listener) => listener.listen.port).join(', ')}; nat chain ${plan.sets.map((set) => set.chain).join(', ')}`,
+    detail: `proxy pid ${started.pid} on port ${plan.config.listeners.map((listener) => listener.listen.port).join(', ')}; nat chain ${plan.sets.map((set) => set.chain).join(', ')}${existing.detail && `; ${existing.detail}`}`,
+    warnings: existing.warnings,
     remedy: [
       ...removalGroups(recipe)
         .flat()

@@ -22,6 +22,10 @@ const scope = {
   percent: percentage
     .optional()
     .meta({ description: 'Share of requests or connections affected (default 100%)' }),
+  existing: z.enum(['reset', 'keep']).optional().meta({
+    description:
+      'Connections opened before the fault: reset (default) so their clients reconnect through the proxy, or keep (they bypass the fault until they close)',
+  }),
 };
 
 interface Scoped {

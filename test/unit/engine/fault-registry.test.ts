@@ -129,6 +129,21 @@ describe('FaultRegistry', () => {
     });
     expect(registry.possiblyLeft()).toEqual([]);
   });
+
+  it("prints a fault's warnings as warnings, after its injection", () => {
+    const { registry, seen } = setup();
+    const fault = {
+      ...fakeFault('a', async () => ({ status: 'reverted', detail: 'x' })),
+      warnings: ['2 connections opened before the fault still bypass it until they close'],
+    };
+    registry.add(fault);
+    expect(seen.map((entry) => entry.type)).toEqual(['fault-injected', 'log']);
+    expect(seen.at(-1)).toMatchObject({
+      type: 'log',
+      level: 'warn',
+      message: 'a-container: 2 connections opened before the fault still bypass it until they close',
+    });
+  });
 });
 
 describe('Recorder', () => {

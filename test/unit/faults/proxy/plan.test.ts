@@ -47,6 +47,7 @@ describe('planning proxy faults', () => {
       '[shop-api-1] iptables -w 5 -t nat -N FL-3f9a1c7e-http-abort-1-NP',
       '[shop-api-1] iptables -w 5 -t nat -A FL-3f9a1c7e-http-abort-1-NP -p tcp --dport 8080 -j REDIRECT --to-ports 47000',
       '[shop-api-1] iptables -w 5 -t nat -I PREROUTING 1 -m comment --comment faultline run=3f9a1c7e fault=http-abort-1 -j FL-3f9a1c7e-http-abort-1-NP',
+      '[shop-api-1] ss -K -t -n -H state established ( sport = :8080 ) and not ( dport >= :30000 and dport <= :32767 )',
     ]);
     expect(injection!.reverts).toEqual([
       '[shop-api-1] iptables -w 5 -t nat -D PREROUTING -m comment --comment faultline run=3f9a1c7e fault=http-abort-1 -j FL-3f9a1c7e-http-abort-1-NP',
