@@ -22,9 +22,9 @@ const client = createDockerClient();
 const lab = new NetworkLab(uniquePrefix('proxy'));
 const context = new NetworkContext(new NsenterRunner(client));
 /**
- * nat steers new connections only: a keep-alive connection opened before a fault goes on direct. Each
- * phase of a test therefore opens its connections afresh (resetAgent), as a client would after the
- * fault started; within a phase, 4 keep-alive connections carry every request.
+ * Each phase of a test opens its connections afresh (resetAgent), so what it measures does not depend
+ * on the fault resetting connections opened before it (existing-connections.test.ts proves that);
+ * within a phase, 4 keep-alive connections carry every request.
  */
 let agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 function resetAgent(): void {
