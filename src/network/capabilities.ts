@@ -17,7 +17,8 @@ export type Feature =
   | 'comment'
   | 'multiport'
   | 'reject'
-  | 'redirect';
+  | 'redirect'
+  | 'ss';
 
 export interface FeatureCheck {
   feature: Feature;
@@ -150,6 +151,11 @@ const CHECKS: Record<Feature, { argv: string[][]; what: string; remedy: string }
       ],
     ],
     remedy: 'This kernel lacks the nat table or REDIRECT: `modprobe iptable_nat xt_REDIRECT` (or nft_nat).',
+  },
+  ss: {
+    what: 'ss (resets the connections opened before an http-* or tcp-* fault, so they reconnect through it)',
+    argv: [['ss', '-V']],
+    remedy: 'Install iproute2 (it carries ss), or set `existing: keep` on the step.',
   },
 };
 

@@ -231,7 +231,12 @@ export const proxyFamily: FaultFamily<ProxyPlan, ProxyRecipe> = {
   settlePollMs: 250,
   // The preflight checks no nat table or REDIRECT target yet: a host without them fails the injection
   // with iptables' own message (and nothing left behind).
-  features: () => ['iptables', 'comment', 'redirect'],
-  mayNeed: ['iptables', 'comment', 'redirect'],
+  features: (plan) => [
+    'iptables',
+    'comment',
+    'redirect',
+    ...(plan.existing === 'keep' ? [] : (['ss'] as const)),
+  ],
+  mayNeed: ['iptables', 'comment', 'redirect', 'ss'],
   scan: proxyScan,
 };
