@@ -10,6 +10,8 @@ import {
   HELPER_IMAGE_LABEL,
   HELPER_IMAGE_TOOLS_LABEL,
   HELPER_IMAGE_WAY_LABEL,
+  proxyProgramFiles,
+  proxyProgramHash,
 } from '../../src/platform/docker/helper-image/index.js';
 import { faultline, tempDir, writeExperiment } from '../support/cli.js';
 import { uniquePrefix } from '../support/containers.js';
@@ -77,10 +79,25 @@ describe('faultline helper-image --from dockerfile', () => {
     expect(labels[HELPER_IMAGE_LABEL]).toBe('1');
     expect(labels[HELPER_IMAGE_WAY_LABEL]).toBe('dockerfile');
     expect(labels[HELPER_IMAGE_HASH_LABEL]).toBe(
-      dockerfileHash(await readFile(HELPER_DOCKERFILE, 'utf8'), base),
+      dockerfileHash(
+        await readFile(HELPER_DOCKERFILE, 'utf8'),
+        base,
+        await proxyProgramHash(await proxyProgramFiles()),
+      ),
     );
     expect(labels[HELPER_IMAGE_TOOLS_LABEL]?.split(',')).toEqual(
-      expect.arrayContaining(['tc', 'ip', 'iptables', 'iptables-legacy', 'iptables-nft', 'nft', 'sleep']),
+      expect.arrayContaining([
+        'tc',
+        'ip',
+        'ss',
+        'iptables',
+        'iptables-legacy',
+        'iptables-nft',
+        'nft',
+        'sleep',
+        'node',
+        'faultline-proxy',
+      ]),
     );
     // A new image on top of the base, not the base retagged.
     const [builtId, baseId] = await Promise.all(
