@@ -75,6 +75,15 @@ describe('faultline helper-image --from dockerfile', () => {
     );
     expect(result.stdout).toMatch(new RegExp(`^built ${built.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `, 'm'));
 
+    // The fault proxy runs in it: with no configuration it says how to call it and exits 2.
+    const proxy = await execa(
+      'docker',
+      ['run', '--rm', '--label', `${TEST_LABEL}=${prefix}`, built, 'node', '/opt/faultline/proxy/main.js'],
+      { reject: false },
+    );
+    expect(proxy.stdout).toContain('"message":"usage: main.js <config.json>');
+    expect(proxy.exitCode).toBe(2);
+
     const labels = await labelsOf(built);
     expect(labels[HELPER_IMAGE_LABEL]).toBe('1');
     expect(labels[HELPER_IMAGE_WAY_LABEL]).toBe('dockerfile');
@@ -203,7 +212,7 @@ describe('when the Dockerfile way cannot work', () => {
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toContain(`building ${built}-bare from ${HELPER_DOCKERFILE} failed`);
     expect(result.stderr).toContain(
-      'failed: a RUN step exited with code 1 (faultline helper image: the base image lacks iproute2 iptables nftables coreutils and has no apt-get or apk to install it',
+      'failed: a RUN step exited with code 1 (faultline helper image: the base image lacks iproute2 iptables nftables coreutils nodejs and has no apt-get or apk to install it',
     );
     expect(result.stderr).toContain('hint');
     expect(result.stderr).not.toMatch(/^\s+at /m);
