@@ -1,6 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import http from 'node:http';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerClient } from '../../../src/docker/dockerode-client.js';
 import { NsenterRunner } from '../../../src/network/netns-runner.js';
@@ -9,6 +7,7 @@ import { DockerPlatform } from '../../../src/platform/docker/docker-platform.js'
 import { uniquePrefix } from '../../support/containers.js';
 import { docker } from '../../support/docker-cli.js';
 import { injectAll, NetworkLab, planInjections, revertAll } from '../../support/network.js';
+import { firstByteMs as firstByteAt, HttpClient, median } from './http-client.js';
 
 /**
  * Application-level faults through the fault proxy, on a real container: the proxy runs in the
@@ -18,49 +17,12 @@ import { injectAll, NetworkLab, planInjections, revertAll } from '../../support/
 const client = createDockerClient();
 const lab = new NetworkLab(uniquePrefix('proxy'));
 const context = new NetworkContext(new NsenterRunner(client));
-/**
- * nat steers new connections only: a keep-alive connection opened before a fault goes on direct. Each
- * phase of a test therefore opens its connections afresh (resetAgent), as a client would after the
- * fault started; within a phase, 4 keep-alive connections carry every request.
- */
-let agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-function resetAgent(): void {
-  agent.destroy();
-  agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-}
+/** nat steers new connections only: each phase opens its connections afresh (see HttpClient). */
+const requests = new HttpClient(() => lab.get('api').ip);
+const resetAgent = () => requests.reset();
+const many = (path: string, count: number) => requests.many(path, count);
 let baseline: Awaited<ReturnType<NetworkLab['states']>>;
 let run = 0;
-
-function get(path: string): Promise<{ status: number; ms: number; body: string }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const request = http.get(
-      { host: lab.get('api').ip, port: 8080, path, agent, timeout: 5000 },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk) => {
-          body += chunk;
-        });
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, ms: performance.now() - started, body }),
-        );
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`GET ${path} timed out`)));
-    request.on('error', reject);
-  });
-}
-
-async function many(path: string, count: number) {
-  const results: Awaited<ReturnType<typeof get>>[] = [];
-  for (let index = 0; index < count; index += 4) {
-    results.push(...(await Promise.all([0, 1, 2, 3].slice(0, count - index).map(() => get(path)))));
-  }
-  return results;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Host processes whose command line names this lab's proxies. */
 function proxiesOnHost(): string[] {
@@ -91,19 +53,7 @@ async function callsFrom(from: string, to: string, count: number): Promise<numbe
   ) as number[];
 }
 
-/** Milliseconds from connecting to `port` of the api container to its first byte. */
-function firstByteMs(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const socket = net.connect({ host: lab.get('api').ip, port });
-    socket.setTimeout(5000, () => socket.destroy(new Error('no first byte within 5 s')));
-    socket.once('data', () => {
-      resolve(performance.now() - started);
-      socket.destroy();
-    });
-    socket.on('error', reject);
-  });
-}
+const firstByteMs = (port: number) => firstByteAt(lab.get('api').ip, port);
 
 beforeAll(async () => {
   await lab.start([{ service: 'api' }, { service: 'web' }]);
@@ -112,7 +62,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  agent.destroy();
+  requests.destroy();
   await context.dispose();
   await lab.remove();
 });
