@@ -120,6 +120,8 @@ export interface DockerClient {
   ): Promise<ExecResult>;
   /** Creates and starts a container faultline owns (labelled at create time); resolves with its id. */
   runHelper(spec: HelperSpec): Promise<string>;
+  /** What a container has printed so far (stdout and stderr, interleaved), as text. */
+  logs(id: string): Promise<string>;
   /** Removes a container, killing it if needed. A container already gone is not an error. */
   remove(id: string): Promise<void>;
   imageExists(image: string): Promise<boolean>;

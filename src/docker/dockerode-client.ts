@@ -33,6 +33,23 @@ function sent<T>(request: Promise<T>): Promise<T> {
   return request;
 }
 
+/**
+ * The Engine frames a container's log (no TTY) as [stream, 0, 0, 0, size(4, big-endian)] + payload; a
+ * buffer that does not start like a frame is taken as plain text (a TTY container).
+ */
+export function demuxLogs(raw: Buffer): string {
+  if (raw.length < 8 || raw[0]! > 2 || raw[1] !== 0 || raw[2] !== 0 || raw[3] !== 0)
+    return raw.toString('utf8');
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= raw.length) {
+    const size = raw.readUInt32BE(offset + 4);
+    parts.push(raw.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
 interface EngineNetwork {
   IPAddress?: string;
   IPPrefixLen?: number;
@@ -170,6 +187,13 @@ class DockerodeClient implements DockerClient {
       throw error;
     }
     return container.id;
+  }
+
+  async logs(id: string): Promise<string> {
+    const raw = await this.call(() =>
+      this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false }),
+    );
+    return demuxLogs(Buffer.from(raw as unknown as Uint8Array));
   }
 
   async remove(id: string): Promise<void> {

@@ -63,6 +63,10 @@ export const ERROR_CODES = [
   { code: 'HELPER_IMAGE_BASE_UNAVAILABLE', meaning: 'the Dockerfile base image cannot be pulled' },
   { code: 'HELPER_IMAGE_NO_WAY', meaning: 'neither the host nor the Dockerfile can build it' },
   { code: 'HELPER_IMAGE_DOCKER_ERROR', meaning: 'the Docker Engine refused a call while building the image' },
+  {
+    code: 'HELPER_IMAGE_NO_PROXY',
+    meaning: 'the fault proxy program (dist/proxy) is not there to put in the image',
+  },
 ] as const satisfies readonly { code: string; meaning: string }[];
 
 /** A code from the catalogue above. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The fault proxy: `node main.js <config.json>` binds every listener of the configuration, prints one
+ * The fault proxy: `node main.js <config.json>` (or `node main.js --config-json '<json>'`, for a
+ * container that has no file of it) binds every listener of the configuration, prints one
  * JSON event per line on stdout (`ready` first), and runs until SIGTERM or SIGINT: then it refuses new
  * connections, lets open ones drain for up to `drainMs`, closes the rest, prints `drained` and exits 0.
  * A configuration it cannot read exits 2, a listener it cannot bind exits 1 (each after an `error`
@@ -19,18 +20,21 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
-function readConfig(file: string | undefined): ProxyConfig {
-  if (!file) fail('usage: main.js <config.json>', 2);
+function readConfig(args: readonly string[]): ProxyConfig {
+  const [first, second] = args;
+  if (!first) fail('usage: main.js <config.json> | main.js --config-json <json>', 2);
+  const inline = first === '--config-json';
+  const where = inline ? '--config-json' : first;
   try {
-    return parseConfig(readFileSync(file, 'utf8'));
+    return parseConfig(inline ? (second ?? '') : readFileSync(first, 'utf8'));
   } catch (error) {
-    if (error instanceof ConfigError) fail(`${file}: ${error.message}`, 2);
-    fail(`${file}: cannot read it: ${(error as Error).message}`, 2);
+    if (error instanceof ConfigError) fail(`${where}: ${error.message}`, 2);
+    fail(`${where}: cannot read it: ${(error as Error).message}`, 2);
   }
 }
 
 async function main(): Promise<void> {
-  const proxy = new FaultProxy(readConfig(process.argv[2]), sink);
+  const proxy = new FaultProxy(readConfig(process.argv.slice(2)), sink);
   const stop = () => void proxy.stop().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

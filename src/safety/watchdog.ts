@@ -1,4 +1,5 @@
 import type { DockerClient } from '../docker/client.js';
+import { FAULTLINE_HELPER, FAULTLINE_RUN_ID } from '../docker/labels.js';
 import { formatDuration } from '../util/duration.js';
 import { sleep } from '../util/sleep.js';
 import { LEASE_DONE, LEASE_HANDOVER, retryWindowMs } from './lease.js';
@@ -100,6 +101,8 @@ async function takeOver(
         .join(', ')}; run \`faultline recover\``,
     );
   }
+  // A run that died cannot remove its helper containers (the way into namespaces): once its faults are undone, do.
+  if (lease === 'broken' && left.length === 0) await removeHelpersOf(options.docker, state.run.runId, log);
   appendRecord(ledgerFile, {
     type: 'end',
     outcome: left.length > 0 ? 'left-by-watchdog' : 'recovered-by-watchdog',
@@ -107,6 +110,17 @@ async function takeOver(
   });
   releaseLocks(options.stateDir, state.run.runId);
   return left.length > 0 ? 'gave-up' : 'recovered';
+}
+
+async function removeHelpersOf(docker: DockerClient, runId: string, log: (line: string) => void) {
+  const all = await docker.listContainers({ all: true }).catch(() => []);
+  for (const helper of all) {
+    if (helper.labels[FAULTLINE_HELPER] === undefined || helper.labels[FAULTLINE_RUN_ID] !== runId) continue;
+    await docker.remove(helper.id).then(
+      () => log(`removed helper container ${helper.name}`),
+      (error: Error) => log(`could not remove helper container ${helper.name}: ${error.message}`),
+    );
+  }
 }
 
 /**

@@ -10,6 +10,8 @@ import {
   HELPER_IMAGE_LABEL,
   HELPER_IMAGE_TOOLS_LABEL,
   HELPER_IMAGE_WAY_LABEL,
+  proxyProgramFiles,
+  proxyProgramHash,
 } from '../../src/platform/docker/helper-image/index.js';
 import { faultline, tempDir, writeExperiment } from '../support/cli.js';
 import { uniquePrefix } from '../support/containers.js';
@@ -73,14 +75,38 @@ describe('faultline helper-image --from dockerfile', () => {
     );
     expect(result.stdout).toMatch(new RegExp(`^built ${built.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `, 'm'));
 
+    // The fault proxy runs in it: with no configuration it says how to call it and exits 2.
+    const proxy = await execa(
+      'docker',
+      ['run', '--rm', '--label', `${TEST_LABEL}=${prefix}`, built, 'node', '/opt/faultline/proxy/main.js'],
+      { reject: false },
+    );
+    expect(proxy.stdout).toContain('"message":"usage: main.js <config.json>');
+    expect(proxy.exitCode).toBe(2);
+
     const labels = await labelsOf(built);
     expect(labels[HELPER_IMAGE_LABEL]).toBe('1');
     expect(labels[HELPER_IMAGE_WAY_LABEL]).toBe('dockerfile');
     expect(labels[HELPER_IMAGE_HASH_LABEL]).toBe(
-      dockerfileHash(await readFile(HELPER_DOCKERFILE, 'utf8'), base),
+      dockerfileHash(
+        await readFile(HELPER_DOCKERFILE, 'utf8'),
+        base,
+        await proxyProgramHash(await proxyProgramFiles()),
+      ),
     );
     expect(labels[HELPER_IMAGE_TOOLS_LABEL]?.split(',')).toEqual(
-      expect.arrayContaining(['tc', 'ip', 'iptables', 'iptables-legacy', 'iptables-nft', 'nft', 'sleep']),
+      expect.arrayContaining([
+        'tc',
+        'ip',
+        'ss',
+        'iptables',
+        'iptables-legacy',
+        'iptables-nft',
+        'nft',
+        'sleep',
+        'node',
+        'faultline-proxy',
+      ]),
     );
     // A new image on top of the base, not the base retagged.
     const [builtId, baseId] = await Promise.all(
@@ -186,7 +212,7 @@ describe('when the Dockerfile way cannot work', () => {
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toContain(`building ${built}-bare from ${HELPER_DOCKERFILE} failed`);
     expect(result.stderr).toContain(
-      'failed: a RUN step exited with code 1 (faultline helper image: the base image lacks iproute2 iptables nftables coreutils and has no apt-get or apk to install it',
+      'failed: a RUN step exited with code 1 (faultline helper image: the base image lacks iproute2 iptables nftables coreutils nodejs and has no apt-get or apk to install it',
     );
     expect(result.stderr).toContain('hint');
     expect(result.stderr).not.toMatch(/^\s+at /m);

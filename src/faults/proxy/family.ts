@@ -1,21 +1,20 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
 import { RULE_GONE } from '../../network/gone.js';
-import { type NetnsRunner, NetnsUnavailableError, quote, verifiedPid } from '../../network/netns-runner.js';
+import { quote } from '../../network/netns-runner.js';
 import { type NetworkContext, NetworkInjectionError } from '../../network/network-fault.js';
 import type { Target } from '../../targets/target.js';
-import type { Display, FaultFamily, InjectContext } from '../driver.js';
+import type { Display, FaultFamily, InjectContext, UndoContext } from '../driver.js';
 import { type Announce, type InjectedFault, inPlace, type RevertOutcome } from '../fault.js';
 import { NETWORK_SETTLE_MS, runRemoval } from '../netns-undo.js';
 import { describeHttp, describeToxic } from './actions.js';
 import type { ProxyConfig } from './config.js';
 import { describeExisting, type ExistingMode, resetExisting } from './existing.js';
 import { stopMarked } from './find.js';
+import { type ProxyContainer, proxyContainer, removeProxyContainers } from './helper-start.js';
+import { prepareLaunch, refuseExec, removeDir } from './launch.js';
 import { notHttpProblem } from './problems.js';
 import { type NatRuleSet, natApplyCommands, natRevertCommands } from './rules.js';
 import { proxyScan } from './scan.js';
-import { proxyCommand, proxyMarker, type StartedProxy, startProxy } from './start.js';
+import { proxyMarker, type StartedProxy } from './start.js';
 
 /** A proxy fault on one target: the proxy's configuration, and the nat rules that steer traffic to it. */
 export interface ProxyPlan {
@@ -35,11 +34,11 @@ export type ProxyRecipe = {
   sets: NatRuleSet[];
   /** The last arguments of the proxy's command line: `faultline-proxy <run> <fault>`. */
   marker: string[];
-  /** The folder holding the proxy's configuration and output, removed once it is stopped. */
+  /** The nsenter way: the folder holding the proxy's configuration and output, removed once it is stopped. */
   dir?: string | undefined;
+  /** The helper way: the proxy's container, named before it is created. */
+  container?: ProxyContainer | undefined;
 };
-
-const DIR_PREFIX = 'faultline-proxy-';
 
 /** One line for the plan: where the proxy listens, where it forwards, and what it does. */
 export function describeConfig(config: ProxyConfig): string {
@@ -69,27 +68,13 @@ function describe(plan: ProxyPlan, target: Target, display: Display) {
       ...plan.sets.flatMap((set) =>
         natRevertCommands(set).map((argv) => display(target, ['iptables', ...argv])),
       ),
-      `stop the proxy: SIGTERM to the process whose command line ends with ${marker}`,
+      `stop the proxy: SIGTERM to the process whose command line ends with ${marker} (--via helper: docker stop and rm ${proxyContainer(plan.config.runId, plan.faultId).name})`,
     ],
   };
 }
 
 const removalGroups = (recipe: ProxyRecipe) =>
   recipe.sets.map((set) => natRevertCommands(set).map((argv) => [recipe.ipv4, ...argv]));
-
-const removeDir = (dir: string | undefined) =>
-  dir && basename(dir).startsWith(DIR_PREFIX)
-    ? rm(dir, { recursive: true, force: true }).catch(() => undefined)
-    : undefined;
-
-/** The proxy needs the host's view: nsenter, from the Docker host, as root. */
-function refuseUnlessNsenter(runner: NetnsRunner): void {
-  if (runner.via === 'nsenter') return;
-  throw new NetnsUnavailableError(
-    `proxy faults start a proxy process inside the target's network namespace from the Docker host, which the ${runner.via} way cannot do (nothing was injected)`,
-    'Run faultline as root on the Docker host with --via nsenter.',
-  );
-}
 
 async function inject(
   plan: ProxyPlan,
@@ -99,19 +84,22 @@ async function inject(
   announce: Announce,
 ): Promise<InjectedFault> {
   const context = ctx.network();
-  refuseUnlessNsenter(context.runner);
+  refuseExec(context.runner);
   const backend = await context.backend(target);
-  const pid = await verifiedPid(ctx.platform.engine, target);
-  const dir = await mkdtemp(join(tmpdir(), DIR_PREFIX));
-  const configFile = join(dir, 'config.json');
-  await writeFile(configFile, `${JSON.stringify(plan.config, null, 2)}\n`, { mode: 0o600 });
   const marker = proxyMarker(plan.config.runId, plan.faultId);
-  const recipe: ProxyRecipe = { type: 'proxy', ipv4: backend.ipv4, sets: plan.sets, marker, dir };
+  const launch = await prepareLaunch(plan.config, plan.faultId, target, ctx, context.runner, marker);
+  const recipe: ProxyRecipe = {
+    type: 'proxy',
+    ipv4: backend.ipv4,
+    sets: plan.sets,
+    marker,
+    ...launch.recipe,
+  };
   announce(recipe);
   let proxy: StartedProxy | undefined;
   const applied: NatRuleSet[] = [];
   try {
-    proxy = await startProxy(proxyCommand(pid, configFile, marker), plan.config, join(dir, 'output.log'));
+    proxy = await launch.start();
     for (const set of plan.sets) {
       applied.push(set);
       for (const argv of natApplyCommands(set)) {
@@ -127,7 +115,7 @@ async function inject(
     const partial = { ...recipe, sets: applied.reverse() };
     await runRemoval(context.runner, target, removalGroups(partial), RULE_GONE, { keepGoing: true });
     await proxy?.stop().catch(() => undefined);
-    await removeDir(dir);
+    await launch.cleanup();
     throw error instanceof Error && !(error instanceof NetworkInjectionError)
       ? new NetworkInjectionError(error.message)
       : error;
@@ -140,13 +128,13 @@ async function inject(
     kind: plan.kind,
     target,
     injectedAt: new Date(),
-    detail: `proxy pid ${started.pid} on port ${plan.config.listeners.map((listener) => listener.listen.port).join(', ')}; nat chain ${plan.sets.map((set) => set.chain).join(', ')}${existing.detail && `; ${existing.detail}`}`,
+    detail: `proxy ${started.where} on port ${plan.config.listeners.map((listener) => listener.listen.port).join(', ')}; nat chain ${plan.sets.map((set) => set.chain).join(', ')}${existing.detail && `; ${existing.detail}`}`,
     warnings: existing.warnings,
     remedy: [
       ...removalGroups(recipe)
         .flat()
         .map((argv) => context.runner.display(target, argv)),
-      `kill ${started.pid}`,
+      started.remedy,
     ].join(' && '),
     revert,
   });
@@ -196,10 +184,16 @@ async function stopAll(
   };
 }
 
-/** Undo from the recipe: the nat chains, then every process carrying the fault's marker. */
-async function undo(recipe: ProxyRecipe, target: Target, runner: NetnsRunner): Promise<RevertOutcome> {
+/**
+ * Undo from the recipe: the nat chains first (traffic flows directly again), then the proxy: its
+ * container (the helper way, whatever way the undo goes in by), or every process carrying the fault's
+ * marker (the nsenter way).
+ */
+async function undo(recipe: ProxyRecipe, target: Target, ctx: UndoContext): Promise<RevertOutcome> {
+  const runner = await ctx.runner();
   const removal = await runRemoval(runner, target, removalGroups(recipe), RULE_GONE, { retry: true });
   if (removal.failures.length > 0) return { status: 'failed', detail: removal.failures[0]! };
+  if (recipe.container) return undoContainer(recipe.container, removal.removed, ctx);
   if (runner.via !== 'nsenter') {
     return {
       status: 'failed',
@@ -218,14 +212,38 @@ async function undo(recipe: ProxyRecipe, target: Target, runner: NetnsRunner): P
   return { status: 'reverted', detail: what.join('; ') };
 }
 
+async function undoContainer(
+  container: ProxyContainer,
+  rulesRemoved: number,
+  ctx: UndoContext,
+): Promise<RevertOutcome> {
+  let removed: string[];
+  try {
+    removed = await removeProxyContainers(ctx.docker, container);
+  } catch (error) {
+    return {
+      status: 'failed',
+      detail: `${rulesRemoved > 0 ? 'removed nat rules, but ' : ''}could not remove the proxy container ${container.name}: ${(error as Error).message}`,
+    };
+  }
+  if (rulesRemoved === 0 && removed.length === 0)
+    return { status: 'already-reverted', detail: 'nothing of it was left' };
+  const what = [
+    ...(rulesRemoved > 0 ? ['removed nat rules'] : []),
+    ...(removed.length > 0 ? [`removed proxy container ${removed.join(', ')}`] : []),
+  ];
+  return { status: 'reverted', detail: what.join('; ') };
+}
+
 /** HTTP faults and TCP toxics through a proxy in the target's namespace, steered by nat rules. */
 export const proxyFamily: FaultFamily<ProxyPlan, ProxyRecipe> = {
   type: 'proxy',
   netns: true,
-  ways: ['nsenter'],
+  // Not exec: the target's own image rarely has node.
+  ways: ['nsenter', 'helper'],
   describe,
   inject,
-  undo: async (recipe, target, ctx) => undo(recipe, target, await ctx.runner()),
+  undo,
   // iptables waits up to 5 s for its lock; a proxy spawned by a dead run comes up within its ready timeout.
   settleMs: () => NETWORK_SETTLE_MS,
   settlePollMs: 250,

@@ -33,8 +33,12 @@ export function proxyCommand(
   return ['nsenter', `--net=/proc/${targetPid}/ns/net`, '--', process.execPath, main, configFile, ...marker];
 }
 
+/** A running proxy, wherever it runs (a host process, a helper container). */
 export interface StartedProxy {
-  pid: number;
+  /** How messages name it: `pid 4242`, `container faultline-proxy-<run>-<fault>`. */
+  where: string;
+  /** The command that stops it by hand. */
+  remedy: string;
   ready: Extract<ProxyEvent, { event: 'ready' }>;
   /** SIGTERM, then SIGKILL once the drain time is over. Idempotent. */
   stop(): Promise<'stopped' | 'already-gone'>;
@@ -42,9 +46,15 @@ export interface StartedProxy {
   events(): Promise<ProxyEvent[]>;
 }
 
+/** The proxy as a host process (the nsenter way). */
+export interface StartedProcess extends StartedProxy {
+  pid: number;
+}
+
 export class ProxyStartError extends Error {}
 
-function parseEvents(text: string): ProxyEvent[] {
+/** The proxy's JSON event lines in its output; other lines (and a line cut short) are skipped. */
+export function parseEvents(text: string): ProxyEvent[] {
   const events: ProxyEvent[] = [];
   for (const line of text.split('\n')) {
     if (!line.startsWith('{')) continue;
@@ -57,8 +67,15 @@ function parseEvents(text: string): ProxyEvent[] {
   return events;
 }
 
-const lastLines = (text: string) => text.trim().split('\n').slice(-5).join(' | ') || 'no output';
+export const lastLines = (text: string) => text.trim().split('\n').slice(-5).join(' | ') || 'no output';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The listening ports of `config` that a `ready` event does not name. */
+export function unboundPorts(ready: Extract<ProxyEvent, { event: 'ready' }>, config: ProxyConfig): number[] {
+  return config.listeners
+    .filter((listener) => !ready.listeners.some((bound) => bound.port === listener.listen.port))
+    .map((listener) => listener.listen.port);
+}
 
 /**
  * Spawns `argv` detached, its output appended to `output`, and waits for its `ready` event naming
@@ -70,7 +87,7 @@ export async function startProxy(
   config: ProxyConfig,
   output: string,
   timeoutMs = READY_TIMEOUT_MS,
-): Promise<StartedProxy> {
+): Promise<StartedProcess> {
   const fd = openSync(output, 'a');
   let child: ChildProcess;
   try {
@@ -95,14 +112,10 @@ export async function startProxy(
   for (;;) {
     const ready = parseEvents(await text()).find((event) => event.event === 'ready');
     if (ready && ready.event === 'ready') {
-      const missing = config.listeners.filter(
-        (listener) => !ready.listeners.some((bound) => bound.port === listener.listen.port),
-      );
+      const missing = unboundPorts(ready, config);
       if (missing.length === 0) return started(child, ready, exit, () => exited, text, config.drainMs);
       await stop(child, exit, () => exited, 0);
-      throw new ProxyStartError(
-        `the proxy did not bind port ${missing.map((listener) => listener.listen.port).join(', ')}`,
-      );
+      throw new ProxyStartError(`the proxy did not bind port ${missing.join(', ')}`);
     }
     if (exited !== undefined)
       throw new ProxyStartError(
@@ -123,10 +136,12 @@ function started(
   exited: () => string | undefined,
   text: () => Promise<string>,
   drainMs: number,
-): StartedProxy {
+): StartedProcess {
   let stopping: Promise<'stopped' | 'already-gone'> | undefined;
   return {
     pid: child.pid!,
+    where: `pid ${child.pid!}`,
+    remedy: `kill ${child.pid!}`,
     ready,
     stop: () => {
       stopping ??= stop(child, exit, exited, drainMs);

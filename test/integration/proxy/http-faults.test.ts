@@ -1,7 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerClient } from '../../../src/docker/dockerode-client.js';
@@ -12,6 +10,7 @@ import { faultline, tempDir } from '../../support/cli.js';
 import { uniquePrefix } from '../../support/containers.js';
 import { docker } from '../../support/docker-cli.js';
 import { injectAll, NetworkLab, planInjections, revertAll } from '../../support/network.js';
+import { firstByteMs as firstByteAt, HttpClient, median } from './http-client.js';
 
 /**
  * Application-level faults through the fault proxy, on a real container: the proxy runs in the
@@ -22,48 +21,14 @@ const client = createDockerClient();
 const lab = new NetworkLab(uniquePrefix('proxy'));
 const context = new NetworkContext(new NsenterRunner(client));
 /**
- * Each phase of a test opens its connections afresh (resetAgent), so what it measures does not depend
- * on the fault resetting connections opened before it (existing-connections.test.ts proves that);
- * within a phase, 4 keep-alive connections carry every request.
+ * Each phase of a test opens its connections afresh (see HttpClient), so what it measures does not
+ * depend on the fault resetting connections opened before it (existing-connections.test.ts proves that).
  */
-let agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-function resetAgent(): void {
-  agent.destroy();
-  agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-}
+const requests = new HttpClient(() => lab.get('api').ip);
+const resetAgent = () => requests.reset();
+const many = (path: string, count: number) => requests.many(path, count);
 let baseline: Awaited<ReturnType<NetworkLab['states']>>;
 let run = 0;
-
-function get(path: string): Promise<{ status: number; ms: number; body: string }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const request = http.get(
-      { host: lab.get('api').ip, port: 8080, path, agent, timeout: 5000 },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk) => {
-          body += chunk;
-        });
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, ms: performance.now() - started, body }),
-        );
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`GET ${path} timed out`)));
-    request.on('error', reject);
-  });
-}
-
-async function many(path: string, count: number) {
-  const results: Awaited<ReturnType<typeof get>>[] = [];
-  for (let index = 0; index < count; index += 4) {
-    results.push(...(await Promise.all([0, 1, 2, 3].slice(0, count - index).map(() => get(path)))));
-  }
-  return results;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Host processes whose command line names this lab's proxies. */
 function proxiesOnHost(): string[] {
@@ -94,19 +59,7 @@ async function callsFrom(from: string, to: string, count: number): Promise<numbe
   ) as number[];
 }
 
-/** Milliseconds from connecting to `port` of the api container to its first byte. */
-function firstByteMs(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const socket = net.connect({ host: lab.get('api').ip, port });
-    socket.setTimeout(5000, () => socket.destroy(new Error('no first byte within 5 s')));
-    socket.once('data', () => {
-      resolve(performance.now() - started);
-      socket.destroy();
-    });
-    socket.on('error', reject);
-  });
-}
+const firstByteMs = (port: number) => firstByteAt(lab.get('api').ip, port);
 
 beforeAll(async () => {
   await lab.start([{ service: 'api' }, { service: 'web' }]);
@@ -115,7 +68,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  agent.destroy();
+  requests.destroy();
   await context.dispose();
   await lab.remove();
 });

@@ -14,7 +14,7 @@ import { FakeDocker } from '../support/fake-docker.js';
 import { FakeNetnsRunner, ok } from '../support/fakes.js';
 
 /**
- * A fault family that can work through some ways into a namespace only (the proxy: nsenter) is
+ * A fault family that can work through some ways into a namespace only (the proxy: nsenter, helper) is
  * refused before anything at all is injected when the run goes in another way.
  */
 let dir: string;
@@ -49,12 +49,12 @@ method:
 `;
 
 describe('fault families and the ways into a namespace', () => {
-  it('an http fault through the helper way is refused before the pause beside it is injected', async () => {
+  it('an http fault through the exec way is refused before the pause beside it is injected', async () => {
     const docker = new FakeDocker([
       { name: 'shop-api-1', labels: { [COMPOSE_PROJECT]: 'shop', [COMPOSE_SERVICE]: 'api' } },
       { name: 'shop-db-1', labels: { [COMPOSE_PROJECT]: 'shop', [COMPOSE_SERVICE]: 'db' } },
     ]);
-    const { platform, runner } = platformVia(docker, 'helper');
+    const { platform, runner } = platformVia(docker, 'exec');
     const events: JournalEntry[] = [];
     const result = await runExperiment(parseExperiment(EXPERIMENT, path.join(dir, 'e.yaml'), {}), {
       docker,
@@ -71,7 +71,7 @@ describe('fault families and the ways into a namespace', () => {
     expect(result.exitCode).toBe(3);
     expect(result.outcome).toBe('errored');
     expect(result.summary).toContain(
-      'http-abort on shop-api-1 needs nsenter to reach its network namespace, and this run goes in via helper (nothing was injected)',
+      'http-abort on shop-api-1 needs nsenter or helper to reach its network namespace, and this run goes in via exec (nothing was injected)',
     );
     expect(docker.callsTo('pause')).toEqual([]);
     expect(runner.calls).toEqual([]);

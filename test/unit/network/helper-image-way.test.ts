@@ -213,8 +213,10 @@ describe('building where the host has no Linux binaries', () => {
     expect(fake.calls.map((call) => call.op)).toEqual(['pull', 'build']);
     expect(fake.calls[0]!.args).toEqual(['debian:bookworm-slim']);
     const [spec] = fake.calls[1]!.args as [ImageBuildSpec];
-    expect(spec.files).toEqual(['Dockerfile']);
-    expect(spec.contextDir).toMatch(/images[/\\]helper$/);
+    // The context: the Dockerfile and the fault proxy program under proxy/, in a folder of its own.
+    expect(spec.files.slice(0, 2)).toEqual(['Dockerfile', 'proxy/package.json']);
+    expect(spec.files).toContain('proxy/main.js');
+    expect(spec.contextDir).toMatch(/faultline-helper-context-/);
     expect(spec).toMatchObject({
       tag: 'x/nettools:1',
       buildArgs: { BASE: 'debian:bookworm-slim' },

@@ -242,6 +242,7 @@ describe('collectHelperRootfs', () => {
         missing: [
           'tc',
           'ip',
+          'ss',
           'iptables',
           'iptables-save',
           'iptables-restore',

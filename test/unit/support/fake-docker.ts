@@ -28,6 +28,7 @@ export type FakeOperation =
   | 'exec'
   | 'runHelper'
   | 'remove'
+  | 'logs'
   | 'imageExists';
 
 export interface FakeContainerSpec {
@@ -97,6 +98,13 @@ export class FakeDocker implements DockerClient {
       exitCode: 0,
     });
   }
+
+  /** What a helper container prints, from its spec (the default: nothing). */
+  helperLogs: (spec: HelperSpec) => string = () => '';
+  private readonly printed = new Map<string, string>();
+
+  /** Labels of the images `inspectImage` knows; any other is not found. */
+  imageLabels = new Map<string, Record<string, string>>();
 
   /** Images `imageExists` reports as present; every image when undefined. */
   images: Set<string> | undefined = undefined;
@@ -237,13 +245,20 @@ export class FakeDocker implements DockerClient {
     this.maybeFail('runHelper', spec.name);
     const name = spec.name ?? `faultline-helper-${this.sequence + 1}`;
     this.add({ name, image: spec.image, labels: { ...spec.labels } });
-    return this.find(name).id;
+    const id = this.find(name).id;
+    this.printed.set(id, this.helperLogs(spec));
+    return id;
   }
 
   /**
    * Removes a container, as `docker rm -f` does: later calls naming it get a 404. Takes a name or an id;
    * the container is gone as soon as this is called (before the promise settles).
    */
+  async logs(id: string): Promise<string> {
+    const container = this.call('logs', id, []);
+    return this.printed.get(container.id) ?? '';
+  }
+
   async remove(nameOrId: string): Promise<void> {
     const container =
       this.containers.get(nameOrId) ??
@@ -263,8 +278,10 @@ export class FakeDocker implements DockerClient {
   async enginePlatform(): Promise<EnginePlatform> {
     return { os: 'linux', arch: 'amd64', kernel: 'fake' };
   }
-  async inspectImage(): Promise<ImageDetails> {
-    throw new Error('FakeDocker does not fake images');
+  async inspectImage(image: string): Promise<ImageDetails> {
+    const labels = this.imageLabels.get(image);
+    if (!labels) throw new DockerApiError(`No such image: ${image}`, 404);
+    return { id: `sha256:${image}`, labels, sizeBytes: 0, createdAt: '' };
   }
   async removeImage(): Promise<void> {
     throw new Error('FakeDocker does not fake images');

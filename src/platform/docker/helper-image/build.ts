@@ -10,6 +10,7 @@ import {
 } from './dockerfile.js';
 import { defaultDocker, dockerCall, HelperImageBuildError, type HelperImageDocker } from './engine.js';
 import { importFromHost } from './offline-build.js';
+import { type ProgramFile, proxyProgramFiles, proxyProgramHash } from './proxy-program.js';
 import { parseImageReference } from './rootfs.js';
 import { type HelperImageStatus, helperImageStatus, removeStaleImage } from './status.js';
 import {
@@ -117,10 +118,7 @@ export async function buildHelperImage(
     );
   }
 
-  const planned =
-    choice.way === 'host'
-      ? await planFromHost(log)
-      : { hash: dockerfileHash(await readHelperDockerfile(), base), warnings: [] };
+  const planned = choice.way === 'host' ? await planFromHost(log) : await planDockerfile(base);
   const done = (built: boolean, status: Extract<HelperImageStatus, { exists: true }>) => ({
     image,
     built,
@@ -144,6 +142,7 @@ export async function buildHelperImage(
       image,
       base,
       hash: planned.hash,
+      program: planned.program,
       choice,
       log,
       network: options.buildNetwork,
@@ -167,12 +166,19 @@ async function planFromHost(log: (line: string) => void) {
   return { rootfs, hash: rootfs.hash, warnings: rootfs.warnings };
 }
 
+async function planDockerfile(base: string) {
+  const program = await proxyProgramFiles();
+  const hash = dockerfileHash(await readHelperDockerfile(), base, await proxyProgramHash(program));
+  return { hash, program, warnings: [] as string[] };
+}
+
 async function buildDockerfileWay(
   docker: HelperImageDocker,
   options: {
     image: string;
     base: string;
     hash: string;
+    program: readonly ProgramFile[];
     choice: WayChoice;
     log: (line: string) => void;
     network: string | undefined;

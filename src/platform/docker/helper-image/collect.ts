@@ -13,6 +13,7 @@ import {
   walkDir,
 } from './host-files.js';
 import { type LddResult, ldd, multiarchTriplets, tcLibDirCandidates, xtablesDirCandidates } from './ldd.js';
+import { PROXY_TOOL, type ProgramFile, proxyPlacements, proxyProgramFiles } from './proxy-program.js';
 import {
   BUSYBOX_APPLETS,
   basePlacements,
@@ -54,6 +55,10 @@ export interface CollectOptions {
   /** Directories to search for the tools; default: PATH, then the standard system directories. */
   dirs?: readonly string[] | undefined;
   log?: ((line: string) => void) | undefined;
+  /** The node binary that runs the fault proxy in the image; default: the one running faultline. */
+  nodeBinary?: string | undefined;
+  /** The built fault proxy program; default: dist/proxy of this package. */
+  proxyDir?: string | undefined;
 }
 
 /** The required and optional tools, and busybox (else the host's sleep); throws when a required one is missing. */
@@ -129,6 +134,13 @@ async function extraPlacements(): Promise<Placement[]> {
   return extras;
 }
 
+/** node (the real file, placed like a tool) and the fault proxy program. */
+async function proxyRuntime(options: CollectOptions): Promise<{ node: LocatedTool; program: ProgramFile[] }> {
+  const nodePath = options.nodeBinary ?? process.execPath;
+  const node = { name: 'node', path: nodePath, real: await realpath(nodePath) };
+  return { node, program: await proxyProgramFiles(options.proxyDir) };
+}
+
 /** Finds everything the image needs on this host and describes the root filesystem. Writes nothing. */
 export async function collectHelperRootfs(options: CollectOptions = {}): Promise<HelperRootfs> {
   const env = options.env ?? process.env;
@@ -137,6 +149,8 @@ export async function collectHelperRootfs(options: CollectOptions = {}): Promise
   const dirs = options.dirs ?? searchDirs(env);
 
   const { tools, busybox } = await locateTools(dirs, warnings);
+  const { node, program } = await proxyRuntime(options);
+  tools.push(node);
   const binaries = unique([...tools.map((tool) => tool.real), ...(busybox ? [busybox.real] : [])]);
   const binaryLibs = await ldd(binaries);
   const triplets = multiarchTriplets(binaryLibs.libraries, options.arch ?? process.arch);
@@ -151,6 +165,7 @@ export async function collectHelperRootfs(options: CollectOptions = {}): Promise
     ...(busybox ? busyboxPlacements(busybox.real) : []),
     ...libraryPlacements(libraries),
     ...modules,
+    ...proxyPlacements(program),
     ...(await extraPlacements()),
   ]);
   const imageEnv: Record<string, string> = {
@@ -160,9 +175,13 @@ export async function collectHelperRootfs(options: CollectOptions = {}): Promise
     XTABLES_LIBDIR: xtablesDir,
     ...(tcDir ? { TC_LIB_DIR: tcDir } : {}),
   };
-  const toolNames = [...tools.map((tool) => tool.name), ...(busybox ? BUSYBOX_APPLETS : [])].sort();
+  const toolNames = [
+    ...tools.map((tool) => tool.name),
+    ...(busybox ? BUSYBOX_APPLETS : []),
+    PROXY_TOOL,
+  ].sort();
   log(
-    `found ${tools.length} tools, ${libraries.length} libraries, ${modules.length} modules in ${moduleDirs.join(', ')}${busybox ? `, busybox ${busybox.real}` : ''}`,
+    `found ${tools.length} tools, ${libraries.length} libraries, ${modules.length} modules in ${moduleDirs.join(', ')}${busybox ? `, busybox ${busybox.real}` : ''}; node ${node.real} and the fault proxy (${program.length} files)`,
   );
   return { entries, env: imageEnv, tools: toolNames, hash: hashRootfs(entries, imageEnv), warnings };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DockerApiError, isNotFound } from '../../../docker/client.js';
@@ -11,6 +12,7 @@ import {
   type HelperImageDocker,
   readProgress,
 } from './engine.js';
+import { PROXY_PACKAGE_JSON, type ProgramFile } from './proxy-program.js';
 
 /** The Dockerfile shipped with faultline (the same path from src/ and from dist/). */
 export const HELPER_DOCKERFILE = fileURLToPath(
@@ -21,7 +23,7 @@ export const HELPER_DOCKERFILE = fileURLToPath(
 export const DEFAULT_BASE_IMAGE = 'debian:bookworm-slim';
 
 /** Bump when the way the Dockerfile is built changes, so older builds are rebuilt. */
-const DOCKERFILE_WAY_VERSION = 1;
+const DOCKERFILE_WAY_VERSION = 2;
 
 export async function readHelperDockerfile(): Promise<string> {
   try {
@@ -35,11 +37,36 @@ export async function readHelperDockerfile(): Promise<string> {
   }
 }
 
-/** Fingerprint of a Dockerfile build: the Dockerfile's text and the base image reference. */
-export function dockerfileHash(dockerfile: string, base: string): string {
+/**
+ * Fingerprint of a Dockerfile build: the Dockerfile's text, the base image reference and the fault
+ * proxy program's fingerprint (proxy-program.ts), so a new proxy rebuilds the image.
+ */
+export function dockerfileHash(dockerfile: string, base: string, programHash: string): string {
   return createHash('sha256')
-    .update(`faultline helper image dockerfile ${DOCKERFILE_WAY_VERSION}\nbase ${base}\n${dockerfile}`)
+    .update(`faultline helper image dockerfile ${DOCKERFILE_WAY_VERSION}\nbase ${base}\n`)
+    .update(`proxy ${programHash}\n${dockerfile}`)
     .digest('hex');
+}
+
+/**
+ * The build context, in a new temporary folder: the Dockerfile and the proxy program under proxy/
+ * (with its package.json). Returns the folder and the files to send, relative to it.
+ */
+export async function assembleContext(
+  program: readonly ProgramFile[],
+): Promise<{ dir: string; files: string[] }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'faultline-helper-context-'));
+  await copyFile(HELPER_DOCKERFILE, path.join(dir, 'Dockerfile'));
+  const files = ['Dockerfile', 'proxy/package.json'];
+  await mkdir(path.join(dir, 'proxy'), { recursive: true });
+  await writeFile(path.join(dir, 'proxy', 'package.json'), PROXY_PACKAGE_JSON);
+  for (const file of program) {
+    const target = path.join(dir, 'proxy', file.relative);
+    await mkdir(path.dirname(target), { recursive: true });
+    await copyFile(file.source, target);
+    files.push(path.posix.join('proxy', file.relative));
+  }
+  return { dir, files };
 }
 
 /** The base image cannot be had: not present and the pull failed. */
@@ -70,26 +97,44 @@ export async function ensureBaseImage(
   if (problem !== undefined) throw new BaseImageUnavailable(problem.trim());
 }
 
+export interface DockerfileBuild {
+  image: string;
+  base: string;
+  hash: string;
+  /** The fault proxy program copied into the image. */
+  program: readonly ProgramFile[];
+  log: (line: string) => void;
+  /** The RUN step's network (docker build --network); default: the Engine's bridge. */
+  network?: string | undefined;
+}
+
 /**
- * Builds images/helper/Dockerfile through the Engine API (no docker CLI), with BASE as the base image
- * and the fingerprint and way as labels. Every line of the build goes to `log`.
+ * Builds images/helper/Dockerfile through the Engine API (no docker CLI), with BASE as the base image,
+ * the proxy program in its context, and the fingerprint and way as labels. Every line of the build
+ * goes to `log`.
  */
 export async function buildFromDockerfile(
   docker: HelperImageDocker,
-  options: {
-    image: string;
-    base: string;
-    hash: string;
-    log: (line: string) => void;
-    /** The RUN step's network (docker build --network); default: the Engine's bridge. */
-    network?: string | undefined;
-  },
+  options: DockerfileBuild,
+): Promise<void> {
+  const context = await assembleContext(options.program);
+  try {
+    await buildInContext(docker, options, context);
+  } finally {
+    await rm(context.dir, { recursive: true, force: true });
+  }
+}
+
+async function buildInContext(
+  docker: HelperImageDocker,
+  options: DockerfileBuild,
+  context: { dir: string; files: string[] },
 ): Promise<void> {
   const recent: string[] = [];
   const stream = await dockerCall(() =>
     docker.buildImage({
-      contextDir: path.dirname(HELPER_DOCKERFILE),
-      files: [path.basename(HELPER_DOCKERFILE)],
+      contextDir: context.dir,
+      files: context.files,
       tag: options.image,
       buildArgs: { BASE: options.base },
       labels: { [HELPER_IMAGE_HASH_LABEL]: options.hash, [HELPER_IMAGE_WAY_LABEL]: 'dockerfile' },

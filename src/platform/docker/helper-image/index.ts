@@ -1,5 +1,6 @@
 /**
- * The helper image: an image with `tc`, `ip` and `iptables` (both backends). A helper container from it
+ * The helper image: an image with `tc`, `ip`, `ss` and `iptables` (both backends), and node with the
+ * fault proxy (proxy-program.ts). A helper container from it
  * joins a target's network namespace (`NetworkMode: container:<id>`, `CapAdd: NET_ADMIN`). Built either
  * offline from this host's own binaries with their shared libraries (no registry), or from
  * images/helper/Dockerfile by the Docker Engine (see way.ts for which). It reaches the Engine only
@@ -25,6 +26,14 @@ export {
   xtablesDirCandidates,
 } from './ldd.js';
 export { materializeRootfs } from './offline-build.js';
+export {
+  IMAGE_PROXY_MAIN,
+  PROXY_TOOL,
+  type ProgramFile,
+  proxyPlacements,
+  proxyProgramFiles,
+  proxyProgramHash,
+} from './proxy-program.js';
 export * from './rootfs.js';
 export { type HelperImageStatus, helperImageStatus } from './status.js';
 export {

@@ -9,11 +9,12 @@ import { InvalidInputError } from '../../../errors.js';
  */
 
 /** Bump when the image layout changes, so images built by an older faultline are rebuilt. */
-const LAYOUT_VERSION = 1;
+const LAYOUT_VERSION = 2;
 
 export const REQUIRED_TOOLS = [
   'tc',
   'ip',
+  'ss',
   'iptables',
   'iptables-save',
   'iptables-restore',

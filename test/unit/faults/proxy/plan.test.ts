@@ -53,7 +53,7 @@ describe('planning proxy faults', () => {
       '[shop-api-1] iptables -w 5 -t nat -D PREROUTING -m comment --comment faultline run=3f9a1c7e fault=http-abort-1 -j FL-3f9a1c7e-http-abort-1-NP',
       '[shop-api-1] iptables -w 5 -t nat -F FL-3f9a1c7e-http-abort-1-NP',
       '[shop-api-1] iptables -w 5 -t nat -X FL-3f9a1c7e-http-abort-1-NP',
-      'stop the proxy: SIGTERM to the process whose command line ends with faultline-proxy 3f9a1c7e http-abort-1',
+      'stop the proxy: SIGTERM to the process whose command line ends with faultline-proxy 3f9a1c7e http-abort-1 (--via helper: docker stop and rm faultline-proxy-3f9a1c7e-http-abort-1)',
     ]);
     const fault = injection!.fault as ProxyPlan;
     expect(fault.config).toEqual({
