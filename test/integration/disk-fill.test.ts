@@ -66,8 +66,8 @@ async function experiment(step: string): Promise<string> {
   return writeExperiment(await tempDir(), 'fill.yaml', text);
 }
 
-async function start(step: string): Promise<CliProcess> {
-  const run = startFaultline(['run', await experiment(step)], await freshStateDir());
+async function start(step: string, options: string[] = []): Promise<CliProcess> {
+  const run = startFaultline(['run', ...options, await experiment(step)], await freshStateDir());
   started.push(run);
   return run;
 }
@@ -156,6 +156,16 @@ describe('disk-fill', () => {
     expect(run.text).toMatch(message);
     expect(run.text).not.toMatch(/ {3}inject {3}/);
     for (const dir of ['/tmp', '/data', '/scratch']) expect(await fillFiles(dir)).toEqual([]);
+  });
+
+  it('is refused before anything is written when the run does not go in from the host (--via helper)', async () => {
+    const run = await start(`{ target: { name: ${target} }, path: /tmp, size: 1MiB, duration: 1s }`, [
+      '--via',
+      'helper',
+    ]);
+    expect((await run.finished).exitCode).toBe(3);
+    expect(run.text).toMatch(/disk-fill on \S+ needs nsenter .*nothing was injected.*--via nsenter/);
+    expect(await fillFiles('/tmp')).toEqual([]);
   });
 
   it('a fill that cannot be removed (made immutable mid-fault) ends in exit 4 with the command that removes it', async () => {

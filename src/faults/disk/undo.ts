@@ -16,9 +16,12 @@ export function removeCommand(target: Target, file: string): string {
 function failed(recipe: DiskRecipe, target: Target, why: string): RevertOutcome {
   return {
     status: 'failed',
-    detail: `${why}; the fill file ${recipe.file} (${formatBytes(recipe.bytes)}) is left in ${target.name}: remove it with ${removeCommand(target, recipe.file)} (as root on the Docker host; chattr -i it first if it was made immutable)`,
+    detail: `fill file ${recipe.file} (${formatBytes(recipe.bytes)}) left in ${target.name}: ${why}`,
   };
 }
+
+/** A file-system error in a few words, without the host path it was reached by. */
+const shortly = (error: unknown) => errorMessage(error).split(', ')[0]!;
 
 /**
  * Removes a fill file from its recipe alone (the run's revert, the watchdog and `recover`). A target
@@ -53,6 +56,8 @@ export async function undoFill(
       ? { status: 'reverted', detail: `removed ${recipe.file} (${formatBytes(recipe.bytes)})` }
       : { status: 'already-reverted', detail: `${recipe.file} is not there` };
   } catch (error) {
-    return failed(recipe, target, `cannot remove it: ${errorMessage(error)}`);
+    const immutable =
+      (error as NodeJS.ErrnoException).code === 'EPERM' ? ' (chattr -i it first if it is immutable)' : '';
+    return failed(recipe, target, `cannot remove it: ${shortly(error)}${immutable}`);
   }
 }
