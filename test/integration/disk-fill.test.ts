@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, writeExperiment } from '../support/cli.js';
+import { faultline, tempDir, writeExperiment } from '../support/cli.js';
 import { removeTestContainers, uniquePrefix, waitFor } from '../support/containers.js';
 import { docker, FIXTURE_IMAGE, TEST_LABEL } from '../support/docker-cli.js';
 import { type CliProcess, freshStateDir, processGone, report, startFaultline } from '../support/safety.js';
@@ -136,6 +136,18 @@ describe('disk-fill', () => {
       'after (KiB used)': after.used / 1024,
       fill: rateOf(run),
     });
+  });
+
+  it('`plan` prints the exact command and its revert, and writes nothing', async () => {
+    const file = await experiment(
+      `{ target: { name: ${target} }, path: /data, size: 1GiB, 'max-targets': 1 }`,
+    );
+    const plan = await faultline(['plan', file]);
+    const fill = `"/proc/$(docker inspect -f '{{.State.Pid}}' ${target})/root/data/.faultline-fill-plan0000-disk-fill-1"`;
+    expect(plan.exitCode, String(plan.all)).toBe(0);
+    expect(plan.all).toContain(`fallocate -l 1.0GiB ${fill}`);
+    expect(plan.all).toContain(`revert: rm -f ${fill}`);
+    expect(await fillFiles('/data')).toEqual([]);
   });
 
   it.each([
