@@ -6,7 +6,7 @@ import type { Target } from '../../targets/target.js';
 import type { FaultFamily, InjectContext } from '../driver.js';
 import { type Announce, type InjectedFault, inPlace } from '../fault.js';
 import { DiskFillError } from './errors.js';
-import { removeFill, writeFill } from './fill.js';
+import { writeFill } from './fill.js';
 import { bytesToFill, formatBytes, hostPath, locate } from './locate.js';
 import { diskScan } from './scan.js';
 import { removeCommand, undoFill } from './undo.js';
@@ -39,6 +39,14 @@ function describe(plan: DiskPlan, target: Target) {
   return { actions: [`fallocate -l ${length} "${file}"`], reverts: [`rm -f "${file}"`] };
 }
 
+/** How full a filesystem is, as df counts it (its Use%), or undefined when it cannot be told. */
+async function usedShare(dir: string): Promise<number | undefined> {
+  const space = await statfs(dir).catch(() => undefined);
+  if (!space) return undefined;
+  const used = space.blocks - space.bfree;
+  return (used * 100) / (used + space.bavail);
+}
+
 async function inject(
   plan: DiskPlan,
   target: Target,
@@ -58,19 +66,17 @@ async function inject(
   try {
     filled = await writeFill(hostPath(pid, file), bytes);
   } catch (error) {
-    await removeFill(hostPath(pid, file)).catch(() => undefined);
     const why = `cannot fill ${file} in ${target.name} with ${formatBytes(bytes)}: ${errorMessage(error)}`;
     throw new DiskFillError(why, { cause: error });
   }
-  const space = await statfs(hostPath(pid, location.dir));
-  const used = ((space.blocks - space.bfree) * 100) / (space.blocks - space.bfree + space.bavail);
+  const used = await usedShare(hostPath(pid, location.dir));
   const rate = formatBytes((bytes / Math.max(filled.ms, 0.001)) * 1000);
   return inPlace({
     id,
     kind: 'disk-fill',
     target,
     injectedAt,
-    detail: `filled ${file} with ${formatBytes(bytes)} (${filled.method}, ${filled.ms.toFixed(0)}ms, ${rate}/s); ${location.mount.point} is ${used.toFixed(1)}% used`,
+    detail: `filled ${file} with ${formatBytes(bytes)} (${filled.method}, ${filled.ms.toFixed(0)}ms, ${rate}/s)${used === undefined ? '' : `; ${location.mount.point} is ${used.toFixed(1)}% used`}`,
     remedy: removeCommand(target, file),
     revert: () => undoFill(docker, target, recipe),
   });

@@ -76,6 +76,10 @@ export async function writeFill(file: string, bytes: number): Promise<Filled> {
       throw new DiskFillError(`fallocate: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
     await writeZeros(handle, bytes);
     return { method: 'zeros', ms: performance.now() - started };
+  } catch (error) {
+    // The file is this fill's own (created above): a fill that failed half-way leaves nothing.
+    await unlink(file).catch(() => undefined);
+    throw error;
   } finally {
     await handle.close();
   }

@@ -36,6 +36,12 @@ describe('writing a fill file', () => {
     console.log(`[disk] zeros: 20MiB in ${filled.ms.toFixed(1)}ms`);
   });
 
+  it('leaves nothing when the fill fails half-way (more than the filesystem holds)', async () => {
+    const file = path.join(await dir(), '.faultline-fill-x');
+    await expect(writeFill(file, 2 ** 52)).rejects.toThrow(/fallocate: .*(space|large)/i);
+    await expect(stat(file)).rejects.toThrow(/ENOENT/);
+  });
+
   it('never writes into an existing file or through a link', async () => {
     const here = await dir();
     await writeFile(path.join(here, 'existing'), 'keep');
