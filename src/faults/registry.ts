@@ -1,6 +1,8 @@
 import { ALL_FEATURES, type Feature } from '../network/capabilities.js';
 import { killDriver, pauseDriver, restartDriver, stopDriver } from './container/drivers.js';
 import { containerFamily } from './container/family.js';
+import { diskFillDriver } from './disk/drivers.js';
+import { diskFamily } from './disk/family.js';
 import type { FamilyPlan, FamilyRecipe, FaultDriver, FaultFamily } from './driver.js';
 import { blackholeDriver, dnsDriver, partitionDriver, resetDriver } from './iptables/drivers.js';
 import { iptablesFamily } from './iptables/family.js';
@@ -58,6 +60,7 @@ export const DRIVERS = [
   tcpResetPeerDriver,
   tcpLimitDataDriver,
   tcpSlicerDriver,
+  diskFillDriver,
 ] as const;
 
 /** The families, in the order `recover` scans namespaces for their leftovers. */
@@ -66,6 +69,7 @@ export const FAMILIES: readonly FaultFamily[] = [
   iptablesFamily,
   tcFamily,
   proxyFamily,
+  diskFamily,
 ] as FaultFamily[];
 
 export type AnyDriver = (typeof DRIVERS)[number];
