@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { killPoint } from '../util/kill-points.js';
 import {
+  type CgroupSetup,
   type ContainerDetails,
   type ContainerNetwork,
   type ContainerSummary,
@@ -126,6 +127,9 @@ class DockerodeClient implements DockerClient {
       restartPolicy: info.HostConfig.RestartPolicy?.Name ?? 'no',
       networkMode: info.HostConfig.NetworkMode ?? 'default',
       networks: toNetworks(info.NetworkSettings?.Networks),
+      oomKilled: state.OOMKilled,
+      cgroupParent: info.HostConfig.CgroupParent ?? '',
+      memoryLimit: info.HostConfig.Memory ?? 0,
     };
   }
 
@@ -160,7 +164,14 @@ class DockerodeClient implements DockerClient {
         Cmd: spec.cmd,
         Labels: spec.labels,
         ...(spec.name ? { name: spec.name } : {}),
-        HostConfig: { NetworkMode: spec.networkMode, CapAdd: spec.capAdd, AutoRemove: false },
+        HostConfig: {
+          NetworkMode: spec.networkMode,
+          CapAdd: spec.capAdd,
+          AutoRemove: false,
+          ...(spec.cgroupParent ? { CgroupParent: spec.cgroupParent } : {}),
+          ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
+          ...(spec.binds ? { Binds: spec.binds } : {}),
+        },
       }),
     );
     try {
@@ -170,6 +181,11 @@ class DockerodeClient implements DockerClient {
       throw error;
     }
     return container.id;
+  }
+
+  async cgroupSetup(): Promise<CgroupSetup> {
+    const info = await this.call(() => this.docker.info());
+    return { driver: String(info.CgroupDriver ?? 'cgroupfs'), version: String(info.CgroupVersion ?? '1') };
   }
 
   async remove(id: string): Promise<void> {

@@ -18,6 +18,8 @@ import {
   tcpTimeoutDriver,
 } from './proxy/drivers.js';
 import { proxyFamily } from './proxy/family.js';
+import { cpuStressDriver, ioStressDriver, memoryStressDriver } from './stress/drivers.js';
+import { stressFamily } from './stress/family.js';
 import {
   bandwidthDriver,
   corruptDriver,
@@ -58,6 +60,9 @@ export const DRIVERS = [
   tcpResetPeerDriver,
   tcpLimitDataDriver,
   tcpSlicerDriver,
+  cpuStressDriver,
+  memoryStressDriver,
+  ioStressDriver,
 ] as const;
 
 /** The families, in the order `recover` scans namespaces for their leftovers. */
@@ -66,6 +71,7 @@ export const FAMILIES: readonly FaultFamily[] = [
   iptablesFamily,
   tcFamily,
   proxyFamily,
+  stressFamily,
 ] as FaultFamily[];
 
 export type AnyDriver = (typeof DRIVERS)[number];

@@ -52,6 +52,9 @@ describe('the fault-driver registry', () => {
       'tcp-reset-peer',
       'tcp-limit-data',
       'tcp-slicer',
+      'cpu-stress',
+      'memory-stress',
+      'io-stress',
     ]);
     expect(new Set(FAULT_KINDS).size).toBe(FAULT_KINDS.length);
   });
