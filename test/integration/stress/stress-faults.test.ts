@@ -142,7 +142,8 @@ describe('stress faults in the target cgroup', () => {
     expect(during).toBeGreaterThanOrEqual(0.9 * helperShare);
     // What a busy shared machine leaves a single process; the report states the measured share.
     expect(during).toBeGreaterThanOrEqual(0.3);
-    expect(outside).toBeGreaterThanOrEqual(25);
+    // The Engine, from the outside, sees the pressure on the target too (sampled over its own second).
+    expect(outside).toBeGreaterThanOrEqual(20);
     expect(after).toBeLessThan(0.1);
     expect(await helpers()).toEqual([]);
   });
