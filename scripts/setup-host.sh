@@ -5,6 +5,7 @@
 #   - Docker Compose, v2 plugin (`docker compose`) or v1 (`docker-compose`)
 #   - a static busybox, used by the offline fixture image build (fixtures/images/build.sh)
 #   - ip (iproute2), iptables and nsenter (util-linux), used by the network faults
+#   - stress-ng, from which the image of the CPU, memory and I/O stress helpers is built
 #
 # Idempotent and silent when everything is already in place; on a machine where Docker already
 # runs it only checks. Missing packages are installed with apt-get when running as root (or with
@@ -74,6 +75,7 @@ fi
 have ip || tool_pkgs+=(iproute2)
 have iptables || [[ " ${engine_pkgs[*]} " == *" iptables "* ]] || tool_pkgs+=(iptables)
 have nsenter || tool_pkgs+=(util-linux)
+have stress-ng || tool_pkgs+=(stress-ng) # the stress faults' helper image is built from it
 have linux.uml || tool_pkgs+=(user-mode-linux) # test/kernel boots it: a real kernel with netem
 [[ -x /usr/bin/chromium ]] || tool_pkgs+=(chromium) # test/browser opens the HTML report in it
 

@@ -38,6 +38,20 @@ export interface ContainerDetails extends ContainerSummary {
   startedAt: string;
   restartPolicy: string;
   networkMode: string;
+  /** State.OOMKilled: the kernel's OOM killer ended the container's main process. */
+  oomKilled?: boolean | undefined;
+  /** HostConfig.CgroupParent as created (empty: the Engine's default parent). */
+  cgroupParent?: string | undefined;
+  /** HostConfig.Memory in bytes (0: no limit). */
+  memoryLimit?: number | undefined;
+}
+
+/** How the Engine places containers in cgroups (docker info: CgroupDriver, CgroupVersion). */
+export interface CgroupSetup {
+  /** cgroupfs or systemd */
+  driver: string;
+  /** 1 or 2 */
+  version: string;
 }
 
 export interface HelperSpec {
@@ -48,6 +62,12 @@ export interface HelperSpec {
   capAdd: string[];
   labels: Record<string, string>;
   name?: string | undefined;
+  /** --cgroup-parent: the helper's cgroup is made below this one (accounted to it, limited by it). */
+  cgroupParent?: string | undefined;
+  /** --pid, e.g. container:<id> to share the target's process namespace (and die with it). */
+  pidMode?: string | undefined;
+  /** -v source:destination mounts. */
+  binds?: string[] | undefined;
 }
 
 export interface ExecResult {
@@ -122,6 +142,8 @@ export interface DockerClient {
   runHelper(spec: HelperSpec): Promise<string>;
   /** What a container has printed so far (stdout and stderr, interleaved), as text. */
   logs(id: string): Promise<string>;
+  /** How the Engine places containers in cgroups (absent for clients made in unit tests). */
+  cgroupSetup?(): Promise<CgroupSetup>;
   /** Removes a container, killing it if needed. A container already gone is not an error. */
   remove(id: string): Promise<void>;
   imageExists(image: string): Promise<boolean>;

@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { killPoint } from '../util/kill-points.js';
 import {
+  type CgroupSetup,
   type ContainerDetails,
   type ContainerNetwork,
   type ContainerSummary,
@@ -143,6 +144,9 @@ class DockerodeClient implements DockerClient {
       restartPolicy: info.HostConfig.RestartPolicy?.Name ?? 'no',
       networkMode: info.HostConfig.NetworkMode ?? 'default',
       networks: toNetworks(info.NetworkSettings?.Networks),
+      oomKilled: state.OOMKilled,
+      cgroupParent: info.HostConfig.CgroupParent ?? '',
+      memoryLimit: info.HostConfig.Memory ?? 0,
     };
   }
 
@@ -177,7 +181,14 @@ class DockerodeClient implements DockerClient {
         Cmd: spec.cmd,
         Labels: spec.labels,
         ...(spec.name ? { name: spec.name } : {}),
-        HostConfig: { NetworkMode: spec.networkMode, CapAdd: spec.capAdd, AutoRemove: false },
+        HostConfig: {
+          NetworkMode: spec.networkMode,
+          CapAdd: spec.capAdd,
+          AutoRemove: false,
+          ...(spec.cgroupParent ? { CgroupParent: spec.cgroupParent } : {}),
+          ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
+          ...(spec.binds ? { Binds: spec.binds } : {}),
+        },
       }),
     );
     try {
@@ -194,6 +205,11 @@ class DockerodeClient implements DockerClient {
       this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false }),
     );
     return demuxLogs(Buffer.from(raw as unknown as Uint8Array));
+  }
+
+  async cgroupSetup(): Promise<CgroupSetup> {
+    const info = await this.call(() => this.docker.info());
+    return { driver: String(info.CgroupDriver ?? 'cgroupfs'), version: String(info.CgroupVersion ?? '1') };
   }
 
   async remove(id: string): Promise<void> {

@@ -20,6 +20,8 @@ import {
   tcpTimeoutDriver,
 } from './proxy/drivers.js';
 import { proxyFamily } from './proxy/family.js';
+import { cpuStressDriver, ioStressDriver, memoryStressDriver } from './stress/drivers.js';
+import { stressFamily } from './stress/family.js';
 import {
   bandwidthDriver,
   corruptDriver,
@@ -61,6 +63,9 @@ export const DRIVERS = [
   tcpLimitDataDriver,
   tcpSlicerDriver,
   diskFillDriver,
+  cpuStressDriver,
+  memoryStressDriver,
+  ioStressDriver,
 ] as const;
 
 /** The families, in the order `recover` scans namespaces for their leftovers. */
@@ -70,6 +75,7 @@ export const FAMILIES: readonly FaultFamily[] = [
   tcFamily,
   proxyFamily,
   diskFamily,
+  stressFamily,
 ] as FaultFamily[];
 
 export type AnyDriver = (typeof DRIVERS)[number];

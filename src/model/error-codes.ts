@@ -67,6 +67,16 @@ export const ERROR_CODES = [
     code: 'HELPER_IMAGE_NO_PROXY',
     meaning: 'the fault proxy program (dist/proxy) is not there to put in the image',
   },
+
+  // Stress faults (exit 3)
+  { code: 'STRESS_NG_MISSING', meaning: 'stress-ng is not installed on this host, so no stress image' },
+  { code: 'STRESS_IMAGE_LIBRARY_MISSING', meaning: 'a library stress-ng needs is missing on this host' },
+  { code: 'STRESS_IMAGE_IMPORT_FAILED', meaning: 'the stress image could not be imported' },
+  {
+    code: 'STRESS_CGROUP_UNSUPPORTED',
+    meaning: "the Engine's cgroup setup cannot nest a helper in a target",
+  },
+  { code: 'STRESS_NO_MEMORY_LIMIT', meaning: 'a memory share was asked of a target without a memory limit' },
 ] as const satisfies readonly { code: string; meaning: string }[];
 
 /** A code from the catalogue above. */

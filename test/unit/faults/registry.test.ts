@@ -53,6 +53,9 @@ describe('the fault-driver registry', () => {
       'tcp-limit-data',
       'tcp-slicer',
       'disk-fill',
+      'cpu-stress',
+      'memory-stress',
+      'io-stress',
     ]);
     expect(new Set(FAULT_KINDS).size).toBe(FAULT_KINDS.length);
   });
