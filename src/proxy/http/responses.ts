@@ -1,9 +1,13 @@
 import { BodyReader, responseFraming } from './body.js';
 import { headEnd, keepsAlive, MAX_HEAD_BYTES, parseHead } from './head.js';
 
-/** What answers each request, in request order: the upstream's next response, or one of the proxy's. */
+/**
+ * What answers each request, in request order: the upstream's next response, one of the proxy's, or a
+ * reset of the connection once everything before it is written.
+ */
 export type Pending =
   | { kind: 'local'; bytes: Buffer; close: boolean }
+  | { kind: 'reset' }
   | { kind: 'upstream'; method: string; upgrade: boolean; bytesPerSecond: number | undefined };
 
 /** What the response side needs from its connection. */
@@ -25,6 +29,8 @@ export interface ResponseSink {
   holdUpstream(hold: boolean): void;
   /** Nothing is waiting for an answer any more. */
   idle(): void;
+  /** Resets the client's connection (RST) once what was written to it is out. */
+  reset(): void;
 }
 
 const SLICE_MS = 50;
@@ -69,6 +75,11 @@ export class ResponseQueue {
     while (!this.#pacing && !this.#stopped) {
       const next = this.#pending[0];
       if (!next) break;
+      if (next.kind === 'reset') {
+        this.close();
+        this.sink.reset();
+        return;
+      }
       if (next.kind === 'local') {
         this.#pending.shift();
         this.sink.write(next.bytes);
