@@ -94,10 +94,11 @@ describe('TCP toxics on a real non-HTTP server', () => {
         console.log(
           `[proxy] tcp-latency 150ms upstream: echo p50 ${echo.toFixed(1)} ms (was ${echoBefore.toFixed(1)}), greeting p50 ${greet.toFixed(1)} ms (was ${greetBefore.toFixed(1)})`,
         );
-        // The line to the echo server waits 150 ms (a timer: never early, late by a few ms); the
+        // The line to the echo server waits 150 ms (a timer: never early; late by scheduling, which
+        // on this busy 2-core host has reached ~30 ms in a median of 9 while other tests ran); the
         // greeting the server sends first is downstream, so it comes as fast as before.
         expect(echo - echoBefore).toBeGreaterThan(145);
-        expect(echo - echoBefore).toBeLessThan(190);
+        expect(echo - echoBefore).toBeLessThan(200);
         expect(greet - greetBefore).toBeLessThan(30);
       },
     );
@@ -111,9 +112,9 @@ describe('TCP toxics on a real non-HTTP server', () => {
         );
         // Both ways: the round trip waits twice, the greeting once.
         expect(echo - echoBefore).toBeGreaterThan(295);
-        expect(echo - echoBefore).toBeLessThan(350);
+        expect(echo - echoBefore).toBeLessThan(370);
         expect(greet - greetBefore).toBeGreaterThan(145);
-        expect(greet - greetBefore).toBeLessThan(190);
+        expect(greet - greetBefore).toBeLessThan(200);
       },
     );
   });
