@@ -10,10 +10,8 @@ import type { Pending } from './responses.js';
 export interface RequestSink {
   /** Writes to the upstream (the connection holds the client while the upstream's buffer is full). */
   forward(bytes: Buffer): void;
-  /** Queues what answers a request, in request order. */
+  /** Queues what answers a request, in request order (a reset included). */
   expect(pending: Pending): void;
-  /** Resets the client's connection (RST). */
-  reset(): void;
   /** Reading from the client should stop (true) or go on (false). */
   holdClient(hold: boolean): void;
   /** The client has finished sending: end the upstream's side. */
@@ -136,8 +134,9 @@ export class RequestReader {
       return;
     }
     if (action?.type === 'reset') {
-      this.#closed = true;
-      this.sink.reset();
+      // The requests before it on the connection are answered first; then the connection is reset.
+      this.close();
+      this.sink.expect({ kind: 'reset' });
       return;
     }
     if (action?.type === 'abort') this.#abort(head, body, action);

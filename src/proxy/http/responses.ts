@@ -1,9 +1,13 @@
 import { BodyReader, responseFraming } from './body.js';
 import { headEnd, keepsAlive, MAX_HEAD_BYTES, parseHead } from './head.js';
 
-/** What answers each request, in request order: the upstream's next response, or one of the proxy's. */
+/**
+ * What answers each request, in request order: the upstream's next response, one of the proxy's, or a
+ * reset of the connection once everything before it is written.
+ */
 export type Pending =
   | { kind: 'local'; bytes: Buffer; close: boolean }
+  | { kind: 'reset' }
   | { kind: 'upstream'; method: string; upgrade: boolean; bytesPerSecond: number | undefined };
 
 /** What the response side needs from its connection. */
@@ -25,6 +29,8 @@ export interface ResponseSink {
   holdUpstream(hold: boolean): void;
   /** Nothing is waiting for an answer any more. */
   idle(): void;
+  /** Resets the client's connection (RST) once what was written to it is out. */
+  reset(): void;
 }
 
 const SLICE_MS = 50;
@@ -69,6 +75,11 @@ export class ResponseQueue {
     while (!this.#pacing && !this.#stopped) {
       const next = this.#pending[0];
       if (!next) break;
+      if (next.kind === 'reset') {
+        this.close();
+        this.sink.reset();
+        return;
+      }
       if (next.kind === 'local') {
         this.#pending.shift();
         this.sink.write(next.bytes);
@@ -130,7 +141,7 @@ export class ResponseQueue {
     if (used > 0) {
       const chunk = this.#buffer.subarray(0, used);
       this.#buffer = this.#buffer.subarray(used);
-      if (next.bytesPerSecond) this.#pace(chunk, next.bytesPerSecond);
+      if (next.bytesPerSecond) this.#pace(chunk, next.bytesPerSecond, done);
       else this.sink.write(chunk);
     }
     if (done) {
@@ -142,8 +153,12 @@ export class ResponseQueue {
     return used > 0 && this.#buffer.length > 0;
   }
 
-  /** Writes `chunk` at `rate` bytes per second, in slices every 50 ms, holding the upstream meanwhile. */
-  #pace(chunk: Buffer, rate: number): void {
+  /**
+   * Writes `chunk` at `rate` bytes per second, in slices every 50 ms, holding the upstream meanwhile.
+   * After the last slice of a body that goes on, the next chunk waits out the slice's 50 ms; after
+   * the last slice of the whole body, what follows on the connection goes on at once.
+   */
+  #pace(chunk: Buffer, rate: number, last: boolean): void {
     this.#pacing = true;
     this.sink.holdUpstream(true);
     const slice = Math.max(1, Math.floor((rate * SLICE_MS) / 1000));
@@ -152,21 +167,21 @@ export class ResponseQueue {
       if (this.#dead) return;
       this.sink.write(chunk.subarray(offset, offset + slice));
       offset += slice;
-      if (offset < chunk.length) {
-        setTimeout(step, SLICE_MS);
-        return;
-      }
-      setTimeout(() => {
-        this.#pacing = false;
-        if (this.#dead) return;
-        this.sink.holdUpstream(false);
-        if (this.#stopped) {
-          this.#dead = true;
-          this.sink.endClient(this.#upstreamEnded);
-        } else this.pump();
-      }, SLICE_MS);
+      if (offset < chunk.length) setTimeout(step, SLICE_MS);
+      else if (last) setImmediate(() => this.#paced());
+      else setTimeout(() => this.#paced(), SLICE_MS);
     };
     step();
+  }
+
+  #paced(): void {
+    this.#pacing = false;
+    if (this.#dead) return;
+    this.sink.holdUpstream(false);
+    if (this.#stopped) {
+      this.#dead = true;
+      this.sink.endClient(this.#upstreamEnded);
+    } else this.pump();
   }
 
   /** No more responses: the client's side ends once what was written (and paced) is out. */

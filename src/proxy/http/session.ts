@@ -14,6 +14,7 @@ export interface HttpContext extends ConnectionContext {
 }
 
 type Mode = 'sniff' | 'http' | 'raw';
+const RESET_FLUSH_MS = 1000;
 type HoldReason = 'delay' | 'upstreamFull' | 'pacing' | 'clientFull';
 
 /**
@@ -43,7 +44,6 @@ export class HttpSession implements Connection {
       {
         forward: (bytes) => this.#toUpstream(bytes),
         expect: (pending) => this.#responses.push(pending),
-        reset: () => this.#reset(),
         holdClient: (hold) => this.#flow('delay', hold),
         endUpstream: () => this.#upstream?.end(),
         broken: (message) => context.errors.report(message),
@@ -62,6 +62,7 @@ export class HttpSession implements Connection {
       },
       holdUpstream: (hold) => this.#flow('pacing', hold),
       idle: () => this.#closeIfIdle(),
+      reset: () => this.#reset(),
     });
   }
 
@@ -178,9 +179,20 @@ export class HttpSession implements Connection {
     this.#endClient();
   }
 
+  /**
+   * Resets the client's connection after the answers already written to it are handed to the
+   * system (a reset drops what is still queued), or after RESET_FLUSH_MS when the client reads none.
+   */
   #reset(): void {
     this.#responses.close();
-    this.client.resetAndDestroy();
+    this.#requests.close();
     this.#upstream?.destroy();
+    const reset = () => {
+      clearTimeout(timer);
+      if (!this.client.destroyed) this.client.resetAndDestroy();
+    };
+    const timer = setTimeout(reset, RESET_FLUSH_MS);
+    if (this.client.destroyed || this.client.writableLength === 0) reset();
+    else this.client.write(Buffer.alloc(0), reset);
   }
 }
