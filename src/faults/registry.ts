@@ -4,6 +4,8 @@ import { containerFamily } from './container/family.js';
 import type { FamilyPlan, FamilyRecipe, FaultDriver, FaultFamily } from './driver.js';
 import { blackholeDriver, dnsDriver, partitionDriver, resetDriver } from './iptables/drivers.js';
 import { iptablesFamily } from './iptables/family.js';
+import { limitDriver } from './limits/drivers.js';
+import { limitFamily } from './limits/family.js';
 import {
   httpAbortDriver,
   httpDelayDriver,
@@ -58,6 +60,7 @@ export const DRIVERS = [
   tcpResetPeerDriver,
   tcpLimitDataDriver,
   tcpSlicerDriver,
+  limitDriver,
 ] as const;
 
 /** The families, in the order `recover` scans namespaces for their leftovers. */
@@ -66,6 +69,7 @@ export const FAMILIES: readonly FaultFamily[] = [
   iptablesFamily,
   tcFamily,
   proxyFamily,
+  limitFamily,
 ] as FaultFamily[];
 
 export type AnyDriver = (typeof DRIVERS)[number];

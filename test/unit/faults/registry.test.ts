@@ -52,6 +52,7 @@ describe('the fault-driver registry', () => {
       'tcp-reset-peer',
       'tcp-limit-data',
       'tcp-slicer',
+      'limit',
     ]);
     expect(new Set(FAULT_KINDS).size).toBe(FAULT_KINDS.length);
   });
