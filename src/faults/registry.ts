@@ -6,6 +6,8 @@ import { blackholeDriver, dnsDriver, partitionDriver, resetDriver } from './ipta
 import { iptablesFamily } from './iptables/family.js';
 import { limitDriver } from './limits/drivers.js';
 import { limitFamily } from './limits/family.js';
+import { signalDriver } from './process/drivers.js';
+import { processFamily } from './process/family.js';
 import {
   httpAbortDriver,
   httpDelayDriver,
@@ -61,6 +63,7 @@ export const DRIVERS = [
   tcpLimitDataDriver,
   tcpSlicerDriver,
   limitDriver,
+  signalDriver,
 ] as const;
 
 /** The families, in the order `recover` scans namespaces for their leftovers. */
@@ -70,6 +73,7 @@ export const FAMILIES: readonly FaultFamily[] = [
   tcFamily,
   proxyFamily,
   limitFamily,
+  processFamily,
 ] as FaultFamily[];
 
 export type AnyDriver = (typeof DRIVERS)[number];

@@ -46,11 +46,9 @@ export const limitFault = z
       .optional()
       .meta({ description: 'CPU limit in CPUs, e.g. 0.5 (docker update --cpus)' }),
     memory: memory.optional(),
-    pids: numeric(z.number().int().positive())
-      .optional()
-      .meta({
-        description: 'Most processes and threads the container may have (docker update --pids-limit)',
-      }),
+    pids: numeric(z.number().int().positive()).optional().meta({
+      description: 'Most processes and threads the container may have (docker update --pids-limit)',
+    }),
   })
   .superRefine((value, ctx) => {
     if (value.cpus === undefined && value.memory === undefined && value.pids === undefined) {

@@ -53,6 +53,7 @@ describe('the fault-driver registry', () => {
       'tcp-limit-data',
       'tcp-slicer',
       'limit',
+      'signal',
     ]);
     expect(new Set(FAULT_KINDS).size).toBe(FAULT_KINDS.length);
   });
