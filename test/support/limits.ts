@@ -1,6 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../../src/docker/labels.js';
 import { docker, FIXTURE_IMAGE, TEST_LABEL } from './docker-cli.js';
 
-/** A fixture container whose processes are a shell and two sleeps; `flags` are docker run options. */
+/** docker run options that make a container a service of a compose project (as a safety lab's are). */
+export function serviceOf(project: string, service: string): string[] {
+  return ['--label', `${COMPOSE_PROJECT}=${project}`, '--label', `${COMPOSE_SERVICE}=${service}`];
+}
+
+/** The container's processes as `comm:state` (state from /proc/<pid>/status on this host: T is stopped). */
+export async function processStates(name: string): Promise<string[]> {
+  const out = await docker('top', name, '-o', 'pid,comm');
+  return out
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .sort((a, b) => Number(a[0]) - Number(b[0]))
+    .map(
+      ([pid, comm]) => `${comm}:${/^State:\s+(\S)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]}`,
+    );
+}
+
+/**
+ * A fixture container whose processes are a shell and two sleeps; `flags` are docker run options
+ * (resource limits, compose labels). Labelled as a test container of `prefix`.
+ */
 export async function startSleeper(prefix: string, name: string, flags: string[] = []): Promise<string> {
   const full = `${prefix}-${name}`;
   await docker(
