@@ -4,9 +4,11 @@ import { cgroupLimits, inspectLimits, processStates, serviceOf, startSleeper } f
 import {
   type CliProcess,
   freshStateDir,
+  ledgerOf,
   locksIn,
   openFaults,
   processGone,
+  recoverWith,
   report,
   SafetyLab,
   startFaultline,
@@ -110,5 +112,37 @@ describe('SIGKILL of the run holding resource and process faults: the watchdog u
     });
     expect(await processStates(sleepers)).toEqual(['sh:S', 'sleep:S', 'sleep:S']);
     report('kill holding SIGSTOP (2 processes)', { 'last revert (ms)': killed.lastRevertMs });
+  });
+});
+
+describe('SIGKILL of the watchdog and then of the run', () => {
+  it('leaves the limit and the stopped processes until `faultline recover` undoes them', async () => {
+    const before = await inspectLimits(limited);
+    const experiment = [
+      ALWAYS,
+      'method:',
+      '  - parallel:',
+      '      - limit: { target: { service: limited }, cpus: 0.5, pids: 20, duration: 30s }',
+      '      - signal: { target: { service: sleepers }, signal: SIGSTOP, process: sleep, count: 1, duration: 30s }',
+    ].join('\n');
+    const stateDir = await freshStateDir();
+    const run = startFaultline(['run', await lab.experiment(experiment)], stateDir);
+    started.push(run);
+    const watchdogPid = await run.watchdogPid();
+    const runId = await run.runId();
+    await run.waitForInjected(2);
+    process.kill(watchdogPid, 'SIGKILL');
+    run.kill('SIGKILL');
+    await run.finished;
+    expect(await processStates(sleepers)).toEqual(['sh:S', 'sleep:T', 'sleep:S']);
+    expect(await inspectLimits(limited)).not.toBe(before);
+
+    const recovered = await recoverWith(stateDir, [lab.prefix, runId]);
+    expect(recovered.exitCode, recovered.output).toBe(recovered.foreignFailures.length > 0 ? 4 : 0);
+    expect(recovered.ours.join('\n')).toMatch(/reverted +limit on \S+-limited /);
+    expect(recovered.ours.join('\n')).toMatch(/reverted +signal on \S+-sleepers /);
+    expect(await processStates(sleepers)).toEqual(['sh:S', 'sleep:S', 'sleep:S']);
+    expect(await inspectLimits(limited)).toBe(before);
+    expect(ledgerOf(stateDir, runId).at(-1)).toMatchObject({ type: 'end', outcome: 'recovered' });
   });
 });
