@@ -1,4 +1,4 @@
-import type { DockerClient, ResourceUpdate } from '../../docker/client.js';
+import { type DockerClient, isNotFound, type ResourceUpdate } from '../../docker/client.js';
 import type { Target } from '../../targets/target.js';
 import { revertWith } from '../container/lifecycle.js';
 import type { FaultFamily } from '../driver.js';
@@ -45,6 +45,11 @@ export const limitFamily: FaultFamily<LimitPlan, LimitRecipe> = {
     } catch (error) {
       // The Engine refused it as a whole: nothing changed. Its message says why.
       const message = error instanceof Error ? error.message : String(error);
+      if (isNotFound(error) && (await docker.inspect(target.id).catch(() => undefined))) {
+        throw new Error(
+          `the Engine has no update call (POST /containers/{id}/update answered 404 while ${target.name} exists; Podman 4's Docker-compatible API has none): limit steps need the Docker Engine`,
+        );
+      }
       throw new Error(
         `the Docker Engine refused the limit on ${target.name} (${showUpdate(calls.set)}): ${message}`,
       );

@@ -87,11 +87,23 @@ export function restored(restore: ResourceUpdate, now: ContainerResources): bool
   return checks.every(Boolean);
 }
 
+/** A size as docker flags take it: 64m, 1g, or bytes. */
+function showBytes(bytes: number): string {
+  for (const [unit, size] of [
+    ['g', 1024 ** 3],
+    ['m', 1024 ** 2],
+    ['k', 1024],
+  ] as const) {
+    if (bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return `${bytes}b`;
+}
+
 /** How a change reads, as `docker update` flags. */
 export function updateFlags(change: LimitChange): string[] {
   const flags: string[] = [];
   if (change.cpus !== undefined) flags.push('--cpus', String(change.cpus));
-  if (change.memory !== undefined) flags.push('--memory', `${change.memory}b`);
+  if (change.memory !== undefined) flags.push('--memory', showBytes(change.memory));
   if (change.pids !== undefined) flags.push('--pids-limit', String(change.pids));
   return flags;
 }
