@@ -1,3 +1,4 @@
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDockerClient } from '../../../src/docker/dockerode-client.js';
 import type { InjectContext } from '../../../src/faults/driver.js';
@@ -159,4 +160,65 @@ describe('limit: resource limits changed through the Engine and restored exactly
     await docker('rm', '-f', name);
     expect((await limitFamily.undo(recipe, t, undoCtx)).status).toBe('target-gone');
   });
+
+  it('the limits take effect: CPU throttled and forks refused during the fault, neither after the revert', async () => {
+    const name = await startSleeper(prefix, 'effect');
+    // A busy loop beside the sleeps, started in the container and counted by its cgroup.
+    await docker('exec', '-d', name, 'sh', '-c', 'while :; do :; done');
+    const fault = await limitFamily.inject(
+      { type: 'limit', change: { cpus: 0.25, pids: 20 } },
+      await target(name),
+      'effect',
+      ctx,
+      () => {},
+    );
+    const during = {
+      cpu: await cpuOver(name, 2000),
+      fork: await forks(name, 25),
+    };
+    await fault.revert();
+    const after = {
+      cpu: await cpuOver(name, 2000),
+      fork: await forks(name, 25),
+    };
+    console.log(
+      `[limits] cpus 0.25: used ${during.cpu.cpus.toFixed(3)} CPU, throttled ${during.cpu.throttled} periods in 2s; after: ${after.cpu.cpus.toFixed(3)} CPU, throttled ${after.cpu.throttled}`,
+    );
+    expect(during.cpu.cpus).toBeLessThan(0.3);
+    expect(during.cpu.throttled).toBeGreaterThan(10);
+    expect(during.fork).toBe(false);
+    expect(after.cpu.throttled).toBe(0);
+    expect(after.fork).toBe(true);
+  });
 });
+
+/** CPU time the container's cgroup used over `ms` (in CPUs) and the periods it was throttled in. */
+async function cpuOver(name: string, ms: number): Promise<{ cpus: number; throttled: number }> {
+  const read = async () => {
+    const text = await docker(
+      'exec',
+      name,
+      'sh',
+      '-c',
+      'cat /sys/fs/cgroup/cpu.stat 2>/dev/null || { echo usage_ns $(cat /sys/fs/cgroup/cpuacct/cpuacct.usage); cat /sys/fs/cgroup/cpu/cpu.stat; }',
+    );
+    const field = (key: string) => Number(new RegExp(`^${key} (\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+    const usageNs = text.includes('usage_usec') ? field('usage_usec') * 1000 : field('usage_ns');
+    return { usageNs, throttled: field('nr_throttled') };
+  };
+  const start = await read();
+  const at = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const end = await read();
+  return {
+    cpus: (end.usageNs - start.usageNs) / 1e6 / (Date.now() - at),
+    throttled: end.throttled - start.throttled,
+  };
+}
+
+/** Whether `count` more processes can be started in the container at once. */
+async function forks(name: string, count: number): Promise<boolean> {
+  const script = `for i in $(seq ${count}); do sleep 0.2 & done; wait`;
+  const result = await execa('docker', ['exec', name, 'sh', '-c', script], { reject: false });
+  return result.exitCode === 0 && !/fork|resource temporarily/i.test(result.stderr);
+}
