@@ -120,6 +120,35 @@ export interface ImageImportSpec {
   changes: string[];
 }
 
+/**
+ * A container's resource limits as `docker inspect` reports them (HostConfig). 0 is unlimited for
+ * the CPU and memory fields; PidsLimit is null or 0 when unlimited, MemorySwap -1 when swap is.
+ */
+export interface ContainerResources {
+  nanoCpus: number;
+  cpuQuota: number;
+  cpuPeriod: number;
+  memory: number;
+  memorySwap: number;
+  pidsLimit: number | null;
+}
+
+/** A change of resource limits (POST /containers/{id}/update): absent fields are left as they are. */
+export interface ResourceUpdate {
+  NanoCpus?: number;
+  CpuQuota?: number;
+  CpuPeriod?: number;
+  Memory?: number;
+  MemorySwap?: number;
+  PidsLimit?: number;
+}
+
+/** The processes of a container as `docker top` lists them: host PIDs, one row per process. */
+export interface ProcessList {
+  titles: string[];
+  processes: string[][];
+}
+
 export interface DockerClient {
   /** The Engine this client talks to (absent for clients made in unit tests). */
   readonly endpoint?: DockerEndpoint | undefined;
@@ -133,6 +162,12 @@ export interface DockerClient {
   pause(id: string): Promise<void>;
   unpause(id: string): Promise<void>;
   restart(id: string, graceSeconds: number): Promise<void>;
+  /** The container's resource limits, as inspect reports them. */
+  resources(id: string): Promise<ContainerResources>;
+  /** Changes resource limits; rejects with the Engine's message when it refuses (nothing changed). */
+  update(id: string, changes: ResourceUpdate): Promise<void>;
+  /** The container's processes (`ps` on the Engine's host, with `psArgs`). */
+  top(id: string, psArgs: string): Promise<ProcessList>;
   exec(
     id: string,
     argv: readonly string[],

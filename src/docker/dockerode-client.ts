@@ -6,6 +6,7 @@ import {
   type CgroupSetup,
   type ContainerDetails,
   type ContainerNetwork,
+  type ContainerResources,
   type ContainerSummary,
   DockerApiError,
   type DockerClient,
@@ -15,7 +16,9 @@ import {
   type ImageBuildSpec,
   type ImageDetails,
   type ImageImportSpec,
+  type ProcessList,
   type ProgressStream,
+  type ResourceUpdate,
 } from './client.js';
 import { dockerodeFor } from './dockerode-connection.js';
 import { type DockerEndpoint, resolveEndpoint } from './endpoint.js';
@@ -172,6 +175,28 @@ class DockerodeClient implements DockerClient {
 
   async restart(id: string, graceSeconds: number): Promise<void> {
     await sent(this.call(() => this.docker.getContainer(id).restart({ t: graceSeconds })));
+  }
+
+  async resources(id: string): Promise<ContainerResources> {
+    const config = (await this.call(() => this.docker.getContainer(id).inspect())).HostConfig;
+    return {
+      nanoCpus: config.NanoCpus ?? 0,
+      cpuQuota: config.CpuQuota ?? 0,
+      cpuPeriod: config.CpuPeriod ?? 0,
+      memory: config.Memory ?? 0,
+      memorySwap: config.MemorySwap ?? 0,
+      pidsLimit: config.PidsLimit ?? null,
+    };
+  }
+
+  async update(id: string, changes: ResourceUpdate): Promise<void> {
+    await sent(this.call(() => this.docker.getContainer(id).update(changes)));
+  }
+
+  async top(id: string, psArgs: string): Promise<ProcessList> {
+    const answer = await this.call(() => this.docker.getContainer(id).top({ ps_args: psArgs }));
+    const { Titles, Processes } = answer as { Titles?: string[]; Processes?: string[][] };
+    return { titles: Titles ?? [], processes: Processes ?? [] };
   }
 
   async runHelper(spec: HelperSpec): Promise<string> {

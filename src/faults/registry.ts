@@ -6,6 +6,10 @@ import { diskFamily } from './disk/family.js';
 import type { FamilyPlan, FamilyRecipe, FaultDriver, FaultFamily } from './driver.js';
 import { blackholeDriver, dnsDriver, partitionDriver, resetDriver } from './iptables/drivers.js';
 import { iptablesFamily } from './iptables/family.js';
+import { limitDriver } from './limits/drivers.js';
+import { limitFamily } from './limits/family.js';
+import { signalDriver } from './process/drivers.js';
+import { processFamily } from './process/family.js';
 import {
   httpAbortDriver,
   httpDelayDriver,
@@ -66,6 +70,8 @@ export const DRIVERS = [
   cpuStressDriver,
   memoryStressDriver,
   ioStressDriver,
+  limitDriver,
+  signalDriver,
 ] as const;
 
 /** The families, in the order `recover` scans namespaces for their leftovers. */
@@ -76,6 +82,8 @@ export const FAMILIES: readonly FaultFamily[] = [
   proxyFamily,
   diskFamily,
   stressFamily,
+  limitFamily,
+  processFamily,
 ] as FaultFamily[];
 
 export type AnyDriver = (typeof DRIVERS)[number];

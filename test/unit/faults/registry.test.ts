@@ -56,6 +56,8 @@ describe('the fault-driver registry', () => {
       'cpu-stress',
       'memory-stress',
       'io-stress',
+      'limit',
+      'signal',
     ]);
     expect(new Set(FAULT_KINDS).size).toBe(FAULT_KINDS.length);
   });

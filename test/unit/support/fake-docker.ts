@@ -278,6 +278,15 @@ export class FakeDocker implements DockerClient {
   async enginePlatform(): Promise<EnginePlatform> {
     return { os: 'linux', arch: 'amd64', kernel: 'fake' };
   }
+  async resources(): Promise<never> {
+    throw new Error('FakeDocker does not fake resource limits');
+  }
+  async update(): Promise<void> {
+    throw new Error('FakeDocker does not fake resource limits');
+  }
+  async top(): Promise<never> {
+    throw new Error('FakeDocker does not fake processes');
+  }
   async inspectImage(image: string): Promise<ImageDetails> {
     const labels = this.imageLabels.get(image);
     if (!labels) throw new DockerApiError(`No such image: ${image}`, 404);
