@@ -5,7 +5,6 @@ import { killPoint } from '../util/kill-points.js';
 import {
   type CgroupSetup,
   type ContainerDetails,
-  type ContainerNetwork,
   type ContainerResources,
   type ContainerSummary,
   DockerApiError,
@@ -23,8 +22,10 @@ import {
 import { dockerodeFor } from './dockerode-connection.js';
 import { type DockerEndpoint, resolveEndpoint } from './endpoint.js';
 import { wrap } from './engine-errors.js';
+import { demuxLogs, helperCreateOptions, toNetworks } from './engine-shapes.js';
 
 export { DockerTlsError, DockerUnavailableError } from './engine-errors.js';
+export { demuxLogs } from './engine-shapes.js';
 
 /** A client for the Engine at `endpoint` (see endpoint.ts: resolved as the docker CLI resolves it). */
 export function createDockerClient(endpoint: DockerEndpoint = resolveEndpoint({})): DockerClient {
@@ -35,41 +36,6 @@ export function createDockerClient(endpoint: DockerEndpoint = resolveEndpoint({}
 function sent<T>(request: Promise<T>): Promise<T> {
   killPoint('docker-call-sent');
   return request;
-}
-
-/**
- * The Engine frames a container's log (no TTY) as [stream, 0, 0, 0, size(4, big-endian)] + payload; a
- * buffer that does not start like a frame is taken as plain text (a TTY container).
- */
-export function demuxLogs(raw: Buffer): string {
-  if (raw.length < 8 || raw[0]! > 2 || raw[1] !== 0 || raw[2] !== 0 || raw[3] !== 0)
-    return raw.toString('utf8');
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= raw.length) {
-    const size = raw.readUInt32BE(offset + 4);
-    parts.push(raw.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return Buffer.concat(parts).toString('utf8');
-}
-
-interface EngineNetwork {
-  IPAddress?: string;
-  IPPrefixLen?: number;
-  GlobalIPv6Address?: string;
-  Gateway?: string;
-}
-
-/** The Engine lists and inspects a container's networks in the same shape. */
-function toNetworks(networks: Record<string, EngineNetwork> | undefined): ContainerNetwork[] {
-  return Object.entries(networks ?? {}).map(([name, network]) => ({
-    name,
-    ipv4: network.IPAddress || undefined,
-    ipv4PrefixLength: network.IPPrefixLen || undefined,
-    ipv6: network.GlobalIPv6Address || undefined,
-    gateway: network.Gateway || undefined,
-  }));
 }
 
 class DockerodeClient implements DockerClient {
@@ -200,22 +166,7 @@ class DockerodeClient implements DockerClient {
   }
 
   async runHelper(spec: HelperSpec): Promise<string> {
-    const container = await this.call(() =>
-      this.docker.createContainer({
-        Image: spec.image,
-        Cmd: spec.cmd,
-        Labels: spec.labels,
-        ...(spec.name ? { name: spec.name } : {}),
-        HostConfig: {
-          NetworkMode: spec.networkMode,
-          CapAdd: spec.capAdd,
-          AutoRemove: false,
-          ...(spec.cgroupParent ? { CgroupParent: spec.cgroupParent } : {}),
-          ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
-          ...(spec.binds ? { Binds: spec.binds } : {}),
-        },
-      }),
-    );
+    const container = await this.call(() => this.docker.createContainer(helperCreateOptions(spec)));
     try {
       await this.call(() => container.start());
     } catch (error) {
