@@ -89,7 +89,7 @@ function refuseUnreachable(injections: readonly PlannedInjection[], via: Via): v
     const ways = familyOf(injection.fault).ways;
     if (ways && !ways.includes(via)) {
       throw new NetnsUnavailableError(
-        `${injection.kind} on ${injection.target.name} needs ${ways.join(' or ')} to reach its network namespace, and this run goes in via ${via} (nothing was injected)`,
+        `${injection.kind} on ${injection.target.name} works only through the ${ways.join(' or ')} way into its target, and this run goes in via ${via} (nothing was injected)`,
         `Run faultline as root on the Docker host with --via ${ways[0]!}.`,
       );
     }

@@ -71,7 +71,7 @@ describe('fault families and the ways into a namespace', () => {
     expect(result.exitCode).toBe(3);
     expect(result.outcome).toBe('errored');
     expect(result.summary).toContain(
-      'http-abort on shop-api-1 needs nsenter or helper to reach its network namespace, and this run goes in via exec (nothing was injected)',
+      'http-abort on shop-api-1 works only through the nsenter or helper way into its target, and this run goes in via exec (nothing was injected)',
     );
     expect(docker.callsTo('pause')).toEqual([]);
     expect(runner.calls).toEqual([]);
