@@ -3,6 +3,7 @@ import { parseThreshold } from '../load/thresholds.js';
 import { emptyWindows } from '../load/window-check.js';
 import {
   argv,
+  checkRegExp,
   duration,
   durationBound,
   nonEmpty,
@@ -20,7 +21,7 @@ const textMatch = z
     matches: z.string().optional(),
     equals: z.string().optional(),
   })
-  .superRefine((value, ctx) => checkRegex(value.matches, ctx, ['matches']));
+  .superRefine((value, ctx) => checkRegExp(value.matches, ctx, ['matches']));
 
 const bodyMatch = z
   .strictObject({
@@ -34,20 +35,7 @@ const bodyMatch = z
       })
       .optional(),
   })
-  .superRefine((value, ctx) => checkRegex(value.matches, ctx, ['matches']));
-
-function checkRegex(source: string | undefined, ctx: z.RefinementCtx, path: string[]): void {
-  if (source === undefined) return;
-  try {
-    new RegExp(source);
-  } catch (error) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `not a valid regular expression: ${(error as Error).message}`,
-      path,
-    });
-  }
-}
+  .superRefine((value, ctx) => checkRegExp(value.matches, ctx, ['matches']));
 
 const statusExpectation = z
   .union([

@@ -105,6 +105,24 @@ export function hasSelector(value: {
   return Boolean(value.name || value.id || value.service || value.labels || value.pattern);
 }
 
+/** An issue at `path` when `pattern` is given and is not a regular expression JavaScript can compile. */
+export function checkRegExp(
+  pattern: string | undefined,
+  ctx: z.RefinementCtx,
+  path: (string | number)[],
+): void {
+  if (pattern === undefined) return;
+  try {
+    new RegExp(pattern);
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a valid regular expression: ${(error as Error).message}`,
+      path,
+    });
+  }
+}
+
 export const targetSelector = z.strictObject(selectorShape).superRefine((value, ctx) => {
   if (!hasSelector(value)) {
     ctx.addIssue({ code: 'custom', message: 'a target needs one of: name, id, service, labels, pattern' });
@@ -113,17 +131,7 @@ export const targetSelector = z.strictObject(selectorShape).superRefine((value, 
     ctx.addIssue({ code: 'custom', message: 'use either count or percent, not both', path: ['percent'] });
   }
   checkProjects(value, ctx);
-  if (value.pattern !== undefined) {
-    try {
-      new RegExp(value.pattern);
-    } catch (error) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `not a valid regular expression: ${(error as Error).message}`,
-        path: ['pattern'],
-      });
-    }
-  }
+  checkRegExp(value.pattern, ctx, ['pattern']);
 });
 export type TargetSelector = z.output<typeof targetSelector>;
 

@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
 import { z } from 'zod';
-import { faultCommon, nonEmpty, numeric } from '../../experiment/shapes.js';
+import { checkRegExp, faultCommon, nonEmpty, numeric } from '../../experiment/shapes.js';
 
 /** The `signal` step as it is written in the file. */
 
@@ -54,16 +54,6 @@ export const signalFault = z
     if (value.count !== undefined && value.all !== undefined) {
       ctx.addIssue({ code: 'custom', message: 'use either count or all, not both', path: ['all'] });
     }
-    if (value.pattern !== undefined) {
-      try {
-        new RegExp(value.pattern);
-      } catch (error) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `not a valid regular expression: ${(error as Error).message}`,
-          path: ['pattern'],
-        });
-      }
-    }
+    checkRegExp(value.pattern, ctx, ['pattern']);
   });
 export type SignalSpec = z.output<typeof signalFault>;

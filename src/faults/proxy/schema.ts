@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, faultCommon, numeric, positiveDuration } from '../../experiment/shapes.js';
+import { checkRegExp, duration, faultCommon, numeric, positiveDuration } from '../../experiment/shapes.js';
 import { networkCommon, percentage, rate } from '../network-shapes.js';
 
 /**
@@ -85,16 +85,7 @@ export const httpMatch = z
       .meta({ description: 'A path prefix: /checkout matches /checkout and /checkout/1, not /checkouts' }),
     'path-pattern': z
       .string()
-      .superRefine((text, ctx) => {
-        try {
-          new RegExp(text);
-        } catch (error) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `not a valid regular expression: ${(error as Error).message}`,
-          });
-        }
-      })
+      .superRefine((text, ctx) => checkRegExp(text, ctx, []))
       .optional()
       .meta({ description: 'A regular expression the path (without the query) must match' }),
     headers: headers
