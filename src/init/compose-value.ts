@@ -14,7 +14,11 @@ export function translateComposeValue(value: string): Translated {
   const text = value.replace(
     REFERENCE,
     (whole, body: string | undefined, braced: string | undefined, offset: number) => {
-      if (body === '$') return value[offset + 2] === '{' ? '$$' : '$';
+      if (body === '$') {
+        // Faultline has no way to write a literal $ right before a ${reference}: `$${` is an escape.
+        if (value.startsWith('${', offset + 2)) unresolved ??= `${whole}\${...}`;
+        return value[offset + 2] === '{' ? '$$' : '$';
+      }
       if (body === undefined) return '$';
       const fallback = braced === undefined ? null : WITH_FALLBACK.exec(braced);
       if (fallback) return `\${env:${fallback[1]}:-${fallback[2]}}`;
