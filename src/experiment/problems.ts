@@ -77,7 +77,8 @@ export function toDotPath(segments: readonly PropertyKey[]): string {
 export function yamlSyntaxHint(line: string): string {
   const colon = /^(\s*(?:-\s+)?)([A-Za-z0-9_$.-]+):\s+([^\s'"{[|>&*!#][^#]*?:\s.*?)\s*$/.exec(line);
   if (colon) {
-    const quoted = JSON.stringify(colon[3]!);
+    // A comment (" #") after the value stays a comment.
+    const quoted = JSON.stringify(colon[3]!.replace(/\s+#.*$/, ''));
     return ` (a value that contains ": " must be quoted: ${clip(`${colon[2]}: ${quoted}`, 120)})`;
   }
   if (/\{[^}]*\$\{/.test(line)) return ' (a ${variable} inside { } must be quoted: "${variable}")';

@@ -116,6 +116,16 @@ ${HYPOTHESIS}method:
       'checkout.yaml:1:8 YAML syntax: Nested mappings are not allowed in compact mappings (a value that contains ": " must be quoted: title: "Checkout: survives a frozen backend")',
     ]);
   });
+  it('the quoted form keeps a comment after the value out of the quotes', () => {
+    const text = `title: t
+description: Checkout: survives # a comment: kept
+${HYPOTHESIS}method:
+  - wait: 1s
+`;
+    expect(linesOf(text)).toEqual([
+      'checkout.yaml:2:14 YAML syntax: Nested mappings are not allowed in compact mappings (a value that contains ": " must be quoted: description: "Checkout: survives")',
+    ]);
+  });
 });
 
 describe('didYouMean', () => {
