@@ -50,7 +50,12 @@ export async function readComposeFile(file: string): Promise<ComposeFile> {
     );
   }
   if (info.size > MAX_BYTES) throw composeInvalid(file, 'larger than 4 MiB; that is no compose file');
-  return parseComposeText(await readFile(file, 'utf8'), file);
+  const text = await readFile(file, 'utf8').catch((error: Error) => {
+    throw new InvalidInputError('COMPOSE_NOT_FOUND', `${file}: cannot be read (${error.message})`, {
+      hint: 'Check the file and its permissions.',
+    });
+  });
+  return parseComposeText(text, file);
 }
 
 /** Parses compose YAML; every problem names file:line:column when the parser gives one. */

@@ -56,7 +56,14 @@ export async function writeStarter(composeFile: string, out: string, force: bool
       });
     }
   }
-  await mkdir(out, { recursive: true });
-  for (const [file, content] of files) if (!unchanged.includes(file)) await writeFile(file, content);
+  try {
+    await mkdir(out, { recursive: true });
+    for (const [file, content] of files) if (!unchanged.includes(file)) await writeFile(file, content);
+  } catch (error) {
+    throw new InvalidInputError('BAD_OPTION', `cannot write into ${out}: ${(error as Error).message}`, {
+      hint: 'Give --out a folder you can write to.',
+      cause: error,
+    });
+  }
   return { experiment, schema, unchanged, project, facts, faulted: safeService(facts.services).name };
 }

@@ -7,6 +7,7 @@ import { parseExperiment } from '../../../src/experiment/load.js';
 import { findComposeFile, parseComposeText } from '../../../src/init/compose-file.js';
 import { translateComposeValue } from '../../../src/init/compose-value.js';
 import { publishedPort } from '../../../src/init/ports.js';
+import { projectName } from '../../../src/init/project-name.js';
 import { composeFacts } from '../../../src/init/services.js';
 import { writeStarter } from '../../../src/init/write-starter.js';
 
@@ -140,5 +141,33 @@ describe('writeStarter', () => {
     expect(await readFile(result.experiment, 'utf8')).toBe('title: mine\n');
     await writeStarter(compose, out, true);
     expect(await readFile(result.experiment, 'utf8')).toBe(text);
+  });
+});
+
+describe('the project name', () => {
+  it('is the compose name, else the folder name as docker compose derives it', () => {
+    expect(projectName('shop', '/x/compose.yaml')).toEqual({ text: 'shop', plain: 'shop', from: 'name' });
+    expect(projectName('${PROJECT:-shop}', '/x/compose.yaml')).toEqual({
+      text: '${env:PROJECT:-shop}',
+      plain: 'shop',
+      from: 'name',
+    });
+    expect(projectName(undefined, '/work/_My App.v2/compose.yaml')).toEqual({
+      text: 'myappv2',
+      plain: 'myappv2',
+      from: 'folder',
+    });
+    expect(projectName(undefined, '/work/...//compose.yaml')).toBeUndefined();
+  });
+});
+
+describe('writing into a folder that cannot be one', () => {
+  it('is an invalid-input error naming --out, not a crash', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'faultline-init-'));
+    const compose = path.join(dir, 'compose.yaml');
+    await writeFile(compose, 'services:\n  web:\n    image: nginx\n');
+    const error = await writeStarter(compose, compose, false).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).message).toMatch(/^cannot write into .*compose\.yaml: /);
   });
 });
