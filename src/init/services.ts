@@ -63,7 +63,7 @@ function healthcheckOf(healthcheck: unknown): Health {
   return { command };
 }
 
-const HEALTH_URL = /\b(?:curl|wget)\b.*?https?:\/\/[^\s/:'"]+(?::(\d+))?(\/[^\s'"$]*)?/;
+const HEALTH_URL = /\b(?:curl|wget)\b.*?http:\/\/[^\s/:'"]+(?::(\d+))?(\/[^\s'"$]*)?/;
 
 /**
  * Whether a container port speaks HTTP: the healthcheck fetches a URL on it with curl or wget (then

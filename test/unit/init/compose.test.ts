@@ -171,3 +171,29 @@ describe('writing into a folder that cannot be one', () => {
     expect((error as InvalidInputError).message).toMatch(/^cannot write into .*compose\.yaml: /);
   });
 });
+
+describe('which ports get an HTTP probe', () => {
+  it('a healthcheck fetching http:// on the port, or a usual HTTP port; never an https:// one', () => {
+    const compose = parseComposeText(
+      `services:
+  api:
+    ports: ["9443:8443", "18080:8080", "15432:5432", "19999:9999"]
+    healthcheck: { test: ["CMD", "curl", "-fk", "https://localhost:8443/health"] }
+  admin:
+    ports: ["19998:9998"]
+    healthcheck: { test: "wget -qO- http://127.0.0.1:9998/ready" }
+`,
+      'compose.yaml',
+    );
+    const http = composeFacts(compose).services.flatMap((service) =>
+      service.ports.map((port) => [service.name, port.containerPort, port.http?.path ?? 'tcp']),
+    );
+    expect(http).toEqual([
+      ['api', 8443, 'tcp'],
+      ['api', 8080, '/'],
+      ['api', 5432, 'tcp'],
+      ['api', 9999, 'tcp'],
+      ['admin', 9998, '/ready'],
+    ]);
+  });
+});
