@@ -93,6 +93,17 @@ export const OPTIONS = {
     flags: '--build-network <mode>',
     description: "network of the Dockerfile's install step (none, host, ...)",
   },
+  compose: {
+    name: 'compose',
+    flags: '--compose <file>',
+    description:
+      'compose file to read (default: compose.yaml, compose.yml, docker-compose.yml or docker-compose.yaml here)',
+  },
+  out: {
+    name: 'out',
+    flags: '--out <dir>',
+    description: 'folder to write the experiment and its JSON Schema into (default experiments)',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 /** The same option, described for one command's context (the flags and the parser stay shared). */
@@ -119,6 +130,7 @@ export const COMMAND_OPTIONS = {
     describedAs(OPTIONS.helperImage, 'image with tc, ip and iptables for --via helper'),
   ],
   'helper-image': [OPTIONS.image, OPTIONS.force, OPTIONS.from, OPTIONS.base, OPTIONS.buildNetwork],
+  init: [OPTIONS.compose, OPTIONS.out, describedAs(OPTIONS.force, 'replace files that exist')],
 } as const satisfies Record<string, readonly OptionSpec[]>;
 
 /** Adds the options to the command, in order. */

@@ -69,6 +69,13 @@ function addExperimentCommands(program: Command, ctx: CommandContext, withGlobal
       ctx.setExitCode(await planCommand(files, withGlobals(options), ctx));
     });
 
+  addOptions(program.command('init'), COMMAND_OPTIONS.init)
+    .description('write a starter experiment from a compose file: its ports and healthchecks as probes')
+    .action(async (options: Record<string, unknown>) => {
+      const { initCommand } = await import('./commands/init.js');
+      ctx.setExitCode(await initCommand(options, ctx));
+    });
+
   program
     .command('schema')
     .description('print the JSON Schema of experiment files (for editor completion and checks)')

@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import { didYouMean } from '../util/did-you-mean.js';
+import { DURATION_PATTERN } from '../util/duration.js';
 
 /**
  * A schema issue in the words of the file's author: what was expected and what was found, with a
@@ -34,11 +36,56 @@ function describeInput(input: unknown, written?: string): string {
   return `${TYPE_NAMES[typeof input] ?? typeof input} (${quote(input)})`;
 }
 
-export function issueMessage(issue: z.core.$ZodIssue, written?: string): string {
-  if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.slice(0, 5).map(quote).join(', ') + (issue.keys.length > 5 ? ', ...' : '');
-    return `unknown key ${keys}; check the spelling (\`faultline schema\` lists the keys)`;
+/**
+ * The messages that need the schema that raised the issue, which only the parse's error map sees: a
+ * number where a duration goes, and an unknown key next to the keys that object takes. Pass it as
+ * `error` to every safeParse of the experiment; issueMessage keeps what it wrote.
+ */
+export function teachingErrorMap(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === 'invalid_type' && typeof issue.input === 'number' && isDurationText(issue.inst)) {
+    return numberForDuration(issue.input);
   }
+  if (issue.code === 'unrecognized_keys') {
+    const shape = (issue.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def?.shape;
+    return unknownKeys(issue.keys, shape ? Object.keys(shape) : []);
+  }
+  return undefined;
+}
+
+const DURATION_SOURCE = new RegExp(DURATION_PATTERN).source;
+
+/** Whether a schema is the text of a duration: a string checked against the duration pattern. */
+function isDurationText(schema: unknown): boolean {
+  const checks = (schema as { _zod?: { def?: { checks?: unknown[] } } } | undefined)?._zod?.def?.checks;
+  return (checks ?? []).some(
+    (check) =>
+      (check as { _zod?: { def?: { pattern?: RegExp } } })._zod?.def?.pattern?.source === DURATION_SOURCE,
+  );
+}
+
+/** `2` where a duration goes: YAML read a number, and a duration needs its unit. */
+function numberForDuration(value: number): string {
+  if (!Number.isFinite(value) || value < 0)
+    return `\`${value}\` is a number: write a duration such as 2s or 500ms`;
+  const millis = Number((value * 1000).toPrecision(12));
+  return `\`${value}\` is a number: write \`${value}s\` or \`${millis}ms\``;
+}
+
+function unknownKeys(keys: readonly string[], known: readonly string[]): string {
+  const near = keys.length === 1 ? didYouMean(keys[0]!, known) : '';
+  if (near) return `unknown key ${quote(keys[0])}${near}`;
+  const listed = keys.slice(0, 5).map(quote).join(', ') + (keys.length > 5 ? ', ...' : '');
+  return `unknown key ${listed}; check the spelling (\`faultline schema\` lists the keys)`;
+}
+
+/** Messages written by teachingErrorMap start like this; zod's own start with "Invalid" or "Unrecognized". */
+const TAUGHT = /^(`[^`]*` is a number: |unknown key )/;
+
+export function issueMessage(issue: z.core.$ZodIssue, written?: string): string {
+  if (TAUGHT.test(issue.message) && (issue.code === 'invalid_type' || issue.code === 'unrecognized_keys')) {
+    return issue.message;
+  }
+  if (issue.code === 'unrecognized_keys') return unknownKeys(issue.keys, []);
   const input = (issue as { input?: unknown }).input;
   if (issue.code === 'invalid_type') {
     if (input === undefined) return `is required (expected ${TYPE_NAMES[issue.expected] ?? issue.expected})`;
@@ -64,7 +111,15 @@ export function issueMessage(issue: z.core.$ZodIssue, written?: string): string 
     if (first) return first.message;
   }
   if (issue.code === 'invalid_value' && 'values' in issue) {
-    return `expected one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}, found ${describeInput(input, written)}`;
+    const choices = issue.values.map((value) => JSON.stringify(value)).join(', ');
+    const near =
+      typeof input === 'string' && written === undefined
+        ? didYouMean(
+            input,
+            issue.values.filter((value) => typeof value === 'string'),
+          )
+        : '';
+    return `expected one of ${choices}, found ${describeInput(input, written)}${near}`;
   }
   return issue.message;
 }

@@ -2,10 +2,16 @@ import path from 'node:path';
 import { type Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { decodeExperimentText } from './decode.js';
-import { issueMessage } from './issue-message.js';
+import { issueMessage, teachingErrorMap } from './issue-message.js';
 import { firstAliasOffset, offsetOf } from './node-offset.js';
 import { parseYaml } from './parse-yaml.js';
-import { clip, ExperimentInvalidError, type ExperimentProblem, toDotPath } from './problems.js';
+import {
+  clip,
+  ExperimentInvalidError,
+  type ExperimentProblem,
+  toDotPath,
+  yamlSyntaxHint,
+} from './problems.js';
 import { readExperimentBytes } from './read-source.js';
 import { type Experiment, experiment } from './schema.js';
 import { pathKey, substituteDocument } from './substitute.js';
@@ -86,7 +92,7 @@ export function parseExperiment(
     );
   }
 
-  const parsed = experiment.safeParse(substituted.value, { reportInput: true });
+  const parsed = experiment.safeParse(substituted.value, { reportInput: true, error: teachingErrorMap });
   if (!parsed.success) {
     throw new ExperimentInvalidError(file, schemaProblems(parsed.error.issues, substituted.written, locate));
   }
@@ -120,8 +126,9 @@ function parseDocument(text: string, file: string, lineCounter: LineCounter, at:
     // Only the first syntax error: the ones after it are usually its echoes.
     const first = document.errors[0]!;
     const line = text.split('\n')[lineCounter.linePos(first.pos[0]).line - 1] ?? '';
-    const hint = /\{[^}]*\$\{/.test(line) ? ' (a ${variable} inside { } must be quoted: "${variable}")' : '';
-    throw new ExperimentInvalidError(file, [at(first.pos[0], '', `${yamlMessage(first.message)}${hint}`)]);
+    throw new ExperimentInvalidError(file, [
+      at(first.pos[0], '', `${yamlMessage(first.message)}${yamlSyntaxHint(line)}`),
+    ]);
   }
 
   const structural = nodeProblems(document);

@@ -69,3 +69,18 @@ export function toDotPath(segments: readonly PropertyKey[]): string {
   }
   return out;
 }
+
+/**
+ * What to add to a YAML syntax error, from the line it is on: a plain value that holds ": " (YAML
+ * reads a second key there) must be quoted, and so must a ${variable} inside { }.
+ */
+export function yamlSyntaxHint(line: string): string {
+  const colon = /^(\s*(?:-\s+)?)([A-Za-z0-9_$.-]+):\s+([^\s'"{[|>&*!#][^#]*?:\s.*?)\s*$/.exec(line);
+  if (colon) {
+    // A comment (" #") after the value stays a comment.
+    const quoted = JSON.stringify(colon[3]!.replace(/\s+#.*$/, ''));
+    return ` (a value that contains ": " must be quoted: ${clip(`${colon[2]}: ${quoted}`, 120)})`;
+  }
+  if (/\{[^}]*\$\{/.test(line)) return ' (a ${variable} inside { } must be quoted: "${variable}")';
+  return '';
+}

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { type AnyDriver, DRIVERS, driverFor, FAULT_KINDS, type FaultKind } from '../faults/registry.js';
+import { didYouMean } from '../util/did-you-mean.js';
+import { teachingErrorMap } from './issue-message.js';
 import { execProbe, httpProbe, type ProbeSpec, probe } from './probe-schema.js';
 import { argv, duration, nonEmpty, numeric, positiveDuration } from './shapes.js';
 
@@ -93,7 +95,7 @@ export const step: z.ZodType<Step, StepInput> = z
           keys.length === 0
             ? `expected a step with one key of: ${STEP_KINDS.join(', ')}`
             : unknown.length > 0
-              ? `unknown step "${unknown[0]}"; expected one of: ${STEP_KINDS.join(', ')}`
+              ? unknownStep(unknown[0]!)
               : `a step has exactly one kind, found ${keys.join(' and ')} (use parallel to run steps together)`,
         path: unknown.length > 0 ? [unknown[0]!] : [],
         input,
@@ -102,15 +104,23 @@ export const step: z.ZodType<Step, StepInput> = z
       });
       return z.NEVER;
     }
-    const result = stepShapes[kind]!.safeParse(input[kind], { reportInput: true });
+    const result = stepShapes[kind]!.safeParse(input[kind], { reportInput: true, error: teachingErrorMap });
     if (!result.success) {
       for (const issue of result.error.issues) {
-        ctx.addIssue({ ...(issue as z.core.$ZodIssueCustom), path: [kind, ...issue.path], input });
+        // The issue keeps the value it is about (nothing for a missing key), not the whole step.
+        const own = (issue as { input?: unknown }).input;
+        ctx.addIssue({ ...(issue as z.core.$ZodIssueCustom), path: [kind, ...issue.path], input: own });
       }
       return z.NEVER;
     }
     return { kind, spec: result.data } as Step;
   }) as unknown as z.ZodType<Step, StepInput>;
+
+/** `unknown step "pasue"; did you mean "pause"?`, or the kinds there are. */
+function unknownStep(kind: string): string {
+  const near = didYouMean(kind, STEP_KINDS);
+  return `unknown step ${JSON.stringify(kind)}${near || `; expected one of: ${STEP_KINDS.join(', ')}`}`;
+}
 
 /** What was found where a step was expected, e.g. `a string "pause"`. */
 function describeStep(value: unknown): string {

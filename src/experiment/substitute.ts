@@ -187,6 +187,11 @@ function malformedMessage(name: string): string {
       return `\${${name}}: a secret has no fallback; use \${secret:${variable}} and set ${variable}`;
     return `\${${name}} is not a valid secret reference; use \${secret:NAME} with NAME an environment variable`;
   }
+  // Compose's ${VAR:-default} and ${VAR-default}: the same thing is ${env:VAR:-default} here.
+  const compose = /^([A-Za-z_][A-Za-z0-9_]*):?-(.*)$/s.exec(name);
+  if (compose) {
+    return `\${${name}} is compose syntax: write \${env:${compose[1]}:-${compose[2]}}`;
+  }
   return `\${${name}} is not a valid reference; use \${name}, \${env:NAME} or \${secret:NAME}`;
 }
 

@@ -17,6 +17,12 @@ export const ERROR_CODES = [
   { code: 'EXPERIMENT_INVALID', meaning: 'an experiment file is not valid YAML or not a valid experiment' },
   { code: 'threshold-invalid', meaning: 'a load-probe threshold cannot be parsed' },
 
+  // faultline init (exit 2)
+  { code: 'COMPOSE_NOT_FOUND', meaning: 'no compose file was given or found for `faultline init`' },
+  { code: 'COMPOSE_INVALID', meaning: 'the compose file is not valid YAML or not a compose file' },
+  { code: 'COMPOSE_NO_SERVICES', meaning: 'the compose file defines no service' },
+  { code: 'INIT_FILE_EXISTS', meaning: '`faultline init` would overwrite a file (use --force)' },
+
   // The Docker Engine and how to reach it (exit 3)
   { code: 'DOCKER_UNAVAILABLE', meaning: 'the Docker Engine cannot be reached' },
   { code: 'DOCKER_TLS_FAILED', meaning: 'the TLS handshake with the Docker Engine failed' },

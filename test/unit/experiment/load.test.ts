@@ -236,7 +236,7 @@ method:
       line: 2,
       column: 1,
       path: 'timeuot',
-      message: 'unknown key "timeuot"; check the spelling (`faultline schema` lists the keys)',
+      message: 'unknown key "timeuot"; did you mean "timeout"?',
     });
   });
 
@@ -250,7 +250,7 @@ method:
   - wait: 1s
 `);
     expect(formatProblem(problem)).toBe(
-      'checkout.yaml:5:5 hypothesis[0].timeuot: unknown key "timeuot"; check the spelling (`faultline schema` lists the keys)',
+      'checkout.yaml:5:5 hypothesis[0].timeuot: unknown key "timeuot"; did you mean "timeout"?',
     );
   });
 
@@ -657,7 +657,7 @@ method:
       'checkout.yaml:1:8 title: expected a non-empty string',
       'checkout.yaml:5:14 hypothesis[0].timeout: expected a duration such as 500ms, 2s, 1m30s or 1h',
       'checkout.yaml:7:11 method[0].wait: expected a duration such as 500ms, 2s, 1m30s or 1h',
-      'checkout.yaml:10:7 method[1].pause.duraton: unknown key "duraton"; check the spelling (`faultline schema` lists the keys)',
+      'checkout.yaml:10:7 method[1].pause.duraton: unknown key "duraton"; did you mean "duration"?',
     ]);
   });
 });
