@@ -74,9 +74,11 @@ afterAll(async () => {
 describe('the resilience-patterns catalogue', () => {
   it('has one or two experiments per pattern', () => {
     expect(FILES).toEqual([
+      'bulkhead-cpu-starved-recommendations.yaml',
       'bulkhead-frozen-recommendations.yaml',
       'circuit-breaker-slow-orders.yaml',
       'graceful-degradation-catalog-down.yaml',
+      'graceful-degradation-orders-disk-full.yaml',
       'idempotency-retried-payment.yaml',
       'leader-election-leader-killed.yaml',
       'retries-flaky-orders-replica.yaml',
