@@ -77,6 +77,11 @@ export interface FaultFamily<
    * planner looks them up when it can do so without changing anything).
    */
   devicesToFind?(plan: Plan): readonly string[] | undefined;
+  /**
+   * Checks, before anything of the run is injected, that its fault can be made from here (e.g. the
+   * host's view of the target's processes, the Engine's cgroup setup); throws saying why not.
+   */
+  preflight?(plan: Plan, target: Target, platform: Platform): Promise<void>;
   /** Makes the fault; `announce` is called with the recipe before the first change. */
   inject(
     plan: Plan,

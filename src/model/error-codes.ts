@@ -83,6 +83,10 @@ export const ERROR_CODES = [
     meaning: "the Engine's cgroup setup cannot nest a helper in a target",
   },
   { code: 'STRESS_NO_MEMORY_LIMIT', meaning: 'a memory share was asked of a target without a memory limit' },
+  {
+    code: 'FAULT_PREFLIGHT_FAILED',
+    meaning: 'a fault cannot be made from where faultline runs (checked before any is injected)',
+  },
 ] as const satisfies readonly { code: string; meaning: string }[];
 
 /** A code from the catalogue above. */

@@ -1,5 +1,7 @@
+import { EnvironmentError, errorMessage, FaultlineError } from '../../errors.js';
 import { familyOf, requiredFeatures } from '../../faults/registry.js';
 import { NetnsUnavailableError, type Via } from '../../network/netns-runner.js';
+import { platformOf } from '../../platform/platform.js';
 import { holderLookup } from '../../safety/locks.js';
 import { RunSafety } from '../../safety/run-safety.js';
 import { effectiveMaxHold, refuseLongerThan } from '../hold-limit.js';
@@ -34,6 +36,7 @@ export async function prepare(run: RunContext): Promise<Plan> {
   run.plan = plan;
   recordTargets(plan.steps, recorder);
   if (hasNetworkFaults(plan.steps)) await prepareNetwork(run, plan);
+  await preflightFaults(run, plan);
   run.signal.throwIfAborted();
   const maxHoldMs = effectiveMaxHold(options.safety?.maxHoldMs, run.experiment.safety?.['max-hold']);
   refuseLongerThan(maxHoldMs, plan.steps);
@@ -80,6 +83,25 @@ function recordTargets(steps: PlannedStep[], recorder: Recorder): void {
     if (step.kind === 'fault')
       recorder.record({ type: 'targets', step: step.path, selector: step.selector, targets: step.targets });
     if (step.kind === 'parallel') recordTargets(step.steps, recorder);
+  }
+}
+
+/** Each fault's own check that it can be made from here, before anything of the run is injected. */
+async function preflightFaults(run: RunContext, plan: Plan): Promise<void> {
+  for (const injection of allInjections(plan.steps)) {
+    const family = familyOf(injection.fault);
+    if (!family.preflight) continue;
+    const platform = platformOf(injection.target) ?? run.platform;
+    try {
+      await family.preflight(injection.fault, injection.target, platform);
+    } catch (error) {
+      const known = error instanceof FaultlineError ? error : undefined;
+      throw new EnvironmentError(
+        known?.code ?? 'FAULT_PREFLIGHT_FAILED',
+        `${injection.kind} on ${injection.target.name} cannot be made from here: ${errorMessage(error)} (nothing was injected)`,
+        { hint: known?.hint, cause: error },
+      );
+    }
   }
 }
 

@@ -1,9 +1,9 @@
 import type { Target } from '../../targets/target.js';
 import type { FaultFamily } from '../driver.js';
 import { inPlace, type RevertOutcome } from '../fault.js';
-import type { HostProcess } from './host-process.js';
+import { type HostProcess, readProcess } from './host-process.js';
 import { describeMatch, type ProcessMatch } from './select.js';
-import { continueAll, findProcesses, signalAll } from './signal.js';
+import { continueAll, findProcesses, HostProcessUnavailable, signalAll } from './signal.js';
 
 /** A signal to processes of one target, as data. */
 export interface ProcessPlan {
@@ -41,6 +41,15 @@ export const processFamily: FaultFamily<ProcessPlan, ProcessRecipe> = {
         ? ['kill -CONT <those PIDs> (each only if it is still the same process, by its start time)']
         : [`nothing: ${plan.signal} takes effect at once`],
     };
+  },
+  async preflight(_plan, target, platform) {
+    const details = await platform.engine.inspect(target.id);
+    // The Engine's host PIDs name the target's processes here only if this is its host's PID view.
+    if (!readProcess(details.pid)?.cgroups.includes(details.id)) {
+      throw new HostProcessUnavailable(
+        `the processes of ${target.name} are not visible from here (its first process, host PID ${details.pid}, is not in its cgroup as this host sees it)`,
+      );
+    }
   },
   async inject(plan, target, id, ctx, announce) {
     const processes = await findProcesses(ctx.platform.engine, plan.match, target);

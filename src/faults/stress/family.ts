@@ -131,6 +131,7 @@ export const stressFamily: FaultFamily<StressPlan, StressRecipe> = {
     actions: [describeHelper(plan, target, `/docker/${target.id}`)],
     reverts: [`docker stop -t ${STOP_GRACE_S} ${plan.helper} && docker rm -f ${plan.helper}`],
   }),
+  preflight: async (_plan, _target, platform) => checkCgroupSetup(await cgroupSetupOf(platform.engine)),
   inject: (plan, target, id, ctx, announce) =>
     inject(ctx.platform.engine, plan, target, id, plan.runId, announce),
   undo: (recipe, target, ctx) => removeHelper(ctx.docker, recipe.helper, target),

@@ -77,4 +77,55 @@ describe('fault families and the ways into a namespace', () => {
     expect(runner.calls).toEqual([]);
     expect(events.filter((entry) => entry.type === 'fault-injected')).toEqual([]);
   });
+
+  it('a fault whose own preflight fails (stress on cgroup v2) is refused before the pause beside it is injected', async () => {
+    const docker = new FakeDocker([
+      { name: 'shop-api-1', labels: { [COMPOSE_PROJECT]: 'shop', [COMPOSE_SERVICE]: 'api' } },
+      { name: 'shop-db-1', labels: { [COMPOSE_PROJECT]: 'shop', [COMPOSE_SERVICE]: 'db' } },
+    ]);
+    Object.assign(docker, { cgroupSetup: async () => ({ driver: 'systemd', version: '2' }) });
+    const { platform } = platformVia(docker, 'nsenter');
+    const experiment = EXPERIMENT.replace(
+      '- http-abort: { target: { service: api }, port: 8080, status: 503, duration: 1s }',
+      '- cpu-stress: { target: { service: api }, workers: 1, duration: 1s }',
+    );
+    const result = await runExperiment(parseExperiment(experiment, path.join(dir, 'e.yaml'), {}), {
+      docker,
+      platform,
+      reporter: { name: 'test', onEvent: () => {} },
+      seed: 1,
+      signal: new AbortController().signal,
+    });
+    expect(result.exitCode).toBe(3);
+    expect(result.summary).toContain('cpu-stress on shop-api-1 cannot be made from here: stress faults need');
+    expect(result.summary).toContain('(this Engine: systemd, cgroup v2)');
+    expect(result.summary).toContain('(nothing was injected)');
+    expect(docker.callsTo('pause')).toEqual([]);
+    expect(docker.callsTo('runHelper')).toEqual([]);
+  });
+
+  it("a signal step is refused before the pause beside it when the target's processes are not visible from here", async () => {
+    const docker = new FakeDocker([
+      { name: 'shop-api-1', labels: { [COMPOSE_PROJECT]: 'shop', [COMPOSE_SERVICE]: 'api' } },
+      { name: 'shop-db-1', labels: { [COMPOSE_PROJECT]: 'shop', [COMPOSE_SERVICE]: 'db' } },
+    ]);
+    const { platform } = platformVia(docker, 'nsenter');
+    const experiment = EXPERIMENT.replace(
+      '- http-abort: { target: { service: api }, port: 8080, status: 503, duration: 1s }',
+      '- signal: { target: { service: api }, signal: SIGSTOP, process: node, duration: 1s }',
+    );
+    const result = await runExperiment(parseExperiment(experiment, path.join(dir, 'e.yaml'), {}), {
+      docker,
+      platform,
+      reporter: { name: 'test', onEvent: () => {} },
+      seed: 1,
+      signal: new AbortController().signal,
+    });
+    expect(result.exitCode).toBe(3);
+    expect(result.summary).toContain(
+      'signal on shop-api-1 cannot be made from here: the processes of shop-api-1 are not visible from here',
+    );
+    expect(result.summary).toContain('(nothing was injected)');
+    expect(docker.callsTo('pause')).toEqual([]);
+  });
 });
