@@ -18,8 +18,13 @@ export interface NatRuleSet {
   rules: string[][];
 }
 
-/** The proxy's listening ports: each fault owns ROUTES_PER_FAULT of them, from its number in the run. */
-export const LISTEN_PORTS = { from: 47000, to: 48999 } as const;
+/**
+ * The proxy's listening ports: each fault owns ROUTES_PER_FAULT of them, from its number in the run.
+ * Outside Linux's default ephemeral range (32768-60999), where the kernel places every socket that
+ * binds no port of its own in the target's namespace (its outbound connections, Docker's embedded
+ * DNS listener): a port from that range may already be taken there, and the proxy could not listen.
+ */
+export const LISTEN_PORTS = { from: 28000, to: 29999 } as const;
 export const ROUTES_PER_FAULT = 8;
 
 /**

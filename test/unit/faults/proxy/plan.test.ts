@@ -43,9 +43,9 @@ describe('planning proxy faults', () => {
     expect(step!.label).toBe('http-abort service shop/api (port 8080) for 5s');
     const [injection] = step!.injections;
     expect(injection!.actions).toEqual([
-      'start faultline-proxy http 0.0.0.0:47000 -> 172.18.0.2:8080: abort 503 (50% of GET /checkout*) (faultline-proxy 3f9a1c7e http-abort-1)',
+      'start faultline-proxy http 0.0.0.0:28000 -> 172.18.0.2:8080: abort 503 (50% of GET /checkout*) (faultline-proxy 3f9a1c7e http-abort-1)',
       '[shop-api-1] iptables -w 5 -t nat -N FL-3f9a1c7e-http-abort-1-NP',
-      '[shop-api-1] iptables -w 5 -t nat -A FL-3f9a1c7e-http-abort-1-NP -p tcp --dport 8080 -j REDIRECT --to-ports 47000',
+      '[shop-api-1] iptables -w 5 -t nat -A FL-3f9a1c7e-http-abort-1-NP -p tcp --dport 8080 -j REDIRECT --to-ports 28000',
       '[shop-api-1] iptables -w 5 -t nat -I PREROUTING 1 -m comment --comment faultline run=3f9a1c7e fault=http-abort-1 -j FL-3f9a1c7e-http-abort-1-NP',
       '[shop-api-1] ss -K -t -n -H state established ( sport = :8080 ) and not ( dport >= :30000 and dport <= :32767 )',
     ]);
@@ -61,7 +61,7 @@ describe('planning proxy faults', () => {
       listeners: [
         {
           id: 'http-abort-1',
-          listen: { host: '0.0.0.0', port: 47000 },
+          listen: { host: '0.0.0.0', port: 28000 },
           upstream: { host: '172.18.0.2', port: 8080 },
           protocol: 'http',
           http: [
@@ -90,19 +90,19 @@ describe('planning proxy faults', () => {
     const fault = step!.injections[0]!.fault as ProxyPlan;
     expect(fault.config.listeners.map((listener) => [listener.listen, listener.upstream])).toEqual([
       [
-        { host: '127.0.0.1', port: 47000 },
+        { host: '127.0.0.1', port: 28000 },
         { host: '172.18.0.3', port: 5432 },
       ],
       [
-        { host: '127.0.0.1', port: 47001 },
+        { host: '127.0.0.1', port: 28001 },
         { host: '172.18.0.3', port: 6432 },
       ],
       [
-        { host: '127.0.0.1', port: 47002 },
+        { host: '127.0.0.1', port: 28002 },
         { host: '172.18.0.4', port: 5432 },
       ],
       [
-        { host: '127.0.0.1', port: 47003 },
+        { host: '127.0.0.1', port: 28003 },
         { host: '172.18.0.4', port: 6432 },
       ],
     ]);
@@ -130,7 +130,7 @@ describe('planning proxy faults', () => {
             '-j',
             'REDIRECT',
             '--to-ports',
-            '47000',
+            '28000',
           ],
           [
             '-p',
@@ -145,7 +145,7 @@ describe('planning proxy faults', () => {
             '-j',
             'REDIRECT',
             '--to-ports',
-            '47001',
+            '28001',
           ],
           [
             '-p',
@@ -160,7 +160,7 @@ describe('planning proxy faults', () => {
             '-j',
             'REDIRECT',
             '--to-ports',
-            '47002',
+            '28002',
           ],
           [
             '-p',
@@ -175,7 +175,7 @@ describe('planning proxy faults', () => {
             '-j',
             'REDIRECT',
             '--to-ports',
-            '47003',
+            '28003',
           ],
         ],
       },
@@ -187,8 +187,8 @@ describe('planning proxy faults', () => {
   - tcp-timeout: { target: { service: api }, port: 80 }
 `);
     const [first, second] = faultsOf(built.steps).map((step) => step.injections[0]!.fault as ProxyPlan);
-    expect(first!.config.listeners[0]!.listen.port).toBe(47000);
-    expect(second!.config.listeners[0]!.listen.port).toBe(47008);
+    expect(first!.config.listeners[0]!.listen.port).toBe(28000);
+    expect(second!.config.listeners[0]!.listen.port).toBe(28008);
     expect([first!.sets[0]!.chain, second!.sets[0]!.chain]).toEqual([
       'FL-3f9a1c7e-tcp-timeout-1-NP',
       'FL-3f9a1c7e-tcp-timeout-2-NP',
