@@ -8,7 +8,8 @@
  *
  * The helper shares the target's process namespace (`--pid container:<target>`), so `/proc/1/cgroup`
  * is the target's first process's cgroup list; with the host's cgroup namespace (`--cgroupns host`)
- * its paths are absolute, and the Engine host's cgroup tree is mounted at CGROUP_MOUNT.
+ * its paths are absolute, and the Engine host's cgroup tree is mounted at CGROUP_MOUNT. The v1 freezer
+ * hierarchy is left alone: joining a paused target's would freeze the helper half-way through.
  */
 
 import type { CgroupSetup, DockerClient } from '../../docker/client.js';
@@ -30,6 +31,7 @@ export const JOIN_NOT_FOUND = 98;
 export const JOIN_SCRIPT = [
   'need=$1; shift; found=',
   'while IFS=: read -r _ ctrls path; do',
+  '  case ",$ctrls," in *,freezer,*) continue ;; esac',
   `  if [ -z "$ctrls" ]; then base=${CGROUP_MOUNT}; list=v2; [ -e "$base/cgroup.controllers" ] || { base=${CGROUP_MOUNT}/unified; list=hybrid; }`,
   `  else base=${CGROUP_MOUNT}/\${ctrls#name=}; list=",$ctrls,"; fi`,
   '  dir=$base$path',
