@@ -60,7 +60,8 @@ export type Step =
   | { kind: 'action'; spec: ActionSpec }
   | { kind: 'parallel'; spec: Step[] };
 
-const stepShapes: Record<string, z.ZodType> = {
+/** The shape of each step kind's value, by kind (the JSON Schema for editors is built from these too). */
+export const stepShapes: Record<string, z.ZodType> = {
   ...Object.fromEntries(DRIVERS.map((driver) => [driver.kind, driver.schema as z.ZodType])),
   wait: positiveDuration,
   probe,
@@ -134,22 +135,6 @@ function describeStep(value: unknown): string {
   if (typeof value === 'boolean') return String(value);
   return typeof value;
 }
-
-/** What editors see for a step: the same shapes as a union (used only for the JSON Schema). */
-export const stepForJsonSchema: z.ZodType = z
-  .lazy(() =>
-    z.union([
-      ...Object.entries(stepShapes).map(([kind, shape]) =>
-        kind === 'parallel'
-          ? z.strictObject({ parallel: z.array(stepForJsonSchema).min(1) })
-          : z.strictObject({ [kind]: shape }),
-      ),
-    ] as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]),
-  )
-  .meta({
-    id: 'step',
-    description: 'One step of the method: a fault, a wait, a probe, an action or a parallel group',
-  });
 
 // ------------------------------------------------------------------------------------------- experiment
 
