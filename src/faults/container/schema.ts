@@ -9,16 +9,21 @@ export const killFault = z.strictObject({
   signal: z
     .string()
     .regex(SIGNAL, { message: 'expected a signal name such as SIGKILL or SIGTERM' })
-    .default('SIGKILL'),
+    .default('SIGKILL')
+    .meta({ description: 'The signal sent to the main process', examples: ['SIGTERM'] }),
 });
 export const stopFault = z.strictObject({
   ...faultCommon,
-  grace: duration.optional().meta({ description: 'Time between SIGTERM and SIGKILL (default 10s)' }),
+  grace: duration
+    .optional()
+    .meta({ description: 'Time between SIGTERM and SIGKILL (default 10s)', default: '10s' }),
 });
 export const pauseFault = z.strictObject({ ...faultCommon });
 export const restartFault = z.strictObject({
   target: targetSelector,
-  grace: duration.optional(),
+  grace: duration
+    .optional()
+    .meta({ description: 'Time between SIGTERM and SIGKILL when stopping (default 10s)' }),
   background: faultCommon.background,
   'max-targets': faultCommon['max-targets'],
 });
