@@ -35,13 +35,11 @@ const editorStep: z.ZodType = z
           const doc = STEP_DOCS[kind];
           return [
             kind,
-            value
-              .optional()
-              .meta({
-                title: kind,
-                description: doc?.description ?? kind,
-                examples: doc ? [doc.example] : [],
-              }),
+            value.optional().meta({
+              title: kind,
+              description: doc?.description ?? kind,
+              examples: doc ? [doc.example] : [],
+            }),
           ];
         }),
       ),

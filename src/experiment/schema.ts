@@ -27,12 +27,10 @@ export {
 const action = z
   .strictObject({
     name: nonEmpty.optional().meta({ description: 'Shown in reports' }),
-    command: argv
-      .optional()
-      .meta({
-        description: 'A host process as an argument list (no shell)',
-        examples: [['make', 'warm-up']],
-      }),
+    command: argv.optional().meta({
+      description: 'A host process as an argument list (no shell)',
+      examples: [['make', 'warm-up']],
+    }),
     exec: execProbe.optional().meta({ description: 'A command inside a container' }),
     http: httpProbe.optional().meta({ description: 'An HTTP request' }),
     timeout: positiveDuration.optional().meta({ description: 'Time limit of the action' }),
@@ -184,13 +182,10 @@ const experimentObject = z.strictObject({
     .array(step)
     .min(1, { message: 'expected at least one step: what do we break?' })
     .meta({ description: 'The steps run in order: faults, waits, probes, actions, parallel groups' }),
-  rollbacks: z
-    .array(action)
-    .optional()
-    .meta({
-      description:
-        'Your own clean-up actions, run after the faults are reverted, even when the run failed or was interrupted',
-    }),
+  rollbacks: z.array(action).optional().meta({
+    description:
+      'Your own clean-up actions, run after the faults are reverted, even when the run failed or was interrupted',
+  }),
   recovery: duration.optional().meta({
     description: 'After the faults are reverted, the hypothesis must hold again within this (default 30s)',
     default: '30s',
