@@ -59,14 +59,22 @@ export function experimentJsonSchema(): Json {
     io: 'input',
     unrepresentable: 'any',
     target: 'draft-7',
-    // A number field also takes a ${variable} (substituted as text, then read as a number).
     override: (ctx) => {
-      const inner = numericSchemas.get(ctx.zodSchema as unknown as z.ZodType);
-      if (!inner) return;
-      const number = z.toJSONSchema(inner, { io: 'input', target: 'draft-7' }) as Json;
-      delete number.$schema;
-      for (const key of Object.keys(ctx.jsonSchema)) delete (ctx.jsonSchema as Json)[key];
-      Object.assign(ctx.jsonSchema, { anyOf: [number, VARIABLE] });
+      const json = ctx.jsonSchema as Json;
+      const zodSchema = ctx.zodSchema as unknown as z.ZodType;
+      const inner = numericSchemas.get(zodSchema);
+      if (inner) {
+        // A number field also takes a ${variable} (substituted as text, then read as a number).
+        const number = z.toJSONSchema(inner, { io: 'input', target: 'draft-7' }) as Json;
+        delete number.$schema;
+        for (const key of Object.keys(json)) delete json[key];
+        Object.assign(json, { anyOf: [number, VARIABLE] });
+      }
+      // zod leaves out the default and examples of a field it transforms (they would be the parsed
+      // value); ours are written the way the file is, so they go back in.
+      const meta = z.globalRegistry.get(zodSchema);
+      if (meta?.default !== undefined) json.default = meta.default;
+      if (meta?.examples !== undefined) json.examples = meta.examples;
     },
   }) as Json;
   const step = (schema.definitions as Record<string, Json>).step!;

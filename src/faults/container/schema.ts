@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, faultCommon, targetSelector } from '../../experiment/shapes.js';
+import { duration, faultCommon } from '../../experiment/shapes.js';
 
 /** The container lifecycle steps as they are written in the file. */
 
@@ -20,7 +20,7 @@ export const stopFault = z.strictObject({
 });
 export const pauseFault = z.strictObject({ ...faultCommon });
 export const restartFault = z.strictObject({
-  target: targetSelector,
+  target: faultCommon.target,
   grace: duration
     .optional()
     .meta({ description: 'Time between SIGTERM and SIGKILL when stopping (default 10s)' }),
