@@ -17,11 +17,8 @@ type Json = Record<string, unknown>;
 
 /** A string holding a `${...}` reference that is not escaped as `$${...}`. */
 export const VARIABLE_PATTERN = '(^|[^$])\\$\\{[^}]+\\}';
-const VARIABLE: Json = {
-  type: 'string',
-  pattern: VARIABLE_PATTERN,
-  description: 'A ${name}, ${env:NAME} or ${env:NAME:-fallback}, substituted before the file is checked',
-};
+/** No description of its own: an editor shows the field's description over a value that matches it. */
+const VARIABLE: Json = { type: 'string', pattern: VARIABLE_PATTERN };
 
 const STEP_DESCRIPTION =
   'One step of the method: a fault, a wait, a probe, an action or a parallel group (one key per step)';

@@ -1,4 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -106,6 +115,20 @@ describe('yaml-language-server with the experiment schema', () => {
     expect(hover).toContain(STEP_DOCS.pause!.description);
   });
 
+  it("shows a field's description and example on hover, also when its value is a ${variable}", async () => {
+    const uri = open(
+      `${HEAD}method:\n  - delay:\n      target: { service: api }\n      latency: \${env:LATENCY}\n`,
+    );
+    const hover = await server.hover(uri, 8, 8);
+    expect(hover).toContain('Delay added to each packet');
+    expect(hover).toMatch(/Example[\s\S]*200ms/);
+  });
+
+  it('offers the default of a field as its value', async () => {
+    const items = await completeAt('title: t\nhypothesis:\n  - name: p\n    timeout: |\n');
+    expect(labels(items)).toContain('5s');
+  });
+
   it('reports a typo in a top-level key and in a step kind', async () => {
     const uri = open(`${HEAD}timeuot: 5m\nmethod:\n  - pasue:\n      target: { service: api }\n`);
     const diagnostics = show(await server.diagnosticsFor(uri));
@@ -174,5 +197,35 @@ describe('the example experiments in an editor', () => {
       path.dirname(path.join(examples, files[0]!)),
     );
     expect(show(await server.diagnosticsFor(uri))).toContainEqual(expect.stringMatching(/timeuot/));
+  });
+});
+
+describe('the schema for an installed faultline', () => {
+  it('is in the npm package', () => {
+    const listing = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: REPO,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 60_000,
+    });
+    const files = (JSON.parse(listing) as { files: { path: string }[] }[])[0]!.files.map((file) => file.path);
+    expect(files).toContain('faultline.schema.json');
+  });
+
+  it('works from node_modules with the modeline the README gives, and with a $schema key', async () => {
+    const project = path.join(dir, 'project');
+    mkdirSync(path.join(project, 'node_modules', 'faultline'), { recursive: true });
+    mkdirSync(path.join(project, 'chaos'));
+    copyFileSync(schemaFile, path.join(project, 'node_modules', 'faultline', 'faultline.schema.json'));
+    const chaos = path.join(project, 'chaos');
+    const body = `${HEAD}method:\n  - pasue: { target: { service: api } }\n`;
+    const modeline = open(
+      `# yaml-language-server: $schema=../node_modules/faultline/faultline.schema.json\n${body}`,
+      chaos,
+    );
+    const key = open(`$schema: ../node_modules/faultline/faultline.schema.json\n${body}`, chaos);
+    for (const uri of [modeline, key]) {
+      expect(show(await server.diagnosticsFor(uri)), uri).toContainEqual(expect.stringMatching(/pasue/));
+    }
   });
 });
