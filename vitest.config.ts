@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects: `unit` (fast, adapters faked, parallel); `docker` (integration, end-to-end and
+ * The main projects: `unit` (fast, adapters faked, parallel); `docker` (integration, end-to-end and
  * crash-safety tests against a real Docker Engine, one file at a time, with a teardown that fails the
  * suite if a fault or a test container is left behind); `kernel` (traffic control proven on a real
  * kernel that has netem, booted as user-mode Linux).
@@ -24,6 +24,15 @@ export default defineConfig({
           sequence: { concurrent: false },
           testTimeout: 90_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // The JSON Schema in a real editor server (yaml-language-server over LSP); no Docker.
+        test: {
+          name: 'editor',
+          include: ['test/editor/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
         },
       },
       {

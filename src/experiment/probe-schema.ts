@@ -46,19 +46,25 @@ const statusExpectation = z
   .meta({ description: 'A status code, a list of codes, or a class such as 2xx' });
 
 export const expectation = z.strictObject({
-  status: statusExpectation.optional().meta({ description: 'http: expected status (default 2xx)' }),
-  latency: durationBound.optional().meta({ description: 'http, tcp: bound on the response time' }),
+  status: statusExpectation.optional().meta({
+    description: 'http: expected status (default 2xx)',
+    default: '2xx',
+    examples: [200, [200, 204]],
+  }),
+  latency: durationBound
+    .optional()
+    .meta({ description: 'http, tcp: bound on the response time', examples: ['< 500ms'] }),
   body: bodyMatch.optional().meta({ description: 'http: expectations on the body' }),
   exit: z
     .union([numeric(z.number().int()), z.array(numeric(z.number().int())).min(1)])
     .optional()
-    .meta({ description: 'exec, command: expected exit code (default 0)' }),
+    .meta({ description: 'exec, command: expected exit code (default 0)', default: 0 }),
   stdout: textMatch.optional().meta({ description: 'exec, command: expectations on standard output' }),
   stderr: textMatch.optional().meta({ description: 'exec, command: expectations on standard error' }),
   state: z
     .enum(['running', 'paused', 'exited', 'restarting', 'created', 'dead'])
     .optional()
-    .meta({ description: 'container: expected state (default running)' }),
+    .meta({ description: 'container: expected state (default running)', default: 'running' }),
   health: z
     .enum(['healthy', 'unhealthy', 'starting', 'none'])
     .optional()
@@ -67,7 +73,7 @@ export const expectation = z.strictObject({
   connects: z
     .boolean()
     .optional()
-    .meta({ description: 'tcp: whether the connection must succeed (default true)' }),
+    .meta({ description: 'tcp: whether the connection must succeed (default true)', default: true }),
   thresholds: z.array(nonEmpty).min(1).optional().meta({
     description: 'load: SLO thresholds such as "p95 < 300ms", "error_rate < 1%", "throughput > 45/s"',
   }),
@@ -96,9 +102,13 @@ export const httpProbe = z.strictObject({
       message:
         'the URL holds a user name or password, which requests refuse; send them in a header instead: ' +
         'headers: { Authorization: "Basic ${secret:API_BASIC}" }',
-    }),
-  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
-  headers: z.record(z.string(), z.string()).optional(),
+    })
+    .meta({ description: 'An http:// or https:// URL', examples: ['http://127.0.0.1:8080/health'] }),
+  method: z
+    .enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
+    .default('GET')
+    .meta({ description: 'The request method' }),
+  headers: z.record(z.string(), z.string()).optional().meta({ description: 'Request headers' }),
   body: z
     .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
     .optional()
@@ -138,13 +148,16 @@ const loadProbe = httpProbe.extend({
 export type LoadProbeSpec = z.output<typeof loadProbe>;
 
 const tcpProbe = z.strictObject({
-  host: nonEmpty,
-  port: numeric(z.number().int().min(1).max(65535)),
+  host: nonEmpty.meta({ description: 'Host name or address to connect to', examples: ['127.0.0.1'] }),
+  port: numeric(z.number().int().min(1).max(65535)).meta({ description: 'TCP port' }),
 });
 
 export const execProbe = z.strictObject({
-  target: targetSelector,
-  command: argv,
+  target: targetSelector.meta({ description: 'The container to run the command in' }),
+  command: argv.meta({
+    description: 'The command as an argument list (no shell)',
+    examples: [['pg_isready', '-U', 'postgres']],
+  }),
 });
 
 export const PHASES = ['before', 'during', 'after'] as const;
@@ -153,8 +166,8 @@ export type Phase = (typeof PHASES)[number];
 export const probe = z
   .strictObject({
     name: nonEmpty.meta({ description: 'Shown in reports' }),
-    http: httpProbe.optional(),
-    tcp: tcpProbe.optional(),
+    http: httpProbe.optional().meta({ description: 'Send an HTTP request; by default a 2xx status passes' }),
+    tcp: tcpProbe.optional().meta({ description: 'Open a TCP connection' }),
     exec: execProbe.optional().meta({ description: 'Run a command inside a container' }),
     command: argv.optional().meta({ description: 'Run a host process (argument list, no shell)' }),
     container: z
@@ -162,18 +175,29 @@ export const probe = z
       .optional()
       .meta({ description: 'Inspect a container' }),
     load: loadProbe.optional().meta({ description: 'HTTP load at a fixed rate, judged by thresholds' }),
-    expect: expectation.optional(),
+    expect: expectation
+      .optional()
+      .meta({ description: 'What counts as a pass; which keys apply depends on the probe kind' }),
     when: z
       .array(z.enum(PHASES))
       .min(1)
       .optional()
-      .meta({ description: 'When the hypothesis probe is checked (default: before, during, after)' }),
-    every: positiveDuration.optional().meta({ description: 'Sampling interval while faults are active' }),
-    timeout: positiveDuration.optional().meta({ description: 'Time limit of one attempt (default 5s)' }),
+      .meta({
+        description: 'When the hypothesis probe is checked (default: before, during, after)',
+        default: [...PHASES],
+      }),
+    every: positiveDuration
+      .optional()
+      .meta({ description: 'Sampling interval while faults are active (default 1s)', default: '1s' }),
+    timeout: positiveDuration
+      .optional()
+      .meta({ description: 'Time limit of one attempt (default 5s)', default: '5s' }),
     retries: numeric(z.number().int().min(0).max(100))
       .optional()
-      .meta({ description: 'Extra attempts after a miss' }),
-    interval: duration.optional().meta({ description: 'Pause between attempts (default 500ms)' }),
+      .meta({ description: 'Extra attempts after a miss (default 0)', default: 0 }),
+    interval: duration
+      .optional()
+      .meta({ description: 'Pause between attempts (default 500ms)', default: '500ms' }),
   })
   .superRefine((value, ctx) => {
     const kinds = PROBE_KINDS.filter((kind) => value[kind] !== undefined);

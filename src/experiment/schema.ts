@@ -26,12 +26,18 @@ export {
 
 const action = z
   .strictObject({
-    name: nonEmpty.optional(),
-    command: argv.optional().meta({ description: 'A host process as an argument list' }),
+    name: nonEmpty.optional().meta({ description: 'Shown in reports' }),
+    command: argv.optional().meta({
+      description: 'A host process as an argument list (no shell)',
+      examples: [['make', 'warm-up']],
+    }),
     exec: execProbe.optional().meta({ description: 'A command inside a container' }),
-    http: httpProbe.optional(),
-    timeout: positiveDuration.optional(),
-    background: z.boolean().optional(),
+    http: httpProbe.optional().meta({ description: 'An HTTP request' }),
+    timeout: positiveDuration.optional().meta({ description: 'Time limit of the action' }),
+    background: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Start the action and go on with the next step without waiting', default: false }),
   })
   .superRefine((value, ctx) => {
     const kinds = (['command', 'exec', 'http'] as const).filter((kind) => value[kind] !== undefined);
@@ -60,7 +66,8 @@ export type Step =
   | { kind: 'action'; spec: ActionSpec }
   | { kind: 'parallel'; spec: Step[] };
 
-const stepShapes: Record<string, z.ZodType> = {
+/** The shape of each step kind's value, by kind (the JSON Schema for editors is built from these too). */
+export const stepShapes: Record<string, z.ZodType> = {
   ...Object.fromEntries(DRIVERS.map((driver) => [driver.kind, driver.schema as z.ZodType])),
   wait: positiveDuration,
   probe,
@@ -135,33 +142,29 @@ function describeStep(value: unknown): string {
   return typeof value;
 }
 
-/** What editors see for a step: the same shapes as a union (used only for the JSON Schema). */
-export const stepForJsonSchema: z.ZodType = z
-  .lazy(() =>
-    z.union([
-      ...Object.entries(stepShapes).map(([kind, shape]) =>
-        kind === 'parallel'
-          ? z.strictObject({ parallel: z.array(stepForJsonSchema).min(1) })
-          : z.strictObject({ [kind]: shape }),
-      ),
-    ] as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]),
-  )
-  .meta({
-    id: 'step',
-    description: 'One step of the method: a fault, a wait, a probe, an action or a parallel group',
-  });
-
 // ------------------------------------------------------------------------------------------- experiment
 
 const experimentObject = z.strictObject({
-  $schema: z.string().optional(),
-  title: nonEmpty,
-  description: z.string().optional(),
-  tags: z.array(nonEmpty).optional(),
+  $schema: z
+    .string()
+    .optional()
+    .meta({ description: 'The JSON Schema editors check this file against (ignored by faultline)' }),
+  title: nonEmpty.meta({
+    description: 'What the experiment shows, shown in reports',
+    examples: ['Checkout survives a frozen backend'],
+  }),
+  description: z.string().optional().meta({ description: 'Why the experiment exists; shown in reports' }),
+  tags: z
+    .array(nonEmpty)
+    .optional()
+    .meta({ description: 'Labels shown in reports', examples: [['gateway', 'timeout']] }),
   vars: z
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/), z.union([z.string(), z.number(), z.boolean()]))
     .optional()
-    .meta({ description: 'Values for ${name}; ${env:NAME} reads the environment' }),
+    .meta({
+      description: 'Values for ${name}; ${env:NAME} reads the environment',
+      examples: [{ gateway: 'http://127.0.0.1:${env:PORT:-8080}' }],
+    }),
   scope: z
     .strictObject({
       compose: nonEmpty.optional().meta({
@@ -169,14 +172,27 @@ const experimentObject = z.strictObject({
           'The compose project every target of the experiment must belong to (it bounds every selector)',
       }),
     })
-    .optional(),
-  hypothesis: z.array(probe).min(1, { message: 'expected at least one probe: what must stay true?' }),
-  method: z.array(step).min(1, { message: 'expected at least one step: what do we break?' }),
-  rollbacks: z.array(action).optional(),
+    .optional()
+    .meta({ description: 'What the experiment may touch' }),
+  hypothesis: z
+    .array(probe)
+    .min(1, { message: 'expected at least one probe: what must stay true?' })
+    .meta({ description: 'The steady state: probes that must pass before, during and after the faults' }),
+  method: z
+    .array(step)
+    .min(1, { message: 'expected at least one step: what do we break?' })
+    .meta({ description: 'The steps run in order: faults, waits, probes, actions, parallel groups' }),
+  rollbacks: z.array(action).optional().meta({
+    description:
+      'Your own clean-up actions, run after the faults are reverted, even when the run failed or was interrupted',
+  }),
   recovery: duration.optional().meta({
     description: 'After the faults are reverted, the hypothesis must hold again within this (default 30s)',
+    default: '30s',
   }),
-  timeout: positiveDuration.optional().meta({ description: 'Deadline for the whole run (default 15m)' }),
+  timeout: positiveDuration
+    .optional()
+    .meta({ description: 'Deadline for the whole run (default 15m)', default: '15m' }),
   guards: z.array(probe).optional().meta({
     description:
       'Checked all the time a fault is active; one failing reverts everything at once and aborts the run',
@@ -196,7 +212,8 @@ const experimentObject = z.strictObject({
       }),
       'max-hold': positiveDuration.optional().meta({ description: 'No fault is held longer than this' }),
     })
-    .optional(),
+    .optional()
+    .meta({ description: 'Limits on the blast radius, checked before anything is injected' }),
 });
 export const experiment = experimentObject.superRefine(checkScope);
 export type Experiment = z.output<typeof experiment>;

@@ -138,7 +138,11 @@ export type TargetSelector = z.output<typeof targetSelector>;
 // ------------------------------------------------------------------------------------- every fault step
 
 export const faultCommon = {
-  target: targetSelector,
+  target: targetSelector.meta({
+    description:
+      'The containers to fault: by name, id, service, labels or pattern, narrowed by count or percent',
+    examples: [{ service: 'api' }],
+  }),
   duration: positiveDuration
     .optional()
     .meta({ description: 'Revert after this long; without it the fault holds until the method ends' }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, faultCommon, targetSelector } from '../../experiment/shapes.js';
+import { duration, faultCommon } from '../../experiment/shapes.js';
 
 /** The container lifecycle steps as they are written in the file. */
 
@@ -9,16 +9,21 @@ export const killFault = z.strictObject({
   signal: z
     .string()
     .regex(SIGNAL, { message: 'expected a signal name such as SIGKILL or SIGTERM' })
-    .default('SIGKILL'),
+    .default('SIGKILL')
+    .meta({ description: 'The signal sent to the main process', examples: ['SIGTERM'] }),
 });
 export const stopFault = z.strictObject({
   ...faultCommon,
-  grace: duration.optional().meta({ description: 'Time between SIGTERM and SIGKILL (default 10s)' }),
+  grace: duration
+    .optional()
+    .meta({ description: 'Time between SIGTERM and SIGKILL (default 10s)', default: '10s' }),
 });
 export const pauseFault = z.strictObject({ ...faultCommon });
 export const restartFault = z.strictObject({
-  target: targetSelector,
-  grace: duration.optional(),
+  target: faultCommon.target,
+  grace: duration
+    .optional()
+    .meta({ description: 'Time between SIGTERM and SIGKILL when stopping (default 10s)' }),
   background: faultCommon.background,
   'max-targets': faultCommon['max-targets'],
 });

@@ -10,7 +10,11 @@ export const dnsFault = z.strictObject({ ...faultCommon });
 export const partitionFault = z.strictObject({
   groups: z
     .array(z.array(targetSelector).min(1))
-    .min(2, { message: 'expected at least two groups, e.g. [[{service: api}], [{service: db}]]' }),
+    .min(2, { message: 'expected at least two groups, e.g. [[{service: api}], [{service: db}]]' })
+    .meta({
+      description: 'Two or more groups of container selectors that cannot reach each other',
+      examples: [[[{ service: 'api' }], [{ service: 'db' }]]],
+    }),
   direction: z
     .enum(['both', 'one-way'])
     .optional()

@@ -121,7 +121,11 @@ export const httpAbortFault = z
   .superRefine(checkScope);
 
 export const httpDelayFault = z
-  .strictObject({ ...http, latency: positiveDuration, jitter: duration.optional() })
+  .strictObject({
+    ...http,
+    latency: positiveDuration.meta({ description: 'Delay added before each request is passed on' }),
+    jitter: duration.optional().meta({ description: 'Random variation of the delay, plus or minus' }),
+  })
   .superRefine(checkScope);
 
 export const httpResetFault = z.strictObject({ ...http }).superRefine(checkScope);
@@ -131,11 +135,20 @@ export const httpSlowBodyFault = z
   .superRefine(checkScope);
 
 export const tcpLatencyFault = z
-  .strictObject({ ...scope, latency: positiveDuration, jitter: duration.optional(), direction: tcpDirection })
+  .strictObject({
+    ...scope,
+    latency: positiveDuration.meta({ description: 'Delay added to the data' }),
+    jitter: duration.optional().meta({ description: 'Random variation of the delay, plus or minus' }),
+    direction: tcpDirection,
+  })
   .superRefine(checkScope);
 
 export const tcpBandwidthFault = z
-  .strictObject({ ...scope, rate, direction: tcpDirection })
+  .strictObject({
+    ...scope,
+    rate: rate.meta({ description: 'The rate the data is passed on at' }),
+    direction: tcpDirection,
+  })
   .superRefine(checkScope);
 
 export const tcpSlowCloseFault = z

@@ -15,6 +15,8 @@ const KNOWN = new Set([
   'propertyNames',
   'items',
   'minItems',
+  'minProperties',
+  'maxProperties',
   'maxItems',
   'anyOf',
   'oneOf',
@@ -119,6 +121,11 @@ function check(schema: Schema, value: unknown, at: string, errors: string[], roo
   if (typeOf(value) === 'object') {
     const object = value as Record<string, unknown>;
     const properties = (s.properties ?? {}) as Record<string, Schema>;
+    const count = Object.keys(object).length;
+    if (typeof s.minProperties === 'number' && count < s.minProperties)
+      errors.push(`${at}: fewer than ${s.minProperties} keys`);
+    if (typeof s.maxProperties === 'number' && count > s.maxProperties)
+      errors.push(`${at}: more than ${s.maxProperties} keys`);
     for (const key of (s.required ?? []) as string[]) {
       if (!(key in object)) errors.push(`${at}: missing "${key}"`);
     }
