@@ -90,7 +90,9 @@ function probeCase(run: RunResult, probe: ProbeSummary, samples: ProbeSample[]):
       body: probeDetails(run, probe, failed),
     };
   } else if (probe.status === 'not-run') {
-    testcase.verdict = { kind: 'skipped', message: probe.reason || 'not run' };
+    // A bare "not run" says nothing: the run's own summary says why it ended before this phase.
+    const bare = !probe.reason || probe.reason === 'not run';
+    testcase.verdict = { kind: 'skipped', message: bare ? `not run: ${run.summary}` : probe.reason };
   }
   return testcase;
 }

@@ -42,6 +42,10 @@ describe('JUnit from a real report', () => {
       findAll(suite, 'testcase').find((c) => c.attributes.name === 'before: port 1 answers')!,
       'error',
     );
+    const after = findAll(suite, 'testcase').find((c) => c.attributes.name === 'after: port 1 answers')!;
+    expect(child(after, 'skipped')?.attributes.message).toBe(
+      'not run: baseline not met, nothing was injected: the system was not healthy to begin with (port 1 answers: connects: expected a connection, saw connection refused)',
+    );
     expect(baseline?.attributes).toMatchObject({
       type: 'baseline-not-met',
       message: 'connects: expected a connection, saw connection refused',
