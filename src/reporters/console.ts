@@ -3,13 +3,14 @@ import type { Reporter, RunStart } from '../engine/port.js';
 import { ExitCode } from '../errors.js';
 import type {
   JournalEntry,
+  Outcome,
   ProbeSample,
   ProbeStatus,
   ProbeSummary,
   RunResult,
   SessionResult,
 } from '../model/journal.js';
-import { OUTCOME_COLOURS, outcomeLabel, verdictForExitCode } from '../model/outcomes.js';
+import { OUTCOME_COLOURS, OUTCOME_WORDS, outcomeLabel, verdictForExitCode } from '../model/outcomes.js';
 import { visible, visibleLine } from '../util/control-chars.js';
 import { formatDuration } from '../util/duration.js';
 import type { Output } from '../util/output.js';
@@ -193,7 +194,9 @@ export class ConsoleReporter implements Reporter {
     }
     for (const invalid of session.invalid)
       this.line(`  ${verdictForExitCode(ExitCode.invalid).label.padEnd(13)} ${v(invalid.file)}`);
-    this.line(`exit ${session.exitCode} ${c.dim(`(${formatDuration(session.durationMs)})`)}`);
+    this.line(
+      `${sessionCounts(session)} ${c.dim(`(exit ${session.exitCode}, ${formatDuration(session.durationMs)})`)}`,
+    );
   }
 
   private mark([colour, text]: Mark): string {
@@ -259,6 +262,28 @@ export function describeHeld(faults: readonly HeldFault[], now: number): string 
       return `${group.kind} on ${group.targets.join(', ')} (${left})`;
     })
     .join('; ');
+}
+
+const COUNTED: readonly Outcome[] = [
+  'passed',
+  'deviated',
+  'errored',
+  'aborted',
+  'revert-failed',
+  'interrupted',
+];
+
+/** "4 experiments: 1 passed, 1 deviated, 1 errored, 1 invalid": passed always, the rest when seen. */
+export function sessionCounts(session: SessionResult): string {
+  const total = session.runs.length + session.invalid.length;
+  const counts = COUNTED.map((outcome) => ({
+    outcome,
+    n: session.runs.filter((run) => run.outcome === outcome).length,
+  }))
+    .filter(({ outcome, n }) => outcome === 'passed' || n > 0)
+    .map(({ outcome, n }) => `${n} ${OUTCOME_WORDS[outcome]}`);
+  if (session.invalid.length > 0) counts.push(`${session.invalid.length} invalid`);
+  return `${total} ${total === 1 ? 'experiment' : 'experiments'}: ${counts.join(', ')}`;
 }
 
 function timestamp(): string {

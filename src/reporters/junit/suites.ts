@@ -82,8 +82,7 @@ function probeCase(run: RunResult, probe: ProbeSummary, samples: ProbeSample[]):
   if (probe.status === 'fail' || probe.status === 'error') {
     const failed = own.filter((sample) => sample.status !== 'pass');
     testcase.verdict = {
-      kind: probe.status === 'fail' ? 'failure' : 'error',
-      type: probe.status === 'fail' ? 'deviation' : 'probe-error',
+      ...probeVerdictKind(probe),
       message:
         probe.reason ||
         firstFailedCheck(failed) ||
@@ -91,9 +90,21 @@ function probeCase(run: RunResult, probe: ProbeSummary, samples: ProbeSample[]):
       body: probeDetails(run, probe, failed),
     };
   } else if (probe.status === 'not-run') {
-    testcase.verdict = { kind: 'skipped', message: probe.reason || 'not run' };
+    // A bare "not run" says nothing: the run's own summary says why it ended before this phase.
+    const bare = !probe.reason || probe.reason === 'not run';
+    testcase.verdict = { kind: 'skipped', message: bare ? `not run: ${run.summary}` : probe.reason };
   }
   return testcase;
+}
+
+/**
+ * A miss during or after the faults is a failure: the system deviated. A baseline not met is an error
+ * only: nothing was injected, so it says nothing about resilience, as the run's own error case says.
+ */
+function probeVerdictKind(probe: ProbeSummary): Pick<JunitVerdict, 'kind' | 'type'> {
+  if (probe.status === 'error') return { kind: 'error', type: 'probe-error' };
+  if (probe.phase === 'before') return { kind: 'error', type: 'baseline-not-met' };
+  return { kind: 'failure', type: 'deviation' };
 }
 
 function probeDetails(run: RunResult, probe: ProbeSummary, failed: ProbeSample[]): string {
@@ -165,12 +176,25 @@ function invalidSuite(invalid: { file: string; message: string }): JunitSuite {
         verdict: {
           kind: 'error',
           type: 'invalid',
-          message: invalid.message.split('\n')[0] ?? invalid.message,
+          message: firstProblem(invalid.file, invalid.message),
           body: invalid.message,
         },
       },
     ],
   };
+}
+
+/**
+ * The first line that names a problem: a validation message starts with a heading ("x.yaml is not a
+ * valid experiment:") and lists each problem on its own line below it.
+ */
+export function firstProblem(file: string, message: string): string {
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const concrete = lines.find((line) => !line.endsWith(':')) ?? lines[0];
+  return concrete ?? `${file} is not a valid experiment`;
 }
 
 function offset(from: string, to: string): string {
