@@ -32,6 +32,10 @@ const action = z
     http: httpProbe.optional(),
     timeout: positiveDuration.optional(),
     background: z.boolean().optional(),
+    retries: numeric(z.number().int().min(0).max(100))
+      .optional()
+      .meta({ description: 'Run it again up to this many times while it fails (default 0)' }),
+    'retry-delay': duration.optional().meta({ description: 'Pause between attempts (default 1s)' }),
   })
   .superRefine((value, ctx) => {
     const kinds = (['command', 'exec', 'http'] as const).filter((kind) => value[kind] !== undefined);
@@ -172,7 +176,15 @@ const experimentObject = z.strictObject({
     .optional(),
   hypothesis: z.array(probe).min(1, { message: 'expected at least one probe: what must stay true?' }),
   method: z.array(step).min(1, { message: 'expected at least one step: what do we break?' }),
+  setup: z.array(action).optional().meta({
+    description:
+      'Actions run in order before the baseline check, to bring the system into the state the experiment needs; one failing ends the run as errored with nothing injected',
+  }),
   rollbacks: z.array(action).optional(),
+  expect: z.enum(['passed', 'deviated']).optional().meta({
+    description:
+      'The verdict this experiment should reach (default passed); deviated makes it a negative test that exits 0 when the hypothesis breaks and 1 when it holds',
+  }),
   recovery: duration.optional().meta({
     description: 'After the faults are reverted, the hypothesis must hold again within this (default 30s)',
   }),
@@ -198,7 +210,7 @@ const experimentObject = z.strictObject({
     })
     .optional(),
 });
-export const experiment = experimentObject.superRefine(checkScope);
+export const experiment = experimentObject.superRefine(checkScope).superRefine(checkSetup);
 export type Experiment = z.output<typeof experiment>;
 
 type SelectorFields = { project?: string | undefined; projects?: 'any' | undefined };
@@ -209,6 +221,7 @@ function selectorsOf(value: {
   guards?: ProbeSpec[] | undefined;
   method: unknown[];
   rollbacks?: ActionSpec[] | undefined;
+  setup?: ActionSpec[] | undefined;
 }): [SelectorFields, (string | number)[]][] {
   // The refinement also sees documents whose other parts are invalid: nothing here may assume a shape.
   const found: [SelectorFields, (string | number)[]][] = [];
@@ -242,6 +255,7 @@ function selectorsOf(value: {
   for (const [index, probe] of list(value.guards).entries()) probeTarget(probe, ['guards', index]);
   for (const [index, item] of list(value.method).entries()) step(item, ['method', index]);
   for (const [index, action] of list(value.rollbacks).entries()) actionTarget(action, ['rollbacks', index]);
+  for (const [index, action] of list(value.setup).entries()) actionTarget(action, ['setup', index]);
   return found;
 }
 
@@ -278,6 +292,21 @@ function checkScope(
   }
 }
 
+/** Setup actions run one after the other, each finished before the next: none may run in the background. */
+function checkSetup(value: { setup?: unknown }, ctx: z.RefinementCtx): void {
+  for (const [index, action] of list(value.setup).entries()) {
+    if (isRecord(action) && action.background !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'setup actions run in order, each finished before the next; background is for method steps',
+        path: ['setup', index, 'background'],
+      });
+    }
+  }
+}
+
 /** A hypothesis probe with every default applied. */
 export const PROBE_DEFAULTS = { every: 1000, timeout: 5000, retries: 0, interval: 500 } as const;
 export const RUN_DEFAULTS = { recovery: 30_000, timeout: 15 * 60_000 } as const;
+/** An action with every default applied: a failing action is not run again unless `retries` says so. */
+export const ACTION_DEFAULTS = { timeout: 60_000, retries: 0, retryDelay: 1000 } as const;
