@@ -3,6 +3,7 @@ import { type AnyDriver, DRIVERS, driverFor, FAULT_KINDS, type FaultKind } from 
 import { didYouMean } from '../util/did-you-mean.js';
 import { teachingErrorMap } from './issue-message.js';
 import { execProbe, httpProbe, type ProbeSpec, probe } from './probe-schema.js';
+import { checkSetup } from './setup-check.js';
 import { argv, duration, nonEmpty, numeric, positiveDuration } from './shapes.js';
 
 /**
@@ -287,19 +288,6 @@ function checkScope(
         code: 'custom',
         message: `projects: any cannot reach outside scope.compose "${scope}"; drop one of the two`,
         path: [...at, 'projects'],
-      });
-    }
-  }
-}
-
-/** Setup actions run one after the other, each finished before the next: none may run in the background. */
-function checkSetup(value: { setup?: unknown }, ctx: z.RefinementCtx): void {
-  for (const [index, action] of list(value.setup).entries()) {
-    if (isRecord(action) && action.background !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'setup actions run in order, each finished before the next; background is for method steps',
-        path: ['setup', index, 'background'],
       });
     }
   }
