@@ -131,6 +131,9 @@ describe('retries on actions', () => {
       (entry) => entry.type === 'log' && entry.message.includes('reseed'),
     );
     expect(logs).toHaveLength(3);
+
+    const plan = await faultline(['plan', file]);
+    expect(plan.all).toContain('method[1] reseed (up to 3 retries, 100ms apart)');
   });
 
   it('fails as before when the last attempt fails: exit 3, after how many attempts', async () => {

@@ -17,7 +17,7 @@ import { expandExperimentFiles } from '../files.js';
 import type { CommandContext } from '../program.js';
 import { connectDocker } from './endpoint-options.js';
 import { parseNetworkOptions } from './network-options.js';
-import { expectLine, printPreflight, printSetup } from './plan-sections.js';
+import { expectLine, printPreflight, printSetup, retriesNote } from './plan-sections.js';
 import { parseSeed } from './seed.js';
 
 /** Prints what a run would do: resolved targets and every Docker action. Reads Docker, changes nothing. */
@@ -105,7 +105,7 @@ function printStep(
   c: CommandContext['output']['colors'],
 ): void {
   out(
-    `${indent}${c.cyan(step.path)} ${step.label}${'background' in step && step.background ? c.dim(' (background)') : ''}`,
+    `${indent}${c.cyan(step.path)} ${step.label}${step.kind === 'action' ? retriesNote(step.action) : ''}${'background' in step && step.background ? c.dim(' (background)') : ''}`,
   );
   if (step.kind === 'fault') {
     const projects = describeProjects(step.targets);
