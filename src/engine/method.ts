@@ -7,7 +7,7 @@ import type { NetworkContext } from '../network/network-fault.js';
 import { type Platform, platformOf } from '../platform/platform.js';
 import { type ProbeEnvironment, runProbe } from '../probes/run-probe.js';
 import { sleep } from '../util/sleep.js';
-import { runAction } from './actions.js';
+import { actionError, attemptAction } from './action-attempts.js';
 import type { FaultRegistry } from './fault-registry.js';
 import type { HypothesisTracker } from './hypothesis.js';
 import type { PlannedInjection, PlannedStep } from './plan.js';
@@ -101,12 +101,15 @@ async function runStep(step: PlannedStep, ctx: MethodContext): Promise<void> {
         break;
       }
       case 'action': {
-        const result = await runAction(step.action, step.targets, {
+        const result = await attemptAction(step.action, step.targets, {
           docker: ctx.docker,
           cwd: ctx.cwd,
           signal: ctx.signal,
+          recorder: ctx.recorder,
+          path: step.path,
+          label: step.label,
         });
-        if (!result.ok) throw new ActionError(`${step.path} ${step.label}: ${result.error}`);
+        if (!result.ok) throw new ActionError(`${step.path} ${step.label}: ${actionError(result)}`);
         break;
       }
       case 'fault':

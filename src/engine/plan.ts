@@ -63,6 +63,8 @@ export interface Plan {
   probeTargets: Map<ProbeSpec, Target[]>;
   /** Containers each exec rollback runs in. */
   rollbackTargets: Target[][];
+  /** Containers each exec setup action runs in. */
+  setupTargets: Target[][];
 }
 
 const PLAN_HINT =
@@ -133,6 +135,9 @@ export async function buildPlan(
       ? planner.resolve(action.exec.target, `rollbacks[${index}]`, true, `rollbacks[${index}]`)
       : [],
   );
+  const setupTargets = (experiment.setup ?? []).map((action, index) =>
+    action.exec ? planner.resolve(action.exec.target, `setup[${index}]`, true, `setup[${index}]`) : [],
+  );
   await planner.settled();
   const byId = new Map(containers.map((container) => [container.id, container]));
   const blast = blastRadiusProblems(steps, experiment.safety, options.requireLabels, byId);
@@ -140,7 +145,8 @@ export async function buildPlan(
     throw new PlanError([...planner.problems, ...blast], blast.length > 0 ? [] : planner.hints);
   }
   const { seed, runId } = options;
-  return { loaded, seed, runId, steps, probeTargets: planner.probeTargets, rollbackTargets };
+  const { probeTargets } = planner;
+  return { loaded, seed, runId, steps, probeTargets, rollbackTargets, setupTargets };
 }
 
 /** Limits checked before anything is injected: how many containers, which ones, and never the host's network. */

@@ -1,7 +1,7 @@
 import { describeEndpoint } from '../docker/endpoint.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import type { RunResult } from '../model/journal.js';
-import { OUTCOME_EXIT_CODES } from '../model/outcomes.js';
+import { judge } from './expectation.js';
 import { runBaseline } from './phases/baseline.js';
 import { runMethodPhase } from './phases/method-phase.js';
 import { prepare } from './phases/prepare.js';
@@ -9,6 +9,7 @@ import { runRecovery } from './phases/recovery.js';
 import { closeLedger, release } from './phases/revert.js';
 import { runRollbacks } from './phases/rollbacks.js';
 import { RunContext, type RunOptions } from './phases/run-context.js';
+import { runSetup } from './phases/setup.js';
 import { isExplained } from './run-stops.js';
 import { decide, guardReport, type Verdict } from './verdict.js';
 
@@ -39,6 +40,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   let methodStarted = false;
   try {
     const plan = await prepare(run);
+    await runSetup(run, plan);
     baselineMissed = await runBaseline(run);
     if (!baselineMissed) {
       methodStarted = true;
@@ -79,6 +81,7 @@ function toResult(
 ): RunResult {
   const { experiment, options } = run;
   const finishedAt = new Date();
+  const { exitCode, summary } = judge(verdict, experiment.expect);
   return {
     file: run.loaded.file,
     title: experiment.title,
@@ -90,8 +93,9 @@ function toResult(
     finishedAt: finishedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
     outcome: verdict.outcome,
-    exitCode: OUTCOME_EXIT_CODES[verdict.outcome],
-    summary: verdict.summary,
+    ...(experiment.expect ? { expected: experiment.expect } : {}),
+    exitCode,
+    summary,
     faults: run.registry.records(),
     probes: run.tracker.all(),
     load: run.load.empty ? undefined : run.load.series(),

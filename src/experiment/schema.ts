@@ -3,6 +3,8 @@ import { type AnyDriver, DRIVERS, driverFor, FAULT_KINDS, type FaultKind } from 
 import { didYouMean } from '../util/did-you-mean.js';
 import { teachingErrorMap } from './issue-message.js';
 import { execProbe, httpProbe, type ProbeSpec, probe } from './probe-schema.js';
+import { checkScope } from './scope-check.js';
+import { checkSetup } from './setup-check.js';
 import { argv, duration, nonEmpty, numeric, positiveDuration } from './shapes.js';
 
 /**
@@ -38,6 +40,10 @@ const action = z
       .boolean()
       .optional()
       .meta({ description: 'Start the action and go on with the next step without waiting', default: false }),
+    retries: numeric(z.number().int().min(0).max(100))
+      .optional()
+      .meta({ description: 'Run it again up to this many times while it fails (default 0)' }),
+    'retry-delay': duration.optional().meta({ description: 'Pause between attempts (default 1s)' }),
   })
   .superRefine((value, ctx) => {
     const kinds = (['command', 'exec', 'http'] as const).filter((kind) => value[kind] !== undefined);
@@ -182,9 +188,17 @@ const experimentObject = z.strictObject({
     .array(step)
     .min(1, { message: 'expected at least one step: what do we break?' })
     .meta({ description: 'The steps run in order: faults, waits, probes, actions, parallel groups' }),
+  setup: z.array(action).optional().meta({
+    description:
+      'Actions run in order before the baseline check, to bring the system into the state the experiment needs; one failing ends the run as errored with nothing injected',
+  }),
   rollbacks: z.array(action).optional().meta({
     description:
       'Your own clean-up actions, run after the faults are reverted, even when the run failed or was interrupted',
+  }),
+  expect: z.enum(['passed', 'deviated']).optional().meta({
+    description:
+      'The verdict this experiment should reach (default passed); deviated makes it a negative test that exits 0 when the hypothesis breaks and 1 when it holds',
   }),
   recovery: duration.optional().meta({
     description: 'After the faults are reverted, the hypothesis must hold again within this (default 30s)',
@@ -215,86 +229,11 @@ const experimentObject = z.strictObject({
     .optional()
     .meta({ description: 'Limits on the blast radius, checked before anything is injected' }),
 });
-export const experiment = experimentObject.superRefine(checkScope);
+export const experiment = experimentObject.superRefine(checkScope).superRefine(checkSetup);
 export type Experiment = z.output<typeof experiment>;
-
-type SelectorFields = { project?: string | undefined; projects?: 'any' | undefined };
-
-/** Every container selector of an experiment, with its path in the document. */
-function selectorsOf(value: {
-  hypothesis: ProbeSpec[];
-  guards?: ProbeSpec[] | undefined;
-  method: unknown[];
-  rollbacks?: ActionSpec[] | undefined;
-}): [SelectorFields, (string | number)[]][] {
-  // The refinement also sees documents whose other parts are invalid: nothing here may assume a shape.
-  const found: [SelectorFields, (string | number)[]][] = [];
-  const selector = (candidate: unknown, at: (string | number)[]) => {
-    if (isRecord(candidate)) found.push([candidate as SelectorFields, at]);
-  };
-  const probeTarget = (probe: unknown, at: (string | number)[]) => {
-    if (!isRecord(probe)) return;
-    if (isRecord(probe.exec)) selector(probe.exec.target, [...at, 'exec', 'target']);
-    if (isRecord(probe.container)) selector(probe.container.target, [...at, 'container', 'target']);
-  };
-  const actionTarget = (action: unknown, at: (string | number)[]) => {
-    if (isRecord(action) && isRecord(action.exec)) selector(action.exec.target, [...at, 'exec', 'target']);
-  };
-  const step = (item: unknown, at: (string | number)[]) => {
-    if (!isRecord(item)) return;
-    // A step that parsed is normalised to {kind, spec}; one that did not is still as written.
-    const normalised = typeof item.kind === 'string' && 'spec' in item && Object.keys(item).length === 2;
-    const [kind, spec] = normalised ? [item.kind as string, item.spec] : (Object.entries(item)[0] ?? []);
-    if (kind === undefined) return;
-    const here = [...at, kind];
-    if (kind === 'parallel') {
-      for (const [index, child] of list(spec).entries()) step(child, [...here, index]);
-    } else if (kind === 'probe') probeTarget(spec, here);
-    else if (kind === 'action') actionTarget(spec, here);
-    else if (kind !== 'wait' && FAULT_KINDS.includes(kind as FaultKind) && isRecord(spec)) {
-      for (const [found, path] of driverFor(kind).selectors(spec)) selector(found, [...here, ...path]);
-    }
-  };
-  for (const [index, probe] of list(value.hypothesis).entries()) probeTarget(probe, ['hypothesis', index]);
-  for (const [index, probe] of list(value.guards).entries()) probeTarget(probe, ['guards', index]);
-  for (const [index, item] of list(value.method).entries()) step(item, ['method', index]);
-  for (const [index, action] of list(value.rollbacks).entries()) actionTarget(action, ['rollbacks', index]);
-  return found;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-/** scope.compose bounds every selector: none may name another project or opt out of it. */
-function checkScope(
-  value: Parameters<typeof selectorsOf>[0] & { scope?: { compose?: string | undefined } | undefined },
-  ctx: z.RefinementCtx,
-): void {
-  const scope = value.scope?.compose;
-  if (scope === undefined) return;
-  for (const [selector, at] of selectorsOf(value)) {
-    if (selector.project !== undefined && selector.project !== scope) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `project "${selector.project}" is outside scope.compose "${scope}", which bounds every target; drop project, or change the scope`,
-        path: [...at, 'project'],
-      });
-    }
-    if (selector.projects !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `projects: any cannot reach outside scope.compose "${scope}"; drop one of the two`,
-        path: [...at, 'projects'],
-      });
-    }
-  }
-}
 
 /** A hypothesis probe with every default applied. */
 export const PROBE_DEFAULTS = { every: 1000, timeout: 5000, retries: 0, interval: 500 } as const;
 export const RUN_DEFAULTS = { recovery: 30_000, timeout: 15 * 60_000 } as const;
+/** An action with every default applied: a failing action is not run again unless `retries` says so. */
+export const ACTION_DEFAULTS = { timeout: 60_000, retries: 0, retryDelay: 1000 } as const;

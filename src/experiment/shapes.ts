@@ -63,10 +63,16 @@ export const argv = z
 
 // ---------------------------------------------------------------------------------------------- targets
 
+/** One name, or a list of names whose matches are taken together (each must match a container). */
+const oneOrMore = (what: string) =>
+  z.union([nonEmpty, z.array(nonEmpty).min(1, { message: `expected at least one ${what}` })]).optional();
+
 export const selectorShape = {
-  name: nonEmpty.optional().meta({ description: 'Exact container name' }),
+  name: oneOrMore('name').meta({ description: 'Exact container name, or a list of them (any of them)' }),
   id: nonEmpty.optional().meta({ description: 'Container id or unique id prefix' }),
-  service: nonEmpty.optional().meta({ description: 'Compose service (label com.docker.compose.service)' }),
+  service: oneOrMore('service').meta({
+    description: 'Compose service (label com.docker.compose.service), or a list of them (any of them)',
+  }),
   project: nonEmpty
     .optional()
     .meta({ description: 'Compose project (label com.docker.compose.project); defaults to scope.compose' }),

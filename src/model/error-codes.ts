@@ -51,6 +51,7 @@ export const ERROR_CODES = [
   // The method (exit 3)
   { code: 'INJECTION_FAILED', meaning: 'a fault could not be injected (targets hit were reverted)' },
   { code: 'ACTION_FAILED', meaning: 'a method action (a command or an HTTP call) failed' },
+  { code: 'SETUP_FAILED', meaning: 'a setup action failed, before the baseline check (nothing injected)' },
 
   // Reports (exit 3)
   { code: 'REPORT_PATH', meaning: 'a report file cannot be written where it was asked for' },

@@ -27,7 +27,7 @@ export interface ProbeSample {
   durationMs: number;
 }
 
-export type RunPhase = 'resolve' | 'before' | 'method' | 'revert' | 'after' | 'rollbacks';
+export type RunPhase = 'resolve' | 'setup' | 'before' | 'method' | 'revert' | 'after' | 'rollbacks';
 
 export type JournalEvent =
   | { type: 'phase'; phase: RunPhase }
@@ -111,6 +111,11 @@ export interface RunResult {
   finishedAt: string;
   durationMs: number;
   outcome: Outcome;
+  /**
+   * The outcome the experiment expects (`expect:`), when it says: with `deviated`, a deviated run
+   * exits 0 and a passed one 1 (the summary says so); other outcomes keep their exit codes.
+   */
+  expected?: 'passed' | 'deviated' | undefined;
   exitCode: number;
   /** One sentence for humans: why this outcome. */
   summary: string;

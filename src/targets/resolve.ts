@@ -1,9 +1,12 @@
 import type { ContainerSummary, DockerClient } from '../docker/client.js';
-import { COMPOSE_PROJECT, COMPOSE_SERVICE, FAULTLINE_HELPER } from '../docker/labels.js';
+import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../docker/labels.js';
 import { EnvironmentError } from '../errors.js';
 import type { TargetSelector } from '../experiment/schema.js';
 import { createRandom, pickRandom } from '../util/random.js';
+import { describeSelector, matches, unmatchedEntry } from './match.js';
 import type { Target } from './target.js';
+
+export { describeSelector, matches } from './match.js';
 
 export interface ResolveOptions {
   /** scope.compose: the one compose project every selector is bounded to. */
@@ -50,49 +53,6 @@ export class TargetHeldError extends TargetSelectionError {
   }
 }
 
-export function describeSelector(selector: TargetSelector, scope?: string): string {
-  const parts: string[] = [];
-  const project = selector.project ?? (selector.service ? scope : undefined);
-  if (selector.service)
-    parts.push(project ? `service ${project}/${selector.service}` : `service ${selector.service}`);
-  if (selector.name) parts.push(`name ${selector.name}`);
-  if (selector.id) parts.push(`id ${selector.id}`);
-  if (selector.pattern) parts.push(`name matching /${selector.pattern}/`);
-  if (selector.labels) {
-    parts.push(
-      `labels ${Object.entries(selector.labels)
-        .map(([key, value]) => `${key}=${value}`)
-        .join(',')}`,
-    );
-  }
-  if (selector.project && !selector.service) parts.push(`project ${selector.project}`);
-  if (selector.projects === 'any') parts.push('any project');
-  if (selector.count !== undefined) parts.push(`count ${selector.count}`);
-  if (selector.percent !== undefined) parts.push(`${selector.percent}%`);
-  return parts.join(', ');
-}
-
-/**
- * Whether a container is one the selector names. The scope bounds every selector, whatever it selects
- * by: a container of another project (or of none) is never a match.
- */
-export function matches(container: ContainerSummary, selector: TargetSelector, scope?: string): boolean {
-  const labels = container.labels;
-  if (labels[FAULTLINE_HELPER] !== undefined) return false;
-  if (selector.name !== undefined && container.name !== selector.name.replace(/^\//, '')) return false;
-  if (selector.id !== undefined && !container.id.startsWith(selector.id)) return false;
-  if (selector.service !== undefined && labels[COMPOSE_SERVICE] !== selector.service) return false;
-  if (scope !== undefined && labels[COMPOSE_PROJECT] !== scope) return false;
-  if (selector.project !== undefined && labels[COMPOSE_PROJECT] !== selector.project) return false;
-  if (selector.labels) {
-    for (const [key, value] of Object.entries(selector.labels)) {
-      if (labels[key] !== value) return false;
-    }
-  }
-  if (selector.pattern !== undefined && !new RegExp(selector.pattern).test(container.name)) return false;
-  return true;
-}
-
 export function toTarget(container: ContainerSummary): Target {
   return {
     id: container.id,
@@ -117,6 +77,13 @@ export function selectTargets(
     .sort((a, b) => a.name.localeCompare(b.name));
   const what = describeSelector(selector, options.scope);
   if (matching.length === 0) throw noMatch(containers, selector, what, options.scope);
+  const unmatched = unmatchedEntry(containers, selector, options.scope);
+  if (unmatched !== undefined) {
+    throw new NoTargetError(
+      `${what}: ${unmatched.what} matches no container${unmatched.near}`,
+      'Every service and name of a list must match a container: fix the name, or drop it from the list.',
+    );
+  }
   if (selector.projects !== 'any') checkOneProject(matching, what);
 
   const usable = options.runningOnly
@@ -230,8 +197,9 @@ function noMatch(
     }
   }
   const compose = selector.service !== undefined && !selector.project && !scope;
+  const unmatched = unmatchedEntry(containers, selector, scope);
   return new NoTargetError(
-    `no container matches ${what}`,
+    `no container matches ${what}${unmatched?.near ?? ''}`,
     compose
       ? 'Is the stack up (`docker compose ps`)? Set scope.compose or target.project to name the compose project.'
       : 'Is the stack up? `docker ps` lists the containers; `faultline plan` shows what each step resolves to.',

@@ -1,6 +1,7 @@
 import { describeEndpoint } from '../../docker/endpoint.js';
 import { describeProbe } from '../../engine/describe.js';
 import { allInjections, buildPlan, hasNetworkFaults, type PlannedStep } from '../../engine/plan.js';
+import { ExitCode } from '../../errors.js';
 import { loadExperimentFile } from '../../experiment/load.js';
 import { PROBE_DEFAULTS, RUN_DEFAULTS } from '../../experiment/schema.js';
 import { devicesFor, listInterfaces } from '../../network/interfaces.js';
@@ -16,6 +17,7 @@ import { expandExperimentFiles } from '../files.js';
 import type { CommandContext } from '../program.js';
 import { connectDocker } from './endpoint-options.js';
 import { parseNetworkOptions } from './network-options.js';
+import { expectLine, printPreflight, printSetup, retriesNote } from './plan-sections.js';
 import { parseSeed } from './seed.js';
 
 /** Prints what a run would do: resolved targets and every Docker action. Reads Docker, changes nothing. */
@@ -31,6 +33,7 @@ export async function planCommand(
   const setup = parseNetworkOptions(options);
   const c = ctx.output.colors;
   const out = (line: string) => ctx.output.stdout.write(`${line}\n`);
+  let exitCode = 0;
   for (const file of files) {
     const loaded = await loadExperimentFile(file, ctx.env);
     const runId = 'plan0000';
@@ -63,6 +66,7 @@ export async function planCommand(
       `${c.bold(experiment.title)}  ${c.dim(`${file} · seed ${seed} (pass --seed ${seed} to run exactly this plan)`)}`,
     );
     out(`${c.bold('engine')}   ${describeEndpoint(endpoint)}`);
+    printSetup(plan, ctx);
     out(c.bold('hypothesis'));
     for (const probe of experiment.hypothesis) {
       const targets = plan.probeTargets.get(probe);
@@ -86,9 +90,12 @@ export async function planCommand(
         `${c.bold('rollback')} ${index + 1}: ${action.name ?? action.command?.join(' ') ?? action.exec?.command.join(' ') ?? action.http?.url}`,
       );
     }
+    if (experiment.expect) out(`${c.bold('expect')}   ${expectLine(experiment.expect)}`);
+    const checked = await printPreflight(plan, { docker, setup, runner, error: wayError }, ctx);
+    if (!checked) exitCode = ExitCode.errored;
     out('');
   }
-  return 0;
+  return exitCode;
 }
 
 function printStep(
@@ -98,7 +105,7 @@ function printStep(
   c: CommandContext['output']['colors'],
 ): void {
   out(
-    `${indent}${c.cyan(step.path)} ${step.label}${'background' in step && step.background ? c.dim(' (background)') : ''}`,
+    `${indent}${c.cyan(step.path)} ${step.label}${step.kind === 'action' ? retriesNote(step.action) : ''}${'background' in step && step.background ? c.dim(' (background)') : ''}`,
   );
   if (step.kind === 'fault') {
     const projects = describeProjects(step.targets);

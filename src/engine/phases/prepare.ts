@@ -1,7 +1,3 @@
-import { EnvironmentError, errorMessage, FaultlineError } from '../../errors.js';
-import { familyOf, requiredFeatures } from '../../faults/registry.js';
-import { NetnsUnavailableError, type Via } from '../../network/netns-runner.js';
-import { platformOf } from '../../platform/platform.js';
 import { holderLookup } from '../../safety/locks.js';
 import { RunSafety } from '../../safety/run-safety.js';
 import { effectiveMaxHold, refuseLongerThan } from '../hold-limit.js';
@@ -11,9 +7,9 @@ import {
   hasNetworkFaults,
   namespaceInjections,
   type Plan,
-  type PlannedInjection,
   type PlannedStep,
 } from '../plan.js';
+import { preflightPlan } from '../preflight.js';
 import type { Recorder } from '../recorder.js';
 import { HoldLimitReached } from '../run-stops.js';
 import type { RunContext } from './run-context.js';
@@ -36,7 +32,7 @@ export async function prepare(run: RunContext): Promise<Plan> {
   run.plan = plan;
   recordTargets(plan.steps, recorder);
   if (hasNetworkFaults(plan.steps)) await prepareNetwork(run, plan);
-  await preflightFaults(run, plan);
+  await preflightPlan(plan, run.platform, run.network);
   run.signal.throwIfAborted();
   const maxHoldMs = effectiveMaxHold(options.safety?.maxHoldMs, run.experiment.safety?.['max-hold']);
   refuseLongerThan(maxHoldMs, plan.steps);
@@ -46,14 +42,10 @@ export async function prepare(run: RunContext): Promise<Plan> {
 }
 
 async function prepareNetwork(run: RunContext, plan: Plan): Promise<void> {
-  const networkInjections = namespaceInjections(plan.steps);
-  const targets = networkInjections.map((injection) => injection.target);
+  const targets = namespaceInjections(plan.steps).map((injection) => injection.target);
   const entered = await run.platform.enterNetwork(run.runId, targets);
   run.network = entered.network;
   run.recorder.log('info', `network faults via ${entered.why}`);
-  refuseUnreachable(networkInjections, entered.network.runner.via);
-  const features = requiredFeatures(networkInjections.map((injection) => injection.fault));
-  await run.platform.checkFeatures(entered.network, features);
 }
 
 async function openLedger(run: RunContext, plan: Plan, maxHoldMs: number | undefined): Promise<void> {
@@ -83,37 +75,5 @@ function recordTargets(steps: PlannedStep[], recorder: Recorder): void {
     if (step.kind === 'fault')
       recorder.record({ type: 'targets', step: step.path, selector: step.selector, targets: step.targets });
     if (step.kind === 'parallel') recordTargets(step.steps, recorder);
-  }
-}
-
-/** Each fault's own check that it can be made from here, before anything of the run is injected. */
-async function preflightFaults(run: RunContext, plan: Plan): Promise<void> {
-  for (const injection of allInjections(plan.steps)) {
-    const family = familyOf(injection.fault);
-    if (!family.preflight) continue;
-    const platform = platformOf(injection.target) ?? run.platform;
-    try {
-      await family.preflight(injection.fault, injection.target, platform);
-    } catch (error) {
-      const known = error instanceof FaultlineError ? error : undefined;
-      throw new EnvironmentError(
-        known?.code ?? 'FAULT_PREFLIGHT_FAILED',
-        `${injection.kind} on ${injection.target.name} cannot be made from here: ${errorMessage(error)} (nothing was injected)`,
-        { hint: known?.hint, cause: error },
-      );
-    }
-  }
-}
-
-/** Faults whose family cannot work through the chosen way in are refused before anything is injected. */
-function refuseUnreachable(injections: readonly PlannedInjection[], via: Via): void {
-  for (const injection of injections) {
-    const ways = familyOf(injection.fault).ways;
-    if (ways && !ways.includes(via)) {
-      throw new NetnsUnavailableError(
-        `${injection.kind} on ${injection.target.name} works only through the ${ways.join(' or ')} way into its target, and this run goes in via ${via} (nothing was injected)`,
-        `Run faultline as root on the Docker host with --via ${ways[0]!}.`,
-      );
-    }
   }
 }

@@ -1,4 +1,4 @@
-import { runAction } from '../actions.js';
+import { actionError, attemptAction } from '../action-attempts.js';
 import { describeAction } from '../describe.js';
 import type { Plan } from '../plan.js';
 import type { RunContext } from './run-context.js';
@@ -19,10 +19,13 @@ export async function runRollbacks(run: RunContext, plan: Plan): Promise<string[
     const label = describeAction(action);
     const started = performance.now();
     recorder.record({ type: 'step-start', step: path, label });
-    const result = await runAction(action, plan.rollbackTargets[index] ?? [], {
+    const result = await attemptAction(action, plan.rollbackTargets[index] ?? [], {
       docker: run.options.docker,
       cwd: run.loaded.directory,
       signal,
+      recorder,
+      path,
+      label,
     });
     const durationMs = Math.round(performance.now() - started);
     if (result.ok) recorder.record({ type: 'step-end', step: path, label, status: 'done', durationMs });
@@ -33,9 +36,9 @@ export async function runRollbacks(run: RunContext, plan: Plan): Promise<string[
         label,
         status: 'failed',
         durationMs,
-        error: result.error,
+        error: actionError(result),
       });
-      errors.push(`${path} ${label}: ${result.error}`);
+      errors.push(`${path} ${label}: ${actionError(result)}`);
     }
   }
   return errors;

@@ -65,6 +65,7 @@ export const LOAD_BUCKET_MS = 1000;
 
 const PHASE_LABELS: Record<RunPhase, string> = {
   resolve: 'setup',
+  setup: 'setup actions',
   before: 'baseline',
   method: 'method',
   revert: 'revert',

@@ -7,6 +7,7 @@ import type {
 } from '../../model/journal.js';
 import { describeTarget } from '../../targets/target.js';
 import { journalText } from '../journal-text.js';
+import { expectationCases } from './expectation.js';
 
 /** At most this many failing samples are spelled out under one probe's failure. */
 const MAX_SAMPLES_SHOWN = 20;
@@ -63,10 +64,11 @@ function runSuite(run: RunResult): JunitSuite {
     properties: [
       ['outcome', run.outcome],
       ['exit-code', String(run.exitCode)],
+      ...(run.expected ? [['expect', run.expected] as [string, string]] : []),
       ['seed', String(run.seed)],
       ...(run.tags.length > 0 ? [['tags', run.tags.join(', ')] as [string, string]] : []),
     ],
-    cases,
+    cases: expectationCases(run, cases),
     systemOut: journalText(run.journal),
   };
 }
