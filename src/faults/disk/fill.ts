@@ -31,16 +31,32 @@ async function writeZeros(handle: FileHandle, bytes: number): Promise<void> {
   await handle.datasync();
 }
 
+/** fallocate(1) of util-linux, else busybox's (the helper image built from a host has busybox). */
+const FALLOCATES = [['fallocate'], ['busybox', 'fallocate']];
+
 /**
  * Runs fallocate(1) on the open file, handed to it as its fd 3: its result as data (exitCode undefined
- * when it could not be started).
+ * when no fallocate could be started).
  */
-function fallocate(
+async function fallocate(
+  handle: FileHandle,
+  bytes: number,
+): Promise<{ exitCode: number | undefined; stderr: string }> {
+  let result: { exitCode: number | undefined; stderr: string } = { exitCode: undefined, stderr: '' };
+  for (const command of FALLOCATES) {
+    result = await runFallocate(command, handle, bytes);
+    if (result.exitCode !== undefined && !/applet not found/.test(result.stderr)) return result;
+  }
+  return { exitCode: undefined, stderr: result.stderr };
+}
+
+function runFallocate(
+  [command, ...args]: string[],
   handle: FileHandle,
   bytes: number,
 ): Promise<{ exitCode: number | undefined; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn('fallocate', ['-l', String(bytes), '/proc/self/fd/3'], {
+    const child = spawn(command!, [...args, '-l', String(bytes), '/proc/self/fd/3'], {
       stdio: ['ignore', 'ignore', 'pipe', handle.fd],
       timeout: 120_000,
     });
