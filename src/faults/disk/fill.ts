@@ -21,6 +21,7 @@ export interface Filled {
 }
 
 const CHUNK = 8 * 2 ** 20;
+const FALLOCATE_TIMEOUT_MS = 120_000;
 
 async function writeZeros(handle: FileHandle, bytes: number): Promise<void> {
   const zeros = Buffer.alloc(Math.min(CHUNK, bytes));
@@ -58,20 +59,26 @@ function runFallocate(
   return new Promise((resolve) => {
     const child = spawn(command!, [...args, '-l', String(bytes), '/proc/self/fd/3'], {
       stdio: ['ignore', 'ignore', 'pipe', handle.fd],
-      timeout: 120_000,
     });
+    // Not spawn's own timeout: its timer outlives a command that could not be started, and would
+    // hold the process (a helper) until it fires.
+    const timer = setTimeout(() => child.kill('SIGKILL'), FALLOCATE_TIMEOUT_MS);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    child.on('error', (error) => resolve({ exitCode: undefined, stderr: error.message }));
-    child.on('close', (code, signal) =>
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ exitCode: undefined, stderr: error.message });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
       resolve(
         code === null
           ? { exitCode: 124, stderr: `fallocate ended by ${signal}` }
           : { exitCode: code, stderr },
-      ),
-    );
+      );
+    });
   });
 }
 

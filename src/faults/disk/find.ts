@@ -26,9 +26,17 @@ export interface FoundFills {
 
 export async function findFills(pid: number, maxDirs = MAX_DIRS): Promise<FoundFills> {
   const mounts = parseMountinfo(await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => ''));
-  const skipped = new Set(
-    mounts.filter((mount) => NOT_STORAGE.has(mount.fstype)).map((mount) => mount.point),
-  );
+  const skipped = mounts.filter((mount) => NOT_STORAGE.has(mount.fstype)).map((mount) => mount.point);
+  return findFillsIn(hostPath(pid, '/'), skipped, maxDirs);
+}
+
+/** The search below `root` (a target's root as seen from here), not entering the `skipped` directories. */
+export async function findFillsIn(
+  root: string,
+  skipped: readonly string[],
+  maxDirs = MAX_DIRS,
+): Promise<FoundFills> {
+  const skip = new Set(skipped);
   const found: FoundFills = { files: [], dirs: 0, truncated: false };
   const pending = ['/'];
   while (pending.length > 0) {
@@ -38,13 +46,13 @@ export async function findFills(pid: number, maxDirs = MAX_DIRS): Promise<FoundF
     }
     const dir = pending.pop()!;
     found.dirs++;
-    const handle = await opendir(hostPath(pid, dir)).catch(() => undefined);
+    const handle = await opendir(path.posix.join(root, dir)).catch(() => undefined);
     if (!handle) continue;
     try {
       for await (const entry of handle as AsyncIterable<Dirent>) {
         const inTarget = path.posix.join(dir, entry.name);
         if (entry.isDirectory()) {
-          if (!skipped.has(inTarget)) pending.push(inTarget);
+          if (!skip.has(inTarget)) pending.push(inTarget);
         } else if (entry.name.startsWith(FILL_PREFIX) && entry.isFile()) found.files.push(inTarget);
       }
     } catch {
