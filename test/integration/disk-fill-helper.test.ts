@@ -1,3 +1,4 @@
+import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { faultline, tempDir, writeExperiment } from '../support/cli.js';
 import { removeTestContainers, uniquePrefix, waitFor } from '../support/containers.js';
@@ -31,7 +32,7 @@ beforeAll(async () => {
   await docker('volume', 'create', '--label', `${TEST_LABEL}=${prefix}`, volume);
   await docker(
     ...['run', '-d', '--name', target, '--label', `${TEST_LABEL}=${prefix}`, '--stop-timeout', '2'],
-    ...['-v', `${volume}:/data`, FIXTURE_IMAGE, '/app/backend.mjs'],
+    ...['-v', `${volume}:/data`, '--tmpfs', '/scratch:size=64m', FIXTURE_IMAGE, '/app/backend.mjs'],
   );
 });
 
@@ -44,9 +45,13 @@ afterAll(async () => {
   await docker('volume', 'rm', '-f', volume);
 });
 
-async function df(path: string): Promise<{ used: number }> {
-  const out = await docker('exec', target, 'df', '-k', '-P', path);
-  return { used: Number(out.split('\n').at(-1)!.trim().split(/\s+/)[2]) * 1024 };
+async function df(path: string): Promise<{ used: number; percent: number }> {
+  const fields = (await docker('exec', target, 'df', '-k', '-P', path))
+    .split('\n')
+    .at(-1)!
+    .trim()
+    .split(/\s+/);
+  return { used: Number(fields[2]) * 1024, percent: parseInt(fields[4]!, 10) };
 }
 
 /** Fill files anywhere under the given directories of the target. */
@@ -123,6 +128,29 @@ describe('disk-fill through the helper way', () => {
     expect(await fills('/data')).toEqual([]);
   });
 
+  it('fills a tmpfs to the share of its size asked, measured from inside the target', async () => {
+    const run = await start(
+      HELPER,
+      `  - disk-fill: { target: { name: ${target} }, path: /scratch, percent: 90, duration: 3s }`,
+    );
+    await run.waitForLine(/inject .*filled \/scratch\/\.faultline-fill-/);
+    const during = await df('/scratch');
+    expect((await run.finished).exitCode).toBe(0);
+    expect(during.percent).toBeGreaterThanOrEqual(90);
+    expect(during.percent).toBeLessThanOrEqual(91);
+    expect((await df('/scratch')).used).toBe(0);
+  });
+
+  it("refuses a share of a named volume on the Docker host's disk, as from the host (exit 3)", async () => {
+    const run = await start(
+      HELPER,
+      `  - disk-fill: { target: { name: ${target} }, path: /data, percent: 50 }`,
+    );
+    expect((await run.finished).exitCode).toBe(3);
+    expect(run.text).toMatch(/on the Docker host's own disk .*use size/);
+    expect(await fills('/data')).toEqual([]);
+  });
+
   it('refuses a path that does not exist with the same message as from the host (exit 3)', async () => {
     const run = await start(
       HELPER,
@@ -147,6 +175,31 @@ describe('disk-fill through the helper way', () => {
     expect(await fills('/data')).toEqual([]);
     expect(await diskHelpers()).toEqual([]);
     report('disk-fill --via helper: SIGKILL mid-fill -> removed by the watchdog', { ms: lastRevertMs });
+  });
+
+  it('a fill that cannot be removed ends in exit 4 with the helper command that removes it', async () => {
+    const run = await start(
+      HELPER,
+      `  - disk-fill: { target: { name: ${target} }, path: /data, size: 8MiB, duration: 3s }`,
+    );
+    const line = await run.waitForLine(/inject .*filled \/data\/\.faultline-fill-/);
+    const file = /filled (\/data\/\.faultline-fill-\S+)/.exec(line.text)![1]!;
+    const onHost = `/proc/${await docker('inspect', '-f', '{{.State.Pid}}', target)}/root${file}`;
+    await execa('chattr', ['+i', onHost]);
+    let remedy: string;
+    try {
+      expect((await run.finished).exitCode).toBe(4);
+      expect(run.text).toMatch(/cannot remove it: .*(EPERM|not permitted)/);
+      remedy = /(docker run --rm --pid container:\S+ .* node -e '[^']*')/.exec(run.text)![1]!;
+      expect(remedy).toContain(`/proc/1/root${file}`);
+      expect(await fills('/data')).toHaveLength(1);
+    } finally {
+      await execa('chattr', ['-i', onHost]);
+    }
+    // The remedy as printed, run by hand, removes it.
+    await execa('sh', ['-c', remedy]);
+    expect(await fills('/data')).toEqual([]);
+    expect(await diskHelpers()).toEqual([]);
   });
 });
 

@@ -12,7 +12,7 @@ import { type Removal, removeFillIn } from './remove.js';
 /** The command that removes a fill file by hand: from the Docker host, or from a helper as it was made. */
 export function removeCommand(target: Target, recipe: DiskRecipe): string {
   if (recipe.helper) {
-    const script = `require('fs').rmSync(${JSON.stringify(`/proc/1/root${recipe.file}`)}, {force: true})`;
+    const script = `require("fs").rmSync(${JSON.stringify(`/proc/1/root${recipe.file}`)}, {force: true})`;
     return helperCommand(recipe.helper.image, target, quote(['node', '-e', script]));
   }
   return `rm -f "/proc/$(docker inspect -f '{{.State.Pid}}' ${target.name})/root${recipe.file}"`;

@@ -74,7 +74,7 @@ describe('the helper way of disk-fill', () => {
     );
     const record = { image: 'faultline/nettools:1', name: 'faultline-disk-r-f', runId: 'r', faultId: 'f' };
     expect(removeCommand(target, { ...recipe, helper: record })).toBe(
-      `docker run --rm --pid container:db --cap-add SYS_PTRACE --network none faultline/nettools:1 node -e 'require('\\''fs'\\'').rmSync("/proc/1/root/data/.faultline-fill-r-f", {force: true})'`,
+      `docker run --rm --pid container:db --cap-add SYS_PTRACE --network none faultline/nettools:1 node -e 'require("fs").rmSync("/proc/1/root/data/.faultline-fill-r-f", {force: true})'`,
     );
   });
 
