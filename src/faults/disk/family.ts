@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_HELPER_IMAGE } from '../../docker/labels.js';
 import { errorMessage } from '../../errors.js';
 import { HelperRunner } from '../../network/netns-runner.js';
 import type { Target } from '../../targets/target.js';
@@ -39,7 +40,7 @@ const showsHelper = (display: Display, target: Target) => display(target, ['true
 
 /** The helper image a helper runner's display names (its commands end with `<image> true`). */
 const imageShown = (display: Display, target: Target) =>
-  display(target, ['true']).split(' ').at(-2) ?? 'faultline/nettools:1';
+  display(target, ['true']).split(' ').at(-2) ?? DEFAULT_HELPER_IMAGE;
 
 function describe(plan: DiskPlan, target: Target, display: Display) {
   const length =
