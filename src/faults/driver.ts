@@ -55,6 +55,11 @@ export interface Leftover {
   /** The run that left it, when it can be told (iptables chains carry it). */
   runId: string | undefined;
   commands: string[][];
+  /**
+   * Removes it another way than by commands in the namespace (e.g. from a helper container), when
+   * set: resolves with why it could not, or undefined once it is gone.
+   */
+  remove?(): Promise<string | undefined>;
 }
 
 export interface FaultFamily<
@@ -104,7 +109,7 @@ export interface FaultFamily<
   /** Every host feature its plans may need (doctor checks them all). */
   mayNeed: readonly Feature[];
   /** What it may have left in a namespace, found by looking (what `recover` scans for). */
-  scan?(runner: NetnsRunner, target: Target): Promise<Leftover[]>;
+  scan?(runner: NetnsRunner, target: Target, docker?: DockerClient): Promise<Leftover[]>;
 }
 
 export interface Described {

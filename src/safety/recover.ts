@@ -176,11 +176,11 @@ async function scanNamespaces(
   for (const container of containers) {
     if (container.state !== 'running' || container.labels[FAULTLINE_HELPER] !== undefined) continue;
     const target = toTarget(container);
-    const leftovers = await namespaceLeftovers(runner, target).catch(() => []);
+    const leftovers = await namespaceLeftovers(runner, target, recovery.options.docker).catch(() => []);
     for (const leftover of leftovers) {
       if ((leftover.runId && live.has(leftover.runId)) || (!leftover.runId && lockedByLive.has(container.id)))
         continue;
-      let failure: string | undefined;
+      let failure = leftover.remove ? await leftover.remove() : undefined;
       for (const argv of leftover.commands) {
         const result = await runner.run(target, argv);
         if (result.exitCode !== 0) failure ??= `${argv.join(' ')}: ${result.stderr.trim()}`;

@@ -170,14 +170,14 @@ describe('disk-fill', () => {
     for (const dir of ['/tmp', '/data', '/scratch']) expect(await fillFiles(dir)).toEqual([]);
   });
 
-  it('is refused before anything is written when the run does not go in from the host (--via helper)', async () => {
+  it('is refused before anything is written when the run goes in through the target itself (--via exec)', async () => {
     const run = await start(`{ target: { name: ${target} }, path: /tmp, size: 1MiB, duration: 1s }`, [
       '--via',
-      'helper',
+      'exec',
     ]);
     expect((await run.finished).exitCode).toBe(3);
     expect(run.text).toMatch(
-      /disk-fill on \S+ works only through the nsenter way into its target.*nothing was injected.*--via nsenter/,
+      /disk-fill on \S+ works only through the nsenter or helper way into its target.*nothing was injected.*--via nsenter/,
     );
     expect(await fillFiles('/tmp')).toEqual([]);
   });

@@ -13,5 +13,6 @@ export const diskFillDriver = targetedDriver({
     size: spec.size,
     percent: spec.percent,
     name: fillName(ctx.runId, faultId),
+    runId: ctx.runId,
   }),
 });

@@ -21,6 +21,7 @@ export interface Filled {
 }
 
 const CHUNK = 8 * 2 ** 20;
+const FALLOCATE_TIMEOUT_MS = 120_000;
 
 async function writeZeros(handle: FileHandle, bytes: number): Promise<void> {
   const zeros = Buffer.alloc(Math.min(CHUNK, bytes));
@@ -31,31 +32,53 @@ async function writeZeros(handle: FileHandle, bytes: number): Promise<void> {
   await handle.datasync();
 }
 
+/** fallocate(1) of util-linux, else busybox's (the helper image built from a host has busybox). */
+const FALLOCATES = [['fallocate'], ['busybox', 'fallocate']];
+
 /**
  * Runs fallocate(1) on the open file, handed to it as its fd 3: its result as data (exitCode undefined
- * when it could not be started).
+ * when no fallocate could be started).
  */
-function fallocate(
+async function fallocate(
+  handle: FileHandle,
+  bytes: number,
+): Promise<{ exitCode: number | undefined; stderr: string }> {
+  let result: { exitCode: number | undefined; stderr: string } = { exitCode: undefined, stderr: '' };
+  for (const command of FALLOCATES) {
+    result = await runFallocate(command, handle, bytes);
+    if (result.exitCode !== undefined && !/applet not found/.test(result.stderr)) return result;
+  }
+  return { exitCode: undefined, stderr: result.stderr };
+}
+
+function runFallocate(
+  [command, ...args]: string[],
   handle: FileHandle,
   bytes: number,
 ): Promise<{ exitCode: number | undefined; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn('fallocate', ['-l', String(bytes), '/proc/self/fd/3'], {
+    const child = spawn(command!, [...args, '-l', String(bytes), '/proc/self/fd/3'], {
       stdio: ['ignore', 'ignore', 'pipe', handle.fd],
-      timeout: 120_000,
     });
+    // Not spawn's own timeout: its timer outlives a command that could not be started, and would
+    // hold the process (a helper) until it fires.
+    const timer = setTimeout(() => child.kill('SIGKILL'), FALLOCATE_TIMEOUT_MS);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    child.on('error', (error) => resolve({ exitCode: undefined, stderr: error.message }));
-    child.on('close', (code, signal) =>
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ exitCode: undefined, stderr: error.message });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
       resolve(
         code === null
           ? { exitCode: 124, stderr: `fallocate ended by ${signal}` }
           : { exitCode: code, stderr },
-      ),
-    );
+      );
+    });
   });
 }
 

@@ -68,17 +68,29 @@ async function deviceOf(file: string): Promise<string | undefined> {
   );
 }
 
-/** Whether a mount is backed by the host's root filesystem or by the one holding the target's layers. */
+/** Files the Engine keeps in its own data folder and mounts into every container. */
+const ENGINE_FILES = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf'];
+
+/**
+ * Whether a mount is backed by the host's root filesystem or by the disk the Engine keeps containers
+ * on: the one holding the target's layers, or its /etc/hosts (seen from a helper, which cannot look
+ * at the layers' host folder, this is how the Engine's disk is told).
+ */
 async function sharedWithHost(mount: Mount, mounts: readonly Mount[]): Promise<boolean> {
   const layers = mountOf(mounts, '/')?.upperdir;
-  const hostDevices = new Set([await deviceOf('/'), layers ? await deviceOf(layers) : undefined]);
+  const engineFiles = mounts.filter((each) => ENGINE_FILES.includes(each.point)).map((each) => each.device);
+  const hostDevices = new Set([
+    await deviceOf('/'),
+    layers ? await deviceOf(layers) : undefined,
+    ...engineFiles,
+  ]);
   const backing = mount.upperdir ? await deviceOf(mount.upperdir) : mount.device;
   // An overlay whose layers cannot be looked at is taken to be on the host's disk.
   return backing === undefined || hostDevices.has(backing);
 }
 
 /** Finds and checks where a fill of `wanted` in the target with this pid goes. Throws a DiskFillError. */
-export async function locate(pid: number, target: Target, wanted: string): Promise<Location> {
+export async function locate(pid: number, target: Pick<Target, 'name'>, wanted: string): Promise<Location> {
   const where = `${wanted} in ${target.name}`;
   const dir = await resolveInRoot(hostPath(pid, '/'), wanted);
   if (dir === undefined)
@@ -106,6 +118,14 @@ export async function locate(pid: number, target: Target, wanted: string): Promi
     usedBytes: (space.blocks - space.bfree) * space.bsize,
     availableBytes: space.bavail * space.bsize,
   };
+}
+
+/** How full a filesystem is, as df counts it (its Use%), or undefined when it cannot be told. */
+export async function usedShare(dir: string): Promise<number | undefined> {
+  const space = await statfs(dir).catch(() => undefined);
+  if (!space) return undefined;
+  const used = space.blocks - space.bfree;
+  return (used * 100) / (used + space.bavail);
 }
 
 export function formatBytes(bytes: number): string {
