@@ -1,7 +1,7 @@
 import { describeEndpoint } from '../../docker/endpoint.js';
 import { describeProbe } from '../../engine/describe.js';
 import { allInjections, buildPlan, hasNetworkFaults, type PlannedStep } from '../../engine/plan.js';
-import { loadExperimentFile } from '../../experiment/load.js';
+import { ExitCode } from '../../errors.js';
 import { PROBE_DEFAULTS, RUN_DEFAULTS } from '../../experiment/schema.js';
 import { devicesFor, listInterfaces } from '../../network/interfaces.js';
 import type { NetnsRunner } from '../../network/netns-runner.js';
@@ -12,10 +12,12 @@ import { stateDir } from '../../safety/state-dir.js';
 import { describeProjects } from '../../targets/resolve.js';
 import { formatDuration } from '../../util/duration.js';
 import { newSeed } from '../../util/random.js';
-import { expandExperimentFiles } from '../files.js';
+import { printJson } from '../json-output.js';
+import { loadSelected } from '../load-experiments.js';
 import type { CommandContext } from '../program.js';
 import { connectDocker } from './endpoint-options.js';
 import { parseNetworkOptions } from './network-options.js';
+import { planDocument } from './plan-json.js';
 import { parseSeed } from './seed.js';
 
 /** Prints what a run would do: resolved targets and every Docker action. Reads Docker, changes nothing. */
@@ -24,15 +26,17 @@ export async function planCommand(
   options: Record<string, unknown>,
   ctx: CommandContext,
 ): Promise<number> {
-  const files = await expandExperimentFiles(inputs);
+  const { loaded: selected, invalid } = await loadSelected(inputs, options, ctx.env, ctx.output);
+  if (invalid.length > 0) return ExitCode.invalid;
   const seed = parseSeed(options.seed) ?? newSeed();
   const { docker, endpoint } = connectDocker(options, ctx.env);
   await docker.ping();
   const setup = parseNetworkOptions(options);
   const c = ctx.output.colors;
   const out = (line: string) => ctx.output.stdout.write(`${line}\n`);
-  for (const file of files) {
-    const loaded = await loadExperimentFile(file, ctx.env);
+  const documents: Record<string, unknown>[] = [];
+  for (const loaded of selected) {
+    const { file } = loaded;
     const runId = 'plan0000';
     let way: { runner: NetnsRunner; why: string } | undefined;
     let wayError: string | undefined;
@@ -58,6 +62,12 @@ export async function planCommand(
           ? async (target, cidrs) => devicesFor(await listInterfaces(runner, target), cidrs)
           : undefined,
     });
+    if (options.json) {
+      documents.push(
+        planDocument(plan, endpoint, way ? { via: way.runner.via, why: way.why } : { error: wayError ?? '' }),
+      );
+      continue;
+    }
     const { experiment } = loaded;
     out(
       `${c.bold(experiment.title)}  ${c.dim(`${file} · seed ${seed} (pass --seed ${seed} to run exactly this plan)`)}`,
@@ -88,6 +98,7 @@ export async function planCommand(
     }
     out('');
   }
+  if (options.json) printJson(ctx.output, { seed, experiments: documents });
   return 0;
 }
 
