@@ -48,7 +48,7 @@ function quiet(console: ConsoleReporter): Reporter {
   };
 }
 
-/** `--verbose`: every probe sample, each with its checks, as one line each. */
+/** `--verbose`: every probe sample, during and guard ones too, each followed by its checks. */
 class SampleReporter implements Reporter {
   readonly name = 'console';
   constructor(private readonly output: Output) {}
@@ -59,13 +59,16 @@ class SampleReporter implements Reporter {
 
   private sample(sample: ProbeSample): void {
     const c = this.output.colors;
-    const attempts = sample.attempts > 1 ? `, ${sample.attempts} attempts` : '';
-    this.output.stdout.write(
-      `  ${c.dim('sample')}   ${sample.phase} ${visibleLine(sample.probe)} ${sample.status} ${c.dim(`(${sample.durationMs} ms${attempts}) ${visibleLine(sample.reason)}`)}\n`,
-    );
+    // The console shows each sample before and after; during and guard samples only as counts.
+    if (sample.phase !== 'before' && sample.phase !== 'after') {
+      const attempts = sample.attempts > 1 ? `, ${sample.attempts} attempts` : '';
+      this.output.stdout.write(
+        `  ${c.dim(sample.phase.padEnd(7))}  ${sample.status.padEnd(4)} ${visibleLine(sample.probe)}  ${c.dim(`${visibleLine(sample.reason)} (${sample.durationMs} ms${attempts})`)}\n`,
+      );
+    }
     for (const check of sample.checks) {
       this.output.stdout.write(
-        `  ${c.dim('  check')}  ${check.ok ? c.green('ok') : c.red('no')} ${visibleLine(check.name)}: expected ${visibleLine(check.expected)}, got ${visibleLine(check.actual)}\n`,
+        `  ${c.dim('  check')}  ${check.ok ? c.green('ok') : c.red('no')} ${visibleLine(check.name)}: expected ${visibleLine(check.expected)}, got ${visibleLine(check.actual)} ${c.dim(`(${visibleLine(sample.probe)}, ${sample.phase})`)}\n`,
       );
     }
   }

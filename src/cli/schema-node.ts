@@ -91,7 +91,8 @@ export function fieldsOf(
 /** The default: the schema's own, or the `(default X)` its description gives. */
 export function defaultOf(node: SchemaNode, root: SchemaNode): string | undefined {
   for (const variant of [node, ...variants(node, root)]) {
-    if (variant.default !== undefined) return JSON.stringify(variant.default);
+    if (variant.default !== undefined)
+      return typeof variant.default === 'string' ? variant.default : JSON.stringify(variant.default);
     const said = /\(default ([^)]+)\)/.exec(variant.description ?? '')?.[1];
     if (said) return said;
   }
