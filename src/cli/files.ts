@@ -5,17 +5,15 @@ import { isExperimentFile } from '../experiment/is-experiment.js';
 import { fileKind, notRegular } from '../experiment/read-source.js';
 
 const EXPERIMENT_FILE = /\.(ya?ml|json)$/i;
-/** Folders a search never enters: hidden ones (.git, .github) and installed packages. */
-const SKIPPED_FOLDER = /^(\.|node_modules$)/;
-
 /** Told once for each file of a folder that is not an experiment. */
 export type SkipNote = (file: string, why: string) => void;
 
 /**
  * Expands arguments into experiment files. A file named on the command line is always taken. A
- * folder contributes its .yaml, .yml and .json files and those of its subfolders (recursively, not
- * into hidden folders, node_modules or links to folders), sorted, keeping only experiments (see
+ * folder contributes its own .yaml, .yml and .json files, sorted, keeping only experiments (see
  * isExperimentFile): any other file (a compose file, a CI config) is skipped and told to `skipped`.
+ * Subfolders are not searched: a suite kept in `experiments/` stays apart from, say, a demo in
+ * `experiments/patterns/`; name each folder to run, or let the shell expand a glob.
  */
 export async function expandExperimentFiles(
   inputs: readonly string[],
@@ -46,25 +44,26 @@ export async function expandExperimentFiles(
       else skipped?.(file, 'not an experiment (no method or hypothesis at its top level)');
     }
     if (found.length === 0) {
-      throw new InvalidInputError('NO_FILES', `${input}: no experiment in this folder or below it`, {
-        hint: 'An experiment is a .yaml, .yml or .json file with a method or a hypothesis at its top level.',
-      });
+      throw new InvalidInputError(
+        'NO_FILES',
+        `${input}: no experiment in this folder (subfolders are not searched)`,
+        {
+          hint: 'An experiment is a .yaml, .yml or .json file with a method or a hypothesis at its top level.',
+        },
+      );
     }
     files.push(...found);
   }
   return files;
 }
 
-/** The .yaml, .yml and .json files of a folder and its subfolders, JSON Schemas left out. */
+/** The .yaml, .yml and .json files of a folder, JSON Schemas left out. */
 async function candidates(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { withFileTypes: true });
   const found: string[] = [];
   for (const entry of entries) {
     const file = path.join(folder, entry.name);
-    if (entry.isDirectory()) {
-      if (!SKIPPED_FOLDER.test(entry.name)) found.push(...(await candidates(file)));
-      continue;
-    }
+    if (entry.isDirectory()) continue;
     if (!EXPERIMENT_FILE.test(entry.name) || entry.name.endsWith('.schema.json')) continue;
     // Follows symbolic links: a link to an experiment file counts, a link to a FIFO is refused.
     const entryInfo = entry.isFile() ? undefined : await stat(file).catch(() => undefined);

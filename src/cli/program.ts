@@ -41,7 +41,7 @@ export function createProgram(ctx: CommandContext): Command {
 }
 
 const FILES_ARGUMENT =
-  'experiment files or folders (a folder is searched with its subfolders; files in it that are not experiments are skipped)';
+  'experiment files or folders (a folder gives its own .yaml, .yml and .json experiments, not those of its subfolders; its other files are skipped)';
 
 /** The commands that read experiment files, and the format of those files. */
 function addExperimentCommands(program: Command, ctx: CommandContext, withGlobals: WithGlobals): void {

@@ -42,8 +42,8 @@ afterAll(async () => {
 });
 
 describe('faultline validate on a folder', { timeout: 60_000 }, () => {
-  it('takes the experiments of the folder and its subfolders, and skips a compose file with a note', async () => {
-    const result = await faultline(['validate', 'suite'], { cwd: dir });
+  it('takes the experiments of the folder, not of its subfolders, and skips a compose file with a note', async () => {
+    const result = await faultline(['validate', 'suite', path.join('suite', 'nested')], { cwd: dir });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(`valid   ${path.join('suite', 'checkout.yaml')}`);
     expect(result.stdout).toContain(`valid   ${path.join('suite', 'nested', 'payment.yml')}`);
@@ -59,8 +59,15 @@ describe('faultline validate on a folder', { timeout: 60_000 }, () => {
     await writeFile(path.join(only, 'compose.yaml'), 'services: {}\n');
     const result = await faultline(['validate', only]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain(`${only}: no experiment in this folder or below it`);
+    expect(result.stderr).toContain(`${only}: no experiment in this folder (subfolders are not searched)`);
     expect(result.stderr).toContain('with a method or a hypothesis at its top level');
+  });
+
+  it('does not search subfolders', async () => {
+    const result = await faultline(['validate', 'suite'], { cwd: dir });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('checkout.yaml');
+    expect(result.stdout).not.toContain('payment.yml');
   });
 
   it('still reports a broken experiment in a folder (it has a method) instead of skipping it', async () => {
@@ -75,23 +82,25 @@ describe('faultline validate on a folder', { timeout: 60_000 }, () => {
 
 describe('--tag and --grep', { timeout: 60_000 }, () => {
   it('--tag keeps the experiments carrying one of the tags', async () => {
-    const result = await faultline(['validate', 'suite', '--tag', 'slow'], { cwd: dir });
+    const result = await faultline(['validate', 'suite', 'suite/nested', '--tag', 'slow'], { cwd: dir });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('payment.yml');
     expect(result.stdout).not.toContain('checkout.yaml');
   });
 
   it('--grep matches the title or the file path', async () => {
-    const byTitle = await faultline(['validate', 'suite', '--grep', '^Checkout'], { cwd: dir });
+    const byTitle = await faultline(['validate', 'suite', 'suite/nested', '--grep', '^Checkout'], {
+      cwd: dir,
+    });
     expect(byTitle.stdout).toContain('checkout.yaml');
     expect(byTitle.stdout).not.toContain('payment.yml');
-    const byFile = await faultline(['validate', 'suite', '--grep', 'nested/'], { cwd: dir });
+    const byFile = await faultline(['validate', 'suite', 'suite/nested', '--grep', 'nested/'], { cwd: dir });
     expect(byFile.stdout).toContain('payment.yml');
     expect(byFile.stdout).not.toContain('checkout.yaml');
   });
 
   it('an empty selection is exit 2 naming the options and the tags there are', async () => {
-    const result = await faultline(['validate', 'suite', '--tag', 'nightly'], { cwd: dir });
+    const result = await faultline(['validate', 'suite', 'suite/nested', '--tag', 'nightly'], { cwd: dir });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('error no experiment matches --tag nightly (of 2 found)');
     expect(result.stderr).toContain('The tags in these files: checkout, slow, smoke.');
@@ -148,7 +157,7 @@ describe('faultline validate --json', { timeout: 60_000 }, () => {
   it('prints one JSON document on stdout, notes on stderr, and keeps the exit code', async () => {
     const bad = path.join(dir, 'bad.yaml');
     await writeFile(bad, 'title: t\nhypothesis: []\nmethod: []\n');
-    const result = await faultline(['validate', '--json', 'suite', bad], { cwd: dir });
+    const result = await faultline(['validate', '--json', 'suite', 'suite/nested', bad], { cwd: dir });
     expect(result.exitCode).toBe(2);
     const document = JSON.parse(result.stdout);
     expect(document.valid).toEqual([
