@@ -104,6 +104,44 @@ export const OPTIONS = {
     flags: '--out <dir>',
     description: 'folder to write the experiment and its JSON Schema into (default experiments)',
   },
+  var: {
+    name: 'var',
+    flags: '--var <name=value>',
+    description: 'value for ${name} in experiments, over their own vars and --var-file (repeatable)',
+    parser: collect,
+  },
+  varFile: {
+    name: 'varFile',
+    flags: '--var-file <file>',
+    description: "YAML file of name: value pairs for ${name}, over the experiments' own vars (repeatable)",
+    parser: collect,
+  },
+  tag: {
+    name: 'tag',
+    flags: '--tag <tag>',
+    description: 'only experiments with this tag (repeatable: any of them)',
+    parser: collect,
+  },
+  grep: {
+    name: 'grep',
+    flags: '--grep <regex>',
+    description: 'only experiments whose title or file path matches this regular expression',
+  },
+  json: {
+    name: 'json',
+    flags: '--json',
+    description: 'print one JSON document on stdout (messages go to stderr); exit codes stay the same',
+  },
+  quiet: {
+    name: 'quiet',
+    flags: '-q, --quiet',
+    description: 'print only the verdict of each experiment and errors',
+  },
+  verbose: {
+    name: 'verbose',
+    flags: '--verbose',
+    description: 'also print every probe sample with its checks (expected and actual)',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 /** The same option, described for one command's context (the flags and the parser stay shared). */
@@ -122,9 +160,26 @@ export const COMMAND_OPTIONS = {
     OPTIONS.helperImage,
     OPTIONS.progress,
     OPTIONS.report,
+    OPTIONS.var,
+    OPTIONS.varFile,
+    OPTIONS.tag,
+    OPTIONS.grep,
+    OPTIONS.quiet,
+    OPTIONS.verbose,
   ],
-  plan: [OPTIONS.seed, OPTIONS.via, OPTIONS.helperImage],
-  doctor: [OPTIONS.via, OPTIONS.helperImage],
+  validate: [OPTIONS.var, OPTIONS.varFile, OPTIONS.tag, OPTIONS.grep, OPTIONS.json],
+  plan: [
+    OPTIONS.seed,
+    OPTIONS.via,
+    OPTIONS.helperImage,
+    OPTIONS.var,
+    OPTIONS.varFile,
+    OPTIONS.tag,
+    OPTIONS.grep,
+    OPTIONS.json,
+  ],
+  doctor: [OPTIONS.via, OPTIONS.helperImage, OPTIONS.json],
+  status: [OPTIONS.json],
   recover: [
     describedAs(OPTIONS.via, 'how to reach network namespaces for the scan: auto, nsenter, helper, exec'),
     describedAs(OPTIONS.helperImage, 'image with tc, ip and iptables for --via helper'),

@@ -40,30 +40,32 @@ export function createProgram(ctx: CommandContext): Command {
   return program;
 }
 
+const FILES_ARGUMENT =
+  'experiment files or folders (a folder gives its own .yaml, .yml and .json experiments, not those of its subfolders; its other files are skipped)';
+
 /** The commands that read experiment files, and the format of those files. */
 function addExperimentCommands(program: Command, ctx: CommandContext, withGlobals: WithGlobals): void {
   addOptions(program.command('run'), COMMAND_OPTIONS.run)
     .description(
       'run experiments: check the hypothesis before, during and after the faults; revert everything',
     )
-    .argument('<files...>', 'experiment files or folders')
+    .argument('<files...>', FILES_ARGUMENT)
     .action(async (files: string[], options: Record<string, unknown>) => {
       const { runCommand } = await import('./commands/run.js');
       ctx.setExitCode(await runCommand(files, withGlobals(options), ctx));
     });
 
-  program
-    .command('validate')
+  addOptions(program.command('validate'), COMMAND_OPTIONS.validate)
     .description('check experiment files without touching Docker')
-    .argument('<files...>', 'experiment files or folders')
-    .action(async (files: string[]) => {
+    .argument('<files...>', FILES_ARGUMENT)
+    .action(async (files: string[], options: Record<string, unknown>) => {
       const { validateCommand } = await import('./commands/validate.js');
-      ctx.setExitCode(await validateCommand(files, ctx));
+      ctx.setExitCode(await validateCommand(files, options, ctx));
     });
 
   addOptions(program.command('plan'), COMMAND_OPTIONS.plan)
     .description('show the resolved targets and every action a run would take; changes nothing')
-    .argument('<files...>', 'experiment files or folders')
+    .argument('<files...>', FILES_ARGUMENT)
     .action(async (files: string[], options: Record<string, unknown>) => {
       const { planCommand } = await import('./commands/plan.js');
       ctx.setExitCode(await planCommand(files, withGlobals(options), ctx));
@@ -74,6 +76,24 @@ function addExperimentCommands(program: Command, ctx: CommandContext, withGlobal
     .action(async (options: Record<string, unknown>) => {
       const { initCommand } = await import('./commands/init.js');
       ctx.setExitCode(await initCommand(options, ctx));
+    });
+
+  program
+    .command('explain')
+    .description('describe a step kind, a key or a field of experiment files: its type, default and values')
+    .argument('<name>', 'e.g. pause, hypothesis, http.expect, safety.max-targets')
+    .action(async (name: string) => {
+      const { explainCommand } = await import('./commands/explain.js');
+      ctx.setExitCode(await explainCommand(name, ctx));
+    });
+
+  program
+    .command('completion')
+    .description('print a shell completion script: eval "$(faultline completion bash)"')
+    .argument('<shell>', 'bash, zsh or fish')
+    .action(async (shell: string) => {
+      const { completionCommand } = await import('./commands/completion.js');
+      ctx.setExitCode(await completionCommand(shell, program, ctx));
     });
 
   program
@@ -103,12 +123,11 @@ function addHostCommands(program: Command, ctx: CommandContext, withGlobals: Wit
       ctx.setExitCode(await recoverCommand(withGlobals(options), ctx));
     });
 
-  program
-    .command('status')
+  addOptions(program.command('status'), COMMAND_OPTIONS.status)
     .description('list the runs active now and the faults they hold')
-    .action(async () => {
+    .action(async (options: Record<string, unknown>) => {
       const { statusCommand } = await import('./commands/status.js');
-      ctx.setExitCode(await statusCommand(withGlobals({}), ctx));
+      ctx.setExitCode(await statusCommand(withGlobals(options), ctx));
     });
 
   addOptions(program.command('helper-image'), COMMAND_OPTIONS['helper-image'])

@@ -45,8 +45,9 @@ type Locate = (segments: readonly PropertyKey[], atKey?: boolean) => ExperimentP
 export async function loadExperimentFile(
   file: string,
   env: Record<string, string | undefined> = process.env,
+  vars: Readonly<Record<string, string>> = {},
 ): Promise<LoadedExperiment> {
-  return parseExperimentBytes(await readExperimentBytes(file), file, env);
+  return parseExperimentBytes(await readExperimentBytes(file), file, env, vars);
 }
 
 /** Decodes the bytes of an experiment file (UTF-8 only) and validates it. */
@@ -54,6 +55,7 @@ export function parseExperimentBytes(
   bytes: Uint8Array,
   file: string,
   env: Record<string, string | undefined> = process.env,
+  vars: Readonly<Record<string, string>> = {},
 ): LoadedExperiment {
   const decoded = decodeExperimentText(bytes);
   if ('problem' in decoded) {
@@ -63,7 +65,7 @@ export function parseExperimentBytes(
       'Convert it, e.g. `iconv -f UTF-16 -t UTF-8`, or save it as UTF-8 in your editor.',
     );
   }
-  return parseExperiment(decoded.text, file, env);
+  return parseExperiment(decoded.text, file, env, vars);
 }
 
 /** Parses YAML or JSON text into a validated experiment; every problem names file, line and column. */
@@ -71,6 +73,7 @@ export function parseExperiment(
   text: string,
   file: string,
   env: Record<string, string | undefined> = process.env,
+  vars: Readonly<Record<string, string>> = {},
 ): LoadedExperiment {
   const lineCounter = new LineCounter();
   const at: At = (offset, pathText, message) => {
@@ -84,7 +87,7 @@ export function parseExperiment(
 
   // Only the environment's own variables: ${env:constructor} must not find Object.prototype's.
   const ownEnv: Record<string, string | undefined> = Object.assign(Object.create(null), env);
-  const substituted = substituteDocument(raw, ownEnv);
+  const substituted = substituteDocument(raw, ownEnv, undefined, vars);
   if (substituted.issues.length > 0) {
     throw new ExperimentInvalidError(
       file,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type AnyDriver, DRIVERS, driverFor, FAULT_KINDS, type FaultKind } from '../faults/registry.js';
+import { type AnyDriver, DRIVERS, FAULT_KINDS, type FaultKind } from '../faults/registry.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { teachingErrorMap } from './issue-message.js';
 import { execProbe, httpProbe, type ProbeSpec, probe } from './probe-schema.js';

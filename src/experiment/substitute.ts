@@ -1,7 +1,7 @@
 import { MIN_SECRET_LENGTH, secrets as processSecrets, type Redactor } from '../util/redact.js';
 
 /**
- * `${name}` reads `vars`, `${env:NAME}` reads the environment, `${env:NAME:-fallback}` gives a fallback
+ * `${name}` reads `vars` (values given with --var or --var-file replace the file's), `${env:NAME}` reads the environment, `${env:NAME:-fallback}` gives a fallback
  * when NAME is unset or empty, `${secret:NAME}` reads the environment too but its value is a secret:
  * hidden in every output, and refused outside probes and actions. `$${...}` is a literal `${...}`. An
  * undefined variable is an error, never an empty string; a secret has no fallback.
@@ -87,16 +87,18 @@ export function pathKey(path: readonly PropertyKey[]): string {
 /**
  * Substitutes in every string of a parsed document (not in keys). Returns the new value and issues.
  * Every secret value read is registered with `redactor` (the process's by default), even when the
- * document has issues, so that no message about it can print it.
+ * document has issues, so that no message about it can print it. `given` (--var, --var-file) replaces
+ * the document's vars of the same names, taken as written (never substituted again).
  */
 export function substituteDocument(
   document: unknown,
   env: Record<string, string | undefined>,
   redactor: Redactor = processSecrets,
+  given: Readonly<Record<string, string>> = {},
 ): SubstitutedDocument {
   const issues: SubstitutionIssue[] = [];
   const written = new Map<string, string>();
-  const vars: Record<string, string> = {};
+  const vars: Record<string, string> = Object.assign(Object.create(null), given);
   /** Vars whose value holds a secret: the first secret's reference, for messages. */
   const secretVars = new Map<string, string>();
   const envVars = new Set<string>();
@@ -105,7 +107,7 @@ export function substituteDocument(
 
   if (declared && typeof declared === 'object' && !Array.isArray(declared)) {
     for (const [name, raw] of Object.entries(declared)) {
-      if (typeof raw === 'object' && raw !== null) continue; // the schema reports it
+      if (Object.hasOwn(given, name) || (typeof raw === 'object' && raw !== null)) continue; // the schema reports it
       const result = substituteString(String(raw), {}, env);
       report(result, ['vars', name], 'vars may only use ${env:NAME} and ${secret:NAME}');
       vars[name] = result.value;
@@ -177,7 +179,8 @@ function missingHint(name: string, extra: string | undefined): string {
     const variable = name.slice(7);
     return `environment variable ${variable} is not set or is empty; set it to the secret's value`;
   }
-  return `variable "${name}" is not defined in vars${extra ? ` (${extra})` : ''}`;
+  if (extra) return `variable "${name}" is not defined in vars (${extra})`;
+  return `variable "${name}" is not defined: declare it under vars, or pass --var ${name}=VALUE`;
 }
 
 function malformedMessage(name: string): string {

@@ -9,6 +9,10 @@ export const ERROR_CODES = [
   { code: 'NO_FILES', meaning: 'no experiment file was given, or a folder holds none' },
   { code: 'ENDPOINT_CONFLICT', meaning: '--host and --context were both given' },
   { code: 'BAD_IMAGE_NAME', meaning: 'the helper image name is not a valid image reference' },
+  { code: 'NOTHING_SELECTED', meaning: '--tag and --grep chose none of the experiments found' },
+  { code: 'BAD_VAR_FILE', meaning: 'a --var-file is not a YAML mapping of variable names to values' },
+  { code: 'UNKNOWN_NAME', meaning: '`faultline explain` was given a name that is no step, key or field' },
+  { code: 'UNKNOWN_SHELL', meaning: '`faultline completion` was given a shell it has no script for' },
 
   // Experiment files (exit 2)
   { code: 'EXPERIMENT_UNREADABLE', meaning: 'an experiment file or folder does not exist or cannot be read' },

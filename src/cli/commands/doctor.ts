@@ -8,6 +8,7 @@ import type { NetworkSetup } from '../../network/setup.js';
 import { describePidMismatch, viewPid } from '../../network/target-pid.js';
 import { helperImageAdvice } from '../../platform/docker/helper-image/index.js';
 import { toTarget } from '../../targets/resolve.js';
+import { printJson } from '../json-output.js';
 import type { CommandContext } from '../program.js';
 import { connectDocker } from './endpoint-options.js';
 import { parseNetworkOptions } from './network-options.js';
@@ -35,7 +36,7 @@ export async function doctorCommand(options: Record<string, unknown>, ctx: Comma
     );
   const add = (line: Line) => {
     lines.push(line);
-    print(line);
+    if (!options.json) print(line);
   };
 
   const { docker, endpoint } = connectDocker(options, ctx.env);
@@ -44,12 +45,23 @@ export async function doctorCommand(options: Record<string, unknown>, ctx: Comma
   await checkKernel(docker, setup, ways, add);
 
   const failed = lines.filter((line) => !line.ok).length;
+  const exitCode = failed === 0 ? 0 : 3;
+  if (options.json) {
+    const checks = lines.map((line) => ({
+      ok: line.ok,
+      optional: line.optional === true,
+      what: line.what,
+      remedy: line.remedy ?? null,
+    }));
+    printJson(ctx.output, { ok: failed === 0, problems: failed, checks, exitCode });
+    return exitCode;
+  }
   ctx.output.stdout.write(
     failed === 0
       ? `${c.green('everything faultline needs is here')}\n`
       : `${c.red(`${failed} problem(s)`)}: the faults that need them will end a run with exit 3 before anything is injected\n`,
   );
-  return failed === 0 ? 0 : 3;
+  return exitCode;
 }
 
 /**

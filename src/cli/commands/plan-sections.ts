@@ -15,7 +15,13 @@ import type { CommandContext } from '../program.js';
  * Runs the host checks `run` makes before injecting anything, and prints what they found under
  * `preflight`. Resolves with whether they passed: when they did not, `run` would end errored (exit 3).
  */
-export async function printPreflight(
+export interface PreflightProblem {
+  message: string;
+  hint: string | undefined;
+}
+
+/** What `faultline run` would stop on before injecting anything, or undefined when the host can make it all. */
+export async function checkPreflight(
   plan: Plan,
   way: {
     docker: DockerClient;
@@ -23,32 +29,37 @@ export async function printPreflight(
     runner: NetnsRunner | undefined;
     error: string | undefined;
   },
+): Promise<PreflightProblem | undefined> {
+  if (hasNetworkFaults(plan.steps) && !way.runner) {
+    return { message: way.error ?? 'no way into the targets', hint: undefined };
+  }
+  try {
+    const context = way.runner ? new NetworkContext(way.runner) : undefined;
+    await preflightPlan(plan, new DockerPlatform(way.docker, way.setup), context);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof FaultlineError)) throw error;
+    return { message: error.message, hint: error.hint };
+  }
+}
+
+export function printPreflight(
+  problem: PreflightProblem | undefined,
+  runner: NetnsRunner | undefined,
+  plan: Plan,
   ctx: CommandContext,
-): Promise<boolean> {
+): void {
   const c = ctx.output.colors;
   const out = (line: string) => ctx.output.stdout.write(`${line}\n`);
-  const network = hasNetworkFaults(plan.steps);
-  let problem: { message: string; hint: string | undefined } | undefined;
-  if (network && !way.runner) problem = { message: way.error ?? 'no way into the targets', hint: undefined };
-  else {
-    try {
-      const context = way.runner ? new NetworkContext(way.runner) : undefined;
-      await preflightPlan(plan, new DockerPlatform(way.docker, way.setup), context);
-    } catch (error) {
-      if (!(error instanceof FaultlineError)) throw error;
-      problem = { message: error.message, hint: error.hint };
-    }
-  }
   if (!problem) {
-    const via = network && way.runner ? ` (via ${way.runner.via})` : '';
+    const via = hasNetworkFaults(plan.steps) && runner ? ` (via ${runner.via})` : '';
     out(`${c.bold('preflight')} ok: this host can make every fault of the method${via}`);
-    return true;
+    return;
   }
   out(
     `${c.bold('preflight')} ${c.red(`FAILED, \`faultline run\` would stop here (exit 3): ${problem.message}`)}`,
   );
   if (problem.hint) out(`          ${c.dim(`hint: ${problem.hint}`)}`);
-  return false;
 }
 
 /** The setup actions, in the order they run before the baseline check. */

@@ -1,8 +1,13 @@
-import { describeEndpoint } from '../../docker/endpoint.js';
-import { describeProbe } from '../../engine/describe.js';
-import { allInjections, buildPlan, hasNetworkFaults, type PlannedStep } from '../../engine/plan.js';
+import { type DockerEndpoint, describeEndpoint } from '../../docker/endpoint.js';
+import { describeAction, describeProbe } from '../../engine/describe.js';
+import {
+  allInjections,
+  buildPlan,
+  hasNetworkFaults,
+  type Plan,
+  type PlannedStep,
+} from '../../engine/plan.js';
 import { ExitCode } from '../../errors.js';
-import { loadExperimentFile } from '../../experiment/load.js';
 import { PROBE_DEFAULTS, RUN_DEFAULTS } from '../../experiment/schema.js';
 import { devicesFor, listInterfaces } from '../../network/interfaces.js';
 import type { NetnsRunner } from '../../network/netns-runner.js';
@@ -13,11 +18,13 @@ import { stateDir } from '../../safety/state-dir.js';
 import { describeProjects } from '../../targets/resolve.js';
 import { formatDuration } from '../../util/duration.js';
 import { newSeed } from '../../util/random.js';
-import { expandExperimentFiles } from '../files.js';
+import { printJson } from '../json-output.js';
+import { loadSelected } from '../load-experiments.js';
 import type { CommandContext } from '../program.js';
 import { connectDocker } from './endpoint-options.js';
 import { parseNetworkOptions } from './network-options.js';
-import { expectLine, printPreflight, printSetup, retriesNote } from './plan-sections.js';
+import { planDocument } from './plan-json.js';
+import { checkPreflight, expectLine, printPreflight, printSetup, retriesNote } from './plan-sections.js';
 import { parseSeed } from './seed.js';
 
 /** Prints what a run would do: resolved targets and every Docker action. Reads Docker, changes nothing. */
@@ -26,16 +33,17 @@ export async function planCommand(
   options: Record<string, unknown>,
   ctx: CommandContext,
 ): Promise<number> {
-  const files = await expandExperimentFiles(inputs);
+  const { loaded: selected, invalid } = await loadSelected(inputs, options, ctx.env, ctx.output);
+  if (invalid.length > 0) return ExitCode.invalid;
   const seed = parseSeed(options.seed) ?? newSeed();
   const { docker, endpoint } = connectDocker(options, ctx.env);
   await docker.ping();
   const setup = parseNetworkOptions(options);
-  const c = ctx.output.colors;
   const out = (line: string) => ctx.output.stdout.write(`${line}\n`);
+  const documents: Record<string, unknown>[] = [];
   let exitCode = 0;
-  for (const file of files) {
-    const loaded = await loadExperimentFile(file, ctx.env);
+  for (const loaded of selected) {
+    const { experiment } = loaded;
     const runId = 'plan0000';
     let way: { runner: NetnsRunner; why: string } | undefined;
     let wayError: string | undefined;
@@ -61,41 +69,72 @@ export async function planCommand(
           ? async (target, cidrs) => devicesFor(await listInterfaces(runner, target), cidrs)
           : undefined,
     });
-    const { experiment } = loaded;
-    out(
-      `${c.bold(experiment.title)}  ${c.dim(`${file} · seed ${seed} (pass --seed ${seed} to run exactly this plan)`)}`,
+    const problem = await checkPreflight(plan, { docker, setup, runner, error: wayError });
+    if (problem) exitCode = ExitCode.errored;
+    if (options.json) {
+      documents.push({
+        ...planDocument(
+          plan,
+          endpoint,
+          way ? { via: way.runner.via, why: way.why } : { error: wayError ?? '' },
+        ),
+        setup: (experiment.setup ?? []).map((action) => describeAction(action)),
+        expect: experiment.expect ?? 'passed',
+        preflight: problem ? { ok: false, ...problem } : { ok: true },
+      });
+      continue;
+    }
+    printPlan(
+      plan,
+      { endpoint, network: way ? `via ${way.runner.via}: ${way.why}` : undefined, wayError },
+      ctx,
     );
-    out(`${c.bold('engine')}   ${describeEndpoint(endpoint)}`);
-    printSetup(plan, ctx);
-    out(c.bold('hypothesis'));
-    for (const probe of experiment.hypothesis) {
-      const targets = plan.probeTargets.get(probe);
-      const on = targets ? ` in ${targets.map((target) => target.name).join(', ')}` : '';
-      out(
-        `  ${probe.name}: ${describeProbe(probe)}${on}  ${c.dim(`[${probePhases(probe).join(', ')}; every ${formatDuration(probe.every ?? PROBE_DEFAULTS.every)}]`)}`,
-      );
-    }
-    if (hasNetworkFaults(plan.steps)) {
-      out(`${c.bold('network')}  ${way ? `via ${way.runner.via}: ${way.why}` : c.red(wayError ?? '')}`);
-      out(c.dim('         (the run id in chain names is chosen when the run starts)'));
-    }
-    out(c.bold('method'));
-    for (const step of plan.steps) printStep(step, '  ', out, c);
-    out(`${c.bold('revert')}   every fault still in place when the method ends, on every exit path`);
-    out(
-      `${c.bold('recovery')} the hypothesis must hold again within ${formatDuration(experiment.recovery ?? RUN_DEFAULTS.recovery)}`,
-    );
-    for (const [index, action] of (experiment.rollbacks ?? []).entries()) {
-      out(
-        `${c.bold('rollback')} ${index + 1}: ${action.name ?? action.command?.join(' ') ?? action.exec?.command.join(' ') ?? action.http?.url}`,
-      );
-    }
-    if (experiment.expect) out(`${c.bold('expect')}   ${expectLine(experiment.expect)}`);
-    const checked = await printPreflight(plan, { docker, setup, runner, error: wayError }, ctx);
-    if (!checked) exitCode = ExitCode.errored;
+    printPreflight(problem, runner, plan, ctx);
     out('');
   }
+  if (options.json) printJson(ctx.output, { seed, experiments: documents });
   return exitCode;
+}
+
+/** The plan as a person reads it: targets, every command, how it is reverted. */
+function printPlan(
+  plan: Plan,
+  way: { endpoint: DockerEndpoint; network: string | undefined; wayError: string | undefined },
+  ctx: CommandContext,
+): void {
+  const { file, experiment } = plan.loaded;
+  const { seed } = plan;
+  const c = ctx.output.colors;
+  const out = (line: string) => ctx.output.stdout.write(`${line}\n`);
+  out(
+    `${c.bold(experiment.title)}  ${c.dim(`${file} · seed ${seed} (pass --seed ${seed} to run exactly this plan)`)}`,
+  );
+  out(`${c.bold('engine')}   ${describeEndpoint(way.endpoint)}`);
+  printSetup(plan, ctx);
+  out(c.bold('hypothesis'));
+  for (const probe of experiment.hypothesis) {
+    const targets = plan.probeTargets.get(probe);
+    const on = targets ? ` in ${targets.map((target) => target.name).join(', ')}` : '';
+    out(
+      `  ${probe.name}: ${describeProbe(probe)}${on}  ${c.dim(`[${probePhases(probe).join(', ')}; every ${formatDuration(probe.every ?? PROBE_DEFAULTS.every)}]`)}`,
+    );
+  }
+  if (hasNetworkFaults(plan.steps)) {
+    out(`${c.bold('network')}  ${way.network ?? c.red(way.wayError ?? '')}`);
+    out(c.dim('         (the run id in chain names is chosen when the run starts)'));
+  }
+  out(c.bold('method'));
+  for (const step of plan.steps) printStep(step, '  ', out, c);
+  out(`${c.bold('revert')}   every fault still in place when the method ends, on every exit path`);
+  out(
+    `${c.bold('recovery')} the hypothesis must hold again within ${formatDuration(experiment.recovery ?? RUN_DEFAULTS.recovery)}`,
+  );
+  for (const [index, action] of (experiment.rollbacks ?? []).entries()) {
+    out(
+      `${c.bold('rollback')} ${index + 1}: ${action.name ?? action.command?.join(' ') ?? action.exec?.command.join(' ') ?? action.http?.url}`,
+    );
+  }
+  if (experiment.expect) out(`${c.bold('expect')}   ${expectLine(experiment.expect)}`);
 }
 
 function printStep(

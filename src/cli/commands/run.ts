@@ -1,24 +1,23 @@
 import type { FaultRegistry } from '../../engine/fault-registry.js';
 import type { Reporter } from '../../engine/port.js';
 import { runExperiment } from '../../engine/run-experiment.js';
-import { ExitCode, FaultlineError, InvalidInputError, worstExitCode } from '../../errors.js';
-import { type LoadedExperiment, loadExperimentFile } from '../../experiment/load.js';
+import { ExitCode, InvalidInputError, worstExitCode } from '../../errors.js';
 import type { RunResult, SessionResult } from '../../model/journal.js';
-import { ConsoleReporter } from '../../reporters/console.js';
 import { ReporterMultiplexer } from '../../reporters/multiplexer.js';
 import { checkReportPath } from '../../reporters/report-path.js';
 import { stateDir } from '../../safety/state-dir.js';
 import { visible } from '../../util/control-chars.js';
 import { durationTooLong, parseDuration } from '../../util/duration.js';
 import { newSeed } from '../../util/random.js';
-import { expandExperimentFiles } from '../files.js';
-import { withProgress } from '../output.js';
+import { consoleOutput, consoleReporters, type Verbosity, verbosity } from '../console-level.js';
+import { loadSelected } from '../load-experiments.js';
+import { type Output, withProgress } from '../output.js';
 import type { CommandContext } from '../program.js';
 import { setLeftBehindReporter } from '../signals.js';
 import { connectDocker } from './endpoint-options.js';
 import { parseNetworkOptions } from './network-options.js';
 import { parseProgress } from './progress-option.js';
-import { createReportReporters, parseReports } from './report-options.js';
+import { createReportReporters, parseReports, STDOUT_PATH } from './report-options.js';
 import { parseSeed } from './seed.js';
 
 function parseLabels(values: readonly string[]): Record<string, string> | undefined {
@@ -59,19 +58,22 @@ export async function runCommand(
   const requireLabels = parseLabels((options.requireLabel as string[] | undefined) ?? []);
   const output = withProgress(ctx.output, parseProgress(options, ctx.env));
   // A report that cannot be written is found now, before anything is injected, not after the run.
-  for (const report of reports) await checkReportPath(report.path);
+  for (const report of reports) if (report.path !== STDOUT_PATH) await checkReportPath(report.path);
   if (ctx.env.GITHUB_STEP_SUMMARY) await checkReportPath(ctx.env.GITHUB_STEP_SUMMARY);
-  const files = await expandExperimentFiles(inputs);
   const startedAt = new Date();
   const started = performance.now();
-  const c = ctx.output.colors;
-
-  const reporter = buildReporter(output, reports, ctx.env.GITHUB_STEP_SUMMARY);
+  // A report written to stdout (`--report json=-`) has stdout to itself: the console moves to stderr.
+  const console = consoleOutput(output, reports);
+  const reporter = buildReporter(
+    console,
+    reports,
+    ctx.env.GITHUB_STEP_SUMMARY,
+    ctx.output,
+    verbosity(options),
+  );
 
   // Validate every file first: a typo in the third file should not surface after two long runs.
-  const { loaded, invalid } = await loadAll(files, ctx.env, (message) =>
-    output.stderr.write(`${c.red('invalid')} ${visible(message)}\n`),
-  );
+  const { loaded, invalid } = await loadSelected(inputs, options, ctx.env, console);
 
   const { docker } = connectDocker(options, ctx.env);
   const runs: RunResult[] = [];
@@ -121,34 +123,19 @@ export async function runCommand(
   return session.exitCode;
 }
 
-/** Loads every experiment file, telling each invalid one as it is found. */
-async function loadAll(
-  files: readonly string[],
-  env: NodeJS.ProcessEnv,
-  tell: (message: string) => void,
-): Promise<{ loaded: LoadedExperiment[]; invalid: SessionResult['invalid'] }> {
-  const loaded: LoadedExperiment[] = [];
-  const invalid: SessionResult['invalid'] = [];
-  for (const file of files) {
-    try {
-      loaded.push(await loadExperimentFile(file, env));
-    } catch (error) {
-      if (!(error instanceof FaultlineError)) throw error;
-      invalid.push({ file, message: error.message });
-      tell(error.message);
-    }
-  }
-  return { loaded, invalid };
-}
-
 /** The console and every report asked for; a reporter that fails is told on stderr, and fails the session. */
 function buildReporter(
-  output: Parameters<typeof withProgress>[0],
+  output: Output,
   reports: ReturnType<typeof parseReports>,
   stepSummary: string | undefined,
+  process: Output,
+  level: Verbosity,
 ): ReporterMultiplexer {
   const c = output.colors;
-  const reporters: Reporter[] = [new ConsoleReporter(output), ...createReportReporters(reports, stepSummary)];
+  const reporters: Reporter[] = [
+    ...consoleReporters(output, level),
+    ...createReportReporters(reports, stepSummary, process.stdout),
+  ];
   return new ReporterMultiplexer(reporters, (name, hook, error) => {
     output.stderr.write(
       `${c.red('report error')} ${name} (${hook}): ${visible(error instanceof Error ? error.message : String(error))}\n`,

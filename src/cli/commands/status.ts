@@ -3,7 +3,9 @@ import { processState } from '../../safety/process-identity.js';
 import { watchedRunsOnHost } from '../../safety/recover.js';
 import { stateDir } from '../../safety/state-dir.js';
 import { formatDuration } from '../../util/duration.js';
+import { printJson } from '../json-output.js';
 import type { CommandContext } from '../program.js';
+import { statusDocument } from './status-json.js';
 
 /**
  * A run is active while its ledger has no end and its process is alive; a run on another machine (a
@@ -14,13 +16,19 @@ function isActive(state: RunState): boolean {
 }
 
 /** Lists the runs that are active now and the faults they hold, and any fault a finished run left. */
-export async function statusCommand(_options: Record<string, unknown>, ctx: CommandContext): Promise<number> {
+export async function statusCommand(options: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const c = ctx.output.colors;
   const out = (line: string) => ctx.output.stdout.write(`${line}\n`);
   const runs = listLedgers(stateDir(ctx.env));
   const live = runs.filter(isActive);
   const left = runs.filter((run) => !isActive(run) && run.open.length > 0);
   const now = Date.now();
+  // A run that could not revert everything hands what is left to its watchdog, which keeps retrying.
+  const retrying = new Set(left.length > 0 ? (await watchedRunsOnHost()).map((state) => state.file) : []);
+  if (options.json) {
+    printJson(ctx.output, statusDocument(live, left, retrying));
+    return 0;
+  }
   if (live.length === 0) out('no active run');
   for (const run of live) {
     out(`${c.bold(`run ${run.run.runId}`)} pid ${run.run.pid}, ${run.run.file}, since ${run.run.startedAt}`);
@@ -35,8 +43,6 @@ export async function statusCommand(_options: Record<string, unknown>, ctx: Comm
       );
     }
   }
-  // A run that could not revert everything hands what is left to its watchdog, which keeps retrying.
-  const retrying = new Set(left.length > 0 ? (await watchedRunsOnHost()).map((state) => state.file) : []);
   for (const run of left) {
     const how = run.ended ? `ended (${run.outcome}) but left` : `died (pid ${run.run.pid} is gone) and left`;
     out(`${c.red(`run ${run.run.runId} ${how} ${run.open.length} fault(s):`)} ${run.run.file}`);

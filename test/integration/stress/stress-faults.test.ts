@@ -288,7 +288,6 @@ describe('stress faults in the target cgroup', () => {
         .reduce((sum, line) => sum + Number(line.split(' ')[2]), 0);
     };
     const blkioBefore = await blkio();
-    const helper = `faultline-stress-${prefix}-io-1`;
     await using fault = await stressFamily.inject(
       plan(
         (id) =>

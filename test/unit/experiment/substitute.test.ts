@@ -142,7 +142,7 @@ method:
         line: 4,
         column: 21,
         path: 'hypothesis[0].command[1]',
-        message: '${nope}: variable "nope" is not defined in vars',
+        message: '${nope}: variable "nope" is not defined: declare it under vars, or pass --var nope=VALUE',
       },
     ]);
   });
@@ -181,8 +181,12 @@ method:
   - wait: 1s
 `);
     expect(problems.map((problem) => [problem.line, problem.path, problem.message])).toEqual([
-      [1, 'title', '${a}: variable "a" is not defined in vars'],
-      [4, 'hypothesis[0].command[1]', '${b}: variable "b" is not defined in vars'],
+      [1, 'title', '${a}: variable "a" is not defined: declare it under vars, or pass --var a=VALUE'],
+      [
+        4,
+        'hypothesis[0].command[1]',
+        '${b}: variable "b" is not defined: declare it under vars, or pass --var b=VALUE',
+      ],
       [4, 'hypothesis[0].command[1]', '${env:C}: environment variable C is not set'],
     ]);
   });
@@ -225,7 +229,9 @@ method:
 
   it('does not read a variable name as an environment variable', () => {
     const problems = problemsOf(withCommand('[echo, "${HOME}"]'), { HOME: '/root' });
-    expect(problems[0]!.message).toBe('${HOME}: variable "HOME" is not defined in vars');
+    expect(problems[0]!.message).toBe(
+      '${HOME}: variable "HOME" is not defined: declare it under vars, or pass --var HOME=VALUE',
+    );
   });
 });
 
