@@ -1,3 +1,5 @@
+import { VARIABLE_PATTERN } from '../experiment/json-schema.js';
+
 /** A node of the experiment JSON Schema, as `faultline schema` prints it. */
 export interface SchemaNode {
   description?: string | undefined;
@@ -18,8 +20,8 @@ export interface SchemaNode {
   $ref?: string;
 }
 
-/** A `${name}` accepted in place of a number: not a type of its own. */
-const VARIABLE_PATTERN = '^\\$\\{[^}]+\\}$';
+/** A `${name}` accepted in place of a value: not a type of its own. */
+const VARIABLE_PATTERNS = new Set(['^\\$\\{[^}]+\\}$', VARIABLE_PATTERN]);
 
 /** The alternatives of a node, `${name}` placeholders and references resolved away. */
 export function variants(
@@ -30,7 +32,7 @@ export function variants(
   const list = resolved.anyOf ?? resolved.oneOf;
   if (!list) return [resolved];
   const own = list
-    .filter((item) => item.pattern !== VARIABLE_PATTERN)
+    .filter((item) => item.pattern === undefined || !VARIABLE_PATTERNS.has(item.pattern))
     .flatMap((item) => variants(item, root));
   // The node's own description and default belong to every alternative.
   return own.map((item) => ({ ...item, description: item.description ?? resolved.description }));

@@ -8,8 +8,10 @@ type Root = SchemaNode & { definitions?: Record<string, SchemaNode> };
 
 /** The step kinds (`pause`, `delay`, `wait`, ...), each with the schema of its value. */
 export function stepKinds(root: Root): Record<string, SchemaNode> {
-  const kinds: Record<string, SchemaNode> = {};
-  for (const variant of root.definitions?.step?.anyOf ?? []) {
+  const step = root.definitions?.step;
+  // A step is one mapping whose single key is its kind.
+  const kinds: Record<string, SchemaNode> = { ...(step?.properties ?? {}) };
+  for (const variant of step?.anyOf ?? []) {
     for (const [name, node] of Object.entries(variant.properties ?? {})) kinds[name] = node;
   }
   return kinds;
