@@ -77,6 +77,15 @@ function addExperimentCommands(program: Command, ctx: CommandContext, withGlobal
     });
 
   program
+    .command('report')
+    .description('compare the JSON reports of several runs on one page, deltas marked')
+    .argument('<reports...>', 'JSON reports of `run --report json=PATH`, or folders of them')
+    .option('--out <file>', 'write a .html or .md file instead of Markdown on stdout')
+    .action(async (reports: string[], options: Record<string, unknown>) =>
+      ctx.setExitCode(await (await import('./commands/report.js')).reportCommand(reports, options, ctx)),
+    );
+
+  program
     .command('schema')
     .description('print the JSON Schema of experiment files (for editor completion and checks)')
     .action(async () => {
