@@ -44,6 +44,9 @@ nav ol { margin: 0; padding-left: 22px; }
 table { border-collapse: collapse; width: 100%; background: #fff; font-size: 14px; }
 th, td { border: 1px solid #d1d9e0; padding: 5px 8px; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; font-weight: 600; }
+table.impact td.worse { background: #fff5f5; }
+.delta-worse { color: #cf222e; font-weight: 700; }
+.delta { color: #59636e; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td ul { margin: 0; padding-left: 18px; }
 .status { font-weight: 700; white-space: nowrap; }
