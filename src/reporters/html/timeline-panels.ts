@@ -4,16 +4,7 @@ import { formatDuration } from '../../util/duration.js';
 import { BOLD_CHAR_PX, fitText, hoverTip } from './hover-tip.js';
 import { html, join, type Markup } from './markup.js';
 import type { LoadTrack, ProbeTrack } from './timeline-data.js';
-import {
-  CHAR_PX,
-  COLORS,
-  niceCeil,
-  num,
-  offset,
-  PLOT_WIDTH,
-  TIMELINE,
-  trimNumber,
-} from './timeline-scale.js';
+import { COLORS, niceCeil, num, offset, PLOT_WIDTH, TIMELINE, trimNumber } from './timeline-scale.js';
 
 /** A panel of the chart: its background (grid, axis values), what is drawn over the fault shading, and where it ends. */
 export interface Panel {
