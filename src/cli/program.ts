@@ -76,11 +76,9 @@ function addExperimentCommands(program: Command, ctx: CommandContext, withGlobal
       ctx.setExitCode(await initCommand(options, ctx));
     });
 
-  program
-    .command('report')
+  addOptions(program.command('report'), COMMAND_OPTIONS.report)
     .description('compare the JSON reports of several runs on one page, deltas marked')
     .argument('<reports...>', 'JSON reports of `run --report json=PATH`, or folders of them')
-    .option('--out <file>', 'write a .html or .md file instead of Markdown on stdout')
     .action(async (reports: string[], options: Record<string, unknown>) =>
       ctx.setExitCode(await (await import('./commands/report.js')).reportCommand(reports, options, ctx)),
     );
