@@ -186,6 +186,13 @@ export const COMMAND_OPTIONS = {
   ],
   'helper-image': [OPTIONS.image, OPTIONS.force, OPTIONS.from, OPTIONS.base, OPTIONS.buildNetwork],
   init: [OPTIONS.compose, OPTIONS.out, describedAs(OPTIONS.force, 'replace files that exist')],
+  report: [
+    {
+      ...OPTIONS.out,
+      flags: '--out <file>',
+      description: 'write a .html or .md file, not Markdown on stdout',
+    },
+  ],
 } as const satisfies Record<string, readonly OptionSpec[]>;
 
 /** Adds the options to the command, in order. */

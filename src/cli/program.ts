@@ -78,6 +78,13 @@ function addExperimentCommands(program: Command, ctx: CommandContext, withGlobal
       ctx.setExitCode(await initCommand(options, ctx));
     });
 
+  addOptions(program.command('report'), COMMAND_OPTIONS.report)
+    .description('compare the JSON reports of several runs on one page, deltas marked')
+    .argument('<reports...>', 'JSON reports of `run --report json=PATH`, or folders of them')
+    .action(async (reports: string[], options: Record<string, unknown>) =>
+      ctx.setExitCode(await (await import('./commands/report.js')).reportCommand(reports, options, ctx)),
+    );
+
   program
     .command('explain')
     .description('describe a step kind, a key or a field of experiment files: its type, default and values')

@@ -60,6 +60,17 @@ export const ERROR_CODES = [
   // Reports (exit 3)
   { code: 'REPORT_PATH', meaning: 'a report file cannot be written where it was asked for' },
 
+  // Comparing reports with `faultline report` (exit 2)
+  {
+    code: 'REPORT_UNREADABLE',
+    meaning: 'a report file or folder given to `faultline report` cannot be read',
+  },
+  {
+    code: 'REPORT_NOT_FAULTLINE',
+    meaning: 'a file given to `faultline report` is not a faultline JSON report',
+  },
+  { code: 'REPORTS_INCOMPARABLE', meaning: 'the reports were written by different faultline versions' },
+
   // Building the helper image (exit 3)
   { code: 'HELPER_TOOLS_MISSING', meaning: 'tc, ip or iptables is missing on this host' },
   { code: 'HELPER_IMAGE_HOST_WAY_IMPOSSIBLE', meaning: "this host's binaries cannot make the image" },

@@ -45,6 +45,7 @@ export function renderHtml(session: SessionResult): string {
 <section class="card intro" aria-labelledby="intro-title">
 <h2 id="intro-title">What was tested</h2>
 <p>${introduction(session)}</p>
+${runs.length > 0 && testedTable(session)}
 </section>
 ${(runs.length > 1 || (session.invalid.length > 0 && runs.length > 0)) && contents(session)}
 ${session.invalid.length > 0 && invalidSection(session.invalid)}
@@ -69,19 +70,11 @@ function introduction(session: SessionResult): string {
     'system works (the baseline: probes such as an HTTP request with an expected status), then injects ' +
     'faults (pausing, killing or slowing containers, cutting their network) while it keeps checking, ' +
     'reverts every fault, and checks once more that the system recovered.';
-  const runs = session.runs.map((run) => {
-    const faults = [...new Set(run.faults.map((fault) => `${fault.fault} on ${fault.target.name}`))];
-    const probes = [...new Set(run.probes.map((probe) => probe.probe))];
-    const did = faults.length > 0 ? `injected ${list(faults)}` : 'injected no fault';
-    const checked =
-      probes.length > 0 ? `checked ${list(probes.map((probe) => `“${probe}”`))}` : 'checked no probe';
-    return `“${run.title}” ${did} and ${checked}: ${verdictForOutcome(run.outcome).label.toLowerCase()}`;
-  });
   const count = session.runs.length === 1 ? '1 experiment' : `${session.runs.length} experiments`;
   const ran =
     session.runs.length === 0
       ? 'This session ran no experiment.'
-      : `This session ran ${count} in ${formatDuration(session.durationMs)}: ${runs.join('; ')}.`;
+      : `This session ran ${count} in ${formatDuration(session.durationMs)}, listed below.`;
   const invalid =
     session.invalid.length === 0
       ? ''
@@ -89,9 +82,19 @@ function introduction(session: SessionResult): string {
   return `${general} ${ran}${invalid}`;
 }
 
-function list(items: string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+/** What each experiment did and how it ended, one row each. */
+function testedTable(session: SessionResult): Markup {
+  return html`<table class="tested">
+<thead><tr><th scope="col">Experiment</th><th scope="col">Faults injected</th><th scope="col">Probes checked</th><th scope="col">Verdict</th></tr></thead>
+<tbody>
+${session.runs.map((run, i) => {
+  const faults = [...new Set(run.faults.map((fault) => `${fault.fault} on ${fault.target.name}`))];
+  const probes = [...new Set(run.probes.map((probe) => probe.probe))];
+  const verdict = verdictForOutcome(run.outcome);
+  return html`<tr><td><a href="#run-${i + 1}">${run.title}</a></td><td>${faults.length > 0 ? faults.join(', ') : 'none'}</td><td>${probes.length > 0 ? probes.map((probe) => `“${probe}”`).join(', ') : 'none'}</td><td><span class="badge tone-${verdict.tone}">${verdict.label}</span></td></tr>`;
+})}
+</tbody>
+</table>`;
 }
 
 function contents(session: SessionResult): Markup {

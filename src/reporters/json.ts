@@ -1,16 +1,26 @@
-import type { SessionResult } from '../model/journal.js';
+import type { RunResult, SessionResult } from '../model/journal.js';
+import { type FaultImpact, faultImpacts } from '../report/impact.js';
 import { VERSION } from '../version.js';
 
 /** Names the layout of the file, so that tools reading it can tell which version they hold. */
 export const JSON_REPORT_FORMAT = 'faultline-journal/1';
 
-export interface JsonReport extends SessionResult {
+/** A run with what each of its faults did to users (see src/report/impact.ts). */
+export type ReportedRun = RunResult & { impact: FaultImpact[] };
+
+export interface JsonReport extends Omit<SessionResult, 'runs'> {
   format: typeof JSON_REPORT_FORMAT;
   faultlineVersion: string;
+  runs: ReportedRun[];
 }
 
-/** The whole session (every run with its journal) as one JSON document. */
+/** The whole session (every run with its journal and its faults' impact) as one JSON document. */
 export function renderJsonReport(session: SessionResult): string {
-  const report: JsonReport = { format: JSON_REPORT_FORMAT, faultlineVersion: VERSION, ...session };
+  const report: JsonReport = {
+    format: JSON_REPORT_FORMAT,
+    faultlineVersion: VERSION,
+    ...session,
+    runs: session.runs.map((run) => ({ ...run, impact: faultImpacts(run) })),
+  };
   return `${JSON.stringify(report, null, 2)}\n`;
 }

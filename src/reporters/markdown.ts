@@ -1,14 +1,21 @@
 import type { FaultRecord, Outcome, ProbeSummary, RunResult, SessionResult } from '../model/journal.js';
 import { OUTCOME_WORDS, outcomeLabel, verdictForExitCode } from '../model/outcomes.js';
+import { faultImpacts } from '../report/impact.js';
 import { describeTarget } from '../targets/target.js';
-import { visible } from '../util/control-chars.js';
 import { formatDuration } from '../util/duration.js';
+import type { ReportedRun } from './json.js';
+import { impactSection, summaryTable } from './markdown-impact.js';
+import { code, codeBlock, inline, table } from './markdown-text.js';
+
+export { inline, tableCell } from './markdown-text.js';
 
 /** The session as Markdown, for a file and for the GitHub Actions job summary. */
 export function renderMarkdown(session: SessionResult): string {
+  const runs: ReportedRun[] = session.runs.map((run) => ({ ...run, impact: faultImpacts(run) }));
   const parts = [`# faultline\n\n${sessionLine(session)}`];
+  if (runs.length > 0) parts.push(summaryTable(runs, (run) => marker(outcomeLabel(run.outcome))));
   if (session.invalid.length > 0) parts.push(invalidSection(session.invalid));
-  for (const run of session.runs) parts.push(runSection(run));
+  for (const run of runs) parts.push(runSection(run));
   return `${parts.join('\n\n')}\n`;
 }
 
@@ -29,7 +36,7 @@ function invalidSection(invalid: SessionResult['invalid']): string {
   return `## Invalid files\n\n${items.join('\n\n')}`;
 }
 
-function runSection(run: RunResult): string {
+function runSection(run: ReportedRun): string {
   const parts = [
     `## ${inline(run.title)}`,
     `${marker(outcomeLabel(run.outcome))}: ${inline(run.summary)}`,
@@ -41,6 +48,7 @@ function runSection(run: RunResult): string {
     ].join(' · '),
   ];
   if (run.probes.length > 0) parts.push(`### Probes\n\n${probeTable(run.probes)}`);
+  if (run.impact.length > 0) parts.push(impactSection(run.impact));
   if (run.faults.length > 0) parts.push(`### Faults\n\n${faultTable(run)}`);
   const left = run.faults.filter((fault) => fault.status === 'failed' || fault.status === 'active');
   if (left.length > 0) parts.push(leftBehind(left));
@@ -98,50 +106,6 @@ function leftBehind(faults: FaultRecord[]): string {
       : `- ${what}: no command is known to remove it (${inline(fault.detail)})`;
   });
   return `**Left in place:**\n\n${lines.join('\n')}`;
-}
-
-/** Cells in `preformatted` carry Markdown of our own and are not escaped. */
-function table(
-  header: string[],
-  align: string[],
-  rows: string[][],
-  preformatted = new Set<number>(),
-): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  const body = rows.map((row) => line(row.map((cell, i) => (preformatted.has(i) ? cell : tableCell(cell)))));
-  return [line(header), line(align), ...body].join('\n');
-}
-
-/** Escapes text for a table cell: `|` would end the cell and a line break would end the table. */
-export function tableCell(text: string): string {
-  return inline(text, '<br>');
-}
-
-/**
- * Escapes Markdown and HTML syntax so the text shows as written, on one line. Control characters show
- * as escapes (`\x1b`): a job summary or a report read in a terminal must not be able to steer it.
- */
-export function inline(text: string, lineBreak = ' '): string {
-  return visible(text.replace(/\r\n?/g, '\n'))
-    .replace(/[\\`*_[\]<>|~#&]/g, '\\$&')
-    .replace(/\r?\n|\r/g, lineBreak)
-    .trim();
-}
-
-/** An inline code span that survives backticks in the text. */
-function code(text: string): string {
-  const oneLine = visible(text.replace(/\r?\n|\r/g, ' '));
-  const longest = Math.max(0, ...[...oneLine.matchAll(/`+/g)].map((match) => match[0].length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = oneLine.startsWith('`') || oneLine.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${oneLine}${pad}${fence}`;
-}
-
-function codeBlock(raw: string): string {
-  const text = visible(raw.replace(/\r\n?/g, '\n'));
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
-  const fence = '`'.repeat(longest + 1);
-  return `${fence}text\n${text.replace(/\s+$/, '')}\n${fence}`;
 }
 
 function marker(label: string): string {

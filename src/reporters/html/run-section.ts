@@ -3,9 +3,11 @@ import { statsOf } from '../../load/stats.js';
 import type { LoadSeries } from '../../load/types.js';
 import type { FaultRecord, ProbeSample, ProbeStatus, RunResult } from '../../model/journal.js';
 import { verdictForOutcome } from '../../model/outcomes.js';
+import { faultImpacts } from '../../report/impact.js';
 import { describeTarget } from '../../targets/target.js';
 import { formatDuration } from '../../util/duration.js';
 import { journalLine } from '../journal-text.js';
+import { impactSection } from './impact-section.js';
 import { html, type Markup } from './markup.js';
 import { renderTimeline } from './timeline.js';
 import type { RunWithLoad } from './timeline-data.js';
@@ -69,6 +71,7 @@ ${left.length > 0 && leftCallout(left)}
 ${renderTimeline(run, `${id}-timeline`)}
 <figcaption>Time runs left to right from the start of the run. Shaded bands: when each fault was in place. Each point is one probe check, placed at the time it ran and as high as it took long; its colour and shape say whether it passed.${load.length > 0 ? ' The load panels show how long requests took (50th, 95th and 99th percentile per second) and how many failed.' : ''}</figcaption>
 </figure>
+${impactSection(faultImpacts(run))}
 <h3>Probes: what was expected and what was seen</h3>
 ${probeTable(run)}
 ${load.length > 0 && loadTable(load)}

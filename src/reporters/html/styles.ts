@@ -44,6 +44,9 @@ nav ol { margin: 0; padding-left: 22px; }
 table { border-collapse: collapse; width: 100%; background: #fff; font-size: 14px; }
 th, td { border: 1px solid #d1d9e0; padding: 5px 8px; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; font-weight: 600; }
+table.impact td.worse { background: #fff5f5; }
+.delta-worse { color: #cf222e; font-weight: 700; }
+.delta { color: #59636e; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td ul { margin: 0; padding-left: 18px; }
 .status { font-weight: 700; white-space: nowrap; }
@@ -87,6 +90,15 @@ svg.timeline .load-p99 { stroke: ${COLORS.p99}; stroke-dasharray: 2 2; }
 svg.timeline .load-dot.load-p50 { fill: ${COLORS.p50}; }
 svg.timeline .load-dot.load-p95 { fill: ${COLORS.p95}; }
 svg.timeline .load-dot.load-p99 { fill: ${COLORS.p99}; }
+svg.timeline .line-label { font-size: 10px; font-weight: 700; }
+svg.timeline .load-label-p50 { fill: ${COLORS.p50}; } svg.timeline .load-label-p95 { fill: ${COLORS.p95}; } svg.timeline .load-label-p99 { fill: ${COLORS.p99}; }
+svg.timeline .hover-area { fill: transparent; pointer-events: all; }
+svg.timeline .hover .reveal { visibility: hidden; pointer-events: none; }
+svg.timeline .hover:hover .reveal { visibility: visible; }
+svg.timeline .hover:hover .hover-area { fill: rgba(9, 105, 218, .08); }
+svg.timeline .hover-dot { stroke: #fff; stroke-width: 1.5; }
+svg.timeline .tip-bg { fill: #1f2328; opacity: .92; }
+svg.timeline .tip { fill: #fff; font-size: 11px; }
 svg.timeline .error-bar { fill: ${COLORS.errors}; fill-opacity: .75; }
 footer { color: #59636e; font-size: 13px; margin-top: 28px; }
 @media print { body { background: #fff; } .card { break-inside: avoid; } }

@@ -1,5 +1,7 @@
+import type { LoadStats } from '../../load/types.js';
 import type { ProbeStatus } from '../../model/journal.js';
 import { formatDuration } from '../../util/duration.js';
+import { BOLD_CHAR_PX, fitText, hoverTip } from './hover-tip.js';
 import { html, join, type Markup } from './markup.js';
 import type { LoadTrack, ProbeTrack } from './timeline-data.js';
 import { COLORS, niceCeil, num, offset, PLOT_WIDTH, TIMELINE, trimNumber } from './timeline-scale.js';
@@ -84,7 +86,10 @@ ${yTicks([0, maxLatency / 2, maxLatency], ly, (value) => `${trimNumber(value)} m
 ${xGrid(ticks, errorsTop, eh)}
 ${yTicks([0, maxErrors], ey, (value) => trimNumber(value))}
 </g>`;
-  const titles = html`<text class="panel-title" x="${TIMELINE.left}" y="${top + 13}">load “${series.probe}”: ${series.url} at ${trimNumber(series.ratePerSecond)}/s: latency per second (p50, p95, p99 of ${requests} requests)</text>
+  const heading = `load “${series.probe}”: `;
+  const detail = ` at ${trimNumber(series.ratePerSecond)}/s: latency per second (p50, p95, p99 of ${requests} requests)`;
+  const full = `${heading}${series.url}${detail}`;
+  const titles = html`<text class="panel-title" x="${TIMELINE.left}" y="${top + 13}">${fitText(heading, series.url, detail, PLOT_WIDTH, BOLD_CHAR_PX)}${full.length * BOLD_CHAR_PX > PLOT_WIDTH && html`<title>${full}</title>`}</text>
 <text class="panel-title" x="${TIMELINE.left}" y="${latencyTop + lh + 13}">failed requests per second (${totalErrors} of ${requests})</text>`;
 
   const lines = (['p50', 'p95', 'p99'] as const).map((key) => {
@@ -114,13 +119,62 @@ ${yTicks([0, maxErrors], ey, (value) => trimNumber(value))}
       const x2 = x(bucket.to - origin);
       return html`<rect class="error-bar" x="${num(x1 + 1)}" y="${num(ey(bucket.errors))}" width="${num(Math.max(1, x2 - x1 - 2))}" height="${num(errorsTop + eh - ey(bucket.errors))}"><title>${offset(bucket.from - origin)}: ${bucket.errors} of ${bucket.requests} requests failed</title></rect>`;
     });
+  const tips = latencyTips(buckets, origin, x, ly, { top: latencyTop, height: lh });
   const front = html`<g class="load" id="${id}">
 ${titles}
 ${lines}
 ${bars}
 ${totalErrors === 0 && html`<text class="empty" x="${TIMELINE.left + 6}" y="${errorsTop + eh / 2 + 4}">no request failed</text>`}
+${lineLabels(buckets, origin, x, ly)}
+${tips}
 </g>`;
   return { back, front, bottom: errorsTop + eh };
+}
+
+/** Per second with requests: hovering it shows its p50, p95 and p99 as dots on the lines and a label. */
+function latencyTips(
+  buckets: readonly LoadStats[],
+  origin: number,
+  x: (ms: number) => number,
+  ly: (ms: number) => number,
+  panel: { top: number; height: number },
+): Markup[] {
+  return buckets
+    .filter((bucket) => bucket.requests > 0)
+    .map((bucket) => {
+      const x1 = x(bucket.from - origin);
+      const x2 = x(bucket.to - origin);
+      const cx = (x1 + x2) / 2;
+      const area = html`<rect class="hover-area" x="${num(x1)}" y="${panel.top}" width="${num(Math.max(1, x2 - x1))}" height="${panel.height}"/>`;
+      const dots = (['p50', 'p95', 'p99'] as const).map(
+        (key) =>
+          html`<circle class="hover-dot load-dot load-${key}" cx="${num(cx)}" cy="${num(ly(bucket[key]))}" r="3.5"/>`,
+      );
+      const text = `${offset(bucket.from - origin)}: p50 ${formatDuration(bucket.p50)} · p95 ${formatDuration(bucket.p95)} · p99 ${formatDuration(bucket.p99)} (${bucket.requests} requests)`;
+      return hoverTip(area, join(dots), text, { x: cx, y: ly(bucket.p99) - 6 });
+    });
+}
+
+/**
+ * Each percentile's name at the right end of its line, so p95 and p99 are told apart by more than a
+ * colour and a dash; names that would overlap are moved apart.
+ */
+function lineLabels(
+  buckets: readonly LoadStats[],
+  origin: number,
+  x: (ms: number) => number,
+  ly: (ms: number) => number,
+): Markup {
+  const last = [...buckets].reverse().find((bucket) => bucket.requests > 0);
+  if (!last) return join([]);
+  const lx = x(last.from - origin + (last.to - last.from) / 2) + 5;
+  let below = Number.POSITIVE_INFINITY;
+  const labels = (['p50', 'p95', 'p99'] as const).map((key) => {
+    const y = Math.min(ly(last[key]) + 4, below - 11);
+    below = y;
+    return html`<text class="line-label load-label-${key}" x="${num(lx)}" y="${num(y)}">${key}</text>`;
+  });
+  return join(labels);
 }
 
 function yTicks(values: number[], y: (value: number) => number, label: (value: number) => string): Markup {

@@ -34,7 +34,7 @@ export const COLORS = {
   guard: '#a40e26',
   p50: '#0550ae',
   p95: '#0969da',
-  p99: '#54aeff',
+  p99: '#bf3989',
   errors: '#cf222e',
 } as const;
 

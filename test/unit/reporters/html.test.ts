@@ -93,13 +93,17 @@ describe('renderHtml: the verdict', () => {
     expect(page).toMatch(new RegExp(`<title>faultline: ${label}, exit code ${exitCode}`));
   });
 
-  it('explains what was tested in one paragraph: what an experiment is and what this one did', () => {
+  it('explains what was tested: what an experiment is, then a table of what each one did', () => {
     const page = renderHtml(session([deviatedRun()]));
-    const intro = visibleText(/<section class="card intro"[\s\S]*?<\/section>/.exec(page)?.[0] ?? '');
-    expect(intro).toContain('injects faults');
-    expect(intro).toContain(
-      '“Checkout survives a paused database” injected pause on shop-db-1 and checked “checkout responds”: deviated',
+    const intro = /<section class="card intro"[\s\S]*?<\/section>/.exec(page)?.[0] ?? '';
+    expect(visibleText(intro)).toContain('injects faults');
+    const rows = [...intro.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((row) =>
+      [...row[1]!.matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((cell) => visibleText(cell[1]!).trim()),
     );
+    expect(rows).toEqual([
+      ['Experiment', 'Faults injected', 'Probes checked', 'Verdict'],
+      ['Checkout survives a paused database', 'pause on shop-db-1', '“checkout responds”', 'DEVIATED'],
+    ]);
   });
 
   it('shows each run with its title, description, file, seed, duration and summary sentence', () => {
@@ -464,7 +468,15 @@ describe('renderHtml: any session', () => {
     const ids = [...page.matchAll(/\sid="([^"]*)"/g)].map((match) => match[1]);
     expect(new Set(ids).size).toBe(ids.length);
     expect(page.match(/<svg\b/g)).toHaveLength(3);
-    expect(tags(page, 'a').map((a) => a.href)).toEqual(['#run-1', '#run-2', '#run-3']);
+    // Each run is linked from the table of what was tested and from the list of experiments.
+    expect(tags(page, 'a').map((a) => a.href)).toEqual([
+      '#run-1',
+      '#run-2',
+      '#run-3',
+      '#run-1',
+      '#run-2',
+      '#run-3',
+    ]);
     for (const n of [1, 2, 3]) expect(page).toContain(`<section class="card run" id="run-${n}"`);
     for (const n of [1, 2, 3]) {
       for (const match of chart(page, n).matchAll(/url\(#([\w-]+)\)/g))
