@@ -4,12 +4,13 @@ import { allInjections, buildPlan, hasNetworkFaults, type PlannedStep } from '..
 import { loadExperimentFile } from '../../experiment/load.js';
 import { PROBE_DEFAULTS, RUN_DEFAULTS } from '../../experiment/schema.js';
 import { devicesFor, listInterfaces } from '../../network/interfaces.js';
-import type { NetnsRunner } from '../../network/netns-runner.js';
+import { HelperRunner, type NetnsRunner } from '../../network/netns-runner.js';
 import { chooseRunner } from '../../network/setup.js';
 import { probePhases } from '../../probes/run-probe.js';
 import { holderLookup } from '../../safety/locks.js';
 import { stateDir } from '../../safety/state-dir.js';
 import { describeProjects } from '../../targets/resolve.js';
+import type { Target } from '../../targets/target.js';
 import { formatDuration } from '../../util/duration.js';
 import { newSeed } from '../../util/random.js';
 import { expandExperimentFiles } from '../files.js';
@@ -51,7 +52,11 @@ export async function planCommand(
       seed,
       runId,
       holderOf,
-      display: runner ? (target, argv) => runner.display(target, argv) : undefined,
+      display: runner
+        ? Object.assign((target: Target, argv: readonly string[]) => runner.display(target, argv), {
+            way: { via: runner.via, image: runner instanceof HelperRunner ? runner.image : undefined },
+          })
+        : undefined,
       // Reading a namespace's interfaces from the host changes nothing; a helper would.
       devicesOf:
         runner?.via === 'nsenter' || runner?.via === 'exec'

@@ -93,7 +93,7 @@ async function preflightFaults(run: RunContext, plan: Plan): Promise<void> {
     if (!family.preflight) continue;
     const platform = platformOf(injection.target) ?? run.platform;
     try {
-      await family.preflight(injection.fault, injection.target, platform);
+      await family.preflight(injection.fault, injection.target, platform, run.network?.runner.via);
     } catch (error) {
       const known = error instanceof FaultlineError ? error : undefined;
       throw new EnvironmentError(
