@@ -4,7 +4,8 @@
  *
  * `sh -c SIGNAL_SCRIPT faultline-signal <NAME> <stopped-only: 0|1> <pid>:<start ticks>...` prints one
  * line per process: `sent <pid>`, `gone <pid>` (exited, or its PID now names another process),
- * `running <pid>` (stopped-only, and it is not stopped) or `refused <pid> <why>`. Only the shell's
+ * `running <pid>` (stopped-only, and it was not stopped: the signal is sent all the same, since a SIGCONT
+ * also clears a SIGSTOP the process has not taken yet) or `refused <pid> <why>`. Only the shell's
  * builtins (read, set, kill) are used, so any image with a POSIX sh works (busybox, dash). A constant:
  * no input is ever part of the script.
  */
@@ -16,7 +17,8 @@ export const SIGNAL_SCRIPT = [
   '  rest=${line##*) }',
   '  set -- $rest',
   '  [ "${20}" = "$want" ] || { echo "gone $pid"; continue; }',
-  '  [ "$only" = 1 ] && [ "$1" != T ] && { echo "running $pid"; continue; }',
+  // Not stopped (yet): the signal still goes, so a SIGCONT clears a SIGSTOP not taken yet.
+  '  [ "$only" = 1 ] && [ "$1" != T ] && { kill -s "$sig" "$pid" 2>/dev/null; echo "running $pid"; continue; }',
   '  if err=$(kill -s "$sig" "$pid" 2>&1); then echo "sent $pid"; else echo "refused $pid $err"; fi',
   'done',
 ].join('\n');

@@ -74,7 +74,11 @@ export function continueAll(processes: readonly HostProcess[]): RevertOutcome {
       gone.push(entry);
       continue;
     }
-    if (now.state !== 'T') continue;
+    // Not stopped (yet): SIGCONT all the same, which also clears a SIGSTOP it has not taken yet.
+    if (now.state !== 'T') {
+      sendSignal(entry.pid, 'SIGCONT');
+      continue;
+    }
     const refused = sendSignal(entry.pid, 'SIGCONT');
     if (refused === 'ESRCH') gone.push(entry);
     else if (refused !== undefined)
