@@ -29,6 +29,9 @@ export type ProcessRecipe = {
   helper?: HelperWay | undefined;
 };
 
+/** How long after its intent a helper's signal may still land when the run died meanwhile. */
+const HELPER_SETTLE_MS = 3_000;
+
 /** Only SIGSTOP is held (and undone with SIGCONT); every other signal takes effect at once. */
 const held = (signal: string) => signal === 'SIGSTOP';
 
@@ -133,7 +136,8 @@ export const processFamily: FaultFamily<ProcessPlan, ProcessRecipe> = {
     if (recipe.helper) return continueViaHelper(ctx.docker, recipe.helper, target, recipe.stopped);
     return continueAll(recipe.stopped);
   },
-  settleMs: () => 0,
+  // A helper's kill, once asked for, runs on in the helper even when the run died waiting for it.
+  settleMs: (recipe) => (recipe.helper ? HELPER_SETTLE_MS : 0),
   settlePollMs: 100,
   mayNeed: [],
   features: () => [],

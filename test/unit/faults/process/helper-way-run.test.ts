@@ -6,6 +6,7 @@ import type { HelperSpec } from '../../../../src/docker/client.js';
 import { FAULTLINE_HELPER, FAULTLINE_RUN_ID } from '../../../../src/docker/labels.js';
 import { runExperiment } from '../../../../src/engine/run-experiment.js';
 import { parseExperiment } from '../../../../src/experiment/load.js';
+import { processFamily } from '../../../../src/faults/process/family.js';
 import { HelperRunner } from '../../../../src/network/netns-runner.js';
 import { NetworkContext } from '../../../../src/network/network-fault.js';
 import { DockerPlatform } from '../../../../src/platform/docker/docker-platform.js';
@@ -65,5 +66,13 @@ describe('a signal step through the helper way', () => {
     });
     // The helper is removed once it has done its part.
     expect(docker.callsTo('remove')).toHaveLength(1);
+  });
+
+  it("a dead run's helper may still send its signal: the watchdog looks again for a while, unlike for the host way", () => {
+    const recipe = { type: 'process' as const, signal: 'SIGSTOP', stopped: [] };
+    expect(processFamily.settleMs(recipe)).toBe(0);
+    expect(processFamily.settleMs({ ...recipe, helper: { image: 'i', runId: 'r', faultId: 'f' } })).toBe(
+      3_000,
+    );
   });
 });
