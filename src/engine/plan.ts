@@ -99,9 +99,12 @@ export interface PlanOptions {
   devicesOf?: ((target: Target, cidrs: readonly string[]) => Promise<string[]>) | undefined;
 }
 
-/** The injections whose faults act inside network namespaces (a way in must be chosen for them). */
+/** The injections that need a way into their targets chosen: network faults, and families that list ways. */
 export function namespaceInjections(steps: readonly PlannedStep[]): PlannedInjection[] {
-  return allInjections(steps).filter((injection) => familyOf(injection.fault).netns);
+  return allInjections(steps).filter((injection) => {
+    const family = familyOf(injection.fault);
+    return family.netns || family.ways !== undefined;
+  });
 }
 
 export function hasNetworkFaults(steps: readonly PlannedStep[]): boolean {

@@ -21,17 +21,17 @@ export async function preflightPlan(
     refuseUnreachable(injections, network.runner.via);
     await platform.checkFeatures(network, requiredFeatures(injections.map((injection) => injection.fault)));
   }
-  await preflightFaults(plan, platform);
+  await preflightFaults(plan, platform, network?.runner.via);
 }
 
 /** Each fault's own check that it can be made from here, before anything of the run is injected. */
-async function preflightFaults(plan: Plan, fallback: Platform): Promise<void> {
+async function preflightFaults(plan: Plan, fallback: Platform, via: Via | undefined): Promise<void> {
   for (const injection of allInjections(plan.steps)) {
     const family = familyOf(injection.fault);
     if (!family.preflight) continue;
     const platform = platformOf(injection.target) ?? fallback;
     try {
-      await family.preflight(injection.fault, injection.target, platform);
+      await family.preflight(injection.fault, injection.target, platform, via);
     } catch (error) {
       const known = error instanceof FaultlineError ? error : undefined;
       throw new EnvironmentError(

@@ -33,7 +33,10 @@ export type FamilyRecipe = {
 };
 
 /** Shows a command run in a target's network namespace as a person would type it. */
-export type Display = (target: Target, argv: readonly string[]) => string;
+export type Display = ((target: Target, argv: readonly string[]) => string) & {
+  /** The way in the commands are shown for, when it is known (`faultline plan`), and its helper image. */
+  way?: { via: Via; image?: string | undefined } | undefined;
+};
 
 /** What a run gives a family to inject with. */
 export interface InjectContext {
@@ -72,7 +75,8 @@ export interface FaultFamily<
   netns: boolean;
   /**
    * The ways into a namespace its faults can work through, when not all of them: a run whose chosen
-   * way is not among them is refused before anything is injected.
+   * way is not among them is refused before anything is injected. A family that is not `netns` but
+   * lists ways (process/) has a way chosen for its targets too, and reads it from `network().runner`.
    */
   ways?: readonly Via[] | undefined;
   /** The exact commands, as a person would run them: what `plan` prints. */
@@ -84,9 +88,10 @@ export interface FaultFamily<
   devicesToFind?(plan: Plan): readonly string[] | undefined;
   /**
    * Checks, before anything of the run is injected, that its fault can be made from here (e.g. the
-   * host's view of the target's processes, the Engine's cgroup setup); throws saying why not.
+   * host's view of the target's processes, the Engine's cgroup setup); throws saying why not. `via`
+   * is the run's way in, when one was chosen.
    */
-  preflight?(plan: Plan, target: Target, platform: Platform): Promise<void>;
+  preflight?(plan: Plan, target: Target, platform: Platform, via?: Via): Promise<void>;
   /** Makes the fault; `announce` is called with the recipe before the first change. */
   inject(
     plan: Plan,

@@ -10,12 +10,13 @@ import {
 import { ExitCode } from '../../errors.js';
 import { PROBE_DEFAULTS, RUN_DEFAULTS } from '../../experiment/schema.js';
 import { devicesFor, listInterfaces } from '../../network/interfaces.js';
-import type { NetnsRunner } from '../../network/netns-runner.js';
+import { HelperRunner, type NetnsRunner } from '../../network/netns-runner.js';
 import { chooseRunner } from '../../network/setup.js';
 import { probePhases } from '../../probes/run-probe.js';
 import { holderLookup } from '../../safety/locks.js';
 import { stateDir } from '../../safety/state-dir.js';
 import { describeProjects } from '../../targets/resolve.js';
+import type { Target } from '../../targets/target.js';
 import { formatDuration } from '../../util/duration.js';
 import { newSeed } from '../../util/random.js';
 import { printJson } from '../json-output.js';
@@ -62,7 +63,11 @@ export async function planCommand(
       seed,
       runId,
       holderOf,
-      display: runner ? (target, argv) => runner.display(target, argv) : undefined,
+      display: runner
+        ? Object.assign((target: Target, argv: readonly string[]) => runner.display(target, argv), {
+            way: { via: runner.via, image: runner instanceof HelperRunner ? runner.image : undefined },
+          })
+        : undefined,
       // Reading a namespace's interfaces from the host changes nothing; a helper would.
       devicesOf:
         runner?.via === 'nsenter' || runner?.via === 'exec'

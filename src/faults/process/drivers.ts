@@ -7,7 +7,7 @@ export const signalDriver = targetedDriver({
   kind: 'signal',
   family: processFamily,
   schema: signalFault,
-  planOne: (spec) => ({
+  planOne: (spec, _target, _faultId, ctx) => ({
     type: 'process' as const,
     signal: spec.signal as NodeJS.Signals,
     match: {
@@ -17,5 +17,6 @@ export const signalDriver = targetedDriver({
       all: spec.all,
       pid1: spec['pid-1'],
     },
+    runId: ctx.runId,
   }),
 });

@@ -8,13 +8,13 @@ import { type ListedProcess, type ProcessMatch, PS_ARGS, parseTop, pickProcesses
 export class HostProcessUnavailable extends Error {
   constructor(message: string) {
     super(
-      `${message}. A signal step finds the processes with the Engine's top API and signals them with kill(2) on the Docker host: run faultline on the host of the Docker Engine (a local socket, not in a container), as root.`,
+      `${message}. Through the nsenter way a signal step finds the processes with the Engine's top API and signals them with kill(2) on the Docker host: run faultline there (a local socket, not in a container) as root, or use --via helper to signal them from a helper container in the target's PID namespace.`,
     );
     this.name = 'HostProcessUnavailable';
   }
 }
 
-const show = (processes: readonly { pid: number; comm?: string | undefined }[]) =>
+export const show = (processes: readonly { pid: number; comm?: string | undefined }[]) =>
   processes.map((entry) => (entry.comm ? `${entry.comm}[${entry.pid}]` : String(entry.pid))).join(', ');
 
 /** The processes a step picks in a target, checked to be the target's processes on this host. */
@@ -74,15 +74,28 @@ export function continueAll(processes: readonly HostProcess[]): RevertOutcome {
       gone.push(entry);
       continue;
     }
-    if (now.state !== 'T') continue;
+    // Not stopped (yet): SIGCONT all the same, which also clears a SIGSTOP it has not taken yet.
+    if (now.state !== 'T') {
+      sendSignal(entry.pid, 'SIGCONT');
+      continue;
+    }
     const refused = sendSignal(entry.pid, 'SIGCONT');
     if (refused === 'ESRCH') gone.push(entry);
     else if (refused !== undefined)
       return { status: 'failed', detail: `SIGCONT to ${entry.pid} refused: ${refused}` };
     else continued.push(entry);
   }
+  return continuedOutcome(continued, gone, processes.length);
+}
+
+/** What continuing a fault's stopped processes came to: some continued, all gone, or nothing to do. */
+export function continuedOutcome(
+  continued: readonly { pid: number; comm?: string | undefined }[],
+  gone: readonly { pid: number; comm?: string | undefined }[],
+  total: number,
+): RevertOutcome {
   if (continued.length > 0) return { status: 'reverted', detail: `continued ${show(continued)}` };
-  if (processes.length > 0 && gone.length === processes.length) {
+  if (total > 0 && gone.length === total) {
     return { status: 'target-gone', detail: `the stopped processes are gone (${show(gone)})` };
   }
   return { status: 'already-reverted', detail: 'no process of the fault is stopped' };

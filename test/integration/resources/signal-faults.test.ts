@@ -4,6 +4,8 @@ import { createDockerClient } from '../../../src/docker/dockerode-client.js';
 import type { InjectContext } from '../../../src/faults/driver.js';
 import { type ProcessRecipe, processFamily } from '../../../src/faults/process/family.js';
 import type { ProcessMatch } from '../../../src/faults/process/select.js';
+import { NsenterRunner } from '../../../src/network/netns-runner.js';
+import { NetworkContext } from '../../../src/network/network-fault.js';
 import type { Platform } from '../../../src/platform/platform.js';
 import { removeTestContainers, uniquePrefix } from '../../support/containers.js';
 import { docker } from '../../support/docker-cli.js';
@@ -13,9 +15,8 @@ const client = createDockerClient();
 const prefix = uniquePrefix('signal');
 const ctx = {
   platform: { engine: client } as unknown as Platform,
-  network: () => {
-    throw new Error('a signal needs no network');
-  },
+  // The nsenter way: found with docker top, signalled from this host.
+  network: () => new NetworkContext(new NsenterRunner(client)),
 } satisfies InjectContext;
 const undoCtx = { docker: client, runner: () => Promise.reject(new Error('no netns')) };
 
@@ -49,7 +50,7 @@ async function inject(signal: NodeJS.Signals, match: ProcessMatch) {
   const recipes: ProcessRecipe[] = [];
   const target = { id: await docker('inspect', '--format', '{{.Id}}', name), name };
   const fault = await processFamily.inject(
-    { type: 'process', signal, match },
+    { type: 'process', signal, match, runId: 'signal0' },
     target,
     'signal-1',
     ctx,
@@ -97,7 +98,7 @@ describe('signal: processes inside a container, found with docker top and signal
     const target = { id: await docker('inspect', '--format', '{{.Id}}', name), name };
     await expect(
       processFamily.inject(
-        { type: 'process', signal: 'SIGSTOP', match: { process: 'nginx', count: 1 } },
+        { type: 'process', signal: 'SIGSTOP', match: { process: 'nginx', count: 1 }, runId: 'signal0' },
         target,
         'x',
         ctx,
