@@ -40,8 +40,6 @@ export interface ContainerDetails extends ContainerSummary {
   networkMode: string;
   /** State.OOMKilled: the kernel's OOM killer ended the container's main process. */
   oomKilled?: boolean | undefined;
-  /** HostConfig.CgroupParent as created (empty: the Engine's default parent). */
-  cgroupParent?: string | undefined;
   /** HostConfig.Memory in bytes (0: no limit). */
   memoryLimit?: number | undefined;
 }
@@ -52,6 +50,8 @@ export interface CgroupSetup {
   driver: string;
   /** 1 or 2 */
   version: string;
+  /** docker info's SecurityOptions, e.g. `name=seccomp,profile=default`, `name=rootless`, `name=userns`. */
+  securityOptions?: string[] | undefined;
 }
 
 export interface HelperSpec {
@@ -62,8 +62,8 @@ export interface HelperSpec {
   capAdd: string[];
   labels: Record<string, string>;
   name?: string | undefined;
-  /** --cgroup-parent: the helper's cgroup is made below this one (accounted to it, limited by it). */
-  cgroupParent?: string | undefined;
+  /** --cgroupns: `host` shows the helper the Engine host's cgroup paths (absolute, as in /proc/<pid>/cgroup). */
+  cgroupnsMode?: 'host' | 'private' | undefined;
   /** --pid, e.g. container:<id> to share the target's process namespace (and die with it). */
   pidMode?: string | undefined;
   /** -v source:destination mounts. */

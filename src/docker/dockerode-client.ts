@@ -114,7 +114,6 @@ class DockerodeClient implements DockerClient {
       networkMode: info.HostConfig.NetworkMode ?? 'default',
       networks: toNetworks(info.NetworkSettings?.Networks),
       oomKilled: state.OOMKilled,
-      cgroupParent: info.HostConfig.CgroupParent ?? '',
       memoryLimit: info.HostConfig.Memory ?? 0,
     };
   }
@@ -185,7 +184,11 @@ class DockerodeClient implements DockerClient {
 
   async cgroupSetup(): Promise<CgroupSetup> {
     const info = await this.call(() => this.docker.info());
-    return { driver: String(info.CgroupDriver ?? 'cgroupfs'), version: String(info.CgroupVersion ?? '1') };
+    return {
+      driver: String(info.CgroupDriver ?? 'cgroupfs'),
+      version: String(info.CgroupVersion ?? '1'),
+      securityOptions: ((info.SecurityOptions as string[] | undefined) ?? []).map(String),
+    };
   }
 
   async remove(id: string): Promise<void> {

@@ -49,7 +49,7 @@ export function helperCreateOptions(spec: HelperSpec): Docker.ContainerCreateOpt
       NetworkMode: spec.networkMode,
       CapAdd: spec.capAdd,
       AutoRemove: false,
-      ...(spec.cgroupParent ? { CgroupParent: spec.cgroupParent } : {}),
+      ...(spec.cgroupnsMode ? { CgroupnsMode: spec.cgroupnsMode } : {}),
       ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
       ...(spec.binds ? { Binds: spec.binds } : {}),
     },

@@ -80,7 +80,11 @@ export const ERROR_CODES = [
   { code: 'STRESS_IMAGE_IMPORT_FAILED', meaning: 'the stress image could not be imported' },
   {
     code: 'STRESS_CGROUP_UNSUPPORTED',
-    meaning: "the Engine's cgroup setup cannot nest a helper in a target",
+    meaning: "the Engine cannot let a helper write into a target's cgroup (rootless, user namespaces)",
+  },
+  {
+    code: 'STRESS_JOIN_FAILED',
+    meaning: "a stress helper could not join the target's cgroup, so no pressure was applied",
   },
   { code: 'STRESS_NO_MEMORY_LIMIT', meaning: 'a memory share was asked of a target without a memory limit' },
   {

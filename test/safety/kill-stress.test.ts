@@ -65,6 +65,18 @@ async function helpersOf(runId: string): Promise<string[]> {
   return out.split('\n').filter(Boolean).sort();
 }
 
+/** The stress-ng processes in the targets' own cgroups (the helpers' processes join them). */
+async function stressInTargets(): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of NAMES) {
+    const rows = (await docker('top', name, '-o', 'pid,args')).split('\n').slice(1);
+    found.push(
+      ...rows.filter((row) => /^\s*\d+\s+stress-ng/.test(row)).map((row) => `${name}: ${row.trim()}`),
+    );
+  }
+  return found;
+}
+
 /** Starts the run and waits until the three helpers are running. */
 async function holding(stateDir: string) {
   const run = startFaultline(['run', await lab.experiment(experiment)], stateDir);
@@ -73,6 +85,7 @@ async function holding(stateDir: string) {
   const runId = await run.runId();
   for (let injected = 0; injected < 3; injected++) await run.waitForLine(/ {3}inject .*stress-ng/);
   expect(await helpersOf(runId)).toHaveLength(3);
+  expect((await stressInTargets()).length).toBeGreaterThanOrEqual(6);
   return { run, watchdogPid, runId };
 }
 
@@ -85,6 +98,7 @@ describe('SIGKILL of a run holding stress faults', () => {
     expect((await run.finished).signal).toBe('SIGKILL');
     const { ledger, lastRevertMs } = await watchdogFinished(stateDir, runId, watchdogPid, killedAt);
     expect(await helpersOf(runId)).toEqual([]);
+    expect(await stressInTargets()).toEqual([]);
     expect(openFaults(ledger)).toEqual([]);
     expect(ledger.at(-1)).toMatchObject({ type: 'end', outcome: 'recovered-by-watchdog' });
     expect(await lab.snapshot(NAMES)).toEqual(before);
@@ -104,6 +118,7 @@ describe('SIGKILL of a run holding stress faults', () => {
     const recovered = await recoverWith(stateDir, [runId, lab.prefix]);
     expect(recovered.ours.filter((line) => line.includes('stress'))).toHaveLength(3);
     expect(await helpersOf(runId)).toEqual([]);
+    expect(await stressInTargets()).toEqual([]);
     expect(openFaults(ledgerOf(stateDir, runId))).toEqual([]);
   });
 });

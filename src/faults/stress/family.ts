@@ -10,8 +10,9 @@ import { ensureStressImage } from '../../platform/docker/stress-image/ensure.js'
 import type { Target } from '../../targets/target.js';
 import type { FaultFamily } from '../driver.js';
 import { type Announce, type InjectedFault, inPlace, type RevertOutcome } from '../fault.js';
-import { cgroupParentOf, cgroupSetupOf, checkCgroupSetup } from './cgroup.js';
+import { CGROUP_MOUNT, cgroupSetupOf, checkCgroupSetup, joinCommand } from './cgroup.js';
 import { describeHelper, memoryArgs, STOP_GRACE_S, type StressPlan, VOLUME_MOUNT } from './plan.js';
+import { confirmJoined, stillThere, treeInTarget } from './presence.js';
 
 export type StressRecipe = {
   type: 'stress';
@@ -55,19 +56,18 @@ async function inject(
   const details = await docker.inspect(target.id);
   const args = resolveArgs(plan, details.memoryLimit ?? 0, target);
   const image = await ensureStressImage(docker);
-  const cgroupParent = cgroupParentOf(details);
   announce({ type: 'stress', helper: plan.helper } satisfies StressRecipe);
   const injectedAt = new Date();
   await docker.runHelper({
     image,
     name: plan.helper,
-    cmd: ['stress-ng', ...args],
+    cmd: joinCommand(plan.kind, args),
     networkMode: 'none',
     // Reading the target's root through /proc/1/root needs ptrace access to its first process.
     capAdd: plan.kind === 'io-stress' && !plan.volume ? ['SYS_PTRACE'] : [],
-    cgroupParent,
+    cgroupnsMode: 'host',
     pidMode: `container:${target.id}`,
-    binds: plan.volume ? [`${plan.volume}:${VOLUME_MOUNT}`] : undefined,
+    binds: [`/sys/fs/cgroup:${CGROUP_MOUNT}`, ...(plan.volume ? [`${plan.volume}:${VOLUME_MOUNT}`] : [])],
     labels: {
       [FAULTLINE_HELPER]: '1',
       [FAULTLINE_RUN_ID]: runId,
@@ -75,12 +75,16 @@ async function inject(
       [FAULTLINE_TARGET_ID]: target.id,
     },
   });
+  const pids = await confirmJoined(docker, plan.helper, target).catch(async (error: unknown) => {
+    await docker.remove(plan.helper).catch(() => undefined);
+    throw error;
+  });
   return inPlace({
     id,
     kind: plan.kind,
     target,
     injectedAt,
-    detail: `stress-ng ${args.join(' ')} in helper ${plan.helper}, cgroup ${cgroupParent}/<helper>`,
+    detail: `stress-ng ${args.join(' ')} in helper ${plan.helper}, ${pids.length > 0 ? `its ${pids.length} processes in the cgroup of ${target.name}` : `${target.name} stopped as it began`}`,
     remedy: `docker rm -f ${plan.helper}`,
     revert: () => removeHelper(docker, plan.helper, target),
   });
@@ -103,8 +107,18 @@ export async function removeHelper(
     });
     if (!state) outcome = { status: 'already-reverted', detail: `helper ${helper} is not there` };
     else {
+      // Its processes live in the target's cgroup, not the helper's: note them to see them gone.
+      const pids =
+        state.running && state.pid ? await treeInTarget(docker, target, state.pid).catch(() => []) : [];
       if (state.running) await docker.stop(helper, STOP_GRACE_S).catch(() => undefined);
       await docker.remove(helper);
+      const left = await stillThere(docker, target, pids);
+      if (left.length > 0) {
+        return {
+          status: 'failed',
+          detail: `removed helper ${helper}, but its stress-ng processes ${left.join(', ')} are still in ${target.name}: on the Docker host, run kill -9 ${left.join(' ')}`,
+        };
+      }
       outcome = { status: 'reverted', detail: `removed helper ${helper}` };
     }
   } catch (error) {
@@ -128,10 +142,13 @@ export const stressFamily: FaultFamily<StressPlan, StressRecipe> = {
   type: 'stress',
   netns: false,
   describe: (plan, target) => ({
-    actions: [describeHelper(plan, target, `/docker/${target.id}`)],
+    actions: [describeHelper(plan, target)],
     reverts: [`docker stop -t ${STOP_GRACE_S} ${plan.helper} && docker rm -f ${plan.helper}`],
   }),
-  preflight: async (_plan, _target, platform) => checkCgroupSetup(await cgroupSetupOf(platform.engine)),
+  preflight: async (_plan, _target, platform) => {
+    checkCgroupSetup(await cgroupSetupOf(platform.engine));
+    await ensureStressImage(platform.engine);
+  },
   inject: (plan, target, id, ctx, announce) =>
     inject(ctx.platform.engine, plan, target, id, plan.runId, announce),
   undo: (recipe, target, ctx) => removeHelper(ctx.docker, recipe.helper, target),

@@ -1,4 +1,5 @@
 import type { Target } from '../../targets/target.js';
+import { CGROUP_MOUNT } from './cgroup.js';
 import type { CpuStressSpec, IoStressSpec, MemoryStressSpec } from './schema.js';
 
 /**
@@ -127,7 +128,7 @@ export function planIo(spec: IoStressSpec, id: HelperId): StressPlan {
 }
 
 /** The helper's `docker run`, as a person would type it (what `plan` prints). */
-export function describeHelper(plan: StressPlan, target: Target, cgroupParent: string): string {
+export function describeHelper(plan: StressPlan, target: Target): string {
   const args = plan.memoryShare
     ? plan.args.map((arg, index) =>
         plan.args[index - 1] === '--vm-bytes'
@@ -138,11 +139,12 @@ export function describeHelper(plan: StressPlan, target: Target, cgroupParent: s
   return [
     'docker run -d',
     `--name ${plan.helper}`,
-    `--cgroup-parent ${cgroupParent}`,
     `--pid container:${target.name}`,
+    '--cgroupns host',
+    `-v /sys/fs/cgroup:${CGROUP_MOUNT}`,
     '--network none',
     ...(plan.volume ? [`-v ${plan.volume}:${VOLUME_MOUNT}`] : []),
-    'faultline/stress:1 stress-ng',
+    `faultline/stress:1 [join the cgroups of ${target.name}'s first process: echo $$ > ${CGROUP_MOUNT}/<path in /proc/1/cgroup>/cgroup.procs] stress-ng`,
     ...args,
   ].join(' ');
 }

@@ -47,7 +47,7 @@ describe('faultline run with a memory stress past the limit', () => {
     expect(plan.exitCode).toBe(0);
     expect(plan.all).toMatch(
       new RegExp(
-        `docker run -d --name faultline-stress-plan0000-memory-stress-1 --cgroup-parent /docker/[0-9a-f]{64} --pid container:${name} --network none faultline/stress:1 stress-ng --vm 1 --vm-bytes 125829120`,
+        `docker run -d --name faultline-stress-plan0000-memory-stress-1 --pid container:${name} --cgroupns host -v /sys/fs/cgroup:/faultline-cgroup --network none faultline/stress:1 \\[join the cgroups of ${name}'s first process: echo \\$\\$ > /faultline-cgroup/<path in /proc/1/cgroup>/cgroup.procs\\] stress-ng --vm 1 --vm-bytes 125829120`,
       ),
     );
     const run = await faultline(['run', file]);

@@ -12,8 +12,8 @@ import { docker, FIXTURE_IMAGE, TEST_LABEL } from '../../support/docker-cli.js';
 
 /**
  * Stress faults against real containers: the pressure is measured from the target's own cgroup (read
- * inside the target, whose cgroup namespace shows its cgroup as the root: the helper's cgroup is a
- * child of it) and from the outside (the Engine's stats of the target), and goes away on revert.
+ * inside the target, whose cgroup namespace shows its cgroup as the root: the helper's processes join
+ * it) and from the outside (the Engine's stats and process list of the target), and goes away on revert.
  */
 
 const client = createDockerClient();
@@ -76,9 +76,29 @@ function helperCpuNs(name: string): Promise<number> {
   });
 }
 
-/** Bytes every process of a container has written to storage so far (host /proc, shared pid view). */
+/** The host PIDs of the stress-ng processes among a container's own (its cgroup, as the Engine lists it). */
+async function stressPids(container: string): Promise<string[]> {
+  const rows = (await docker('top', container, '-o', 'pid,args')).split('\n').slice(1);
+  return rows
+    .map((row) => row.trim().split(/\s+/))
+    .filter((row) => row[1]?.startsWith('stress-ng'))
+    .map((row) => row[0]!);
+}
+
+/** CPU time (ns) the processes have used so far: utime + stime from host /proc/<pid>/stat. */
+async function cpuNsOf(pids: readonly string[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return (ticks * 1e9) / 100;
+}
+
+/** Bytes the stress-ng processes in a container have written to storage so far (host /proc). */
 async function writeBytes(container: string): Promise<number> {
-  const pids = (await docker('top', container, '-o', 'pid')).split('\n').slice(1).filter(Boolean);
+  const pids = await stressPids(container);
   let total = 0;
   for (const pid of pids) {
     const io = await readFile(`/proc/${pid.trim()}/io`, 'utf8').catch(() => '');
@@ -110,13 +130,13 @@ describe('stress faults in the target cgroup', () => {
     console.log(`measured:\n  ${measured.join('\n  ')}`);
   });
 
-  it('cpu-stress: the pressure is in the target cgroup, near what was asked, and gone after revert', async () => {
+  it('cpu-stress: the pressure is in the target cgroup, at least 90% of what was asked, and gone after revert', async () => {
     const target = await start('cpu', []);
     const recipes: unknown[] = [];
     const helper = `faultline-stress-${prefix}-cpu-1`;
     await using fault = await stressFamily.inject(
       plan(
-        (id) => planCpu({ target: { name: target.name }, workers: 1, load: 100, duration: 30_000 }, id),
+        (id) => planCpu({ target: { name: target.name }, workers: 1, load: 60, duration: 30_000 }, id),
         'cpu-1',
       ),
       target,
@@ -126,25 +146,34 @@ describe('stress faults in the target cgroup', () => {
     );
     expect(recipes).toEqual([{ type: 'stress', helper }]);
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    // The helper's own usage, from its cgroup as the Engine reads it, and the target's, from inside it.
+    // stress-ng and its worker are the target's processes, as the Engine lists them.
+    const pids = await stressPids(target.name);
+    expect(pids).toHaveLength(2);
+    // The stress processes' own CPU time (host /proc), the helper's cgroup and the target's, one window.
+    const stressBefore = await cpuNsOf(pids);
     const helperBefore = await helperCpuNs(helper);
     const startedAt = process.hrtime.bigint();
     const during = await coresUsed(target, 4000);
-    const helperCores = (await helperCpuNs(helper)) - helperBefore;
-    const helperShare = helperCores / Number(process.hrtime.bigint() - startedAt);
+    const elapsed = Number(process.hrtime.bigint() - startedAt);
+    const stressShare = ((await cpuNsOf(pids)) - stressBefore) / elapsed;
+    const helperShare = ((await helperCpuNs(helper)) - helperBefore) / elapsed;
     const outside = await statsCpu(target);
     expect((await fault.revert()).status).toBe('reverted');
     const after = await coresUsed(target, 2000);
     measured.push(
-      `cpu-stress 1 worker at 100% (1.00 core asked): ${during.toFixed(2)} core in the target's cpuacct.usage, helper's own cgroup ${helperShare.toFixed(2)} core, docker stats of the target ${outside}%, ${after.toFixed(2)} core after revert (host load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} CPUs)`,
+      `cpu-stress 1 worker at 60% (0.60 core asked): ${during.toFixed(2)} core in the target's cpuacct.usage, stress processes ${stressShare.toFixed(2)} core (host /proc), helper's own cgroup ${helperShare.toFixed(2)} core, docker stats of the target ${outside}%, ${after.toFixed(2)} core after revert (host load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} CPUs)`,
     );
-    // Everything the helper used is counted in the target's cgroup (the same window, read twice).
-    expect(during).toBeGreaterThanOrEqual(0.9 * helperShare);
-    // What a busy shared machine leaves a single process; the report states the measured share.
-    expect(during).toBeGreaterThanOrEqual(0.3);
+    // Every cycle the stress processes got is the target's (the same window, read from both sides).
+    expect(during).toBeGreaterThanOrEqual(0.9 * stressShare);
+    // What it got: the asked 0.6 core on a quiet host; on a busy shared one, what the scheduler leaves.
+    expect(during).toBeGreaterThanOrEqual(loadavg()[0]! < availableParallelism() ? 0.9 * 0.6 : 0.1);
+    expect(during).toBeLessThan(0.8);
+    // Nothing of it is counted in the helper's own cgroup: all of it joined the target's.
+    expect(helperShare).toBeLessThan(0.05);
     // The Engine, from the outside, sees the pressure on the target too (sampled over its own second).
     expect(outside).toBeGreaterThanOrEqual(20);
     expect(after).toBeLessThan(0.1);
+    expect(await stressPids(target.name)).toEqual([]);
     expect(await helpers()).toEqual([]);
   });
 
@@ -279,11 +308,11 @@ describe('stress faults in the target cgroup', () => {
       inTarget = await docker('exec', target.name, 'ls', '-A', '/tmp');
       return inTarget.includes('tmp-stress-ng-hdd-');
     });
-    // From the outside: bytes the helper's processes sent to storage (/proc/<pid>/io write_bytes).
-    const first = await writeBytes(helper);
+    // From the outside: bytes the stress processes in the target sent to storage (/proc/<pid>/io write_bytes).
+    const first = await writeBytes(target.name);
     const startedAt = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 4000));
-    const rate = ((await writeBytes(helper)) - first) / MiB / ((Date.now() - startedAt) / 1000);
+    const rate = ((await writeBytes(target.name)) - first) / MiB / ((Date.now() - startedAt) / 1000);
     const blkioGrown = (await blkio()) - blkioBefore;
     expect((await fault.revert()).status).toBe('reverted');
     const left = await docker('exec', target.name, 'ls', '-A', '/tmp');

@@ -78,12 +78,14 @@ describe('fault families and the ways into a namespace', () => {
     expect(events.filter((entry) => entry.type === 'fault-injected')).toEqual([]);
   });
 
-  it('a fault whose own preflight fails (stress on cgroup v2) is refused before the pause beside it is injected', async () => {
+  it('a fault whose own preflight fails (stress on a rootless Engine) is refused before the pause beside it is injected', async () => {
     const docker = new FakeDocker([
       { name: 'shop-api-1', labels: { [COMPOSE_PROJECT]: 'shop', [COMPOSE_SERVICE]: 'api' } },
       { name: 'shop-db-1', labels: { [COMPOSE_PROJECT]: 'shop', [COMPOSE_SERVICE]: 'db' } },
     ]);
-    Object.assign(docker, { cgroupSetup: async () => ({ driver: 'systemd', version: '2' }) });
+    Object.assign(docker, {
+      cgroupSetup: async () => ({ driver: 'systemd', version: '2', securityOptions: ['name=rootless'] }),
+    });
     const { platform } = platformVia(docker, 'nsenter');
     const experiment = EXPERIMENT.replace(
       '- http-abort: { target: { service: api }, port: 8080, status: 503, duration: 1s }',
@@ -98,7 +100,7 @@ describe('fault families and the ways into a namespace', () => {
     });
     expect(result.exitCode).toBe(3);
     expect(result.summary).toContain('cpu-stress on shop-api-1 cannot be made from here: stress faults need');
-    expect(result.summary).toContain('(this Engine: systemd, cgroup v2)');
+    expect(result.summary).toContain('this Engine runs rootless (cgroup v2, systemd driver)');
     expect(result.summary).toContain('(nothing was injected)');
     expect(docker.callsTo('pause')).toEqual([]);
     expect(docker.callsTo('runHelper')).toEqual([]);

@@ -13,18 +13,19 @@ import {
 } from '../helper-image/rootfs.js';
 
 /**
- * The stress image's root filesystem: this host's stress-ng with the shared libraries ldd lists, laid
- * out as the network helper image is (helper-image/rootfs.ts), so it is built offline from the host.
+ * The stress image's root filesystem: this host's stress-ng and its POSIX shell (/bin/sh, which joins
+ * the target's cgroup before stress-ng starts) with the shared libraries ldd lists, laid out as the
+ * network helper image is (helper-image/rootfs.ts), so it is built offline from the host.
  */
 
 export const STRESS_TOOLS = ['stress-ng'] as const;
 
 /** stress-ng is not installed on this host. */
 export class StressToolMissingError extends EnvironmentError {
-  constructor(searched: readonly string[]) {
+  constructor(searched: readonly string[], tool = 'stress-ng') {
     super(
       'STRESS_NG_MISSING',
-      `cannot build the stress image: stress-ng not found on this host (searched ${searched.join(', ')})`,
+      `cannot build the stress image: ${tool} not found on this host (searched ${searched.join(', ')})`,
       {
         hint: 'Install it (Debian/Ubuntu: `apt-get install stress-ng`; Fedora: `dnf install stress-ng`; Alpine: `apk add stress-ng`) and run again.',
       },
@@ -37,7 +38,9 @@ export async function collectStressRootfs(env: NodeJS.ProcessEnv = process.env):
   const dirs = searchDirs(env);
   const tool = await locate('stress-ng', dirs);
   if (!tool) throw new StressToolMissingError(dirs);
-  const linked = await ldd([tool.real]);
+  const shell = await locate('sh', dirs);
+  if (!shell) throw new StressToolMissingError(dirs, 'sh');
+  const linked = await ldd([tool.real, shell.real]);
   if (linked.missing.length > 0) {
     throw new EnvironmentError(
       'STRESS_IMAGE_LIBRARY_MISSING',
@@ -51,6 +54,8 @@ export async function collectStressRootfs(env: NodeJS.ProcessEnv = process.env):
   const entries = await statPlacements([
     ...basePlacements(),
     ...toolPlacements([tool]),
+    { kind: 'copy', path: shell.real, source: shell.real },
+    ...(shell.real === '/bin/sh' ? [] : [{ kind: 'symlink' as const, path: '/bin/sh', target: shell.real }]),
     ...libraryPlacements(libraries),
   ]);
   const imageEnv = {
@@ -60,7 +65,7 @@ export async function collectStressRootfs(env: NodeJS.ProcessEnv = process.env):
   return {
     entries,
     env: imageEnv,
-    tools: [...STRESS_TOOLS],
+    tools: [...STRESS_TOOLS, 'sh'],
     hash: hashRootfs(entries, imageEnv),
     warnings: [],
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ExperimentProblem, parseExperiment } from '../../../../src/experiment/load.js';
-import { cgroupParentOf, checkCgroupSetup } from '../../../../src/faults/stress/cgroup.js';
+import { checkCgroupSetup, joinCommand } from '../../../../src/faults/stress/cgroup.js';
 import { stressFamily } from '../../../../src/faults/stress/family.js';
 import {
   describeHelper,
@@ -100,14 +100,14 @@ describe('stress plans', () => {
     expect(onTarget.args).toContain('/proc/1/root/data');
     const onVolume = planIo({ target: { name: 'api' }, workers: 1, size: '8MiB', volume: 'db' }, id);
     expect(onVolume.args).toContain('/faultline-io');
-    expect(describeHelper(onVolume, target, '/docker/abc123')).toContain('-v db:/faultline-io');
+    expect(describeHelper(onVolume, target)).toContain('-v db:/faultline-io');
   });
 
-  it('plan prints the exact helper: its name, cgroup parent, namespace and stress-ng command', () => {
+  it('plan prints the exact helper: its name, namespaces, how it joins the cgroup, and stress-ng command', () => {
     const plan = planCpu({ target: { name: 'api' }, workers: 1, load: 100 }, id);
     expect(stressFamily.describe(plan, target, () => '')).toEqual({
       actions: [
-        'docker run -d --name faultline-stress-r1-cpu-stress-1 --cgroup-parent /docker/abc123 --pid container:api-1 --network none faultline/stress:1 stress-ng --cpu 1 --cpu-load 100',
+        "docker run -d --name faultline-stress-r1-cpu-stress-1 --pid container:api-1 --cgroupns host -v /sys/fs/cgroup:/faultline-cgroup --network none faultline/stress:1 [join the cgroups of api-1's first process: echo $$ > /faultline-cgroup/<path in /proc/1/cgroup>/cgroup.procs] stress-ng --cpu 1 --cpu-load 100",
       ],
       reverts: [
         'docker stop -t 5 faultline-stress-r1-cpu-stress-1 && docker rm -f faultline-stress-r1-cpu-stress-1',
@@ -122,20 +122,34 @@ describe('stress plans', () => {
   });
 });
 
-describe('where a stress helper goes', () => {
-  it("below the target's own cgroup: /docker/<id>, or below the parent it was created with", () => {
-    expect(cgroupParentOf({ id: 'abc', cgroupParent: '' })).toBe('/docker/abc');
-    expect(cgroupParentOf({ id: 'abc', cgroupParent: 'ci/' })).toBe('/ci/abc');
+describe('how a stress helper gets into the target cgroup', () => {
+  it('joins it with a constant shell entry, needing the hierarchy of the pressure it makes', () => {
+    const cpu = joinCommand('cpu-stress', ['--cpu', '1']);
+    expect(cpu.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(cpu.slice(3)).toEqual(['faultline-join', 'cpu', '--cpu', '1']);
+    expect(cpu[2]).toContain('< /proc/1/cgroup');
+    expect(cpu[2]).toContain('exec stress-ng "$@"');
+    expect(joinCommand('memory-stress', [])[4]).toBe('memory');
+    expect(joinCommand('io-stress', [])[4]).toBe('blkio');
   });
 
-  it('refuses the systemd driver and cgroup v2 with what to do', () => {
-    expect(() => checkCgroupSetup({ driver: 'cgroupfs', version: '1' })).not.toThrow();
-    expect(() => checkCgroupSetup({ driver: 'systemd', version: '1' })).toThrow(/systemd cgroup driver/);
-    expect(() => checkCgroupSetup({ driver: 'cgroupfs', version: '2' })).toThrow(
+  it('works on either cgroup version and driver; refuses rootless Engines and userns-remap with what to do', () => {
+    for (const setup of [
+      { driver: 'cgroupfs', version: '1' },
+      { driver: 'systemd', version: '2', securityOptions: ['name=seccomp,profile=builtin', 'name=cgroupns'] },
+    ]) {
+      expect(() => checkCgroupSetup(setup)).not.toThrow();
+    }
+    expect(() =>
+      checkCgroupSetup({ driver: 'systemd', version: '2', securityOptions: ['name=rootless'] }),
+    ).toThrow(
       expect.objectContaining({
         code: 'STRESS_CGROUP_UNSUPPORTED',
-        message: expect.stringMatching(/cgroup v2/),
+        message: expect.stringMatching(/runs rootless/),
       }),
     );
+    expect(() =>
+      checkCgroupSetup({ driver: 'cgroupfs', version: '1', securityOptions: ['name=userns'] }),
+    ).toThrow(/remaps user namespaces/);
   });
 });
