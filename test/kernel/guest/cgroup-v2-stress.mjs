@@ -18,12 +18,17 @@ const ENGINE = '/run/faultline-docker-v2';
 process.env.DOCKER_HOST = `unix://${ENGINE}/docker.sock`;
 process.env.DOCKER_CONFIG = `${ENGINE}/config`;
 process.env.TMPDIR = `${ENGINE}/tmp`;
+// The guest sees the host's disk: faultline's ledgers and locks must stay on the guest's tmpfs, where
+// the host's own `faultline status` and `recover` never read them.
+process.env.FAULTLINE_STATE_DIR = `${ENGINE}/state`;
 const TARGET = 'flt-v2-target';
 const TARGET_IMAGE = 'flt-v2-busybox:1';
 const MiB = 1024 * 1024;
 /** faultline/stress:1 holds stress-ng and its libraries only: the by-hand helper borrows busybox's sh. */
 const BUSYBOX = `${ENGINE}/busybox-rootfs/bin/busybox`;
 const MEMORY_ASKED = 128 * MiB;
+/** Percent of a core faultline's cpu-stress asks for: the guest's one CPU is shared with its Engine. */
+const CPU_LOAD = 50;
 
 /** The helper's entry: join the cgroup of the target's first process, then become stress-ng. */
 const JOIN_ENTRY =
@@ -67,12 +72,27 @@ function stressProcesses() {
   return found;
 }
 
-/** Cores the target's cgroup used over `ms`. */
+/** Busy and total CPU ticks of the whole guest (its one CPU), from /proc/stat. */
+function guestTicks() {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number);
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
+
+/**
+ * Cores the target's cgroup used over `ms`, and the share of the guest's CPU everything else used
+ * meanwhile (the guest has one CPU, which its Engine and this script share with the target).
+ */
 async function coresOver(ms) {
   const u0 = usageUsec();
+  const g0 = guestTicks();
   const t0 = performance.now();
   await sleep(ms);
-  return (usageUsec() - u0) / ((performance.now() - t0) * 1000);
+  const cores = (usageUsec() - u0) / ((performance.now() - t0) * 1000);
+  const g1 = guestTicks();
+  const busy = (g1.busy - g0.busy) / Math.max(1, g1.total - g0.total);
+  return { cores, others: Math.max(0, busy - cores) };
 }
 
 async function until(what, check, timeoutMs) {
@@ -110,15 +130,36 @@ async function joined(name, own) {
 
 function helper(name, stressArgs) {
   return docker(
-    'run', '-d', '--name', name, '--network', 'none', '--pid', `container:${TARGET}`, '--cgroupns', 'host',
-    '-v', '/sys/fs/cgroup:/faultline-cgroup:rw', '-v', `${BUSYBOX}:/faultline-bin/busybox:ro`,
-    '--entrypoint', '/faultline-bin/busybox', 'faultline/stress:1', 'sh', '-c', JOIN_ENTRY, 'stress-helper', ...stressArgs,
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--network',
+    'none',
+    '--pid',
+    `container:${TARGET}`,
+    '--cgroupns',
+    'host',
+    '-v',
+    '/sys/fs/cgroup:/faultline-cgroup:rw',
+    '-v',
+    `${BUSYBOX}:/faultline-bin/busybox:ro`,
+    '--entrypoint',
+    '/faultline-bin/busybox',
+    'faultline/stress:1',
+    'sh',
+    '-c',
+    JOIN_ENTRY,
+    'stress-helper',
+    ...stressArgs,
   );
 }
 
 /** The stress image as faultline makes it: from this host's stress-ng, imported without a registry. */
 async function makeStressImage() {
-  const { createDockerClient } = await import(pathToFileURL(join(root, 'dist/docker/dockerode-client.js')).href);
+  const { createDockerClient } = await import(
+    pathToFileURL(join(root, 'dist/docker/dockerode-client.js')).href
+  );
   const { ensureStressImage } = await import(
     pathToFileURL(join(root, 'dist/platform/docker/stress-image/ensure.js')).href
   );
@@ -138,7 +179,9 @@ function shAsync(command, args) {
 
 async function startEngine() {
   let t = performance.now();
-  const engine = sh(['bash', join(root, 'scripts/uml/docker-v2.sh'), ENGINE], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const engine = sh(['bash', join(root, 'scripts/uml/docker-v2.sh'), ENGINE], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (engine.code !== 0) throw new Error(`the Engine did not start: ${engine.stderr}`);
   result.timings.dockerdMs = since(t);
   result.engine = JSON.parse(docker('info', '--format', '{{json .}}'));
@@ -157,42 +200,67 @@ async function startEngine() {
   mkdirSync(`${rootfs}/bin`, { recursive: true });
   sh(['cp', sh(['sh', '-c', 'command -v busybox']).stdout, `${rootfs}/bin/busybox`]);
   for (const applet of ['sh', 'sleep', 'cat']) sh(['ln', '-sf', 'busybox', `${rootfs}/bin/${applet}`]);
-  const imported = await shAsync('sh', ['-c', `tar -C ${rootfs} -c . | docker import -c 'ENV PATH=/bin' - ${TARGET_IMAGE}`]);
+  const imported = await shAsync('sh', [
+    '-c',
+    `tar -C ${rootfs} -c . | docker import -c 'ENV PATH=/bin' - ${TARGET_IMAGE}`,
+  ]);
   if (imported.code !== 0) throw new Error(`docker import failed: ${imported.stderr}`);
-  const run = await shAsync('docker', ['run', '-d', '--name', TARGET, '--network', 'none', TARGET_IMAGE, 'sleep', '100000']);
+  const run = await shAsync('docker', [
+    'run',
+    '-d',
+    '--name',
+    TARGET,
+    '--network',
+    'none',
+    TARGET_IMAGE,
+    'sleep',
+    '100000',
+  ]);
   if (run.code !== 0) throw new Error(`the target did not start: ${run.stderr}`);
   const id = run.stdout;
   result.timings.targetMs = since(t);
   await stressImage;
   result.timings.imagesMs = since(t);
   cgroup = `/sys/fs/cgroup/docker/${id}`;
-  result.target = { id, cgroup, procs: procs() };
+  result.target = { name: TARGET, id, cgroup, procs: procs() };
 }
 
 /** By hand, with the docker CLI: the join, its CPU and memory, and what a SIGKILL of the helper leaves. */
 async function byHand() {
-  const step = (result.steps.byHand = {});
+  const step = {};
+  result.steps.byHand = step;
   const own = procs();
-  step.idleCores = await coresOver(1000);
+  step.idleCores = (await coresOver(1000)).cores;
 
   helper('flt-v2-cpu', ['--cpu', '1', '--cpu-load', '100', '--timeout', '60s']);
   step.cpuJoinedMs = await joined('flt-v2-cpu', own);
   step.procsDuringCpu = procs();
   await sleep(1000);
-  step.cpuCores = await coresOver(3000);
+  const loaded = await coresOver(3000);
+  step.cpuCores = loaded.cores;
+  step.othersDuringCpu = loaded.others;
   // A revert's way: SIGTERM (stress-ng stops and reaps its workers), then removal.
   step.stopExit = sh(['docker', 'stop', '-t', '5', 'flt-v2-cpu']).code;
   await sleep(500);
   step.stressAfterStop = stressProcesses();
   docker('rm', '-f', 'flt-v2-cpu');
   step.procsAfterCpu = procs();
-  step.coresAfterCpu = await coresOver(1000);
+  step.coresAfterCpu = (await coresOver(1000)).cores;
 
   const before = memoryCurrent();
   step.memoryBefore = before;
   helper('flt-v2-memory', [
-    '--vm', '1', '--vm-bytes', String(MEMORY_ASKED), '--vm-keep', '--vm-hang', '0', '--vm-method', 'write64',
-    '--timeout', '60s',
+    '--vm',
+    '1',
+    '--vm-bytes',
+    String(MEMORY_ASKED),
+    '--vm-keep',
+    '--vm-hang',
+    '0',
+    '--vm-method',
+    'write64',
+    '--timeout',
+    '60s',
   ]);
   step.memoryAsked = MEMORY_ASKED;
   step.memoryDuring = await settledMemory(before + MEMORY_ASKED * 0.95, 30_000);
@@ -208,8 +276,11 @@ async function byHand() {
   step.targetProcs = own;
 }
 
-/** faultline itself (dist/, the CLI) with one stress step, measured from the target's cgroup meanwhile. */
-async function faultline(name, stepYaml, measure) {
+/**
+ * `faultline run` (bin/, dist/) of one method step, measured from the target's cgroup once
+ * `helperProcesses` more processes are in it.
+ */
+async function faultline(name, stepYaml, helperProcesses, measure) {
   const file = join(`${ENGINE}/tmp`, `${name}.yaml`);
   writeFileSync(
     file,
@@ -224,6 +295,8 @@ async function faultline(name, stepYaml, measure) {
     ].join('\n'),
   );
   const own = procs();
+  // A zombie of the by-hand SIGKILL check may linger below the target's PID 1: only new ones count.
+  const earlier = new Set(stressProcesses().map((found) => found.pid));
   const t0 = performance.now();
   const child = spawn(process.execPath, [join(root, 'bin/faultline.js'), 'run', file], {
     cwd: `${ENGINE}/tmp`,
@@ -235,7 +308,11 @@ async function faultline(name, stepYaml, measure) {
   const exited = new Promise((done) => child.on('close', (code) => done(code)));
   const step = { name };
   try {
-    step.joinedMs = await until(`${name}: a helper in the target cgroup`, () => procs().length > own.length, 60_000);
+    step.joinedMs = await until(
+      `${name}: the helpers in the target cgroup`,
+      () => procs().length >= own.length + helperProcesses,
+      90_000,
+    );
     Object.assign(step, await measure());
   } catch (error) {
     step.error = String(error);
@@ -246,7 +323,7 @@ async function faultline(name, stepYaml, measure) {
   await sleep(500);
   step.procsAfter = procs();
   step.targetProcs = own;
-  step.stressAfter = stressProcesses();
+  step.stressAfter = stressProcesses().filter((found) => !earlier.has(found.pid));
   step.containersAfter = docker('ps', '-a', '--format', '{{.Names}}').split('\n').filter(Boolean);
   result.steps[name] = step;
 }
@@ -254,21 +331,37 @@ async function faultline(name, stepYaml, measure) {
 async function withFaultline() {
   const cgroupCode = readFileSync(join(root, 'dist/faults/stress/cgroup.js'), 'utf8');
   if (!cgroupCode.includes('cgroup.procs')) {
-    result.faultline = { skipped: "faultline's stress faults do not join the target's cgroup on cgroup v2 yet" };
+    result.faultline = {
+      skipped: "faultline's stress faults do not join the target's cgroup on cgroup v2 yet",
+    };
     return;
   }
   result.faultline = { ran: true };
-  await faultline('cpu-stress', `cpu-stress: { target: { name: ${TARGET} }, workers: 1, load: 100, duration: 8s }`, async () => {
-    await sleep(1000);
-    return { cores: await coresOver(3000) };
-  });
   const before = memoryCurrent();
+  // Both steps at once: one run (faultline's start is slow in the guest), one window to measure.
   await faultline(
-    'memory-stress',
-    `memory-stress: { target: { name: ${TARGET} }, size: 128MiB, duration: 12s }`,
-    async () => ({ memoryBefore: before, memoryAsked: MEMORY_ASKED, memoryDuring: await settledMemory(before + MEMORY_ASKED * 0.95, 9000) }),
+    'stress',
+    [
+      'parallel:',
+      `      - cpu-stress: { target: { name: ${TARGET} }, workers: 1, load: ${CPU_LOAD}, duration: 25s }`,
+      `      - memory-stress: { target: { name: ${TARGET} }, size: 128MiB, duration: 25s }`,
+    ].join('\n'),
+    // stress-ng and a worker for the CPU, stress-ng, a worker and its child for the memory.
+    5,
+    async () => {
+      const memoryDuring = await settledMemory(before + MEMORY_ASKED * 0.95, 12_000);
+      const { cores, others } = await coresOver(3000);
+      return {
+        memoryBefore: before,
+        memoryAsked: MEMORY_ASKED,
+        memoryDuring,
+        cores,
+        others,
+        coresAsked: CPU_LOAD / 100,
+      };
+    },
   );
-  result.steps['memory-stress'].memoryAfter = memoryCurrent();
+  result.steps.stress.memoryAfter = memoryCurrent();
 }
 
 try {
