@@ -29,6 +29,8 @@ const BUSYBOX = `${ENGINE}/busybox-rootfs/bin/busybox`;
 const MEMORY_ASKED = 128 * MiB;
 /** Percent of a core faultline's cpu-stress asks for: the guest's one CPU is shared with its Engine. */
 const CPU_LOAD = 50;
+/** How long faultline's method holds both faults once they are in place. */
+const HOLD_S = 20;
 
 /** The helper's entry: join the cgroup of the target's first process, then become stress-ng. */
 const JOIN_ENTRY =
@@ -338,13 +340,15 @@ async function withFaultline() {
   }
   result.faultline = { ran: true };
   const before = memoryCurrent();
-  // Both steps at once: one run (faultline's start is slow in the guest), one window to measure.
+  // Both steps at once, held (no duration) while the method waits: a helper takes tens of seconds to
+  // start in the guest, and a duration counts from the start of the call, so it would be over early.
   await faultline(
     'stress',
     [
       'parallel:',
-      `      - cpu-stress: { target: { name: ${TARGET} }, workers: 1, load: ${CPU_LOAD}, duration: 25s }`,
-      `      - memory-stress: { target: { name: ${TARGET} }, size: 128MiB, duration: 25s }`,
+      `      - cpu-stress: { target: { name: ${TARGET} }, workers: 1, load: ${CPU_LOAD} }`,
+      `      - memory-stress: { target: { name: ${TARGET} }, size: 128MiB }`,
+      `  - wait: ${HOLD_S}s`,
     ].join('\n'),
     // stress-ng and a worker for the CPU, stress-ng, a worker and its child for the memory.
     5,
