@@ -14,6 +14,13 @@ set -uo pipefail
 dir=${1:-/run/faultline-docker-v2}
 say() { echo "docker-v2: $*" >&2; }
 
+for tool in dockerd containerd runc docker; do
+  command -v "$tool" >/dev/null || {
+    say "$tool not found: the guest runs this host's Docker Engine (apt-get install -y docker.io)"
+    exit 1
+  }
+done
+
 if ! grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts; then
   mkdir -p /sys/fs/cgroup
   mount -t cgroup2 cgroup2 /sys/fs/cgroup || {

@@ -97,6 +97,19 @@ async function coresOver(ms) {
   return { cores, others: Math.max(0, busy - cores) };
 }
 
+/** Runs one part, saying when it starts and ends in guest.log and keeping what was measured so far. */
+async function phase(name, part) {
+  const t = performance.now();
+  console.log(`${(since(started) / 1000).toFixed(1)}s ${name}...`);
+  try {
+    await part();
+  } finally {
+    result.timings[`${name.replace(' ', '')}PhaseMs`] = since(t);
+    console.log(`${(since(started) / 1000).toFixed(1)}s ${name} done (${(since(t) / 1000).toFixed(1)} s)`);
+    save();
+  }
+}
+
 async function until(what, check, timeoutMs) {
   const t0 = performance.now();
   while (performance.now() - t0 < timeoutMs) {
@@ -372,9 +385,9 @@ try {
   for (const need of ['dist/faults/stress/cgroup.js', 'bin/faultline.js']) {
     if (!existsSync(join(root, need))) throw new Error(`${need} is missing: run \`npm run build\` first`);
   }
-  await startEngine();
-  await byHand();
-  await withFaultline();
+  await phase('engine', startEngine);
+  await phase('by hand', byHand);
+  await phase('faultline', withFaultline);
   docker('rm', '-f', TARGET);
   result.containersAtEnd = docker('ps', '-a', '--format', '{{.Names}}').split('\n').filter(Boolean);
 } catch (error) {

@@ -58,6 +58,15 @@ export interface GuestResult {
   steps: { byHand: ByHand; stress?: FaultlineStep };
   faultline?: { ran?: true; skipped?: string };
   containersAtEnd: string[];
-  timings: { dockerdMs: number; targetMs?: number; imagesMs?: number; guestMs: number };
+  /** dockerdMs: until the Engine answered; <phase>PhaseMs: each part of the guest script. */
+  timings: {
+    dockerdMs: number;
+    targetMs?: number;
+    imagesMs?: number;
+    enginePhaseMs?: number;
+    byhandPhaseMs?: number;
+    faultlinePhaseMs?: number;
+    guestMs: number;
+  };
   fatal?: string;
 }
