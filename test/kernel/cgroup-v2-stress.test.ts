@@ -134,11 +134,19 @@ describe.skipIf(!haveUml)('stress faults on a cgroup v2 Engine (user-mode Linux)
     expect(step.stressAfterKill.filter((process) => process.state !== 'Z')).toEqual([]);
   });
 
-  describe('faultline run with cpu-stress and memory-stress in parallel', () => {
+  describe('faultline run with memory-stress, then cpu-stress, both held', () => {
     const step = (): FaultlineStep => {
       if (result.faultline?.skipped) throw new Error(`faultline did not run: ${result.faultline.skipped}`);
       const found = result.steps.stress;
       if (!found) throw new Error(`faultline did not run (see result.json in ${workdir})`);
+      return found;
+    };
+    /** The run's measurements, once it passed and they were taken. */
+    const measured = (): FaultlineStep => {
+      const found = step();
+      const last = found.output.trim().split('\n').at(-1) ?? '';
+      if (found.exitCode !== 0) throw new Error(`faultline run ended with exit ${found.exitCode}: ${last}`);
+      if (found.error) throw new Error(`the measurement failed: ${found.error}`);
       return found;
     };
 
@@ -148,15 +156,15 @@ describe.skipIf(!haveUml)('stress faults on a cgroup v2 Engine (user-mode Linux)
         `faultline run: exit ${found.exitCode} in ${fmt(found.ms / 1000)} s, helpers in the target's cgroup ` +
           `${fmt((found.joinedMs ?? 0) / 1000)} s after the start; output:\n${found.output}`,
       );
-      expect(found.error, `measuring failed; faultline said:\n${found.output}`).toBeUndefined();
       expect(found.exitCode, `faultline run said:\n${found.output}`).toBe(0);
+      expect(found.error, `measuring failed; faultline said:\n${found.output}`).toBeUndefined();
       expect(found.procsAfter).toEqual(found.targetProcs);
       expect(found.stressAfter).toEqual([]);
       expect(found.containersAfter).toEqual([result.target.name]);
     });
 
     it('cpu-stress puts >= 90% of the asked CPU in the target cgroup', () => {
-      const found = step();
+      const found = measured();
       const asked = found.coresAsked ?? 1;
       log(
         `faultline cpu-stress load ${fmt(asked * 100, 0)}: ${fmt(found.cores, 3)} cores in the target's cpu.stat ` +
@@ -166,7 +174,7 @@ describe.skipIf(!haveUml)('stress faults on a cgroup v2 Engine (user-mode Linux)
     });
 
     it('memory-stress grows the target cgroup by the asked size, and it is given back after', () => {
-      const found = step();
+      const found = measured();
       const before = found.memoryBefore ?? 0;
       const asked = found.memoryAsked ?? 1;
       const grown = (found.memoryDuring ?? 0) - before;

@@ -29,8 +29,9 @@ const BUSYBOX = `${ENGINE}/busybox-rootfs/bin/busybox`;
 const MEMORY_ASKED = 128 * MiB;
 /** Percent of a core faultline's cpu-stress asks for: the guest's one CPU is shared with its Engine. */
 const CPU_LOAD = 50;
-/** How long faultline's method holds both faults once they are in place. */
-const HOLD_S = 20;
+/** How long faultline's method holds each fault once it is in place, before the next step. */
+const MEMORY_HOLD_S = 30;
+const CPU_HOLD_S = 15;
 
 /** The helper's entry: join the cgroup of the target's first process, then become stress-ng. */
 const JOIN_ENTRY =
@@ -353,20 +354,25 @@ async function withFaultline() {
   }
   result.faultline = { ran: true };
   const before = memoryCurrent();
-  // Both steps at once, held (no duration) while the method waits: a helper takes tens of seconds to
-  // start in the guest, and a duration counts from the start of the call, so it would be over early.
+  // Both held (no duration) while the method waits: a helper takes tens of seconds to start in the
+  // guest, and a duration counts from the start of the call. Memory first: once its worker has touched
+  // its pages it sleeps, so the CPU measured afterwards is the cpu-stress helper's alone.
   await faultline(
     'stress',
     [
-      'parallel:',
-      `      - cpu-stress: { target: { name: ${TARGET} }, workers: 1, load: ${CPU_LOAD} }`,
-      `      - memory-stress: { target: { name: ${TARGET} }, size: 128MiB }`,
-      `  - wait: ${HOLD_S}s`,
+      `memory-stress: { target: { name: ${TARGET} }, size: 128MiB }`,
+      `  - wait: ${MEMORY_HOLD_S}s`,
+      `  - cpu-stress: { target: { name: ${TARGET} }, workers: 1, load: ${CPU_LOAD} }`,
+      `  - wait: ${CPU_HOLD_S}s`,
     ].join('\n'),
-    // stress-ng and a worker for the CPU, stress-ng, a worker and its child for the memory.
-    5,
+    // stress-ng, its worker and the worker's child for the memory.
+    3,
     async () => {
-      const memoryDuring = await settledMemory(before + MEMORY_ASKED * 0.95, 12_000);
+      const memoryDuring = await settledMemory(before + MEMORY_ASKED * 0.95, (MEMORY_HOLD_S - 2) * 1000);
+      // Then stress-ng and its worker for the CPU.
+      const own = result.target.procs.length;
+      await until('the cpu-stress helper in the target cgroup', () => procs().length >= own + 5, 90_000);
+      await sleep(1000);
       const { cores, others } = await coresOver(3000);
       return {
         memoryBefore: before,
