@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
  * The main projects: `unit` (fast, adapters faked, parallel); `docker` (integration, end-to-end and
  * crash-safety tests against a real Docker Engine, one file at a time, with a teardown that fails the
  * suite if a fault or a test container is left behind); `kernel` (traffic control proven on a real
- * kernel that has netem, booted as user-mode Linux).
+ * kernel that has netem, and stress faults on a cgroup v2 Docker Engine, both in user-mode Linux).
  */
 export default defineConfig({
   test: {
@@ -45,7 +45,7 @@ export default defineConfig({
         },
       },
       {
-        // A real kernel with netem (user-mode Linux), for what this host's kernel cannot do.
+        // A real kernel with netem and cgroup v2 (user-mode Linux), for what this host's kernel cannot do.
         test: {
           name: 'kernel',
           include: ['test/kernel/**/*.test.ts'],
