@@ -78,6 +78,8 @@ have nsenter || tool_pkgs+=(util-linux)
 have stress-ng || tool_pkgs+=(stress-ng) # the stress faults' helper image is built from it
 have linux.uml || tool_pkgs+=(user-mode-linux) # test/kernel boots it: a real kernel with netem
 [[ -x /usr/bin/chromium ]] || tool_pkgs+=(chromium) # test/browser opens the HTML report in it
+have zsh || tool_pkgs+=(zsh)   # the completion tests check the zsh script's syntax
+have fish || tool_pkgs+=(fish) # and complete with the fish script
 
 # ---------------------------------------------------------------------------------------------
 # 2. Install it (Debian/Ubuntu).

@@ -23,6 +23,7 @@ import { dockerodeFor } from './dockerode-connection.js';
 import { type DockerEndpoint, resolveEndpoint } from './endpoint.js';
 import { wrap } from './engine-errors.js';
 import { demuxLogs, helperCreateOptions, toNetworks } from './engine-shapes.js';
+import { removalInProgress, untilGone } from './removal.js';
 
 export { DockerTlsError, DockerUnavailableError } from './engine-errors.js';
 export { demuxLogs } from './engine-shapes.js';
@@ -196,6 +197,8 @@ class DockerodeClient implements DockerClient {
       await this.call(() => this.docker.getContainer(id).remove({ force: true, v: true }));
     } catch (error) {
       if (error instanceof DockerApiError && error.notFound) return;
+      // Another caller (the watchdog, a revert racing it) is removing it: done once it is gone.
+      if (removalInProgress(error)) return untilGone(id, (container) => this.inspect(container));
       throw error;
     }
   }

@@ -10,7 +10,8 @@ import type { Target } from '../../targets/target.js';
 
 const PS_ARGS = '-o pid,ppid,args';
 const POLL_MS = 100;
-const JOIN_WAIT_MS = 5_000;
+/** A slow Engine (a busy host, a small VM) can take many seconds to start a container. */
+const JOIN_WAIT_MS = 30_000;
 const EXIT_WAIT_MS = 3_000;
 
 interface Row {
