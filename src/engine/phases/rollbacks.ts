@@ -1,6 +1,5 @@
-import { actionError, attemptAction } from '../action-attempts.js';
-import { describeAction } from '../describe.js';
 import type { Plan } from '../plan.js';
+import { runActionStep } from './action-step.js';
 import type { RunContext } from './run-context.js';
 
 /**
@@ -16,30 +15,9 @@ export async function runRollbacks(run: RunContext, plan: Plan): Promise<string[
   const signal = new AbortController().signal;
   for (const [index, action] of actions.entries()) {
     const path = `rollbacks[${index}]`;
-    const label = describeAction(action);
-    const started = performance.now();
-    recorder.record({ type: 'step-start', step: path, label });
-    const result = await attemptAction(action, plan.rollbackTargets[index] ?? [], {
-      docker: run.options.docker,
-      cwd: run.loaded.directory,
-      signal,
-      recorder,
-      path,
-      label,
-    });
-    const durationMs = Math.round(performance.now() - started);
-    if (result.ok) recorder.record({ type: 'step-end', step: path, label, status: 'done', durationMs });
-    else {
-      recorder.record({
-        type: 'step-end',
-        step: path,
-        label,
-        status: 'failed',
-        durationMs,
-        error: actionError(result),
-      });
-      errors.push(`${path} ${label}: ${actionError(result)}`);
-    }
+    const targets = plan.rollbackTargets[index] ?? [];
+    const { label, error } = await runActionStep(run, { path, action, targets }, signal);
+    if (error !== undefined) errors.push(`${path} ${label}: ${error}`);
   }
   return errors;
 }

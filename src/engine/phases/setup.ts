@@ -1,7 +1,6 @@
 import { EnvironmentError } from '../../errors.js';
-import { actionError, attemptAction } from '../action-attempts.js';
-import { describeAction } from '../describe.js';
 import type { Plan } from '../plan.js';
+import { runActionStep } from './action-step.js';
 import type { RunContext } from './run-context.js';
 
 /** A setup action failed: the system was not brought into the state the experiment needs. */
@@ -26,25 +25,10 @@ export async function runSetup(run: RunContext, plan: Plan): Promise<void> {
   for (const [index, action] of actions.entries()) {
     signal.throwIfAborted();
     const path = `setup[${index}]`;
-    const label = describeAction(action);
-    const started = performance.now();
-    recorder.record({ type: 'step-start', step: path, label });
-    const result = await attemptAction(action, plan.setupTargets[index] ?? [], {
-      docker: run.options.docker,
-      cwd: run.loaded.directory,
-      signal,
-      recorder,
-      path,
-      label,
-    });
-    const durationMs = Math.round(performance.now() - started);
-    if (result.ok) {
-      recorder.record({ type: 'step-end', step: path, label, status: 'done', durationMs });
-      continue;
-    }
+    const targets = plan.setupTargets[index] ?? [];
+    const { label, error } = await runActionStep(run, { path, action, targets }, signal);
+    if (error === undefined) continue;
     signal.throwIfAborted();
-    const error = actionError(result);
-    recorder.record({ type: 'step-end', step: path, label, status: 'failed', durationMs, error });
     throw new SetupError(`setup failed, nothing was injected: ${path} ${label}: ${error}`);
   }
   signal.throwIfAborted();
