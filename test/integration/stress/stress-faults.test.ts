@@ -316,7 +316,7 @@ describe('stress faults in the target cgroup', () => {
     expect((await fault.revert()).status).toBe('reverted');
     const left = await docker('exec', target.name, 'ls', '-A', '/tmp');
     measured.push(
-      `io-stress 1 worker, 16MiB rounds in /tmp: ${rate.toFixed(1)} MiB/s written (the helper's /proc/<pid>/io), target blkio write bytes +${blkioGrown} (this VM's disk reports none), /tmp after revert: [${left}]`,
+      `io-stress 1 worker, 16MiB rounds in /tmp: ${rate.toFixed(1)} MiB/s written (the stress processes' /proc/<pid>/io), target blkio write bytes +${blkioGrown} (this VM's disk reports none), /tmp after revert: [${left}]`,
     );
     expect(rate).toBeGreaterThan(1);
     expect(left).toBe('');
