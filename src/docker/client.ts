@@ -168,10 +168,11 @@ export interface DockerClient {
   update(id: string, changes: ResourceUpdate): Promise<void>;
   /** The container's processes (`ps` on the Engine's host, with `psArgs`). */
   top(id: string, psArgs: string): Promise<ProcessList>;
+  /** Runs a command in a running container; `input`, when given, is written to its stdin, then closed. */
   exec(
     id: string,
     argv: readonly string[],
-    options: { timeoutMs: number; signal?: AbortSignal },
+    options: { timeoutMs: number; signal?: AbortSignal; input?: string },
   ): Promise<ExecResult>;
   /** Creates and starts a container faultline owns (labelled at create time); resolves with its id. */
   runHelper(spec: HelperSpec): Promise<string>;

@@ -251,13 +251,21 @@ class DockerodeClient implements DockerClient {
   async exec(
     id: string,
     argv: readonly string[],
-    options: { timeoutMs: number; signal?: AbortSignal },
+    options: { timeoutMs: number; signal?: AbortSignal; input?: string },
   ): Promise<ExecResult> {
     const container = this.docker.getContainer(id);
+    const withInput = options.input !== undefined;
     const exec = await this.call(() =>
-      container.exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true, Tty: false }),
+      container.exec({
+        Cmd: [...argv],
+        AttachStdin: withInput,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+      }),
     );
-    const stream = await this.call(() => exec.start({ hijack: true, stdin: false }));
+    const stream = await this.call(() => exec.start({ hijack: true, stdin: withInput }));
+    if (withInput) stream.end(options.input);
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     const out: Buffer[] = [];

@@ -13,6 +13,11 @@ export interface CommandResult {
   stderr: string;
 }
 
+export interface RunOptions {
+  /** Written to the command's stdin, which is then closed (iptables-restore, tc -batch -). */
+  input?: string;
+}
+
 export type Via = 'nsenter' | 'helper' | 'exec';
 export const VIAS: readonly Via[] = ['nsenter', 'helper', 'exec'];
 
@@ -23,7 +28,8 @@ export const VIAS: readonly Via[] = ['nsenter', 'helper', 'exec'];
  */
 export interface NetnsRunner {
   readonly via: Via;
-  run(target: Target, argv: readonly string[]): Promise<CommandResult>;
+  /** Runs argv in the target's network namespace; `input`, when given, is its stdin (a batch). */
+  run(target: Target, argv: readonly string[], options?: RunOptions): Promise<CommandResult>;
   /** How a person would run the same command by hand. */
   display(target: Target, argv: readonly string[]): string;
   /** Removes anything the runner created (helper containers). Idempotent. */
@@ -106,12 +112,12 @@ export class NsenterRunner implements NetnsRunner {
     private readonly procRoot = PROC_ROOT,
   ) {}
 
-  async run(target: Target, argv: readonly string[]): Promise<CommandResult> {
+  async run(target: Target, argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const pid = await verifiedPid(this.docker, target, this.procRoot);
     const result = await execa('nsenter', ['-t', String(pid), '-n', '--', ...argv], {
       reject: false,
       timeout: TIMEOUT_MS,
-      stdin: 'ignore',
+      ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
     });
     if (result.exitCode === undefined) {
       throw new NetnsUnavailableError(
@@ -144,11 +150,11 @@ export class HelperRunner implements NetnsRunner {
     private readonly runId: string,
   ) {}
 
-  async run(target: Target, argv: readonly string[]): Promise<CommandResult> {
+  async run(target: Target, argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const pid = await pidOf(this.docker, target);
     const helper = await this.helperFor(target, pid);
     try {
-      const result = await this.docker.exec(helper, argv, { timeoutMs: TIMEOUT_MS });
+      const result = await this.docker.exec(helper, argv, { timeoutMs: TIMEOUT_MS, ...options });
       return {
         exitCode: result.timedOut ? 124 : result.exitCode,
         stdout: result.stdout,
@@ -204,9 +210,9 @@ export class ExecRunner implements NetnsRunner {
   readonly via = 'exec' as const;
   constructor(private readonly docker: DockerClient) {}
 
-  async run(target: Target, argv: readonly string[]): Promise<CommandResult> {
+  async run(target: Target, argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     await pidOf(this.docker, target);
-    const result = await this.docker.exec(target.id, argv, { timeoutMs: TIMEOUT_MS });
+    const result = await this.docker.exec(target.id, argv, { timeoutMs: TIMEOUT_MS, ...options });
     return {
       exitCode: result.timedOut ? 124 : result.exitCode,
       stdout: result.stdout,

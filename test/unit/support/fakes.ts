@@ -1,4 +1,4 @@
-import type { CommandResult, NetnsRunner } from '../../../src/network/netns-runner.js';
+import type { CommandResult, NetnsRunner, RunOptions } from '../../../src/network/netns-runner.js';
 import type { Target } from '../../../src/targets/target.js';
 
 export const ok = (stdout = ''): CommandResult => ({ exitCode: 0, stdout, stderr: '' });
@@ -10,14 +10,20 @@ export const fail = (stderr: string, exitCode = 1): CommandResult => ({ exitCode
  */
 export class FakeNetnsRunner implements NetnsRunner {
   readonly via = 'nsenter' as const;
-  readonly calls: { target: string; argv: string[] }[] = [];
+  readonly calls: { target: string; argv: string[]; input?: string }[] = [];
   disposed = 0;
 
-  constructor(public answer: (argv: string[], target: Target) => CommandResult | Promise<CommandResult>) {}
+  constructor(
+    public answer: (argv: string[], target: Target, input?: string) => CommandResult | Promise<CommandResult>,
+  ) {}
 
-  async run(target: Target, argv: readonly string[]): Promise<CommandResult> {
-    this.calls.push({ target: target.name, argv: [...argv] });
-    return this.answer([...argv], target);
+  async run(target: Target, argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+    this.calls.push({
+      target: target.name,
+      argv: [...argv],
+      ...(options.input === undefined ? {} : { input: options.input }),
+    });
+    return this.answer([...argv], target, options.input);
   }
 
   display(target: Target, argv: readonly string[]): string {
