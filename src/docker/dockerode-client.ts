@@ -1,299 +1,122 @@
-import { createReadStream } from 'node:fs';
-import { PassThrough } from 'node:stream';
-import type Docker from 'dockerode';
-import { killPoint } from '../util/kill-points.js';
-import {
-  type CgroupSetup,
-  type ContainerDetails,
-  type ContainerResources,
-  type ContainerSummary,
-  DockerApiError,
-  type DockerClient,
-  type EnginePlatform,
-  type ExecResult,
-  type HelperSpec,
-  type ImageBuildSpec,
-  type ImageDetails,
-  type ImageImportSpec,
-  type ProcessList,
-  type ProgressStream,
-  type ResourceUpdate,
+import type {
+  CgroupSetup,
+  ContainerDetails,
+  ContainerResources,
+  ContainerSummary,
+  DockerClient,
+  EnginePlatform,
+  ExecResult,
+  HelperSpec,
+  ImageBuildSpec,
+  ImageDetails,
+  ImageImportSpec,
+  ProcessList,
+  ProgressStream,
+  ResourceUpdate,
 } from './client.js';
-import { dockerodeFor } from './dockerode-connection.js';
 import { type DockerEndpoint, resolveEndpoint } from './endpoint.js';
-import { wrap } from './engine-errors.js';
-import { demuxLogs, helperCreateOptions, toNetworks } from './engine-shapes.js';
-import { removalInProgress, untilGone } from './removal.js';
 
 export { DockerTlsError, DockerUnavailableError } from './engine-errors.js';
 export { demuxLogs } from './engine-shapes.js';
 
-/** A client for the Engine at `endpoint` (see endpoint.ts: resolved as the docker CLI resolves it). */
+/**
+ * A client for the Engine at `endpoint` (see endpoint.ts: resolved as the docker CLI resolves it).
+ * dockerode is loaded, and connected, on the first Engine call: commands that never reach the Engine
+ * (validate, explain, schema, --help) do not pay for loading it. An endpoint that cannot be used
+ * (a missing TLS file, a malformed URL) is told by that first call.
+ */
 export function createDockerClient(endpoint: DockerEndpoint = resolveEndpoint({})): DockerClient {
-  return new DockerodeClient(dockerodeFor(endpoint), endpoint);
+  return new LazyDockerClient(endpoint);
 }
 
-/** A call that changes a container, once sent: the crash-safety tests kill the run while it is in flight. */
-function sent<T>(request: Promise<T>): Promise<T> {
-  killPoint('docker-call-sent');
-  return request;
-}
+type Call<T> = (client: Required<DockerClient>) => Promise<T>;
 
-class DockerodeClient implements DockerClient {
-  constructor(
-    private readonly docker: Docker,
-    readonly endpoint: DockerEndpoint,
-  ) {}
+class LazyDockerClient implements DockerClient {
+  private client: Promise<Required<DockerClient>> | undefined;
 
-  /** Every Engine call goes through here, so that errors name the endpoint. */
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw wrap(error, this.endpoint);
-    }
-  }
+  constructor(readonly endpoint: DockerEndpoint) {}
 
-  async ping(): Promise<{ apiVersion: string; version: string; engine: string }> {
-    const version = await this.call(() => this.docker.version());
-    // Podman answers the same call, and names itself among the components.
-    const podman = version.Components?.some((component) => component.Name === 'Podman Engine');
-    return {
-      apiVersion: version.ApiVersion,
-      version: version.Version,
-      engine: podman ? 'Podman' : 'Docker Engine',
-    };
-  }
-
-  async listContainers(options: { all?: boolean } = {}): Promise<ContainerSummary[]> {
-    const list = await this.call(() => this.docker.listContainers({ all: options.all ?? false }));
-    return Promise.all(
-      list.map(async (item) => ({
-        id: item.Id,
-        name: (item.Names[0] ?? item.Id).replace(/^\//, ''),
-        image: item.Image,
-        state: item.State,
-        labels: item.Labels ?? {},
-        networkMode: item.HostConfig?.NetworkMode ?? (await this.networkModeOf(item.Id)),
-        networks: toNetworks(item.NetworkSettings?.Networks),
-      })),
+  private async use<T>(call: Call<T>): Promise<T> {
+    this.client ??= import('./dockerode-engine.js').then(({ connectDockerode }) =>
+      connectDockerode(this.endpoint),
     );
+    return call(await this.client);
   }
 
-  /**
-   * Podman's Docker-compatible list leaves out HostConfig, so a container on the host's network would
-   * look like any other: ask for it container by container. Undefined when the container is gone.
-   */
-  private async networkModeOf(id: string): Promise<string | undefined> {
-    try {
-      const info = await this.call(() => this.docker.getContainer(id).inspect());
-      return info.HostConfig.NetworkMode;
-    } catch (error) {
-      if (error instanceof DockerApiError && error.notFound) return undefined;
-      throw error;
-    }
+  ping() {
+    return this.use((c) => c.ping());
   }
-
-  async inspect(id: string): Promise<ContainerDetails> {
-    const info = await this.call(() => this.docker.getContainer(id).inspect());
-    const state = info.State;
-    return {
-      id: info.Id,
-      name: info.Name.replace(/^\//, ''),
-      image: info.Config.Image,
-      state: state.Status,
-      labels: info.Config.Labels ?? {},
-      running: state.Running,
-      paused: state.Paused,
-      restarting: state.Restarting,
-      health: state.Health?.Status ?? 'none',
-      restartCount: info.RestartCount,
-      pid: state.Pid,
-      exitCode: state.ExitCode,
-      startedAt: state.StartedAt,
-      restartPolicy: info.HostConfig.RestartPolicy?.Name ?? 'no',
-      networkMode: info.HostConfig.NetworkMode ?? 'default',
-      networks: toNetworks(info.NetworkSettings?.Networks),
-      oomKilled: state.OOMKilled,
-      memoryLimit: info.HostConfig.Memory ?? 0,
-    };
+  listContainers(options?: { all?: boolean }): Promise<ContainerSummary[]> {
+    return this.use((c) => c.listContainers(options));
   }
-
-  async kill(id: string, signal: string): Promise<void> {
-    await sent(this.call(() => this.docker.getContainer(id).kill({ signal })));
+  inspect(id: string): Promise<ContainerDetails> {
+    return this.use((c) => c.inspect(id));
   }
-
-  async stop(id: string, graceSeconds: number): Promise<void> {
-    await sent(this.call(() => this.docker.getContainer(id).stop({ t: graceSeconds })));
+  kill(id: string, signal: string): Promise<void> {
+    return this.use((c) => c.kill(id, signal));
   }
-
-  async start(id: string): Promise<void> {
-    await this.call(() => this.docker.getContainer(id).start());
+  stop(id: string, graceSeconds: number): Promise<void> {
+    return this.use((c) => c.stop(id, graceSeconds));
   }
-
-  async pause(id: string): Promise<void> {
-    await sent(this.call(() => this.docker.getContainer(id).pause()));
+  start(id: string): Promise<void> {
+    return this.use((c) => c.start(id));
   }
-
-  async unpause(id: string): Promise<void> {
-    await this.call(() => this.docker.getContainer(id).unpause());
+  pause(id: string): Promise<void> {
+    return this.use((c) => c.pause(id));
   }
-
-  async restart(id: string, graceSeconds: number): Promise<void> {
-    await sent(this.call(() => this.docker.getContainer(id).restart({ t: graceSeconds })));
+  unpause(id: string): Promise<void> {
+    return this.use((c) => c.unpause(id));
   }
-
-  async resources(id: string): Promise<ContainerResources> {
-    const config = (await this.call(() => this.docker.getContainer(id).inspect())).HostConfig;
-    return {
-      nanoCpus: config.NanoCpus ?? 0,
-      cpuQuota: config.CpuQuota ?? 0,
-      cpuPeriod: config.CpuPeriod ?? 0,
-      memory: config.Memory ?? 0,
-      memorySwap: config.MemorySwap ?? 0,
-      pidsLimit: config.PidsLimit ?? null,
-    };
+  restart(id: string, graceSeconds: number): Promise<void> {
+    return this.use((c) => c.restart(id, graceSeconds));
   }
-
-  async update(id: string, changes: ResourceUpdate): Promise<void> {
-    await sent(this.call(() => this.docker.getContainer(id).update(changes)));
+  resources(id: string): Promise<ContainerResources> {
+    return this.use((c) => c.resources(id));
   }
-
-  async top(id: string, psArgs: string): Promise<ProcessList> {
-    const answer = await this.call(() => this.docker.getContainer(id).top({ ps_args: psArgs }));
-    const { Titles, Processes } = answer as { Titles?: string[]; Processes?: string[][] };
-    return { titles: Titles ?? [], processes: Processes ?? [] };
+  update(id: string, changes: ResourceUpdate): Promise<void> {
+    return this.use((c) => c.update(id, changes));
   }
-
-  async runHelper(spec: HelperSpec): Promise<string> {
-    const container = await this.call(() => this.docker.createContainer(helperCreateOptions(spec)));
-    try {
-      await this.call(() => container.start());
-    } catch (error) {
-      await this.remove(container.id).catch(() => undefined);
-      throw error;
-    }
-    return container.id;
+  top(id: string, psArgs: string): Promise<ProcessList> {
+    return this.use((c) => c.top(id, psArgs));
   }
-
-  async logs(id: string): Promise<string> {
-    const raw = await this.call(() =>
-      this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false }),
-    );
-    return demuxLogs(Buffer.from(raw as unknown as Uint8Array));
-  }
-
-  async cgroupSetup(): Promise<CgroupSetup> {
-    const info = await this.call(() => this.docker.info());
-    return {
-      driver: String(info.CgroupDriver ?? 'cgroupfs'),
-      version: String(info.CgroupVersion ?? '1'),
-      securityOptions: ((info.SecurityOptions as string[] | undefined) ?? []).map(String),
-    };
-  }
-
-  async remove(id: string): Promise<void> {
-    try {
-      await this.call(() => this.docker.getContainer(id).remove({ force: true, v: true }));
-    } catch (error) {
-      if (error instanceof DockerApiError && error.notFound) return;
-      // Another caller (the watchdog, a revert racing it) is removing it: done once it is gone.
-      if (removalInProgress(error)) return untilGone(id, (container) => this.inspect(container));
-      throw error;
-    }
-  }
-
-  async imageExists(image: string): Promise<boolean> {
-    try {
-      await this.call(() => this.docker.getImage(image).inspect());
-      return true;
-    } catch (error) {
-      if (error instanceof DockerApiError && error.notFound) return false;
-      throw error;
-    }
-  }
-
-  async enginePlatform(): Promise<EnginePlatform> {
-    const version = await this.call(() => this.docker.version());
-    return { os: version.Os, arch: version.Arch, kernel: version.KernelVersion };
-  }
-
-  async inspectImage(image: string): Promise<ImageDetails> {
-    const info = await this.call(() => this.docker.getImage(image).inspect());
-    return { id: info.Id, labels: info.Config?.Labels ?? {}, sizeBytes: info.Size, createdAt: info.Created };
-  }
-
-  async removeImage(image: string): Promise<void> {
-    await this.call(() => this.docker.getImage(image).remove());
-  }
-
-  async pullImage(image: string): Promise<ProgressStream> {
-    return this.call(() => this.docker.pull(image) as Promise<ProgressStream>);
-  }
-
-  async buildImage(spec: ImageBuildSpec): Promise<ProgressStream> {
-    const options = {
-      t: spec.tag,
-      buildargs: spec.buildArgs,
-      labels: spec.labels,
-      rm: true,
-      forcerm: true,
-      ...(spec.network ? { networkmode: spec.network } : {}),
-    };
-    return this.call(() => this.docker.buildImage({ context: spec.contextDir, src: spec.files }, options));
-  }
-
-  async importImage(spec: ImageImportSpec): Promise<ProgressStream> {
-    const { repo, tag, changes } = spec;
-    return this.call(() => this.docker.importImage(createReadStream(spec.tarFile), { repo, tag, changes }));
-  }
-
-  async exec(
+  exec(
     id: string,
     argv: readonly string[],
     options: { timeoutMs: number; signal?: AbortSignal; input?: string },
   ): Promise<ExecResult> {
-    const container = this.docker.getContainer(id);
-    const withInput = options.input !== undefined;
-    const exec = await this.call(() =>
-      container.exec({
-        Cmd: [...argv],
-        AttachStdin: withInput,
-        AttachStdout: true,
-        AttachStderr: true,
-        Tty: false,
-      }),
-    );
-    const stream = await this.call(() => exec.start({ hijack: true, stdin: withInput }));
-    if (withInput) stream.end(options.input);
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    this.docker.modem.demuxStream(stream, stdout, stderr);
-
-    const timedOut = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => finish(true), options.timeoutMs);
-      const onAbort = () => finish(true);
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      function finish(value: boolean) {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-        resolve(value);
-      }
-      stream.on('end', () => finish(false));
-      stream.on('close', () => finish(false));
-      stream.on('error', () => finish(false));
-    });
-    if (timedOut) stream.destroy();
-    const inspected = timedOut ? undefined : await this.call(() => exec.inspect());
-    return {
-      exitCode: inspected?.ExitCode ?? -1,
-      stdout: Buffer.concat(out).toString('utf8'),
-      stderr: Buffer.concat(err).toString('utf8'),
-      timedOut,
-    };
+    return this.use((c) => c.exec(id, argv, options));
+  }
+  runHelper(spec: HelperSpec): Promise<string> {
+    return this.use((c) => c.runHelper(spec));
+  }
+  logs(id: string): Promise<string> {
+    return this.use((c) => c.logs(id));
+  }
+  cgroupSetup(): Promise<CgroupSetup> {
+    return this.use((c) => c.cgroupSetup());
+  }
+  remove(id: string): Promise<void> {
+    return this.use((c) => c.remove(id));
+  }
+  imageExists(image: string): Promise<boolean> {
+    return this.use((c) => c.imageExists(image));
+  }
+  enginePlatform(): Promise<EnginePlatform> {
+    return this.use((c) => c.enginePlatform());
+  }
+  inspectImage(image: string): Promise<ImageDetails> {
+    return this.use((c) => c.inspectImage(image));
+  }
+  removeImage(image: string): Promise<void> {
+    return this.use((c) => c.removeImage(image));
+  }
+  pullImage(image: string): Promise<ProgressStream> {
+    return this.use((c) => c.pullImage(image));
+  }
+  buildImage(spec: ImageBuildSpec): Promise<ProgressStream> {
+    return this.use((c) => c.buildImage(spec));
+  }
+  importImage(spec: ImageImportSpec): Promise<ProgressStream> {
+    return this.use((c) => c.importImage(spec));
   }
 }

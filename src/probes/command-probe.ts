@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { execa } from '../util/lazy-execa.js';
 import { formatDuration } from '../util/duration.js';
 import { type Observation, ProbeFailure } from './observation.js';
 

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
+import { execa } from '../../../util/lazy-execa.js';
 import { HelperImageBuildError } from './engine.js';
 import { unique } from './host-files.js';
 

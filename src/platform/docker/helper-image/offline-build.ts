@@ -1,7 +1,7 @@
 import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
+import { execa } from '../../../util/lazy-execa.js';
 import {
   HELPER_IMAGE_HASH_LABEL,
   HELPER_IMAGE_LABEL,

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
+import { execa } from '../../../util/lazy-execa.js';
 import type { DockerClient } from '../../../docker/client.js';
 import { EnvironmentError } from '../../../errors.js';
 import { readProgress } from '../helper-image/engine.js';
