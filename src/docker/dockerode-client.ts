@@ -14,6 +14,7 @@ import type {
   ProgressStream,
   ResourceUpdate,
 } from './client.js';
+import { type Connection, connectionFor } from './dockerode-options.js';
 import { type DockerEndpoint, resolveEndpoint } from './endpoint.js';
 
 export { DockerTlsError, DockerUnavailableError } from './engine-errors.js';
@@ -22,11 +23,11 @@ export { demuxLogs } from './engine-shapes.js';
 /**
  * A client for the Engine at `endpoint` (see endpoint.ts: resolved as the docker CLI resolves it).
  * dockerode is loaded, and connected, on the first Engine call: commands that never reach the Engine
- * (validate, explain, schema, --help) do not pay for loading it. An endpoint that cannot be used
- * (a missing TLS file, a malformed URL) is told by that first call.
+ * (validate, explain, schema, --help) do not pay for loading it. An endpoint that cannot be used (a
+ * malformed URL, an unreadable TLS file) throws here, as before any call.
  */
 export function createDockerClient(endpoint: DockerEndpoint = resolveEndpoint({})): DockerClient {
-  return new LazyDockerClient(endpoint);
+  return new LazyDockerClient(endpoint, connectionFor(endpoint));
 }
 
 type Call<T> = (client: Required<DockerClient>) => Promise<T>;
@@ -34,11 +35,14 @@ type Call<T> = (client: Required<DockerClient>) => Promise<T>;
 class LazyDockerClient implements DockerClient {
   private client: Promise<Required<DockerClient>> | undefined;
 
-  constructor(readonly endpoint: DockerEndpoint) {}
+  constructor(
+    readonly endpoint: DockerEndpoint,
+    private readonly connection: Connection,
+  ) {}
 
   private async use<T>(call: Call<T>): Promise<T> {
     this.client ??= import('./dockerode-engine.js').then(({ connectDockerode }) =>
-      connectDockerode(this.endpoint),
+      connectDockerode(this.endpoint, this.connection),
     );
     return call(await this.client);
   }

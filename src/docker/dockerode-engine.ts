@@ -20,6 +20,7 @@ import {
   type ResourceUpdate,
 } from './client.js';
 import { dockerodeFor } from './dockerode-connection.js';
+import type { Connection } from './dockerode-options.js';
 import type { DockerEndpoint } from './endpoint.js';
 import { wrap } from './engine-errors.js';
 import { demuxLogs, helperCreateOptions, toNetworks } from './engine-shapes.js';
@@ -29,8 +30,8 @@ import { removalInProgress, untilGone } from './removal.js';
  * The dockerode client for the Engine at `endpoint`. Loading this module loads dockerode (and its ssh,
  * grpc and protobuf modules): `dockerode-client.ts` loads it on the first Engine call only.
  */
-export function connectDockerode(endpoint: DockerEndpoint): Required<DockerClient> {
-  return new DockerodeClient(dockerodeFor(endpoint), endpoint);
+export function connectDockerode(endpoint: DockerEndpoint, connection: Connection): Required<DockerClient> {
+  return new DockerodeClient(dockerodeFor(endpoint, connection), endpoint);
 }
 
 /** A call that changes a container, once sent: the crash-safety tests kill the run while it is in flight. */
