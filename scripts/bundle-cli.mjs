@@ -47,6 +47,25 @@ const noZodLocales = {
   },
 };
 
+/**
+ * commander runs a subcommand's executable through child_process, which faultline's commands are not:
+ * its child_process (with net, dgram and streams) is loaded only if commander ever spawns one.
+ */
+const lazyChildProcessForCommander = {
+  name: 'lazy-child-process-for-commander',
+  setup(bundle) {
+    bundle.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      args.importer.includes(`${path.sep}commander${path.sep}`)
+        ? { path: 'child_process', namespace: 'lazy-child-process' }
+        : undefined,
+    );
+    bundle.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
+      contents: "module.exports = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+      loader: 'js',
+    }));
+  },
+};
+
 for (const name of await readdir(outdir)) {
   if (name.startsWith('chunk-')) await rm(path.join(outdir, name));
 }
@@ -71,5 +90,5 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
   allowOverwrite: true,
-  plugins: [ownUrl, noZodLocales],
+  plugins: [ownUrl, noZodLocales, lazyChildProcessForCommander],
 });
