@@ -1,13 +1,13 @@
 import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execa } from '../../../util/lazy-execa.js';
 import {
   HELPER_IMAGE_HASH_LABEL,
   HELPER_IMAGE_LABEL,
   HELPER_IMAGE_TOOLS_LABEL,
   HELPER_IMAGE_WAY_LABEL,
 } from '../../../docker/labels.js';
+import { execa } from '../../../util/lazy-execa.js';
 import { dockerCall, HelperImageBuildError, type HelperImageDocker, readProgress } from './engine.js';
 import { type HelperRootfs, importChanges, normalizeEntries, type RootfsEntry } from './rootfs.js';
 

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execa } from '../../../util/lazy-execa.js';
 import type { DockerClient } from '../../../docker/client.js';
 import { EnvironmentError } from '../../../errors.js';
+import { execa } from '../../../util/lazy-execa.js';
 import { readProgress } from '../helper-image/engine.js';
 import { materializeRootfs } from '../helper-image/offline-build.js';
 import { importChanges } from '../helper-image/rootfs.js';
