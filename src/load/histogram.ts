@@ -1,0 +1,155 @@
+/**
+ * Latencies in log-linear buckets (the HdrHistogram layout) with three significant digits: values are
+ * counted in microseconds, exactly below 2048 µs, then in buckets whose width is at most 1/1024 of
+ * their lower bound, so a percentile is off by less than 0.1%. Memory depends on the spread of the
+ * values, never on how many were added. Min, max, count and mean are exact.
+ */
+
+/** Sub-buckets per power of two: 1024 keeps the relative error of a bucket under 1/1000. */
+const SUB_BUCKETS = 1024;
+const EXACT_BELOW = 2 * SUB_BUCKETS;
+const UNITS_PER_MS = 1000;
+
+/** A histogram as a report stores it: bucket indexes as gaps from the previous one, each with its count. */
+export interface HistogramJson {
+  count: number;
+  min: number;
+  max: number;
+  sum: number;
+  /** [gap, count, gap, count, ...]: the first gap is the first bucket's index. */
+  buckets: number[];
+}
+
+export function bucketIndex(ms: number): number {
+  const units = Math.max(0, Math.round(ms * UNITS_PER_MS));
+  if (units < EXACT_BELOW) return units;
+  let shift = Math.floor(Math.log2(units)) - 10;
+  // log2 of a float may round across a power of two: keep the sub-bucket in [1024, 2048).
+  if (Math.floor(units / 2 ** shift) >= EXACT_BELOW) shift++;
+  if (Math.floor(units / 2 ** shift) < SUB_BUCKETS) shift--;
+  return SUB_BUCKETS * shift + Math.floor(units / 2 ** shift);
+}
+
+/** The highest value (ms) that falls into bucket `index`. */
+export function bucketTop(index: number): number {
+  if (index < EXACT_BELOW) return index / UNITS_PER_MS;
+  const shift = Math.floor(index / SUB_BUCKETS) - 1;
+  const sub = index - SUB_BUCKETS * shift;
+  return ((sub + 1) * 2 ** shift - 1) / UNITS_PER_MS;
+}
+
+export class Histogram {
+  #counts = new Map<number, number>();
+  #count = 0;
+  #min = Number.POSITIVE_INFINITY;
+  #max = Number.NEGATIVE_INFINITY;
+  #sum = 0;
+
+  static fromJson(json: HistogramJson): Histogram {
+    const histogram = new Histogram();
+    let index = 0;
+    for (let i = 0; i + 1 < json.buckets.length; i += 2) {
+      index += json.buckets[i]!;
+      histogram.#counts.set(index, (histogram.#counts.get(index) ?? 0) + json.buckets[i + 1]!);
+    }
+    histogram.#count = json.count;
+    histogram.#sum = json.sum;
+    if (json.count > 0) {
+      histogram.#min = json.min;
+      histogram.#max = json.max;
+    }
+    return histogram;
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** NaN when empty, as every other statistic. */
+  get min(): number {
+    return this.#count ? this.#min : Number.NaN;
+  }
+
+  get max(): number {
+    return this.#count ? this.#max : Number.NaN;
+  }
+
+  get mean(): number {
+    return this.#count ? this.#sum / this.#count : Number.NaN;
+  }
+
+  add(ms: number, times = 1): void {
+    if (!Number.isFinite(ms) || times <= 0) return;
+    const index = bucketIndex(ms);
+    this.#counts.set(index, (this.#counts.get(index) ?? 0) + times);
+    this.#count += times;
+    this.#sum += ms * times;
+    if (ms < this.#min) this.#min = ms;
+    if (ms > this.#max) this.#max = ms;
+  }
+
+  merge(other: Histogram): void {
+    for (const [index, count] of other.#counts)
+      this.#counts.set(index, (this.#counts.get(index) ?? 0) + count);
+    this.#count += other.#count;
+    this.#sum += other.#sum;
+    this.#min = Math.min(this.#min, other.#min);
+    this.#max = Math.max(this.#max, other.#max);
+  }
+
+  /**
+   * The nearest rank: the smallest value with at least p% of the values at or below it, as the top of
+   * its bucket (never lower than the value itself, so a percentile never flatters the service), kept
+   * within [min, max]. NaN when empty.
+   */
+  percentile(p: number): number {
+    if (this.#count === 0) return Number.NaN;
+    const rank = Math.max(1, Math.ceil((p / 100) * this.#count));
+    let seen = 0;
+    for (const index of this.#sortedIndexes()) {
+      seen += this.#counts.get(index)!;
+      if (seen >= rank) return Math.min(this.#max, Math.max(this.#min, bucketTop(index)));
+    }
+    return this.#max;
+  }
+
+  /** Several percentiles in one pass over the buckets. */
+  percentiles(ps: readonly number[]): number[] {
+    if (this.#count === 0) return ps.map(() => Number.NaN);
+    const ranks = ps.map((p) => Math.max(1, Math.ceil((p / 100) * this.#count)));
+    const found = ps.map(() => this.#max);
+    const indexes = this.#sortedIndexes();
+    let seen = 0;
+    let next = 0;
+    const order = ranks.map((rank, i) => ({ rank, i })).sort((a, b) => a.rank - b.rank);
+    for (const index of indexes) {
+      seen += this.#counts.get(index)!;
+      while (next < order.length && seen >= order[next]!.rank) {
+        found[order[next]!.i] = Math.min(this.#max, Math.max(this.#min, bucketTop(index)));
+        next++;
+      }
+      if (next === order.length) break;
+    }
+    return found;
+  }
+
+  toJson(): HistogramJson {
+    const buckets: number[] = [];
+    let previous = 0;
+    for (const index of this.#sortedIndexes()) {
+      buckets.push(index - previous, this.#counts.get(index)!);
+      previous = index;
+    }
+    return {
+      count: this.#count,
+      min: this.#count ? this.#min : 0,
+      max: this.#count ? this.#max : 0,
+      sum: this.#sum,
+      buckets,
+    };
+  }
+
+  #sortedIndexes(): number[] {
+    return [...this.#counts.keys()].sort((a, b) => a - b);
+  }
+}
