@@ -1,14 +1,15 @@
 /**
  * Latencies in log-linear buckets (the HdrHistogram layout) with three significant digits: values are
- * counted in microseconds, exactly below 2048 µs, then in buckets whose width is at most 1/1024 of
- * their lower bound, so a percentile is off by less than 0.1%. Memory depends on the spread of the
+ * counted in tenths of a microsecond, one bucket each below 0.2048ms, then in buckets whose width is at
+ * most 1/1024 of their lower bound, so a percentile is at most 0.1% above the exact one, never below. Memory depends on the spread of the
  * values, never on how many were added. Min, max, count and mean are exact.
  */
 
 /** Sub-buckets per power of two: 1024 keeps the relative error of a bucket under 1/1000. */
 const SUB_BUCKETS = 1024;
 const EXACT_BELOW = 2 * SUB_BUCKETS;
-const UNITS_PER_MS = 1000;
+/** Counted in tenths of a microsecond: exact below 0.2048ms. */
+const UNITS_PER_MS = 10_000;
 
 /** A histogram as a report stores it: bucket indexes as gaps from the previous one, each with its count. */
 export interface HistogramJson {
@@ -21,7 +22,7 @@ export interface HistogramJson {
 }
 
 export function bucketIndex(ms: number): number {
-  const units = Math.max(0, Math.round(ms * UNITS_PER_MS));
+  const units = Math.max(0, Math.floor(ms * UNITS_PER_MS));
   if (units < EXACT_BELOW) return units;
   let shift = Math.floor(Math.log2(units)) - 10;
   // log2 of a float may round across a power of two: keep the sub-bucket in [1024, 2048).
@@ -30,12 +31,12 @@ export function bucketIndex(ms: number): number {
   return SUB_BUCKETS * shift + Math.floor(units / 2 ** shift);
 }
 
-/** The highest value (ms) that falls into bucket `index`. */
+/** Where bucket `index` ends (ms): every value in it is below this. */
 export function bucketTop(index: number): number {
-  if (index < EXACT_BELOW) return index / UNITS_PER_MS;
+  if (index < EXACT_BELOW) return (index + 1) / UNITS_PER_MS;
   const shift = Math.floor(index / SUB_BUCKETS) - 1;
   const sub = index - SUB_BUCKETS * shift;
-  return ((sub + 1) * 2 ** shift - 1) / UNITS_PER_MS;
+  return ((sub + 1) * 2 ** shift) / UNITS_PER_MS;
 }
 
 export class Histogram {
@@ -98,7 +99,7 @@ export class Histogram {
   }
 
   /**
-   * The nearest rank: the smallest value with at least p% of the values at or below it, as the top of
+   * The nearest rank: the smallest value with at least p% of the values at or below it, as the end of
    * its bucket (never lower than the value itself, so a percentile never flatters the service), kept
    * within [min, max]. NaN when empty.
    */
