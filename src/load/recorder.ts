@@ -1,10 +1,11 @@
 import { Histogram } from './histogram.js';
 import { histogramStats } from './histogram-stats.js';
-import { type LoadTimeline, TimelineBuilder } from './timeline.js';
+import { type LoadSlice, type LoadTimeline, sliceWidthFor } from './timeline.js';
 import type { LoadStats, RequestRecord } from './types.js';
 
 const PENDING = 0;
 const OK = 1;
+const EMPTY = new Histogram().toJson();
 const FAILED = 2;
 const TIMED_OUT = 3;
 
@@ -121,34 +122,63 @@ export class LoadRecorder {
     );
   }
 
-  /** Per-slice aggregates for reports, from the first request due to the last answer. */
+  /**
+   * Per-slice aggregates for reports, from the first request due to the last answer: each slice's
+   * histogram is built and written out before the next, so this needs little more than the result.
+   */
   timeline(): LoadTimeline {
-    const builder = new TimelineBuilder(this.#t0, this.dueAt(this.#length) - this.#t0 + this.#maxLatency);
+    const sliceMs = sliceWidthFor(this.dueAt(this.#length) - this.#t0 + this.#maxLatency);
+    const arrived: number[] = [];
     for (let i = 0; i < this.#length; i++) {
-      const outcome = this.#outcome[i];
-      if (outcome === PENDING) continue;
-      builder.add({
-        scheduledAt: this.dueAt(i),
-        latencyMs: this.#latency[i]!,
-        ok: outcome === OK,
-        timedOut: outcome === TIMED_OUT,
-        status: this.#status[i]!,
-      });
+      if (this.#outcome[i] !== OK) continue;
+      const k = Math.floor((this.dueAt(i) + this.#latency[i]! - this.#t0) / sliceMs);
+      while (arrived.length <= k) arrived.push(0);
+      arrived[k]!++;
     }
-    return builder.finish();
+    const slices: LoadSlice[] = [];
+    for (
+      let k = 0;
+      k < Math.max(arrived.length, Math.ceil((this.#length * 1000) / this.ratePerSecond / sliceMs));
+      k++
+    ) {
+      slices.push(this.#slice(this.#t0 + k * sliceMs, this.#t0 + (k + 1) * sliceMs, arrived[k] ?? 0));
+    }
+    return { from: this.#t0, sliceMs, slices };
+  }
+
+  #slice(from: number, to: number, okArrived: number): LoadSlice {
+    const slice: LoadSlice = { requests: 0, errors: 0, timeouts: 0, okArrived, statuses: {}, latency: EMPTY };
+    const end = Math.min(this.#length, this.firstAtOrAfter(to));
+    const histogram = Histogram.collect((add) => {
+      for (let i = this.firstAtOrAfter(from); i < end; i++) {
+        const outcome = this.#outcome[i];
+        if (outcome === PENDING) continue;
+        add(this.#latency[i]!);
+        slice.requests++;
+        if (outcome !== OK) slice.errors++;
+        if (outcome === TIMED_OUT) slice.timeouts++;
+        const status = this.#status[i]!;
+        if (status > 0) slice.statuses[status] = (slice.statuses[status] ?? 0) + 1;
+      }
+    });
+    slice.latency = histogram.toJson();
+    return slice;
   }
 
   #part(from: number, to: number): Part {
-    const part: Part = { histogram: new Histogram(), errors: 0, ok: 0 };
+    let errors = 0;
+    let ok = 0;
     const end = Math.min(this.#length, this.firstAtOrAfter(to));
-    for (let i = this.firstAtOrAfter(from); i < end; i++) {
-      const outcome = this.#outcome[i];
-      if (outcome === PENDING) continue;
-      part.histogram.add(this.#latency[i]!);
-      if (outcome === OK) part.ok++;
-      else part.errors++;
-    }
-    return part;
+    const histogram = Histogram.collect((add) => {
+      for (let i = this.firstAtOrAfter(from); i < end; i++) {
+        const outcome = this.#outcome[i];
+        if (outcome === PENDING) continue;
+        add(this.#latency[i]!);
+        if (outcome === OK) ok++;
+        else errors++;
+      }
+    });
+    return { histogram, errors, ok };
   }
 
   /** Successful answers that arrived in [from, to), whenever their request was due. */

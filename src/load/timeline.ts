@@ -31,56 +31,6 @@ export function sliceWidthFor(spanMs: number): number {
   return SLICE_WIDTHS.find((width) => spanMs / width <= MAX_SLICES) ?? SLICE_WIDTHS.at(-1)!;
 }
 
-/** One finished request, as the timeline needs it. */
-export interface SliceInput {
-  scheduledAt: number;
-  latencyMs: number;
-  ok: boolean;
-  timedOut: boolean;
-  status: number;
-}
-
-/** Builds a timeline from requests fed one at a time, in any order, with memory per slice only. */
-export class TimelineBuilder {
-  readonly #from: number;
-  readonly #sliceMs: number;
-  readonly #slices: { slice: Omit<LoadSlice, 'latency'>; histogram: Histogram }[] = [];
-
-  constructor(from: number, spanMs: number) {
-    this.#from = from;
-    this.#sliceMs = sliceWidthFor(spanMs);
-  }
-
-  add(input: SliceInput): void {
-    const due = this.#at(input.scheduledAt);
-    due.slice.requests++;
-    due.histogram.add(input.latencyMs);
-    if (!input.ok) due.slice.errors++;
-    if (input.timedOut) due.slice.timeouts++;
-    if (input.status > 0) due.slice.statuses[input.status] = (due.slice.statuses[input.status] ?? 0) + 1;
-    if (input.ok) this.#at(input.scheduledAt + input.latencyMs).slice.okArrived++;
-  }
-
-  finish(): LoadTimeline {
-    return {
-      from: this.#from,
-      sliceMs: this.#sliceMs,
-      slices: this.#slices.map(({ slice, histogram }) => ({ ...slice, latency: histogram.toJson() })),
-    };
-  }
-
-  #at(time: number) {
-    const k = Math.max(0, Math.floor((time - this.#from) / this.#sliceMs));
-    while (this.#slices.length <= k) {
-      this.#slices.push({
-        slice: { requests: 0, errors: 0, timeouts: 0, okArrived: 0, statuses: {} },
-        histogram: new Histogram(),
-      });
-    }
-    return this.#slices[k]!;
-  }
-}
-
 /**
  * The load in [from, to) from a report's slices: each end is moved to the nearest slice boundary, so a
  * window is off by at most half a slice at each end; latencies within the histograms' 0.1%.
