@@ -64,6 +64,19 @@ describe('load probes judged per phase', () => {
     expect(series!.thresholds).toEqual(['error_rate < 1%', 'p95 < 500ms', 'throughput > 80/s']);
   });
 
+  it('writes raw records only when the probe asks for them', async () => {
+    const phases = new LoadPhases(loadProbe(['error_rate < 1%'], ', records: true'));
+    phases.start();
+    await phases.baseline(signal);
+    await phases.finish([], Date.now(), 0, signal);
+    const [series] = phases.series();
+    const requests = series!.timeline!.slices.reduce((total, slice) => total + slice.requests, 0);
+    expect(series!.records).toHaveLength(requests);
+    expect(series!.recordsDropped).toBe(0);
+    const times = series!.records!.map((record) => record.scheduledAt);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
   it('judges nothing during when no fault was ever in place', async () => {
     const phases = new LoadPhases(loadProbe(['error_rate < 1%']));
     phases.start();
