@@ -1,9 +1,10 @@
 import type { ProbeSpec } from '../experiment/schema.js';
 import { PROBE_DEFAULTS } from '../experiment/schema.js';
 import { LoadGenerator } from '../load/generator.js';
-import { evaluateThreshold, slidingWindows, statsOf } from '../load/stats.js';
+import { LoadRecorder, MAX_KEPT_RECORDS } from '../load/recorder.js';
+import { evaluateThreshold, windowStarts } from '../load/stats.js';
 import { parseThreshold } from '../load/thresholds.js';
-import type { LoadSeries, LoadStats, RequestRecord, Threshold } from '../load/types.js';
+import type { LoadSeries, Threshold } from '../load/types.js';
 import { formatRate, LOAD_DEFAULTS, requestIntervalMs } from '../load/window-check.js';
 import type { Check, ProbeSample } from '../model/journal.js';
 import { formatDuration } from '../util/duration.js';
@@ -23,6 +24,7 @@ export interface Interval {
 interface Running {
   probe: ProbeSpec;
   generator: LoadGenerator;
+  recorder: LoadRecorder;
   thresholds: Threshold[];
 }
 
@@ -41,8 +43,10 @@ export class LoadPhases {
   constructor(probes: readonly ProbeSpec[]) {
     this.running = probes.map((probe) => {
       const load = probe.load!;
+      const recorder = new LoadRecorder(load.rate, load.records ? MAX_KEPT_RECORDS : 0);
       return {
         probe,
+        recorder,
         thresholds: (probe.expect?.thresholds ?? []).map(parseThreshold),
         generator: new LoadGenerator({
           url: load.url,
@@ -53,6 +57,7 @@ export class LoadPhases {
             : {}),
           ratePerSecond: load.rate,
           timeoutMs: probe.timeout ?? PROBE_DEFAULTS.timeout,
+          onRecord: (record, index) => recorder.add(index, record),
         }),
       };
     });
@@ -64,7 +69,10 @@ export class LoadPhases {
 
   start(): void {
     this.startedAt = Date.now();
-    for (const { generator } of this.running) generator.start();
+    for (const { generator, recorder } of this.running) {
+      generator.start();
+      recorder.start(generator.startedAt);
+    }
   }
 
   /** Waits out the baseline window and judges it; the method starts when this returns. */
@@ -153,12 +161,18 @@ export class LoadPhases {
   }
 
   series(): LoadSeries[] {
-    return this.running.map(({ probe, generator, thresholds }) => ({
+    return this.running.map(({ probe, recorder, thresholds }) => ({
       probe: probe.name,
       url: probe.load!.url,
       ratePerSecond: probe.load!.rate,
       thresholds: thresholds.map((threshold) => threshold.text),
-      records: [...generator.records].sort((a, b) => a.scheduledAt - b.scheduledAt),
+      timeline: recorder.timeline(),
+      ...(probe.load!.records
+        ? {
+            records: [...recorder.kept].sort((a, b) => a.scheduledAt - b.scheduledAt),
+            recordsDropped: recorder.dropped,
+          }
+        : {}),
     }));
   }
 
@@ -174,8 +188,7 @@ export class LoadPhases {
     // Requests i = 0, 1, ... are due at t0 + i/rate: those due before `until` number ceil(...).
     const due = (item: Running) =>
       Math.ceil(((until - item.generator.startedAt) * item.probe.load!.rate) / 1000);
-    const finished = (item: Running) =>
-      item.generator.records.filter((record) => record.scheduledAt < until).length;
+    const finished = (item: Running) => item.recorder.finishedBefore(until);
     while (Date.now() < deadline && this.running.some((item) => finished(item) < due(item))) await sleep(20);
   }
 
@@ -185,19 +198,23 @@ export class LoadPhases {
     intervals: Interval[],
     windowMs: number | undefined,
   ): ProbeSample {
-    const records = item.generator.records.filter((record) =>
-      intervals.some((interval) => record.scheduledAt >= interval.from && record.scheduledAt < interval.to),
-    );
+    const { recorder } = item;
     const span = intervals.reduce((total, interval) => total + Math.max(0, interval.to - interval.from), 0);
+    const stats =
+      intervals.length === 1
+        ? recorder.statsIn(intervals[0]!.from, intervals[0]!.to)
+        : recorder.statsOver(intervals, span);
+    const requests = stats.requests;
     const checks: Check[] = [];
     if (span > 0) {
-      const stats = combine(records, intervals, span);
       for (const threshold of item.thresholds) checks.push(evaluateThreshold(threshold, stats));
       if (windowMs !== undefined) {
+        const windows = intervals.flatMap((interval) =>
+          windowStarts(interval.from, interval.to, windowMs, Math.max(250, windowMs / 4)).map((start) =>
+            recorder.statsIn(start, start + windowMs),
+          ),
+        );
         for (const threshold of item.thresholds) {
-          const windows = intervals.flatMap((interval) =>
-            slidingWindows(records, interval.from, interval.to, windowMs, Math.max(250, windowMs / 4)),
-          );
           const failing = windows
             .map((window) => ({ window, check: evaluateThreshold(threshold, window) }))
             .filter(({ check }) => !check.ok);
@@ -216,7 +233,7 @@ export class LoadPhases {
       }
     }
     const failed = checks.filter((check) => !check.ok);
-    const empty = span > 0 && records.length === 0;
+    const empty = span > 0 && requests === 0;
     const status: ProbeSample['status'] = empty
       ? 'error'
       : span === 0 || failed.length === 0
@@ -233,28 +250,18 @@ export class LoadPhases {
             ? failed
                 .map((check) => `${check.name}: expected ${check.expected}, saw ${check.actual}`)
                 .join('; ')
-            : `${records.length} requests: ${checks.map((check) => `${check.name} ${check.actual}`).join(', ')}`;
+            : `${requests} requests: ${checks.map((check) => `${check.name} ${check.actual}`).join(', ')}`;
     return {
       probe: item.probe.name,
       phase,
       status,
       reason,
       checks,
-      attempts: records.length,
+      attempts: requests,
       startedAt: new Date(intervals[0]?.from ?? Date.now()).toISOString(),
       durationMs: Math.round(span),
     };
   }
-}
-
-/** Stats over several intervals at once: the requests of all of them, the throughput over their total length. */
-function combine(records: RequestRecord[], intervals: Interval[], span: number): LoadStats {
-  if (intervals.length === 1) return statsOf(records, intervals[0]!.from, intervals[0]!.to);
-  const first = Math.min(...intervals.map((interval) => interval.from));
-  const last = Math.max(...intervals.map((interval) => interval.to));
-  const stats = statsOf(records, first, last + 1);
-  const completed = records.filter((record) => record.ok).length;
-  return { ...stats, from: first, to: last, throughput: completed / (span / 1000) };
 }
 
 /** Overlapping fault intervals (faults held in parallel) count once. */

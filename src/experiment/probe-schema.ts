@@ -144,6 +144,10 @@ const loadProbe = httpProbe.extend({
   window: positiveDuration
     .optional()
     .meta({ description: 'Also check every sliding window of this length while faults are active' }),
+  records: z.boolean().optional().meta({
+    description:
+      'Also write every request to the JSON report (the first 100000 at most); reports otherwise keep per-slice counts and latency histograms',
+  }),
 });
 export type LoadProbeSpec = z.output<typeof loadProbe>;
 

@@ -13,6 +13,11 @@ export interface LoadGeneratorOptions {
   timeoutMs: number;
   /** Which statuses count as success; 2xx by default. */
   okStatus?: (status: number) => boolean;
+  /**
+   * Receives each finished request with its place in the schedule (due at startedAt + index/rate).
+   * When given, the generator keeps no records itself, so memory does not grow with the run.
+   */
+  onRecord?: (record: RequestRecord, index: number) => void;
 }
 
 /** Epoch milliseconds with sub-millisecond precision, from the monotonic clock. */
@@ -28,7 +33,7 @@ const isSuccess = (status: number): boolean => status >= 200 && status < 300;
  * that lag. When the event loop falls behind, every overdue request leaves at once.
  */
 export class LoadGenerator {
-  /** Finished requests, in the order they finished. */
+  /** Finished requests, in the order they finished (none when `onRecord` takes them). */
   readonly records: RequestRecord[] = [];
 
   readonly #url: URL;
@@ -77,7 +82,7 @@ export class LoadGenerator {
     this.#tick();
   }
 
-  /** Stops scheduling, waits for the requests in flight (each within its timeout), returns every record. */
+  /** Stops scheduling, waits for the requests in flight (each within its timeout), returns the records kept. */
   async stop(): Promise<RequestRecord[]> {
     if (this.#state === 'running') {
       this.#sendOverdue();
@@ -106,14 +111,16 @@ export class LoadGenerator {
   #sendOverdue(): void {
     const sentAt = now();
     while (this.#dueAt(this.#next) <= sentAt) {
-      this.#send(this.#dueAt(this.#next));
+      this.#send(this.#dueAt(this.#next), this.#next);
       this.#next++;
     }
   }
 
-  #send(scheduledAt: number): void {
+  #send(scheduledAt: number, index: number): void {
+    const onRecord = this.#options.onRecord;
     const pending = this.#request(scheduledAt).then((record) => {
-      this.records.push(record);
+      if (onRecord) onRecord(record, index);
+      else this.records.push(record);
     });
     this.#inFlight.add(pending);
     void pending.finally(() => this.#inFlight.delete(pending));

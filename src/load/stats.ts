@@ -24,15 +24,17 @@ export function slidingWindows(
   windowMs: number,
   stepMs: number,
 ): LoadStats[] {
+  const index = indexRecords(records);
+  return windowStarts(from, to, windowMs, stepMs).map((start) => statsIn(index, start, start + windowMs));
+}
+
+/** Where each window of `windowMs` that lies fully inside [from, to) starts: at from, then every `stepMs`. */
+export function windowStarts(from: number, to: number, windowMs: number, stepMs: number): number[] {
   checkSpan('windowMs', windowMs);
   checkSpan('stepMs', stepMs);
-  const index = indexRecords(records);
-  const windows: LoadStats[] = [];
-  for (let k = 0; from + k * stepMs + windowMs <= to; k++) {
-    const start = from + k * stepMs;
-    windows.push(statsIn(index, start, start + windowMs));
-  }
-  return windows;
+  const starts: number[] = [];
+  for (let k = 0; from + k * stepMs + windowMs <= to; k++) starts.push(from + k * stepMs);
+  return starts;
 }
 
 /** Consecutive buckets of `bucketMs` covering [from, to) for charts; the last one may be shorter. */

@@ -1,3 +1,5 @@
+import type { LoadTimeline } from './timeline.js';
+
 /** One request of a load probe, as the generator saw it. Times are epoch milliseconds (fractional). */
 export interface RequestRecord {
   /** When the request was due by the schedule (open model: it is sent then, whatever came before). */
@@ -48,11 +50,19 @@ export interface LoadStats {
   throughput: number;
 }
 
-/** Everything a load probe recorded in a run: reports draw the timeline from it. */
+/**
+ * Everything a load probe recorded in a run: reports draw from its timeline (per-slice counts and
+ * latency histograms). Raw records only when the probe asked for them (`load.records: true`), at most
+ * the first MAX_KEPT_RECORDS; reports written before timelines existed have only records.
+ */
 export interface LoadSeries {
   probe: string;
   url: string;
   ratePerSecond: number;
   thresholds: string[];
-  records: RequestRecord[];
+  /** Absent only in reports of earlier versions, which have every record instead. */
+  timeline?: LoadTimeline | undefined;
+  records?: RequestRecord[] | undefined;
+  /** Requests finished but not kept in `records` (over the limit). */
+  recordsDropped?: number | undefined;
 }

@@ -1,5 +1,6 @@
 import { evaluateThreshold, statsOf } from '../load/stats.js';
 import { parseThreshold } from '../load/thresholds.js';
+import { seriesView } from '../load/timeline.js';
 import type { LoadStats, RequestRecord } from '../load/types.js';
 import type { RunResult } from '../model/journal.js';
 import type { FaultImpact, Recovery, SourceImpact, WindowImpact } from './impact-types.js';
@@ -12,8 +13,8 @@ export type { FaultImpact, Recovery, SourceImpact, WindowImpact } from './impact
 interface Source {
   probe: string;
   kind: 'probe' | 'load';
-  /** As load requests: start, latency and whether it met the probe's expectations. */
-  records: RequestRecord[];
+  /** What the source saw in [from, to) (epoch ms). */
+  stats(from: number, to: number): LoadStats;
   /** The checks the recovery is measured on after a revert that ends at `revertedMs`. */
   checksAfter(revertedMs: number, untilMs: number): TimedCheck[];
 }
@@ -74,7 +75,7 @@ function overallRecovery(span: Span, probes: SourceImpact[]): Recovery {
 }
 
 function windowOf(source: Source, origin: number, from: number, to: number): WindowImpact {
-  const stats = statsOf(source.records, origin + from, origin + to);
+  const stats = source.stats(origin + from, origin + to);
   const value = (n: number) => (stats.requests > 0 && Number.isFinite(n) ? round(n) : null);
   return {
     from: round(from),
@@ -101,27 +102,33 @@ function probeSources(run: RunResult, origin: number): Source[] {
     list.push({ atMs: started - origin, latencyMs: sample.durationMs, ok: sample.status === 'pass' });
     byProbe.set(sample.probe, list);
   }
-  return [...byProbe].map(([probe, samples]) => ({
-    probe,
-    kind: 'probe',
-    records: samples.map((s) => ({
+  return [...byProbe].map(([probe, samples]) => {
+    const records: RequestRecord[] = samples.map((s) => ({
       scheduledAt: origin + s.atMs,
       startedAt: origin + s.atMs,
       latencyMs: s.latencyMs,
       ok: s.ok,
-    })),
-    checksAfter: (from, until) =>
-      samples.filter((s) => s.atMs >= from && s.atMs < until).map((s) => ({ atMs: s.atMs, ok: s.ok })),
-  }));
+    }));
+    return {
+      probe,
+      kind: 'probe',
+      stats: (from, to) => statsOf(records, from, to),
+      checksAfter: (from, until) =>
+        samples.filter((s) => s.atMs >= from && s.atMs < until).map((s) => ({ atMs: s.atMs, ok: s.ok })),
+    };
+  });
 }
 
 function loadSources(run: RunResult, origin: number): Source[] {
-  return (run.load ?? []).map((series) => ({
-    probe: series.probe,
-    kind: 'load',
-    records: series.records,
-    checksAfter: (from, until) => loadChecks(series.records, series.thresholds, origin, from, until),
-  }));
+  return (run.load ?? []).map((series) => {
+    const { stats } = seriesView(series);
+    return {
+      probe: series.probe,
+      kind: 'load',
+      stats,
+      checksAfter: (from, until) => loadChecks(stats, series.thresholds, origin, from, until),
+    };
+  });
 }
 
 /** A second of load, every quarter second from the revert, judged on the probe's thresholds. */
@@ -129,7 +136,7 @@ export const LOAD_RECOVERY_WINDOW_MS = 1000;
 const LOAD_RECOVERY_STEP_MS = 250;
 
 function loadChecks(
-  records: RequestRecord[],
+  statsIn: (from: number, to: number) => LoadStats,
   thresholds: string[],
   origin: number,
   from: number,
@@ -138,7 +145,7 @@ function loadChecks(
   const checks: TimedCheck[] = [];
   const judge = thresholdJudge(thresholds);
   for (let start = from; start + LOAD_RECOVERY_WINDOW_MS <= until; start += LOAD_RECOVERY_STEP_MS) {
-    const stats = statsOf(records, origin + start, origin + start + LOAD_RECOVERY_WINDOW_MS);
+    const stats = statsIn(origin + start, origin + start + LOAD_RECOVERY_WINDOW_MS);
     if (stats.requests > 0) checks.push({ atMs: start, ok: judge(stats) });
   }
   return checks;

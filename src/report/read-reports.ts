@@ -40,7 +40,17 @@ const RUN = z.looseObject({
   faults: z.array(z.looseObject({ faultId: z.string(), fault: z.string(), status: z.string() })),
   probes: z.array(z.looseObject({})),
   journal: z.array(z.looseObject({ type: z.string(), t: z.number(), at: z.string() })),
-  load: z.array(z.looseObject({ probe: z.string(), records: z.array(z.looseObject({})) })).optional(),
+  load: z
+    .array(
+      z.looseObject({
+        probe: z.string(),
+        timeline: z
+          .looseObject({ from: z.number(), sliceMs: z.number(), slices: z.array(z.looseObject({})) })
+          .optional(),
+        records: z.array(z.looseObject({})).optional(),
+      }),
+    )
+    .optional(),
 });
 
 const REPORT = z.looseObject({

@@ -189,7 +189,7 @@ recovery: 0s
       `title: restart under load
 hypothesis:
   - name: shop under load
-    load: { url: "${url}", rate: 50/s, before: 1s, after: 1s }
+    load: { url: "${url}", rate: 50/s, before: 1s, after: 1s, records: true }
     timeout: 1s
     expect: { thresholds: ["error_rate < 1%"] }
 method:
@@ -208,12 +208,12 @@ recovery: 10s
     // The node process takes a moment to listen again after `docker restart` returns: recovery time.
     expect(phase('after').status).toBe('pass');
 
-    const refused = run.load![0]!.records.filter((record) => !record.ok);
+    const refused = run.load![0]!.records!.filter((record) => !record.ok);
     expect(refused.length).toBeGreaterThanOrEqual(25);
     const [fault] = run.faults;
     // The fault counts from the start of the restart: before the first request it refused.
     expect(Date.parse(fault!.injectedAt)).toBeLessThanOrEqual(refused[0]!.scheduledAt);
-    const duringRequests = run.load![0]!.records.filter(
+    const duringRequests = run.load![0]!.records!.filter(
       (record) =>
         record.scheduledAt >= Date.parse(fault!.injectedAt) &&
         record.scheduledAt < Date.parse(fault!.revertedAt!),

@@ -1,5 +1,5 @@
 import { formatMetric } from '../../load/format-metric.js';
-import { statsOf } from '../../load/stats.js';
+import { seriesView } from '../../load/timeline.js';
 import type { LoadSeries } from '../../load/types.js';
 import type { FaultRecord, ProbeSample, ProbeStatus, RunResult } from '../../model/journal.js';
 import { verdictForOutcome } from '../../model/outcomes.js';
@@ -208,15 +208,14 @@ function loadTable(load: LoadSeries[]): Markup {
 <thead><tr><th>Load probe</th><th>Requests</th><th>Failed</th><th>p50</th><th>p95</th><th>p99</th><th>Max</th><th>Thresholds</th></tr></thead>
 <tbody>
 ${load.map((series) => {
-  // Over the whole run: every request from the first scheduled to the last.
-  const times = series.records.map((record) => record.scheduledAt);
-  const all =
-    times.length > 0 ? statsOf(series.records, Math.min(...times), Math.max(...times) + 1) : undefined;
+  // Over the whole run: every slice of the probe's timeline.
+  const view = seriesView(series);
+  const all = view.span ? view.stats(view.span.from, view.span.to + 1) : undefined;
   const ms = (value: number | undefined) =>
     all && value !== undefined && Number.isFinite(value) ? formatMetric('p50', value) : '-';
   return html`<tr class="load-row" data-load="${series.probe}">
 <td>${series.probe}<br><span class="muted">${series.url} at ${series.ratePerSecond}/s</span></td>
-<td class="n">${series.records.length}</td>
+<td class="n">${all?.requests ?? 0}</td>
 <td class="n">${all ? `${all.errors} (${formatMetric('error_rate', all.errorRate)})` : '-'}</td>
 <td class="n">${ms(all?.p50)}</td>
 <td class="n">${ms(all?.p95)}</td>

@@ -1,4 +1,4 @@
-import { timeBuckets } from '../../load/stats.js';
+import { type SeriesView, seriesView } from '../../load/timeline.js';
 import type { LoadSeries, LoadStats } from '../../load/types.js';
 import type { FaultRecord, ProbeSample, RunPhase, RunResult } from '../../model/journal.js';
 import type { Target } from '../../targets/target.js';
@@ -99,14 +99,12 @@ export function timelineData(run: RunWithLoad): TimelineData {
   });
 
   const load = run.load ?? [];
-  const loadOrigin = Number.isFinite(origin)
-    ? origin
-    : Math.min(...load.flatMap((series) => series.records.map((record) => record.scheduledAt)));
-  for (const series of load) {
-    for (const record of series.records) {
-      const end = record.scheduledAt + record.latencyMs - loadOrigin;
-      if (Number.isFinite(end)) latest = Math.max(latest, end);
-    }
+  const views = load.map((series) => seriesView(series));
+  const spans = views.flatMap((view) => (view.span ? [view.span] : []));
+  const loadOrigin = Number.isFinite(origin) ? origin : Math.min(...spans.map((span) => span.from));
+  for (const span of spans) {
+    const end = span.to - loadOrigin;
+    if (Number.isFinite(end)) latest = Math.max(latest, end);
   }
 
   const domainMs = Math.max(1000, Math.ceil(latest / 1000) * 1000);
@@ -125,9 +123,9 @@ export function timelineData(run: RunWithLoad): TimelineData {
     })),
     probes: [...marks.probes].map(([probe, points]) => ({ probe, points })),
     guards: marks.guards,
-    load: load.map((series) => ({
+    load: load.map((series, i) => ({
       series,
-      buckets: timeBuckets(series.records, loadOrigin, loadOrigin + domainMs, LOAD_BUCKET_MS),
+      buckets: loadBuckets(views[i]!, loadOrigin, loadOrigin + domainMs),
     })),
   };
 }
@@ -222,4 +220,14 @@ function faultRecords(run: RunResult): FaultRecord[] {
     });
   }
   return records;
+}
+
+/** Buckets of a second (or of the report's slices, when longer) from `from` to `to`, for the chart. */
+function loadBuckets(view: SeriesView, from: number, to: number): LoadStats[] {
+  const width = Math.max(LOAD_BUCKET_MS, view.resolutionMs);
+  const buckets: LoadStats[] = [];
+  for (let start = from; start < to; start += width) {
+    buckets.push(view.stats(start, Math.min(start + width, to)));
+  }
+  return buckets;
 }

@@ -160,7 +160,7 @@ describe('a fault is in effect from the moment its Docker call starts', () => {
 scope: { compose: shop }
 hypothesis:
   - name: shop under load
-    load: { url: "http://127.0.0.1:${port}/", rate: 50/s, before: 500ms, after: 500ms }
+    load: { url: "http://127.0.0.1:${port}/", rate: 50/s, before: 500ms, after: 500ms, records: true }
     timeout: 1s
     expect: { thresholds: ["error_rate < 1%"] }
 method:
@@ -178,7 +178,7 @@ recovery: 0s
     expect(result.probes.find((probe) => probe.phase === 'before')!.status).toBe('pass');
     expect(result.probes.find((probe) => probe.phase === 'after')!.status).toBe('pass');
 
-    const refused = result.load![0]!.records.filter((record) => !record.ok);
+    const refused = result.load![0]!.records!.filter((record) => !record.ok);
     expect(refused.filter((record) => record.error === 'refused').length).toBeGreaterThanOrEqual(20);
     // The report's fault interval starts before the first refused request, and covers every one.
     const [fault] = result.faults;

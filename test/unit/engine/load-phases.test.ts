@@ -57,8 +57,24 @@ describe('load probes judged per phase', () => {
     expect(after).toMatchObject({ phase: 'after', status: 'pass' });
 
     const [series] = phases.series();
-    expect(series!.records.length).toBeGreaterThan(140);
+    const requests = series!.timeline!.slices.reduce((total, slice) => total + slice.requests, 0);
+    expect(requests).toBeGreaterThan(140);
+    // Raw records only when the probe asks for them.
+    expect(series!.records).toBeUndefined();
     expect(series!.thresholds).toEqual(['error_rate < 1%', 'p95 < 500ms', 'throughput > 80/s']);
+  });
+
+  it('writes raw records only when the probe asks for them', async () => {
+    const phases = new LoadPhases(loadProbe(['error_rate < 1%'], ', records: true'));
+    phases.start();
+    await phases.baseline(signal);
+    await phases.finish([], Date.now(), 0, signal);
+    const [series] = phases.series();
+    const requests = series!.timeline!.slices.reduce((total, slice) => total + slice.requests, 0);
+    expect(series!.records).toHaveLength(requests);
+    expect(series!.recordsDropped).toBe(0);
+    const times = series!.records!.map((record) => record.scheduledAt);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 
   it('judges nothing during when no fault was ever in place', async () => {
@@ -135,7 +151,7 @@ describe('a window without requests', () => {
     phases.start();
     await phases.baseline(signal);
     // Requests are due every 500ms from the first one: a fault held from +1.1s to +1.2s saw none.
-    const t0 = phases.series()[0]!.records[0]!.scheduledAt;
+    const t0 = phases.series()[0]!.timeline!.from;
     const samples = await phases.finish([{ from: t0 + 1100, to: t0 + 1200 }], Date.now(), 0, signal);
     const during = samples.find((sample) => sample.phase === 'during')!;
     expect(during.status).toBe('error');

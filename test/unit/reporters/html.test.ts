@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/errors.js';
+import { LoadRecorder } from '../../../src/load/recorder.js';
 import type { LoadSeries, RequestRecord } from '../../../src/load/types.js';
 import type { FaultRecord, RunResult, SessionResult } from '../../../src/model/journal.js';
 import { createFileReporter } from '../../../src/reporters/file-report.js';
@@ -300,6 +301,48 @@ describe('renderHtml: the timeline', () => {
     expect(svg).toContain('failed requests per second (10 of 104)');
     for (const key of ['p50', 'p95', 'p99', 'errors'])
       expect(tags(svg, 'g', { 'data-legend': key })).toHaveLength(1);
+  });
+
+  it('draws the same load chart and table from a report timeline as from every record', () => {
+    const origin = Date.parse(START);
+    // At 1000/s from the run's start, request i is due at origin + i ms.
+    const recorder = new LoadRecorder(1000);
+    recorder.start(origin);
+    const records: RequestRecord[] = [];
+    for (let i = 1; i <= 300; i++) {
+      const index = 2000 + i * 7;
+      const record = {
+        scheduledAt: origin + index,
+        startedAt: origin + index,
+        latencyMs: i / 3,
+        ok: i % 30 !== 0,
+      };
+      records.push(record);
+      recorder.add(index, record);
+    }
+    const series = {
+      probe: 'checkout load',
+      url: 'http://127.0.0.1:8080/',
+      ratePerSecond: 1000,
+      thresholds: [],
+    };
+    const render = (load: LoadSeries[]) => renderHtml(session([{ ...deviatedRun(), load }]));
+    const fromRecords = render([{ ...series, records }]);
+    const fromTimeline = render([{ ...series, timeline: JSON.parse(JSON.stringify(recorder.timeline())) }]);
+    const dots = (page: string, key: string) =>
+      tags(chart(page), 'circle', { class: `load-dot load-${key}` }).concat(
+        tags(chart(page), 'polyline', { class: `load-line load-${key}` }),
+      );
+    for (const key of ['p50', 'p99'])
+      expect(dots(fromTimeline, key)).toHaveLength(dots(fromRecords, key).length);
+    expect(chart(fromTimeline)).toContain('failed requests per second (10 of 300)');
+    const bars = (page: string) => tags(chart(page), 'rect', { class: 'error-bar' }).map((bar) => bar.x);
+    expect(bars(fromTimeline)).toEqual(bars(fromRecords));
+    // The load table: 300 requests, 10 failed, p50 of 1/3..100 ms is 50 ms either way.
+    const row = (page: string) => /<tr class="load-row"[\s\S]*?<\/tr>/.exec(page)?.[0] ?? '';
+    expect(row(fromTimeline)).toContain('<td class="n">300</td>');
+    expect(row(fromTimeline)).toContain('10 (3.33%)');
+    expect(row(fromTimeline)).toBe(row(fromRecords));
   });
 
   it('joins consecutive seconds with requests into one line', () => {
