@@ -42,7 +42,7 @@ export function checkInterrupted() {
 
 /**
  * Runs a program with an argument list (never through a shell) and resolves with its exit status,
- * output and wall time. `faultline run` children get their own process group so that Ctrl-C reaches
+ * output and wall time (`options.input`: text for its stdin). `faultline run` children get their own process group so that Ctrl-C reaches
  * them once, from here, and they revert in an orderly way.
  */
 export function run(command, argv, options = {}) {
@@ -51,9 +51,10 @@ export function run(command, argv, options = {}) {
     const child = spawn(command, argv, {
       cwd: options.cwd ?? ROOT,
       env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: options.ownGroup ?? false,
     });
+    if (options.input !== undefined) child.stdin.end(options.input);
     const entry = { child, interruptible: options.ownGroup ?? false };
     children.add(entry);
     const out = [];
@@ -192,10 +193,14 @@ export function percentile(values, p) {
   const s = sorted(values);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
+export function max(values) {
+  return Math.max(...values);
+}
 export function summarize(values) {
   return {
     median: round(median(values)),
     min: round(min(values)),
+    max: round(max(values)),
     samples: values.map((value) => round(value)),
   };
 }
@@ -209,6 +214,25 @@ export function ms(value) {
 /** "median / min" of a summary. */
 export function both(summary) {
   return `${ms(summary.median)} / ${ms(summary.min)}`;
+}
+/** "median (min-max)" of a summary. */
+export function spread(summary, digits = 1) {
+  const f = (value) => (value === undefined ? '-' : value.toFixed(digits));
+  return `${f(summary.median)} (${f(summary.min)}-${f(summary.max)})`;
+}
+
+/** Calls fn for every item, at most `limit` at a time; resolves with the results in order. */
+export async function pool(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 // ---------------------------------------------------------------------------------------------- tables
