@@ -49,7 +49,7 @@ const CLI = path.join(ROOT, 'bin', 'faultline.js');
 const SECTIONS = ['startup', 'run', 'folder', 'pause', 'partition'];
 
 const USAGE = `usage: node scripts/bench.mjs [--sections LIST] [--json PATH] [--startup-runs N] [--run-runs N]
-                               [--folder-runs N] [--sizes LIST] [--reps N] [--helper-max N]
+                               [--folder-runs N] [--sizes LIST] [--reps N] [--warmups N] [--helper-max N]
 
   --sections LIST    which parts to run, some of ${SECTIONS.join(',')} (default: all)
   --json PATH        also write every number (and the raw samples) to PATH as JSON
@@ -57,7 +57,8 @@ const USAGE = `usage: node scripts/bench.mjs [--sections LIST] [--json PATH] [--
   --run-runs N       timed \`faultline run\`s of the minimal experiment (default 5, after 1 warm-up)
   --folder-runs N    timed \`faultline run FOLDER\`s per folder of 1, 5 and 10 copies (default 3, after 1)
   --sizes LIST       container counts of pause and partition (default 1,10,30,100; a partition's 1 is 2)
-  --reps N           timed repetitions of each inject/revert way (default 5, after 1 warm-up)
+  --reps N           timed repetitions of each inject/revert way (default 5)
+  --warmups N        untimed repetitions before them (default 1; 0 to save time at 100 containers)
   --helper-max N     largest count measured the helper way (default 30)`;
 
 function readArgs() {
@@ -72,6 +73,7 @@ function readArgs() {
         'folder-runs': { type: 'string', default: '3' },
         sizes: { type: 'string', default: '1,10,30,100' },
         reps: { type: 'string', default: '5' },
+        warmups: { type: 'string', default: '1' },
         'helper-max': { type: 'string', default: '30' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -96,6 +98,7 @@ function readArgs() {
     folderRuns: positiveInt(values['folder-runs'], '--folder-runs'),
     sizes: values.sizes.split(',').map((text) => positiveInt(text.trim(), '--sizes')),
     reps: positiveInt(values.reps, '--reps'),
+    warmups: nonNegativeInt(values.warmups, '--warmups'),
     helperMax: positiveInt(values['helper-max'], '--helper-max'),
   };
 }
@@ -108,6 +111,13 @@ function usageError(message) {
 function positiveInt(text, flag) {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1) usageError(`${flag} expects a positive integer, got ${text}`);
+  return value;
+}
+
+function nonNegativeInt(text, flag) {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0)
+    usageError(`${flag} expects 0 or a positive integer, got ${text}`);
   return value;
 }
 
@@ -186,6 +196,7 @@ async function growthSections(dist, client) {
     sizes: args.sizes,
     faults,
     reps: args.reps,
+    warmups: args.warmups,
     helperImage,
     helperMax: args.helperMax,
     onRow: (row) =>

@@ -124,6 +124,7 @@ async function measureWay(way, { containers, reps, warmups, fault }) {
     fault,
     way: way.name,
     reps: samples.length,
+    warmups,
     plan: pick('plan'),
     inject: pick('inject'),
     revert: pick('revert'),
@@ -161,7 +162,10 @@ function jobs(sizes, faults) {
 }
 
 /** Measures every size of one container set, fault after fault, way after way. */
-async function measureJob(job, { dist, client, reps, helperImage, helperMax, onRow, rows, skipped }) {
+async function measureJob(
+  job,
+  { dist, client, reps, warmups, helperImage, helperMax, onRow, rows, skipped },
+) {
   const containers = await createContainers(job.n);
   for (const fault of job.faults) {
     const loaded = dist.parseExperiment(experimentYaml(fault, job.n), `bench-${fault}.yaml`, {});
@@ -175,7 +179,7 @@ async function measureJob(job, { dist, client, reps, helperImage, helperMax, onR
           ? () => floorRep({ ...common, containers })
           : () => engineRep({ ...common, via: way.via, helperImage });
       const name = `${way.name} ${way.via}`;
-      const row = await measureWay({ name, prepare }, { containers, reps, warmups: 1, fault });
+      const row = await measureWay({ name, prepare }, { containers, reps, warmups, fault });
       rows.push(row);
       onRow?.(row);
     }

@@ -70,6 +70,8 @@ export function printFolderRuns(result) {
 
 export function printGrowth(growth) {
   heading('4-5. growth: inject + revert into N containers at once (ms, median (min-max) of the timed reps)');
+  const warm = [...new Set(growth.rows.map((row) => row.warmups))].join(', ');
+  if (warm) console.log(`  (${warm} untimed warm-up repetition(s) before each way's timed ones)\n`);
   console.log(
     table(
       [
