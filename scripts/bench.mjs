@@ -47,9 +47,11 @@ import { measureStartup } from './bench/startup.mjs';
 
 const CLI = path.join(ROOT, 'bin', 'faultline.js');
 const SECTIONS = ['startup', 'run', 'folder', 'pause', 'partition'];
+const WAYS = ['engine-nsenter', 'engine-helper', 'floor-nsenter'];
 
 const USAGE = `usage: node scripts/bench.mjs [--sections LIST] [--json PATH] [--startup-runs N] [--run-runs N]
                                [--folder-runs N] [--sizes LIST] [--reps N] [--warmups N] [--helper-max N]
+                               [--ways LIST]
 
   --sections LIST    which parts to run, some of ${SECTIONS.join(',')} (default: all)
   --json PATH        also write every number (and the raw samples) to PATH as JSON
@@ -59,7 +61,8 @@ const USAGE = `usage: node scripts/bench.mjs [--sections LIST] [--json PATH] [--
   --sizes LIST       container counts of pause and partition (default 1,10,30,100; a partition's 1 is 2)
   --reps N           timed repetitions of each inject/revert way (default 5)
   --warmups N        untimed repetitions before them (default 1; 0 to save time at 100 containers)
-  --helper-max N     largest count measured the helper way (default 30)`;
+  --helper-max N     largest count measured the helper way (default 30)
+  --ways LIST        the partition's ways, some of ${WAYS.join(',')} (default: all)`;
 
 function readArgs() {
   let values;
@@ -75,6 +78,7 @@ function readArgs() {
         reps: { type: 'string', default: '5' },
         warmups: { type: 'string', default: '1' },
         'helper-max': { type: 'string', default: '30' },
+        ways: { type: 'string', default: WAYS.join(',') },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values;
@@ -90,8 +94,13 @@ function readArgs() {
     if (!SECTIONS.includes(section))
       usageError(`unknown section ${section}; expected some of ${SECTIONS.join(',')}`);
   }
+  const ways = values.ways.split(',').map((text) => text.trim());
+  for (const way of ways) {
+    if (!WAYS.includes(way)) usageError(`unknown way ${way}; expected some of ${WAYS.join(',')}`);
+  }
   return {
     sections,
+    ways,
     json: values.json,
     startupRuns: positiveInt(values['startup-runs'], '--startup-runs'),
     runRuns: positiveInt(values['run-runs'], '--run-runs'),
@@ -199,6 +208,7 @@ async function growthSections(dist, client) {
     warmups: args.warmups,
     helperImage,
     helperMax: args.helperMax,
+    ways: args.ways,
     onRow: (row) =>
       console.log(`  measured ${row.fault} N=${row.n} ${row.way}: total ${row.total.median} ms`),
   });

@@ -141,13 +141,13 @@ async function measureWay(way, { containers, reps, warmups, fault }) {
 }
 
 /** The ways measured for one fault at one size. */
-function waysFor(fault, n, { helperImage, helperMax }) {
+function waysFor(fault, n, { helperImage, helperMax, ways }) {
   if (fault === 'pause') return [{ name: 'engine', via: 'api' }];
   return [
     { name: 'engine', via: 'nsenter' },
     ...(helperImage && n <= helperMax ? [{ name: 'engine', via: 'helper' }] : []),
     { name: 'floor', via: 'nsenter' },
-  ];
+  ].filter((way) => ways.includes(`${way.name}-${way.via}`));
 }
 
 /** The container sets to make: a partition needs two groups, so its size 1 is measured with 2. */
@@ -164,7 +164,7 @@ function jobs(sizes, faults) {
 /** Measures every size of one container set, fault after fault, way after way. */
 async function measureJob(
   job,
-  { dist, client, reps, warmups, helperImage, helperMax, onRow, rows, skipped },
+  { dist, client, reps, warmups, helperImage, helperMax, ways, onRow, rows, skipped },
 ) {
   const containers = await createContainers(job.n);
   for (const fault of job.faults) {
@@ -172,7 +172,7 @@ async function measureJob(
     if (fault === 'partition' && helperImage && job.n > helperMax) {
       skipped.push(`N=${job.n} partition the helper way: above --helper-max ${helperMax}`);
     }
-    for (const way of waysFor(fault, job.n, { helperImage, helperMax })) {
+    for (const way of waysFor(fault, job.n, { helperImage, helperMax, ways })) {
       const common = { dist, client, loaded, expected: job.n };
       const prepare =
         way.name === 'floor'

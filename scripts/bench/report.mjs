@@ -153,15 +153,13 @@ function summaryRows(results) {
     rows.push(['folder: fixed cost per extra', 'ms', { median: v }, '', '']);
   }
   const growth = results.growth?.rows ?? [];
-  for (const row of growth)
-    rows.push([
-      `${row.fault} N=${row.n} ${row.way}`,
-      'ms',
-      row.total,
-      `${ms(row.perContainerMs)} ms/container`,
-      '',
-    ]);
   const find = (n, way) => growth.find((r) => r.fault === 'partition' && r.n === n && r.way === way);
+  for (const row of growth) {
+    const floor = row.way.startsWith('engine') && find(row.n, 'floor nsenter');
+    const vsFloor = floor ? `, ${x(row.total.median / floor.total.median)} floor` : '';
+    const label = `${row.fault} N=${row.n} ${row.way}`;
+    rows.push([label, 'ms', row.total, `${ms(row.perContainerMs)} ms/ctr${vsFloor}`, '']);
+  }
   const engine30 = find(30, 'engine nsenter');
   const floor30 = find(30, 'floor nsenter');
   if (engine30 && floor30) {
