@@ -168,11 +168,24 @@ export async function removeBenchContainers() {
   return ids.length + helpers.length;
 }
 
-/** Removes the bench's networks (their containers must be gone). Returns how many. */
+/**
+ * Removes the bench's networks (their containers must be gone). The Engine may still be releasing the
+ * endpoints of containers just removed (100 of them take a while): it is asked again for up to 30s.
+ * Returns how many.
+ */
 export async function removeBenchNetworks() {
   const ids = await benchNetworkIds();
-  if (ids.length > 0) await docker('network', 'rm', ...ids);
-  return ids.length;
+  if (ids.length === 0) return 0;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await docker('network', 'rm', ...ids);
+      return ids.length;
+    } catch (error) {
+      if (!/active endpoints/.test(error.message) || Date.now() > deadline) throw error;
+      await sleep(500);
+    }
+  }
 }
 
 // ------------------------------------------------------------------------------------------ statistics

@@ -155,7 +155,7 @@ function summaryRows(results) {
   const growth = results.growth?.rows ?? [];
   const find = (n, way) => growth.find((r) => r.fault === 'partition' && r.n === n && r.way === way);
   for (const row of growth) {
-    const floor = row.way.startsWith('engine') && find(row.n, 'floor nsenter');
+    const floor = row.fault === 'partition' && row.way.startsWith('engine') && find(row.n, 'floor nsenter');
     const vsFloor = floor ? `, ${x(row.total.median / floor.total.median)} floor` : '';
     const label = `${row.fault} N=${row.n} ${row.way}`;
     rows.push([label, 'ms', row.total, `${ms(row.perContainerMs)} ms/ctr${vsFloor}`, '']);
