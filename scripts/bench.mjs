@@ -26,7 +26,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cleanup, onSignals, removeEverything, scratch } from './bench/cleanup.mjs';
-import { docker, heading, IMAGE, Interrupted, isInterrupted, ROOT, table } from './bench/common.mjs';
+import {
+  docker,
+  heading,
+  IMAGE,
+  Interrupted,
+  isInterrupted,
+  ROOT,
+  stuckNetworkText,
+  table,
+} from './bench/common.mjs';
 import { loadDist } from './bench/engine.mjs';
 import { measureGrowth } from './bench/growth.mjs';
 import {
@@ -224,8 +233,10 @@ async function main() {
   } catch {
     throw new Error(`the fixture image ${IMAGE} is missing: run \`bash fixtures/images/build.sh\``);
   }
-  const leftover = await removeEverything();
-  if (leftover) console.log(`\nremoved ${leftover} left by an earlier bench run`);
+  const leftover = await removeEverything(0);
+  if (leftover.removed) console.log(`\nremoved ${leftover.removed} left by an earlier bench run`);
+  scratch.stuckBefore = leftover.stuck;
+  if (leftover.stuck.length > 0) console.log(`\nleft as it is: ${stuckNetworkText(leftover.stuck)}`);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'faultline-bench-'));
   scratch.dirs.add(dir);
   const { file } = await writeExperiments(dir, 1, []);

@@ -13,30 +13,38 @@ import {
   removeBenchContainers,
   removeBenchNetworks,
   sleep,
+  stuckNetworkText,
   waitForChildren,
 } from './common.mjs';
 
 /** Engine contexts whose runner may hold helper containers, so that an interrupt can dispose of them. */
 export const liveContexts = new Set();
 
-/** Temporary folders and servers to remove and close at the end. */
-export const scratch = { dirs: new Set(), servers: new Set() };
+/**
+ * Temporary folders and servers to remove and close at the end; networks the Engine would not remove
+ * before the bench started (told about then, not counted as this run's leftovers).
+ */
+export const scratch = { dirs: new Set(), servers: new Set(), stuckBefore: [] };
 
-/** Removes the bench's helpers, containers and networks. Returns what it removed, as text. */
-export async function removeEverything() {
+/**
+ * Removes the bench's helpers, containers and networks. Resolves with what it removed, as text, and the
+ * networks the Engine would not remove (see removeBenchNetworks).
+ */
+export async function removeEverything(networkWaitMs) {
   // Helpers of a partition in flight: their runner knows them; a timeout keeps Ctrl-C prompt.
   await Promise.race([
     Promise.allSettled([...liveContexts].map((context) => context.dispose())),
     sleep(15_000),
   ]);
   const containers = await removeBenchContainers();
-  const networks = await removeBenchNetworks();
-  return [
+  const networks = await removeBenchNetworks({ waitMs: networkWaitMs });
+  const removed = [
     containers > 0 ? `${containers} container(s)` : undefined,
-    networks > 0 ? `${networks} network(s)` : undefined,
+    networks.removed > 0 ? `${networks.removed} network(s)` : undefined,
   ]
     .filter(Boolean)
     .join(' and ');
+  return { removed, stuck: networks.stuck };
 }
 
 /** Runs fn, retrying for up to 30s while the Docker daemon cannot be reached (it may be restarting). */
@@ -79,14 +87,16 @@ export function cleanup() {
     for (const server of scratch.servers) server.close();
     let problem;
     try {
-      const removed = await withDaemon(removeEverything);
+      const { removed, stuck } = await withDaemon(() => removeEverything());
       const left = [
         ...(await benchContainerIds()).map((id) => `container ${id}`),
         ...(await benchHelperIds()).map((id) => `helper ${id}`),
-        ...(await benchNetworkIds()).map((id) => `network ${id}`),
+        ...(await benchNetworkIds()).filter((id) => !stuck.includes(id)).map((id) => `network ${id}`),
       ];
+      if (removed) console.log(`\ncleaned up: removed ${removed} of the bench`);
       if (left.length > 0) problem = `bench objects still present after clean-up: ${left.join(', ')}`;
-      else if (removed) console.log(`\ncleaned up: removed ${removed} of the bench`);
+      const ours = stuck.filter((id) => !scratch.stuckBefore.includes(id));
+      if (left.length === 0 && ours.length > 0) problem = stuckNetworkText(ours);
     } catch (error) {
       problem = `clean-up failed: ${error.message}`;
     }

@@ -4,6 +4,7 @@
 // that a fault held and that its revert left nothing: TCP connects between them, the containers' states,
 // and what iptables-save shows in every namespace.
 
+import { randomBytes } from 'node:crypto';
 import {
   checkInterrupted,
   docker,
@@ -17,7 +18,8 @@ import {
 } from './common.mjs';
 
 export const PROJECT = 'faultline-bench';
-export const NETWORK = 'faultline-bench-net';
+/** Its own name each run: a network the Engine would not let go of stays out of the next run's way. */
+export const NETWORK = `faultline-bench-net-${randomBytes(3).toString('hex')}`;
 const PORT = 8080;
 export const CUT_TIMEOUT_MS = 1000;
 const COMPOSE_PROJECT = 'com.docker.compose.project';

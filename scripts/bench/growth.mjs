@@ -189,7 +189,6 @@ async function measureJob(
 /** Measures every size for the faults asked for; `onRow` hears of every row as it is measured. */
 export async function measureGrowth(options) {
   await removeBenchContainers();
-  await removeBenchNetworks();
   await docker('network', 'create', '--label', LABEL, NETWORK);
   const rows = [];
   const skipped = [];
@@ -201,7 +200,7 @@ export async function measureGrowth(options) {
   } finally {
     // On failure the bench's own clean-up retries this and reports; the first error is the one to show.
     await removeBenchContainers()
-      .then(removeBenchNetworks)
+      .then(() => removeBenchNetworks())
       .catch(() => undefined);
   }
   return { network: NETWORK, project: PROJECT, sizes: options.sizes, rows, skipped };
