@@ -148,6 +148,15 @@ function summaryRows(results) {
     ]);
   }
   const folder = results.folderRuns;
+  for (const row of folder?.rows ?? []) {
+    rows.push([
+      `run FOLDER of ${row.copies}`,
+      'ms',
+      row.wallMs,
+      `${ms(row.wallMs.median / row.copies)} ms/copy`,
+      '',
+    ]);
+  }
   if (folder?.fixedCostPerExtraS !== undefined) {
     const v = folder.fixedCostPerExtraS * 1000;
     rows.push(['folder: fixed cost per extra', 'ms', { median: v }, '', '']);
