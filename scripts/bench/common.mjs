@@ -42,7 +42,7 @@ export function checkInterrupted() {
 
 /**
  * Runs a program with an argument list (never through a shell) and resolves with its exit status,
- * output and wall time. `faultline run` children get their own process group so that Ctrl-C reaches
+ * output and wall time (`options.input`: text for its stdin). `faultline run` children get their own process group so that Ctrl-C reaches
  * them once, from here, and they revert in an orderly way.
  */
 export function run(command, argv, options = {}) {
@@ -51,9 +51,10 @@ export function run(command, argv, options = {}) {
     const child = spawn(command, argv, {
       cwd: options.cwd ?? ROOT,
       env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: options.ownGroup ?? false,
     });
+    if (options.input !== undefined) child.stdin.end(options.input);
     const entry = { child, interruptible: options.ownGroup ?? false };
     children.add(entry);
     const out = [];
@@ -167,11 +168,41 @@ export async function removeBenchContainers() {
   return ids.length + helpers.length;
 }
 
-/** Removes the bench's networks (their containers must be gone). Returns how many. */
-export async function removeBenchNetworks() {
+/**
+ * Removes the bench's networks (their containers must be gone). The Engine may still be releasing the
+ * endpoints of containers just removed (100 of them take a while), so it is asked again for up to
+ * `waitMs`. A network it still says has active endpoints while no container is attached (a stale
+ * endpoint in the Engine) is returned in `stuck` rather than failing. Resolves with how many went.
+ */
+export async function removeBenchNetworks({ waitMs = 30_000 } = {}) {
   const ids = await benchNetworkIds();
-  if (ids.length > 0) await docker('network', 'rm', ...ids);
-  return ids.length;
+  let removed = 0;
+  const stuck = [];
+  for (const id of ids) {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      try {
+        await docker('network', 'rm', id);
+        removed++;
+        break;
+      } catch (error) {
+        if (!/active endpoints/.test(error.message)) throw error;
+        if (Date.now() > deadline) {
+          const attached = await docker('network', 'inspect', '-f', '{{len .Containers}}', id);
+          if (attached !== '0') throw error;
+          stuck.push(id);
+          break;
+        }
+        await sleep(500);
+      }
+    }
+  }
+  return { removed, stuck };
+}
+
+/** What to tell about networks the Engine will not remove although nothing is attached to them. */
+export function stuckNetworkText(stuck) {
+  return `network(s) ${stuck.join(', ')}: the Engine says they have active endpoints though no container is attached (stale endpoints, a known Engine fault); \`docker network rm\` them later (restarting dockerd clears it)`;
 }
 
 // ------------------------------------------------------------------------------------------ statistics
@@ -192,10 +223,14 @@ export function percentile(values, p) {
   const s = sorted(values);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
+export function max(values) {
+  return Math.max(...values);
+}
 export function summarize(values) {
   return {
     median: round(median(values)),
     min: round(min(values)),
+    max: round(max(values)),
     samples: values.map((value) => round(value)),
   };
 }
@@ -209,6 +244,25 @@ export function ms(value) {
 /** "median / min" of a summary. */
 export function both(summary) {
   return `${ms(summary.median)} / ${ms(summary.min)}`;
+}
+/** "median (min-max)" of a summary. */
+export function spread(summary, digits = 1) {
+  const f = (value) => (value === undefined ? '-' : value.toFixed(digits));
+  return `${f(summary.median)} (${f(summary.min)}-${f(summary.max)})`;
+}
+
+/** Calls fn for every item, at most `limit` at a time; resolves with the results in order. */
+export async function pool(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 // ---------------------------------------------------------------------------------------------- tables
