@@ -3,7 +3,8 @@ import { devicesFor, listInterfaces } from '../../network/interfaces.js';
 import { TargetGoneError } from '../../network/netns-runner.js';
 import type { NetworkContext } from '../../network/network-fault.js';
 import { describeScope, type ResolvedScope } from '../../network/scope.js';
-import type { TcDevice } from '../../network/tc-device.js';
+import { displayCommands } from '../../network/tc-batch.js';
+import { qdiscReader, type TcDevice } from '../../network/tc-device.js';
 import {
   bandsFor,
   describeNetem,
@@ -49,14 +50,17 @@ function describe(plan: TcPlan, target: Target, display: Display, devices?: read
   const reverts: string[] = [];
   for (const name of names) {
     if (plan.direction !== 'ingress') {
-      actions.push(...transitionCommands(name, [], bands).map((argv) => display(target, ['tc', ...argv])));
-      reverts.push(...transitionCommands(name, bands, []).map((argv) => display(target, ['tc', ...argv])));
+      actions.push(...displayCommands(display, target, transitionCommands(name, [], bands)));
+      reverts.push(...displayCommands(display, target, transitionCommands(name, bands, [])));
     }
     if (plan.direction !== 'egress') {
+      // The ifb device is made with ip; its redirect and its bands are one tc batch.
       const ifb = ifbName(name);
-      actions.push(...ingressSetupCommands(name, ifb).map((argv) => display(target, argv)));
+      const setup = ingressSetupCommands(name, ifb);
+      actions.push(...setup.filter((argv) => argv[0] !== 'tc').map((argv) => display(target, argv)));
+      const redirect = setup.filter((argv) => argv[0] === 'tc').map((argv) => argv.slice(1));
       actions.push(
-        ...transitionCommands(ifb, [], bands, 'src').map((argv) => display(target, ['tc', ...argv])),
+        ...displayCommands(display, target, [...redirect, ...transitionCommands(ifb, [], bands, 'src')]),
       );
       reverts.push(...ingressTeardownCommands(name, ifb).map((argv) => display(target, argv)));
     }
@@ -97,9 +101,11 @@ async function inject(
   };
   announce(recipe);
   const done: TcDevice[] = [];
+  // A device's egress check and its ingress check read its qdiscs once.
+  const read = qdiscReader(context.runner, target);
   try {
     for (const device of devices) {
-      await device.add(state);
+      await device.add(state, read);
       done.push(device);
       killPoint('netns-command-done');
     }

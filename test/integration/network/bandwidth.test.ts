@@ -190,6 +190,41 @@ describe('bandwidth on real containers', () => {
     });
   }
 
+  it('a tc batch refused part-way (rate 1bit) fails naming its line and leaves tc exactly as before', async () => {
+    const refused = (to: string, direction: string) =>
+      plan(
+        `  - bandwidth: { target: { service: a }, to: { service: ${to} }, rate: 1bit, direction: ${direction} }`,
+      );
+    // On a bare device: the root and the class went in before tc refused the tbf on line 3.
+    await expect(injectAll(context, await refused('b', 'egress'))).rejects.toThrow(
+      /tc qdisc add dev eth0 parent fa1:2 handle b02: tbf rate 1bit .* failed \(line 3 of the tc batch\)/,
+    );
+    expect(await lab.states()).toEqual(baseline);
+    // Ingress: the ifb device, the redirect, the root and the class were there before line 5.
+    await expect(injectAll(context, await refused('b', 'ingress'))).rejects.toThrow(
+      '(line 5 of the tc batch)',
+    );
+    expect(await lab.states()).toEqual(baseline);
+    // Next to a fault in place: only the new band is taken back; the first fault still shapes.
+    const faults = await injectAll(
+      context,
+      await plan('  - bandwidth: { target: { service: a }, to: { service: b }, rate: 4mbit }'),
+    );
+    const outcomes: string[] = [];
+    try {
+      const shaped = await lab.states(['a']);
+      await expect(injectAll(context, await refused('c', 'egress'))).rejects.toThrow(
+        '(line 2 of the tc batch)',
+      );
+      expect(await lab.states(['a'])).toEqual(shaped);
+      expectShaped((await rates(['b', 'up']))[0]!, 4);
+    } finally {
+      await revertAll(faults, outcomes);
+    }
+    expect(outcomes).toEqual(['reverted']);
+    expect(await lab.states()).toEqual(baseline);
+  });
+
   it('a root qdisc faultline did not create makes injection fail clearly, and is left untouched', async () => {
     await nsenterOk(name('a'), 'tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'handle', '1:', 'htb');
     try {
