@@ -1,11 +1,19 @@
 import { readlink } from 'node:fs/promises';
-import { type ContainerDetails, type DockerClient, isNotFound } from '../docker/client.js';
+import type { DockerClient } from '../docker/client.js';
 import type { DockerEndpoint } from '../docker/endpoint.js';
 import { FAULTLINE_HELPER, FAULTLINE_RUN_ID, FAULTLINE_TARGET_ID } from '../docker/labels.js';
-import { EnvironmentError } from '../errors.js';
 import type { Target } from '../targets/target.js';
 import { execa } from '../util/lazy-execa.js';
-import { describePidMismatch, type PidView, PROC_ROOT, viewPid } from './target-pid.js';
+import { PROC_ROOT } from './target-pid.js';
+import { NetnsUnavailableError, pidOf, TargetPids } from './verified-pid.js';
+
+export {
+  NetnsUnavailableError,
+  PID_NAMESPACE_HINT,
+  pidMismatchError,
+  TargetGoneError,
+  verifiedPid,
+} from './verified-pid.js';
 
 export interface CommandResult {
   exitCode: number;
@@ -36,15 +44,6 @@ export interface NetnsRunner {
   dispose(): Promise<void>;
 }
 
-/** The target is not running (stopped, restarted into a new namespace, removed): its rules are gone. */
-export class TargetGoneError extends Error {}
-
-export class NetnsUnavailableError extends EnvironmentError {
-  constructor(message: string, hint: string) {
-    super('NETNS_UNAVAILABLE', message, { hint });
-  }
-}
-
 const TIMEOUT_MS = 15_000;
 
 export function quote(argv: readonly string[]): string {
@@ -53,67 +52,15 @@ export function quote(argv: readonly string[]): string {
     .join(' ');
 }
 
-async function inspectRunning(docker: DockerClient, target: Target): Promise<ContainerDetails> {
-  try {
-    const details = await docker.inspect(target.id);
-    if (!details.running || details.pid <= 0) throw new TargetGoneError(`${target.name} is ${details.state}`);
-    return details;
-  } catch (error) {
-    if (isNotFound(error)) throw new TargetGoneError(`${target.name} no longer exists`);
-    throw error;
-  }
-}
-
-async function pidOf(docker: DockerClient, target: Target): Promise<number> {
-  return (await inspectRunning(docker, target)).pid;
-}
-
-export const PID_NAMESPACE_HINT =
-  "Use --via helper, or run faultline's container with --pid=host so that it sees the containers' processes.";
-
-/** nsenter cannot be trusted with this target's pid: it would enter another process's namespace. */
-export function pidMismatchError(
-  view: Exclude<PidView, { kind: 'own' }>,
-  target: Target,
-  doing: string,
-): NetnsUnavailableError {
-  return new NetnsUnavailableError(
-    `${doing}: ${describePidMismatch(view, target)}; inside a container?`,
-    PID_NAMESPACE_HINT,
-  );
-}
-
-/**
- * The Engine's pid for a running target, once this process has seen that the pid is the target's own
- * (its cgroup names the container). A target that stopped meanwhile is gone; one that restarted is
- * looked at again under its new pid; any other mismatch is refused, never entered.
- */
-export async function verifiedPid(
-  docker: DockerClient,
-  target: Target,
-  procRoot = PROC_ROOT,
-): Promise<number> {
-  let details = await inspectRunning(docker, target);
-  for (let attempt = 0; ; attempt++) {
-    const view = await viewPid(details.pid, details.id, procRoot);
-    if (view.kind === 'own') return view.pid;
-    const again = await inspectRunning(docker, target);
-    if (again.pid === details.pid || attempt > 0) {
-      throw pidMismatchError(view, target, `refusing to run nsenter for ${target.name}`);
-    }
-    details = again;
-  }
-}
-
 export class NsenterRunner implements NetnsRunner {
   readonly via = 'nsenter' as const;
-  constructor(
-    private readonly docker: DockerClient,
-    private readonly procRoot = PROC_ROOT,
-  ) {}
+  private readonly pids: TargetPids;
+  constructor(docker: DockerClient, procRoot = PROC_ROOT) {
+    this.pids = new TargetPids(docker, procRoot);
+  }
 
   async run(target: Target, argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
-    const pid = await verifiedPid(this.docker, target, this.procRoot);
+    const pid = await this.pids.pidOf(target);
     const result = await execa('nsenter', ['-t', String(pid), '-n', '--', ...argv], {
       reject: false,
       timeout: TIMEOUT_MS,
