@@ -1,14 +1,15 @@
 import type { AttachedHelper } from '../docker/client.js';
 
 /**
- * A helper's main program (busybox sh, constant text: nothing sent to it is ever parsed as shell).
+ * A helper's main program (POSIX sh: busybox, dash; constant text: nothing sent to it is ever parsed
+ * as shell).
  * It reads commands from stdin and runs each as an argv array ("$@": no word splitting, no globbing),
  * its stdin the command's input, and answers `<exit code> <stdout bytes> <stderr bytes>` on a line,
  * then the command's stdout and stderr. A command is a line `<argc> <input lines>`, each argument on
  * a line, then the input's lines. busybox sh would run its own applets (tc, ip) before PATH, so a
  * bare name is looked up in PATH first, as docker exec does.
  */
-const PROGRAM = `busybox mkdir -p /tmp
+const PROGRAM = `mkdir -p /tmp
 locate() {
   case $1 in */*) found=$1; return 0 ;; esac
   found=
@@ -32,7 +33,7 @@ while IFS=' ' read -r argc lines; do
     : >/tmp/out
     code=127
   fi
-  set -- $(busybox wc -c /tmp/out /tmp/err)
+  set -- $(wc -c /tmp/out /tmp/err)
   printf '%s %s %s\\n' "$code" "$1" "$3"
   cat /tmp/out /tmp/err
 done`;

@@ -166,8 +166,11 @@ export class HelperRunner implements NetnsRunner {
       capAdd: ['NET_ADMIN', 'NET_RAW'],
       labels: { [FAULTLINE_HELPER]: '1', [FAULTLINE_RUN_ID]: this.runId, [FAULTLINE_TARGET_ID]: target.id },
     };
-    if (!this.docker.runAttachedHelper) return { id: await this.docker.runHelper(spec) };
-    const attached = await this.docker.runAttachedHelper({ ...spec, cmd: HELPER_SESSION_CMD });
+    // An image without a shell cannot run the session program: its helper is reached by exec.
+    const attached = await this.docker
+      .runAttachedHelper?.({ ...spec, cmd: HELPER_SESSION_CMD })
+      .catch(() => undefined);
+    if (!attached) return { id: await this.docker.runHelper(spec) };
     return { id: attached.id, session: new HelperSession(attached) };
   }
 
