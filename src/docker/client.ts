@@ -1,3 +1,4 @@
+import type { Readable, Writable } from 'node:stream';
 import type { DockerEndpoint } from './endpoint.js';
 
 /**
@@ -68,6 +69,20 @@ export interface HelperSpec {
   pidMode?: string | undefined;
   /** -v source:destination mounts. */
   binds?: string[] | undefined;
+}
+
+export interface ExecOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  input?: string;
+}
+
+/** A running helper whose main process reads `stdin`; what it prints arrives on `stdout` and `stderr`. */
+export interface AttachedHelper {
+  id: string;
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable;
 }
 
 export interface ExecResult {
@@ -169,13 +184,11 @@ export interface DockerClient {
   /** The container's processes (`ps` on the Engine's host, with `psArgs`). */
   top(id: string, psArgs: string): Promise<ProcessList>;
   /** Runs a command in a running container; `input`, when given, is written to its stdin, then closed. */
-  exec(
-    id: string,
-    argv: readonly string[],
-    options: { timeoutMs: number; signal?: AbortSignal; input?: string },
-  ): Promise<ExecResult>;
+  exec(id: string, argv: readonly string[], options: ExecOptions): Promise<ExecResult>;
   /** Creates and starts a container faultline owns (labelled at create time); resolves with its id. */
   runHelper(spec: HelperSpec): Promise<string>;
+  /** As runHelper, with the helper's stdin, stdout and stderr attached (absent in unit-test clients). */
+  runAttachedHelper?(spec: HelperSpec): Promise<AttachedHelper>;
   /** What a container has printed so far (stdout and stderr, interleaved), as text. */
   logs(id: string): Promise<string>;
   /** How the Engine places containers in cgroups (absent for clients made in unit tests). */

@@ -1,10 +1,12 @@
 import type {
+  AttachedHelper,
   CgroupSetup,
   ContainerDetails,
   ContainerResources,
   ContainerSummary,
   DockerClient,
   EnginePlatform,
+  ExecOptions,
   ExecResult,
   HelperSpec,
   ImageBuildSpec,
@@ -83,15 +85,14 @@ class LazyDockerClient implements DockerClient {
   top(id: string, psArgs: string): Promise<ProcessList> {
     return this.use((c) => c.top(id, psArgs));
   }
-  exec(
-    id: string,
-    argv: readonly string[],
-    options: { timeoutMs: number; signal?: AbortSignal; input?: string },
-  ): Promise<ExecResult> {
+  exec(id: string, argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
     return this.use((c) => c.exec(id, argv, options));
   }
   runHelper(spec: HelperSpec): Promise<string> {
     return this.use((c) => c.runHelper(spec));
+  }
+  runAttachedHelper(spec: HelperSpec): Promise<AttachedHelper> {
+    return this.use((c) => c.runAttachedHelper(spec));
   }
   logs(id: string): Promise<string> {
     return this.use((c) => c.logs(id));

@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { killPoint } from '../util/kill-points.js';
+import { runAttached } from './attached-helper.js';
 import {
+  type AttachedHelper,
   type CgroupSetup,
   type ContainerDetails,
   type ContainerResources,
@@ -10,6 +11,7 @@ import {
   DockerApiError,
   type DockerClient,
   type EnginePlatform,
+  type ExecOptions,
   type ExecResult,
   type HelperSpec,
   type ImageBuildSpec,
@@ -24,6 +26,7 @@ import type { Connection } from './dockerode-options.js';
 import type { DockerEndpoint } from './endpoint.js';
 import { wrap } from './engine-errors.js';
 import { demuxLogs, helperCreateOptions, toNetworks } from './engine-shapes.js';
+import { execIn } from './exec.js';
 import { removalInProgress, untilGone } from './removal.js';
 
 /**
@@ -249,52 +252,16 @@ class DockerodeClient implements DockerClient {
     return this.call(() => this.docker.importImage(createReadStream(spec.tarFile), { repo, tag, changes }));
   }
 
-  async exec(
-    id: string,
-    argv: readonly string[],
-    options: { timeoutMs: number; signal?: AbortSignal; input?: string },
-  ): Promise<ExecResult> {
-    const container = this.docker.getContainer(id);
-    const withInput = options.input !== undefined;
-    const exec = await this.call(() =>
-      container.exec({
-        Cmd: [...argv],
-        AttachStdin: withInput,
-        AttachStdout: true,
-        AttachStderr: true,
-        Tty: false,
-      }),
-    );
-    const stream = await this.call(() => exec.start({ hijack: true, stdin: withInput }));
-    if (withInput) stream.end(options.input);
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    this.docker.modem.demuxStream(stream, stdout, stderr);
+  exec(id: string, argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
+    return execIn(this.docker, id, argv, options, (operation) => this.call(operation));
+  }
 
-    const timedOut = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => finish(true), options.timeoutMs);
-      const onAbort = () => finish(true);
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      function finish(value: boolean) {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-        resolve(value);
-      }
-      stream.on('end', () => finish(false));
-      stream.on('close', () => finish(false));
-      stream.on('error', () => finish(false));
-    });
-    if (timedOut) stream.destroy();
-    const inspected = timedOut ? undefined : await this.call(() => exec.inspect());
-    return {
-      exitCode: inspected?.ExitCode ?? -1,
-      stdout: Buffer.concat(out).toString('utf8'),
-      stderr: Buffer.concat(err).toString('utf8'),
-      timedOut,
-    };
+  runAttachedHelper(spec: HelperSpec): Promise<AttachedHelper> {
+    return runAttached(
+      this.docker,
+      spec,
+      (operation) => this.call(operation),
+      (id) => this.remove(id),
+    );
   }
 }

@@ -1,11 +1,20 @@
 import { readlink } from 'node:fs/promises';
-import { type ContainerDetails, type DockerClient, isNotFound } from '../docker/client.js';
+import type { DockerClient } from '../docker/client.js';
 import type { DockerEndpoint } from '../docker/endpoint.js';
 import { FAULTLINE_HELPER, FAULTLINE_RUN_ID, FAULTLINE_TARGET_ID } from '../docker/labels.js';
-import { EnvironmentError } from '../errors.js';
 import type { Target } from '../targets/target.js';
 import { execa } from '../util/lazy-execa.js';
-import { describePidMismatch, type PidView, PROC_ROOT, viewPid } from './target-pid.js';
+import { framable, HELPER_SESSION_CMD, HelperSession, HelperSessionEnded } from './helper-session.js';
+import { PROC_ROOT } from './target-pid.js';
+import { NetnsUnavailableError, pidOf, TargetPids } from './verified-pid.js';
+
+export {
+  NetnsUnavailableError,
+  PID_NAMESPACE_HINT,
+  pidMismatchError,
+  TargetGoneError,
+  verifiedPid,
+} from './verified-pid.js';
 
 export interface CommandResult {
   exitCode: number;
@@ -36,15 +45,6 @@ export interface NetnsRunner {
   dispose(): Promise<void>;
 }
 
-/** The target is not running (stopped, restarted into a new namespace, removed): its rules are gone. */
-export class TargetGoneError extends Error {}
-
-export class NetnsUnavailableError extends EnvironmentError {
-  constructor(message: string, hint: string) {
-    super('NETNS_UNAVAILABLE', message, { hint });
-  }
-}
-
 const TIMEOUT_MS = 15_000;
 
 export function quote(argv: readonly string[]): string {
@@ -53,67 +53,15 @@ export function quote(argv: readonly string[]): string {
     .join(' ');
 }
 
-async function inspectRunning(docker: DockerClient, target: Target): Promise<ContainerDetails> {
-  try {
-    const details = await docker.inspect(target.id);
-    if (!details.running || details.pid <= 0) throw new TargetGoneError(`${target.name} is ${details.state}`);
-    return details;
-  } catch (error) {
-    if (isNotFound(error)) throw new TargetGoneError(`${target.name} no longer exists`);
-    throw error;
-  }
-}
-
-async function pidOf(docker: DockerClient, target: Target): Promise<number> {
-  return (await inspectRunning(docker, target)).pid;
-}
-
-export const PID_NAMESPACE_HINT =
-  "Use --via helper, or run faultline's container with --pid=host so that it sees the containers' processes.";
-
-/** nsenter cannot be trusted with this target's pid: it would enter another process's namespace. */
-export function pidMismatchError(
-  view: Exclude<PidView, { kind: 'own' }>,
-  target: Target,
-  doing: string,
-): NetnsUnavailableError {
-  return new NetnsUnavailableError(
-    `${doing}: ${describePidMismatch(view, target)}; inside a container?`,
-    PID_NAMESPACE_HINT,
-  );
-}
-
-/**
- * The Engine's pid for a running target, once this process has seen that the pid is the target's own
- * (its cgroup names the container). A target that stopped meanwhile is gone; one that restarted is
- * looked at again under its new pid; any other mismatch is refused, never entered.
- */
-export async function verifiedPid(
-  docker: DockerClient,
-  target: Target,
-  procRoot = PROC_ROOT,
-): Promise<number> {
-  let details = await inspectRunning(docker, target);
-  for (let attempt = 0; ; attempt++) {
-    const view = await viewPid(details.pid, details.id, procRoot);
-    if (view.kind === 'own') return view.pid;
-    const again = await inspectRunning(docker, target);
-    if (again.pid === details.pid || attempt > 0) {
-      throw pidMismatchError(view, target, `refusing to run nsenter for ${target.name}`);
-    }
-    details = again;
-  }
-}
-
 export class NsenterRunner implements NetnsRunner {
   readonly via = 'nsenter' as const;
-  constructor(
-    private readonly docker: DockerClient,
-    private readonly procRoot = PROC_ROOT,
-  ) {}
+  private readonly pids: TargetPids;
+  constructor(docker: DockerClient, procRoot = PROC_ROOT) {
+    this.pids = new TargetPids(docker, procRoot);
+  }
 
   async run(target: Target, argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
-    const pid = await verifiedPid(this.docker, target, this.procRoot);
+    const pid = await this.pids.pidOf(target);
     const result = await execa('nsenter', ['-t', String(pid), '-n', '--', ...argv], {
       reject: false,
       timeout: TIMEOUT_MS,
@@ -135,14 +83,23 @@ export class NsenterRunner implements NetnsRunner {
   async dispose(): Promise<void> {}
 }
 
+/** A helper container: with a session when commands can be sent to its stdin, else reached by exec. */
+interface Helper {
+  id: string;
+  session?: HelperSession | undefined;
+}
+
 /**
- * One helper container per target, sharing its network namespace, holding with `sleep`; every command
- * is a docker exec into it. Helpers carry faultline's labels from creation and are removed on dispose.
+ * One helper container per target, sharing its network namespace, for the whole run. Its main program
+ * reads commands on its stdin and answers each (helper-session.ts): one write and one read per command
+ * instead of an exec created, started and inspected. A command that cannot be framed (an argument
+ * with a newline) goes through docker exec into the same helper. Helpers carry faultline's labels from
+ * creation and are removed on dispose.
  */
 export class HelperRunner implements NetnsRunner {
   readonly via = 'helper' as const;
   /** Per target: the helper, and the target's pid when it was made (a new pid is a new namespace). */
-  private readonly helpers = new Map<string, { pid: number; helper: Promise<string> }>();
+  private readonly helpers = new Map<string, { pid: number; helper: Promise<Helper> }>();
 
   constructor(
     private readonly docker: DockerClient,
@@ -154,7 +111,9 @@ export class HelperRunner implements NetnsRunner {
     const pid = await pidOf(this.docker, target);
     const helper = await this.helperFor(target, pid);
     try {
-      const result = await this.docker.exec(helper, argv, { timeoutMs: TIMEOUT_MS, ...options });
+      if (helper.session && framable(argv, options.input))
+        return await helper.session.run(argv, options.input, TIMEOUT_MS);
+      const result = await this.docker.exec(helper.id, argv, { timeoutMs: TIMEOUT_MS, ...options });
       return {
         exitCode: result.timedOut ? 124 : result.exitCode,
         stdout: result.stdout,
@@ -162,34 +121,57 @@ export class HelperRunner implements NetnsRunner {
       };
     } catch (error) {
       // The helper dies with the target's namespace: forget it so a later call can tell what happened.
-      this.helpers.delete(target.id);
-      await this.docker.remove(helper).catch(() => undefined);
+      await this.forget(target, helper);
+      if (error instanceof HelperSessionEnded && error.timedOut)
+        return { exitCode: 124, stdout: '', stderr: error.message };
       await pidOf(this.docker, target);
       throw error;
     }
+  }
+
+  private async forget(target: Target, helper: Helper): Promise<void> {
+    const entry = this.helpers.get(target.id);
+    if (entry && (await entry.helper.catch(() => undefined)) === helper) this.helpers.delete(target.id);
+    await this.removeHelper(helper);
+  }
+
+  private async removeHelper(helper: Helper | undefined): Promise<void> {
+    if (!helper) return;
+    helper.session?.close();
+    await this.docker.remove(helper.id).catch(() => undefined);
   }
 
   /**
    * A helper shares the namespace the target had when the helper started. When the target has
    * restarted since (a new pid), the helper is in a namespace nobody uses any more: replace it.
    */
-  private async helperFor(target: Target, pid: number): Promise<string> {
+  private async helperFor(target: Target, pid: number): Promise<Helper> {
     const existing = this.helpers.get(target.id);
     if (existing?.pid === pid) return existing.helper;
     if (existing) {
       this.helpers.delete(target.id);
-      await this.docker.remove(await existing.helper.catch(() => '')).catch(() => undefined);
+      await this.removeHelper(await existing.helper.catch(() => undefined));
     }
-    const helper = this.docker.runHelper({
+    const helper = this.startHelper(target);
+    helper.catch(() => this.helpers.delete(target.id));
+    this.helpers.set(target.id, { pid, helper });
+    return helper;
+  }
+
+  private async startHelper(target: Target): Promise<Helper> {
+    const spec = {
       image: this.image,
       cmd: ['sleep', '86400'],
       networkMode: `container:${target.id}`,
       capAdd: ['NET_ADMIN', 'NET_RAW'],
       labels: { [FAULTLINE_HELPER]: '1', [FAULTLINE_RUN_ID]: this.runId, [FAULTLINE_TARGET_ID]: target.id },
-    });
-    helper.catch(() => this.helpers.delete(target.id));
-    this.helpers.set(target.id, { pid, helper });
-    return helper;
+    };
+    // An image without a shell cannot run the session program: its helper is reached by exec.
+    const attached = await this.docker
+      .runAttachedHelper?.({ ...spec, cmd: HELPER_SESSION_CMD })
+      .catch(() => undefined);
+    if (!attached) return { id: await this.docker.runHelper(spec) };
+    return { id: attached.id, session: new HelperSession(attached) };
   }
 
   display(target: Target, argv: readonly string[]): string {
@@ -200,7 +182,7 @@ export class HelperRunner implements NetnsRunner {
     const helpers = [...this.helpers.values()];
     this.helpers.clear();
     await Promise.all(
-      helpers.map(async (entry) => this.docker.remove(await entry.helper).catch(() => undefined)),
+      helpers.map(async (entry) => this.removeHelper(await entry.helper.catch(() => undefined))),
     );
   }
 }
