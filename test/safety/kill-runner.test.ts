@@ -101,17 +101,20 @@ async function killAt(
   experiment: string,
   point: (run: CliProcess) => Promise<void>,
   names: readonly string[] = ABC,
+  killPoint?: string,
 ): Promise<Killed> {
   const stateDir = await freshStateDir();
   const file = await lab.experiment(experiment);
   const before = await lab.snapshot(names);
-  const run = startFaultline(['run', file], stateDir);
+  const env = killPoint ? { FAULTLINE_TEST_KILL_AT: killPoint } : {};
+  const run = startFaultline(['run', file], stateDir, env);
   started.push(run);
   const watchdogPid = await run.watchdogPid();
   const runId = await run.runId();
   await point(run);
 
-  const killedAt = run.kill('SIGKILL');
+  // A run armed with a kill point kills itself there; otherwise the test kills it now.
+  const killedAt = killPoint ? Date.now() : run.kill('SIGKILL');
   expect((await run.finished).signal).toBe('SIGKILL');
   const { ledger, lastRevertMs } = await watchdogFinished(stateDir, runId, watchdogPid, killedAt);
 
@@ -205,11 +208,12 @@ describe('SIGKILL of the run: the watchdog reverts everything', () => {
     expect(killed.lastRevertMs).toBeLessThan(2000);
   });
 
-  it('while reverting: killed as the first revert is printed, the watchdog finishes the rest', async () => {
+  it('while reverting: killed as the second revert starts (the first in flight), the watchdog finishes the rest', async () => {
     const killed = await killAt(
       manyTargets('t', '1s', false),
-      (run) => run.waitForLine(/ {3}revert /).then(() => {}),
+      (run) => run.finished.then(() => {}),
       TEN_AND_PEER,
+      'revert-started#2',
     );
     const byRun = killed.ledger.filter((entry) => entry.type === 'reverted' && entry.by === 'run');
     // The kill really landed in the middle of the revert: the watchdog found faults still in place.
