@@ -42,13 +42,24 @@ function plan(middle: string[]): IptablesPlan {
   return { type: 'iptables', kind: 'blackhole', sets: [set('OUTPUT'), set('INPUT')] };
 }
 
+/** Every command run in the namespace, as its argv. */
+const ran: string[][] = [];
+
 async function inject(fault: IptablesPlan) {
   const container = (await client.listContainers({ all: true })).find(
     (found) => found.name === lab.get('a').name,
   )!;
   const ctx: InjectContext = {
     platform: {} as Platform,
-    network: () => new NetworkContext(new NsenterRunner(client), client),
+    network: () => {
+      const runner = new NsenterRunner(client);
+      const run = runner.run.bind(runner);
+      runner.run = (target, argv, options) => {
+        ran.push([...argv]);
+        return run(target, argv, options);
+      };
+      return new NetworkContext(runner, client);
+    },
   };
   return iptablesFamily.inject(fault, toTarget(container), 'blackhole-1', ctx, () => undefined);
 }
@@ -65,6 +76,9 @@ describe('an iptables fault is one transaction per namespace and family', () => 
       ),
     );
     expect(await lab.states(['a'])).toEqual(before);
+    // Nothing had to be cleaned up: the refused transaction never touched the namespace.
+    expect(ran.filter((argv) => argv.some((arg) => ['-D', '-F', '-X'].includes(arg)))).toEqual([]);
+    expect(ran.filter((argv) => argv[0] === 'iptables-nft-restore')).toHaveLength(1);
   });
 
   it('the same batch without the bad rule goes in whole, and its revert leaves the namespace as it was', async () => {
