@@ -90,6 +90,43 @@ export function revertCommands(set: IptablesRuleSet): string[][] {
   ];
 }
 
+/** One argument as iptables-restore reads it: double-quoted when it holds a space, a quote or a `#`. */
+function restoreArg(arg: string): string {
+  return /^[^\s"'\\#]+$/.test(arg) ? arg : `"${arg.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+const restoreLine = (argv: readonly string[]) => argv.map(restoreArg).join(' ');
+
+/**
+ * The lines of one iptables-restore batch that installs rule sets of one family, committed as one
+ * transaction: the chains, their rules, then the jumps into them.
+ */
+export function applyBatch(sets: readonly IptablesRuleSet[]): string[] {
+  return [
+    '*filter',
+    ...sets.map((set) => `:${set.chain} - [0:0]`),
+    ...sets.flatMap((set) => set.rules.map((rule) => restoreLine(['-A', set.chain, ...rule]))),
+    ...sets.map((set) => restoreLine(['-I', set.hook, '1', ...jump(set)])),
+    'COMMIT',
+  ];
+}
+
+/** The lines of one batch that removes rule sets of one family: each jump, then its chain. */
+export function revertBatch(sets: readonly IptablesRuleSet[]): string[] {
+  return [
+    '*filter',
+    ...sets.flatMap((set) => revertCommands(set).map((argv) => restoreLine(argv.slice(2)))),
+    'COMMIT',
+  ];
+}
+
+/** Rule sets grouped by family, in the order they first appear: one batch each. */
+export function byFamily(sets: readonly IptablesRuleSet[]): { family: Family; sets: IptablesRuleSet[] }[] {
+  const groups = new Map<Family, IptablesRuleSet[]>();
+  for (const set of sets) groups.set(set.family, [...(groups.get(set.family) ?? []), set]);
+  return [...groups].map(([family, members]) => ({ family, sets: members }));
+}
+
 function jump(set: IptablesRuleSet): string[] {
   return ['-m', 'comment', '--comment', set.comment, '-j', set.chain];
 }

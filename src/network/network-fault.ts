@@ -1,4 +1,6 @@
+import type { DockerClient } from '../docker/client.js';
 import type { Target } from '../targets/target.js';
+import { legacyTablesListed } from './legacy-tables.js';
 import { type NetnsRunner, TargetGoneError } from './netns-runner.js';
 import { TcDevice } from './tc-device.js';
 import { ifbName } from './tc-plan.js';
@@ -8,7 +10,17 @@ export class NetworkContext {
   private readonly devices = new Map<string, TcDevice>();
   private readonly backends = new Map<string, Promise<IptablesBackend>>();
 
-  constructor(readonly runner: NetnsRunner) {}
+  /** Whether a target has legacy tables at all, when it can be told without running a process. */
+  private readonly legacyTables: ((target: Target) => Promise<boolean | undefined>) | undefined;
+
+  /** With the Engine and the nsenter way, legacy tables are looked up from the host (legacy-tables.ts). */
+  constructor(
+    readonly runner: NetnsRunner,
+    docker?: DockerClient,
+  ) {
+    this.legacyTables =
+      docker && runner.via === 'nsenter' ? (target) => legacyTablesListed(docker, target) : undefined;
+  }
 
   /** The tc state of a device; for ingress, of the ifb device that carries the device's incoming traffic. */
   device(target: Target, name: string, ingress = false): TcDevice {
@@ -23,13 +35,27 @@ export class NetworkContext {
   }
 
   backend(target: Target): Promise<IptablesBackend> {
+    return this.detect(target).backend;
+  }
+
+  /**
+   * The backend, and, to the caller that made it be detected only, whether nf_tables had an ipv4
+   * filter table just before (read from the same save output; later callers must look again).
+   */
+  async firstLook(target: Target): Promise<{ backend: IptablesBackend; filterTable?: boolean | undefined }> {
+    const { backend, fresh } = this.detect(target);
+    const found = await backend;
+    return fresh ? { backend: found, filterTable: found.nftFilterTable } : { backend: found };
+  }
+
+  private detect(target: Target): { backend: Promise<IptablesBackend>; fresh: boolean } {
     let backend = this.backends.get(target.id);
-    if (!backend) {
-      backend = detectBackend(this.runner, target);
-      backend.catch(() => this.backends.delete(target.id));
-      this.backends.set(target.id, backend);
-    }
-    return backend;
+    if (backend) return { backend, fresh: false };
+    const legacyTables = this.legacyTables;
+    backend = detectBackend(this.runner, target, legacyTables && (() => legacyTables(target)));
+    backend.catch(() => this.backends.delete(target.id));
+    this.backends.set(target.id, backend);
+    return { backend, fresh: true };
   }
 
   dispose(): Promise<void> {
@@ -42,16 +68,37 @@ export interface IptablesBackend {
   ipv6: string;
   /** Why this one: shown by plan and doctor. */
   reason: string;
+  /** Whether nf_tables had an ipv4 filter table when the backend was detected, when its save ran. */
+  nftFilterTable?: boolean | undefined;
 }
 
 /**
  * Rules only work in the backend the namespace's other rules use. Docker writes its own rules into a
  * container's namespace (the embedded DNS); whichever backend holds them is the one in use.
  */
-export async function detectBackend(runner: NetnsRunner, target: Target): Promise<IptablesBackend> {
-  const [nft, legacy] = await Promise.all(
-    ['iptables-nft-save', 'iptables-legacy-save'].map((binary) => readRules(runner, target, binary)),
-  );
+export async function detectBackend(
+  runner: NetnsRunner,
+  target: Target,
+  legacyTables?: () => Promise<boolean | undefined>,
+): Promise<IptablesBackend> {
+  // With no legacy table at all, iptables-legacy-save has nothing to say unless nft is missing.
+  const listed = legacyTables ? legacyTables().catch(() => undefined) : Promise.resolve(undefined);
+  const legacySave = () => readRules(runner, target, 'iptables-legacy-save');
+  const [nft, early] = await Promise.all([
+    readRules(runner, target, 'iptables-nft-save'),
+    // null: not asked, there being no legacy table
+    listed.then(
+      (some): Promise<string | undefined | null> => (some === false ? Promise.resolve(null) : legacySave()),
+    ),
+  ]);
+  const legacy = early !== null ? early : nft === undefined ? await legacySave() : '';
+  return { ...chooseBackend(nft, legacy), ...(nft === undefined ? {} : { nftFilterTable: hasFilter(nft) }) };
+}
+
+/** `*filter` in iptables-nft-save output; a filter table nft made that iptables cannot read counts too. */
+const hasFilter = (save: string) => /^\*filter\s*$/m.test(save) || /`filter'.*incompatible/i.test(save);
+
+function chooseBackend(nft: string | undefined, legacy: string | undefined): IptablesBackend {
   const rules = (text: string | undefined) =>
     (text ?? '').split('\n').filter((line) => line.startsWith('-A')).length;
   if (legacy !== undefined && rules(legacy) > 0 && rules(nft) === 0) {

@@ -156,8 +156,14 @@ function printStep(
     if (projects) out(`${indent}  ${c.dim(`targets: ${projects}`)}`);
     for (const injection of step.injections) {
       out(`${indent}  ${c.dim(`${injection.faultId} on ${injection.target.name}`)}`);
-      for (const action of injection.actions) out(`${indent}    ${action}`);
-      for (const revert of injection.reverts) out(`${indent}    ${c.dim(`revert: ${revert}`)}`);
+      // A batch is one command over several lines (a here-document): every line keeps the indent.
+      for (const action of injection.actions)
+        for (const line of action.split('\n')) out(`${indent}    ${line}`);
+      for (const revert of injection.reverts) {
+        const [first, ...rest] = revert.split('\n');
+        out(`${indent}    ${c.dim(`revert: ${first}`)}`);
+        for (const line of rest) out(`${indent}            ${c.dim(line)}`);
+      }
     }
   }
   if (step.kind === 'action' && step.targets.length > 0) {

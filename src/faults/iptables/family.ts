@@ -1,5 +1,12 @@
 import { RULE_GONE } from '../../network/gone.js';
-import { applyCommands, type IptablesRuleSet, revertCommands } from '../../network/iptables-plan.js';
+import {
+  applyBatch,
+  byFamily,
+  type Family,
+  type IptablesRuleSet,
+  revertBatch,
+  revertCommands,
+} from '../../network/iptables-plan.js';
 import type { NetnsRunner } from '../../network/netns-runner.js';
 import { quote } from '../../network/netns-runner.js';
 import {
@@ -13,6 +20,7 @@ import { killPoint } from '../../util/kill-points.js';
 import type { Display, FaultFamily } from '../driver.js';
 import { type Announce, type InjectedFault, inPlace, type RevertOutcome } from '../fault.js';
 import { NETWORK_SETTLE_MS, runRemoval } from '../netns-undo.js';
+import { RESTORE_ARGS, restoreOf, runBatch, showBatch } from './batch.js';
 import { iptablesScan } from './scan.js';
 
 /** An iptables fault on one target: its own chains, jumped to from OUTPUT and/or INPUT. */
@@ -34,13 +42,12 @@ export type IptablesRecipe = {
 const binaryOf = (family: string) => (family === 'ipv6' ? 'ip6tables' : 'iptables');
 
 function describe(plan: IptablesPlan, target: Target, display: Display) {
+  const batches = byFamily(plan.sets);
+  const show = (family: Family, lines: string[]) =>
+    showBatch(display(target, [restoreOf(binaryOf(family)), ...RESTORE_ARGS]), lines);
   return {
-    actions: plan.sets.flatMap((set) =>
-      applyCommands(set).map((argv) => display(target, [binaryOf(set.family), ...argv])),
-    ),
-    reverts: plan.sets.flatMap((set) =>
-      revertCommands(set).map((argv) => display(target, [binaryOf(set.family), ...argv])),
-    ),
+    actions: batches.map((batch) => show(batch.family, applyBatch(batch.sets))),
+    reverts: batches.map((batch) => show(batch.family, revertBatch(batch.sets))),
   };
 }
 
@@ -66,32 +73,33 @@ async function inject(
   context: NetworkContext,
   announce: Announce,
 ): Promise<InjectedFault> {
-  const backend = await context.backend(target);
+  const { backend, filterTable } = await context.firstLook(target);
   const recipe: IptablesRecipe = {
     type: 'iptables',
     ipv4: backend.ipv4,
     ipv6: backend.ipv6,
     sets: plan.sets,
-    createdTables: await tablesToCreate(context, target, plan, backend),
+    createdTables: await tablesToCreate(context, target, plan, backend, filterTable),
   };
   announce(recipe);
   const applied: IptablesRuleSet[] = [];
+  let pending: IptablesRuleSet[] = [];
   try {
-    for (const set of plan.sets) {
-      applied.push(set);
-      for (const argv of applyCommands(set)) {
-        const binary = set.family === 'ipv4' ? backend.ipv4 : backend.ipv6;
-        const result = await context.runner.run(target, [binary, ...argv]);
-        if (result.exitCode !== 0) {
-          throw new NetworkInjectionError(
-            `${binary} ${quote(argv)} failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`,
-          );
-        }
-        killPoint('netns-command-done');
+    for (const batch of byFamily(plan.sets)) {
+      pending = batch.sets;
+      const binary = batch.family === 'ipv4' ? backend.ipv4 : backend.ipv6;
+      const outcome = await runBatch(context.runner, target, binary, applyBatch(batch.sets));
+      if (!outcome.ok) {
+        // A refused batch left nothing; one whose fate is unknown (a timeout) is removed with the rest.
+        if (outcome.applied === 'none') pending = [];
+        throw new NetworkInjectionError(outcome.message);
       }
+      applied.push(...pending);
+      pending = [];
+      killPoint('netns-command-done');
     }
   } catch (error) {
-    const partial = { ...recipe, sets: applied.reverse() };
+    const partial = { ...recipe, sets: [...applied, ...pending].reverse() };
     await runRemoval(context.runner, target, removalGroups(partial), RULE_GONE, { keepGoing: true });
     await dropCreatedTables(context.runner, target, recipe);
     throw error;
@@ -112,30 +120,48 @@ async function inject(
   });
 }
 
-/** nf_tables filter tables that are not there yet: the fault creates them, and drops them once empty. */
+/**
+ * nf_tables filter tables that are not there yet: the fault creates them, and drops them once empty.
+ * The ipv4 one is known from the save output read to detect the backend, when that was just read.
+ */
 async function tablesToCreate(
   context: NetworkContext,
   target: Target,
   plan: IptablesPlan,
   backend: IptablesBackend,
+  ipv4Known: boolean | undefined,
 ): Promise<('ipv4' | 'ipv6')[]> {
   if (!backend.ipv4.includes('nft')) return [];
   const families = [...new Set(plan.sets.map((set) => set.family))];
   const missing = await Promise.all(
-    families.map(async (family) =>
-      (await filterTableExists(context.runner, target, family)) === false ? [family] : [],
-    ),
+    families.map(async (family) => {
+      const exists =
+        family === 'ipv4' && ipv4Known !== undefined
+          ? ipv4Known
+          : await filterTableExists(context.runner, target, family);
+      return exists === false ? [family] : [];
+    }),
   );
   return missing.flat();
 }
 
-/** The run's own revert: every set is tried even when one fails, so as little as possible is left. */
+/**
+ * The run's own revert: one batch per family. A batch is all or nothing, so when one fails (a rule
+ * is already gone: the container restarted, or someone removed a chain) its sets are removed command by
+ * command instead, every set tried even when one fails, so as little as possible is left.
+ */
 async function liveRevert(
   runner: NetnsRunner,
   target: Target,
   recipe: IptablesRecipe,
 ): Promise<RevertOutcome> {
-  const removal = await runRemoval(runner, target, removalGroups(recipe), RULE_GONE, {
+  const left: IptablesRuleSet[] = [];
+  for (const batch of byFamily(recipe.sets)) {
+    const binary = batch.family === 'ipv6' ? recipe.ipv6 : recipe.ipv4;
+    const outcome = await runBatch(runner, target, binary, revertBatch(batch.sets)).catch(() => undefined);
+    if (!outcome?.ok) left.push(...batch.sets);
+  }
+  const removal = await runRemoval(runner, target, removalGroups({ ...recipe, sets: left }), RULE_GONE, {
     keepGoing: true,
     show: showQuoted,
   });

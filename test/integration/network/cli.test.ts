@@ -128,22 +128,32 @@ describe('faultline plan', () => {
     ] as const) {
       const ns = `nsenter -t $(docker inspect -f '{{.State.Pid}}' ${name(self)}) -n`;
       const chain = `FL-plan0000-${fault}`;
-      const comment = `'faultline run=plan0000 fault=${fault}'`;
+      const comment = `"faultline run=plan0000 fault=${fault}"`;
       const start = lines.indexOf(`${fault} on ${name(self)}`);
       expect(start).toBeGreaterThan(-1);
-      expect(lines.slice(start + 1, start + 13)).toEqual([
-        `${ns} iptables -w 5 -N ${chain}-O`,
-        `${ns} iptables -w 5 -A ${chain}-O -d ${ip(other)}/32 -j DROP`,
-        `${ns} iptables -w 5 -I OUTPUT 1 -m comment --comment ${comment} -j ${chain}-O`,
-        `${ns} iptables -w 5 -N ${chain}-I`,
-        `${ns} iptables -w 5 -A ${chain}-I -s ${ip(other)}/32 -j DROP`,
-        `${ns} iptables -w 5 -I INPUT 1 -m comment --comment ${comment} -j ${chain}-I`,
-        `revert: ${ns} iptables -w 5 -D OUTPUT -m comment --comment ${comment} -j ${chain}-O`,
-        `revert: ${ns} iptables -w 5 -F ${chain}-O`,
-        `revert: ${ns} iptables -w 5 -X ${chain}-O`,
-        `revert: ${ns} iptables -w 5 -D INPUT -m comment --comment ${comment} -j ${chain}-I`,
-        `revert: ${ns} iptables -w 5 -F ${chain}-I`,
-        `revert: ${ns} iptables -w 5 -X ${chain}-I`,
+      // One iptables-restore batch to inject and one to revert, each shown as a here-document.
+      const restore = `${ns} iptables-restore -w 5 --noflush <<'EOF'`;
+      expect(lines.slice(start + 1, start + 21)).toEqual([
+        restore,
+        '*filter',
+        `:${chain}-O - [0:0]`,
+        `:${chain}-I - [0:0]`,
+        `-A ${chain}-O -d ${ip(other)}/32 -j DROP`,
+        `-A ${chain}-I -s ${ip(other)}/32 -j DROP`,
+        `-I OUTPUT 1 -m comment --comment ${comment} -j ${chain}-O`,
+        `-I INPUT 1 -m comment --comment ${comment} -j ${chain}-I`,
+        'COMMIT',
+        'EOF',
+        `revert: ${restore}`,
+        '*filter',
+        `-D OUTPUT -m comment --comment ${comment} -j ${chain}-O`,
+        `-F ${chain}-O`,
+        `-X ${chain}-O`,
+        `-D INPUT -m comment --comment ${comment} -j ${chain}-I`,
+        `-F ${chain}-I`,
+        `-X ${chain}-I`,
+        'COMMIT',
+        'EOF',
       ]);
     }
     expect(await lab.states()).toEqual(states);

@@ -1,0 +1,87 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DockerClient } from '../../../src/docker/client.js';
+import { legacyTablesListed } from '../../../src/network/legacy-tables.js';
+import { detectBackend } from '../../../src/network/network-fault.js';
+import { FakeNetnsRunner, fail, ok } from '../support/fakes.js';
+
+const ID = 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2';
+const target = { id: ID, name: 'api' };
+const docker = {
+  inspect: async () => ({ id: ID, running: true, pid: 4242, state: 'running' }),
+} as unknown as DockerClient;
+let proc: string;
+
+beforeEach(async () => {
+  proc = await mkdtemp(path.join(tmpdir(), 'faultline-proc-'));
+  await mkdir(path.join(proc, '4242', 'net'), { recursive: true });
+  await writeFile(path.join(proc, '4242', 'cgroup'), `0::/system.slice/docker-${ID}.scope\n`);
+});
+
+afterEach(async () => {
+  await rm(proc, { recursive: true, force: true });
+});
+
+const net = (file: string, text: string) => writeFile(path.join(proc, '4242', 'net', file), text);
+
+describe('legacy tables, read from the host', () => {
+  it('lists them from /proc/<pid>/net/ip_tables_names', async () => {
+    await net('dev', '');
+    await net('ip_tables_names', 'filter\nnat\n');
+    expect(await legacyTablesListed(docker, target, proc)).toBe(true);
+    await net('ip_tables_names', '');
+    expect(await legacyTablesListed(docker, target, proc)).toBe(false);
+  });
+
+  it('a namespace without the file has none (ip_tables is not loaded); an unreadable one is unknown', async () => {
+    await net('dev', '');
+    expect(await legacyTablesListed(docker, target, proc)).toBe(false);
+    await rm(path.join(proc, '4242', 'net'), { recursive: true });
+    expect(await legacyTablesListed(docker, target, proc)).toBeUndefined();
+  });
+});
+
+describe('detecting the backend with the host lookup', () => {
+  const runner = () =>
+    new FakeNetnsRunner((argv) =>
+      argv[0] === 'iptables-nft-save'
+        ? ok('*nat\n-A OUTPUT -d 127.0.0.11/32 -j DOCKER_OUTPUT\nCOMMIT\n')
+        : ok(),
+    );
+
+  it('without legacy tables, runs iptables-nft-save only, and tells whether nf_tables has a filter table', async () => {
+    const none = runner();
+    expect(await detectBackend(none, target, async () => false)).toMatchObject({
+      ipv4: 'iptables-nft',
+      nftFilterTable: false,
+    });
+    expect(none.lines()).toEqual(['iptables-nft-save']);
+  });
+
+  it('with legacy tables, or when it cannot be told, asks iptables-legacy-save as well', async () => {
+    for (const listed of [true, undefined]) {
+      const some = runner();
+      await detectBackend(some, target, async () => listed);
+      expect(some.lines().sort()).toEqual(['iptables-legacy-save', 'iptables-nft-save']);
+    }
+  });
+
+  it('without legacy tables but without iptables-nft either, legacy is still found', async () => {
+    const legacyOnly = new FakeNetnsRunner((argv) =>
+      argv[0] === 'iptables-nft-save' ? fail('iptables-nft-save: not found', 127) : ok(),
+    );
+    expect(await detectBackend(legacyOnly, target, async () => false)).toMatchObject({
+      ipv4: 'iptables-legacy',
+      reason: 'only iptables-legacy is available',
+    });
+  });
+
+  it('a filter table in the nf_tables save output is seen as there', async () => {
+    const withFilter = new FakeNetnsRunner(() => ok('*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n'));
+    expect(await detectBackend(withFilter, target, async () => false)).toMatchObject({
+      nftFilterTable: true,
+    });
+  });
+});
