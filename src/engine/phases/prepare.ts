@@ -54,6 +54,7 @@ async function openLedger(run: RunContext, plan: Plan, maxHoldMs: number | undef
     { ...options.safety!, maxHoldMs },
     {
       runId: run.runId,
+      watchdog: run.watchdog,
       file: run.loaded.file,
       via: network?.runner.via,
       helperImage: network?.runner.via === 'helper' ? run.setup.helperImage : undefined,

@@ -7,6 +7,7 @@ import { DEFAULT_NETWORK_SETUP, type NetworkSetup } from '../../network/setup.js
 import { DockerPlatform } from '../../platform/docker/docker-platform.js';
 import type { Platform } from '../../platform/platform.js';
 import type { ProbeEnvironment } from '../../probes/run-probe.js';
+import { spawnWatchdog, type Watchdog } from '../../safety/lease.js';
 import type { RunSafety, SafetyOptions } from '../../safety/run-safety.js';
 import { FaultRegistry } from '../fault-registry.js';
 import { HoldLimit } from '../hold-limit.js';
@@ -49,7 +50,9 @@ export class RunContext {
   readonly load: LoadPhases;
   readonly stop = new RunStop();
   readonly timeoutMs: number;
-  readonly runId = randomBytes(4).toString('hex');
+  readonly runId: string;
+  /** Started with the run, so that it is up by the time the first fault needs it. */
+  readonly watchdog: Watchdog | undefined;
   readonly setup: NetworkSetup;
   readonly platform: Platform;
   readonly probeEnv: ProbeEnvironment;
@@ -62,6 +65,11 @@ export class RunContext {
     readonly options: RunOptions,
   ) {
     this.experiment = loaded.experiment;
+    const safety = options.safety;
+    this.watchdog = safety?.watchdog
+      ? (safety.startWatchdog?.() ?? spawnWatchdog(safety.stateDir, newRunId()))
+      : undefined;
+    this.runId = this.watchdog?.runId ?? newRunId();
     this.recorder = new Recorder((entry) => options.reporter.onEvent?.(entry));
     this.registry = new FaultRegistry(
       this.recorder,
@@ -89,4 +97,8 @@ export class RunContext {
   get signal(): AbortSignal {
     return this.stop.signal;
   }
+}
+
+export function newRunId(): string {
+  return randomBytes(4).toString('hex');
 }
