@@ -60,6 +60,8 @@ export function spawnWatchdog(stateDir: string, runId: string, timeoutMs = 15_00
   } catch (error) {
     failure = new WatchdogError(`cannot start the watchdog: ${(error as Error).message}`);
   }
+  // A watchdog that died is told by its exit, not by a write to its closed pipe.
+  child?.stdin?.on('error', () => {});
   const ready = child ? readiness(child, logFile) : Promise.reject(failure);
   ready.catch(() => undefined);
   let finished = false;
@@ -67,7 +69,6 @@ export function spawnWatchdog(stateDir: string, runId: string, timeoutMs = 15_00
     if (finished || !child) return;
     finished = true;
     // The watchdog may already have gone (it leaves once the ledger shows the run ended clean).
-    child.stdin!.on('error', () => {});
     child.stdin!.end(word ? `${word}\n` : undefined);
     letGo(child);
   };
@@ -76,7 +77,7 @@ export function spawnWatchdog(stateDir: string, runId: string, timeoutMs = 15_00
     pid: child?.pid,
     logFile,
     async watch() {
-      child?.stdin!.write(`${LEASE_WATCH}\n`);
+      child?.stdin?.write(`${LEASE_WATCH}\n`);
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => {
         timer = setTimeout(
