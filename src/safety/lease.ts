@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import path from 'node:path';
@@ -32,6 +33,11 @@ export interface Watchdog {
   release(): void;
   /** The run is done but could not revert everything: the watchdog keeps retrying what is left. */
   handOver(): void;
+}
+
+/** A new run's id: it names its ledger, its watchdog's log and its iptables chains. */
+export function newRunId(): string {
+  return randomBytes(4).toString('hex');
 }
 
 const WATCHDOG_MAIN = fileURLToPath(new URL('./watchdog-main.js', import.meta.url));

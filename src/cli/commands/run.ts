@@ -1,13 +1,12 @@
 import type { FaultRegistry } from '../../engine/fault-registry.js';
-import { newRunId } from '../../engine/phases/run-context.js';
 import type { Reporter } from '../../engine/port.js';
 import { runExperiment } from '../../engine/run-experiment.js';
 import { ExitCode, InvalidInputError, worstExitCode } from '../../errors.js';
 import type { RunResult, SessionResult } from '../../model/journal.js';
 import { ReporterMultiplexer } from '../../reporters/multiplexer.js';
 import { checkReportPath } from '../../reporters/report-path.js';
-import { spawnWatchdog, type Watchdog } from '../../safety/lease.js';
 import { stateDir } from '../../safety/state-dir.js';
+import { WatchdogsAhead } from '../../safety/watchdogs-ahead.js';
 import { visible } from '../../util/control-chars.js';
 import { durationTooLong, parseDuration } from '../../util/duration.js';
 import { newSeed } from '../../util/random.js';
@@ -75,18 +74,12 @@ export async function runCommand(
   );
 
   // The first watchdog starts now, while the files are read; each next one while the run before it holds its faults.
-  const watchdogs = new WatchdogsAhead(stateDir(ctx.env));
-  let selection: Awaited<ReturnType<typeof loadSelected>>;
-  let docker: ReturnType<typeof connectDocker>['docker'];
-  try {
-    // Validate every file first: a typo in the third file should not surface after two long runs.
-    selection = await loadSelected(inputs, options, ctx.env, console);
-    docker = connectDocker(options, ctx.env).docker;
-  } catch (error) {
+  const safety = { stateDir: stateDir(ctx.env), watchdog: true, maxHoldMs };
+  const watchdogs = new WatchdogsAhead(safety.stateDir);
+  const { loaded, invalid, docker } = await loadAndConnect(inputs, options, ctx, console).catch((error) => {
     watchdogs.dispose();
     throw error;
-  }
-  const { loaded, invalid } = selection;
+  });
   const runs: RunResult[] = [];
   let registry: FaultRegistry | undefined;
   let watchdogPid: number | undefined;
@@ -100,16 +93,10 @@ export async function runCommand(
   try {
     for (const [index, experiment] of loaded.entries()) {
       if (ctx.interrupt.aborted) break;
-      const more = index + 1 < loaded.length;
       const result = await runExperiment(experiment, {
         docker,
         network,
-        safety: {
-          stateDir: stateDir(ctx.env),
-          watchdog: true,
-          maxHoldMs,
-          startWatchdog: () => watchdogs.take(more),
-        },
+        safety: { ...safety, startWatchdog: () => watchdogs.take(index + 1 < loaded.length) },
         requireLabels,
         onSafety: (current) => {
           watchdogPid = current.watchdogPid;
@@ -141,36 +128,15 @@ export async function runCommand(
   return session.exitCode;
 }
 
-/**
- * The watchdogs of one invocation's experiments, each started ahead of its run: the first at once,
- * the next as soon as the one before it watches (its start-up then overlaps the run before's faults
- * and probes). Each experiment still has its own watchdog, lease and ledger.
- */
-class WatchdogsAhead {
-  private next: Watchdog | undefined;
-
-  constructor(private readonly dir: string) {
-    this.next = spawnWatchdog(dir, newRunId());
-  }
-
-  take(more: boolean): Watchdog {
-    const taken = this.next ?? spawnWatchdog(this.dir, newRunId());
-    this.next = undefined;
-    if (!more) return taken;
-    return {
-      ...taken,
-      watch: async () => {
-        await taken.watch();
-        this.next ??= spawnWatchdog(this.dir, newRunId());
-      },
-    };
-  }
-
-  /** Lets a watchdog started for an experiment that will not run go. */
-  dispose(): void {
-    this.next?.release();
-    this.next = undefined;
-  }
+/** The experiments, every file validated first (a typo in the third file should not surface after two long runs), and the Docker client they share. */
+async function loadAndConnect(
+  inputs: string[],
+  options: Record<string, unknown>,
+  ctx: CommandContext,
+  console: Output,
+) {
+  const { loaded, invalid } = await loadSelected(inputs, options, ctx.env, console);
+  return { loaded, invalid, docker: connectDocker(options, ctx.env).docker };
 }
 
 /** The console and every report asked for; a reporter that fails is told on stderr, and fails the session. */

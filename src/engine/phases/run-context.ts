@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { DockerClient } from '../../docker/client.js';
 import type { LoadedExperiment } from '../../experiment/load.js';
 import { type Experiment, RUN_DEFAULTS } from '../../experiment/schema.js';
@@ -7,7 +6,7 @@ import { DEFAULT_NETWORK_SETUP, type NetworkSetup } from '../../network/setup.js
 import { DockerPlatform } from '../../platform/docker/docker-platform.js';
 import type { Platform } from '../../platform/platform.js';
 import type { ProbeEnvironment } from '../../probes/run-probe.js';
-import { spawnWatchdog, type Watchdog } from '../../safety/lease.js';
+import { newRunId, spawnWatchdog, type Watchdog } from '../../safety/lease.js';
 import type { RunSafety, SafetyOptions } from '../../safety/run-safety.js';
 import { FaultRegistry } from '../fault-registry.js';
 import { HoldLimit } from '../hold-limit.js';
@@ -97,8 +96,4 @@ export class RunContext {
   get signal(): AbortSignal {
     return this.stop.signal;
   }
-}
-
-export function newRunId(): string {
-  return randomBytes(4).toString('hex');
 }
