@@ -48,6 +48,8 @@ export async function watch(options: WatchdogOptions): Promise<'released' | 'rec
         return 'released';
       if (lease === 'broken' || lease === 'handed-over')
         return await takeOver(options, state, lease, undo, reverter.removeHelpers);
+      // A fault is announced: what reverts it is loaded now, so that a revert does not wait for it.
+      if (state.open.length > 0) reverter.prefetch();
       const now = Date.now();
       const due = state.open.filter((intent) => intent.deadline <= now);
       await Promise.all(due.map((intent) => undo(intent, state.injected, 'deadline passed')));
@@ -59,10 +61,11 @@ export async function watch(options: WatchdogOptions): Promise<'released' | 'rec
 }
 
 /**
- * The revert machinery (fault families, Docker client, way into namespaces), loaded the first time a
- * fault has to be reverted. A load that fails is logged and tried again at the next attempt.
+ * The revert machinery (fault families, Docker client, way into namespaces), loaded once the run has
+ * announced a fault (never for a run that injects nothing). A load that fails is logged and tried
+ * again at the next attempt.
  */
-function lazyReverter(options: WatchdogOptions, run: RunRecord): Reverter {
+function lazyReverter(options: WatchdogOptions, run: RunRecord): Reverter & { prefetch(): void } {
   let loading: Promise<Reverter> | undefined;
   const load = () => {
     loading ??= import('./watchdog-revert.js').then(async ({ createReverter }) => {
@@ -81,6 +84,7 @@ function lazyReverter(options: WatchdogOptions, run: RunRecord): Reverter {
     undo: async (intent, injected, why) => (await load())?.undo(intent, injected, why),
     removeHelpers: async () => (await load())?.removeHelpers(),
     dispose: async () => (loading ? (await load())?.dispose() : undefined),
+    prefetch: () => void load(),
   };
 }
 
