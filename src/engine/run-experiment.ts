@@ -43,6 +43,9 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     await runSetup(run, plan);
     baselineMissed = await runBaseline(run);
     if (!baselineMissed) {
+      // The watchdog started with the run; nothing is injected before it holds the lease.
+      await run.safety?.watched();
+      run.signal.throwIfAborted();
       methodStarted = true;
       await runMethodPhase(run, plan);
       await runRecovery(run);
@@ -64,6 +67,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     watchdogPid: run.safety?.watchdogPid,
   });
   closeLedger(run, verdict.outcome);
+  // A run that ended before opening its ledger lets its watchdog go without watching.
+  run.watchdog?.release();
   if (error && !isExplained(error)) {
     run.recorder.log('error', error instanceof Error ? (error.stack ?? error.message) : String(error));
   }

@@ -57,3 +57,11 @@ function describeFetchError(error: unknown): string {
   // A client's message about a header quotes the header's value: never pass it on.
   return /header/i.test(message) ? 'the HTTP client refused a header (its value is not shown)' : message;
 }
+
+/**
+ * Loads the machinery behind `fetch` (Node loads it on first use, some tens of milliseconds) without
+ * sending anything, so that the first http probe does not pay for it.
+ */
+export function warmHttp(): void {
+  void globalThis.Response;
+}

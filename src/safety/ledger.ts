@@ -73,6 +73,11 @@ export class LedgerUnwritableError extends EnvironmentError {
   }
 }
 
+/** Where a run's ledger is kept in the state folder. */
+export function ledgerPath(stateDir: string, runId: string): string {
+  return path.join(stateDir, 'runs', `${runId}.jsonl`);
+}
+
 export class Ledger {
   private fd: number | undefined;
 
@@ -80,7 +85,7 @@ export class Ledger {
 
   /** Opens a new ledger for a run; throws LedgerUnwritableError if it cannot be written and flushed. */
   static create(dir: string, run: Omit<RunRecord, 'type'>): Ledger {
-    const file = path.join(dir, 'runs', `${run.runId}.jsonl`);
+    const file = ledgerPath(dir, run.runId);
     const ledger = new Ledger(file);
     try {
       mkdirSync(path.dirname(file), { recursive: true });

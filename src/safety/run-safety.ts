@@ -4,7 +4,7 @@ import type { FamilyRecipe } from '../faults/driver.js';
 import type { RevertOutcome } from '../faults/fault.js';
 import type { Target } from '../targets/target.js';
 import { killPoint } from '../util/kill-points.js';
-import { type Lease, retryWindowMs, startWatchdog } from './lease.js';
+import { retryWindowMs, type Watchdog } from './lease.js';
 import { Ledger, LedgerUnwritableError, type RevertedRecord, readRecords } from './ledger.js';
 import { acquireLocks, releaseLocks } from './locks.js';
 import { thisHost } from './process-identity.js';
@@ -13,6 +13,11 @@ export interface SafetyOptions {
   stateDir: string;
   /** Start a watchdog process that reverts the faults if this process dies (on by default in the CLI). */
   watchdog: boolean;
+  /**
+   * Starts the watchdog of a run, which names the run (by default `spawnWatchdog` with a new run id);
+   * a folder run hands over the watchdog it started ahead for its next experiment.
+   */
+  startWatchdog?: (() => Watchdog) | undefined;
   /** No fault is held longer than this, whatever the experiment says (the hard maximum). */
   maxHoldMs?: number | undefined;
 }
@@ -33,20 +38,36 @@ export function lockExpiry(runDeadline: number): number {
 /**
  * Everything that makes a run crash-safe, in one place: the container locks, the write-ahead ledger,
  * and the watchdog holding the run's lease. Opened before anything is injected; every step failing
- * here ends the run before any fault exists.
+ * here ends the run before any fault exists. The watchdog starts watching when the ledger is opened
+ * and the run goes on meanwhile (its baseline checks); `watched()` waits for it, and nothing can be
+ * announced (so nothing injected) before it resolved.
  */
 export class RunSafety {
+  private held: boolean;
+  private readonly watching: Promise<unknown> | undefined;
+
   private constructor(
     private readonly options: SafetyOptions,
     readonly runId: string,
     private readonly ledger: Ledger,
-    private readonly lease: Lease | undefined,
+    private readonly lease: Watchdog | undefined,
     private readonly runDeadline: number,
-  ) {}
+  ) {
+    this.held = lease === undefined;
+    // A watchdog that fails is told by `watched()`, not as an unhandled rejection meanwhile.
+    this.watching = lease?.watch().then(
+      () => {
+        this.held = true;
+      },
+      (error: unknown) => error,
+    );
+  }
 
   static async open(
     options: SafetyOptions,
     run: {
+      /** The run's watchdog, started ahead; it is told to watch once the ledger is on disk. */
+      watchdog?: Watchdog | undefined;
       runId: string;
       file: string;
       via?: string | undefined;
@@ -65,9 +86,8 @@ export class RunSafety {
       if (error instanceof FaultlineError) throw error;
       throw new LedgerUnwritableError(options.stateDir, error);
     }
-    let ledger: Ledger | undefined;
     try {
-      ledger = Ledger.create(options.stateDir, {
+      const ledger = Ledger.create(options.stateDir, {
         runId: run.runId,
         pid: process.pid,
         file: run.file,
@@ -77,14 +97,21 @@ export class RunSafety {
         endpoint: run.endpoint,
         hostname: thisHost(),
       });
-      const lease = options.watchdog ? await startWatchdog(ledger.file, options.stateDir) : undefined;
-      return new RunSafety(options, run.runId, ledger, lease, run.runDeadline);
+      return new RunSafety(options, run.runId, ledger, run.watchdog, run.runDeadline);
     } catch (error) {
-      ledger?.append({ type: 'end', outcome: 'not-started', at: new Date().toISOString() });
-      ledger?.close();
+      run.watchdog?.release();
       releaseLocks(options.stateDir, run.runId);
       throw error;
     }
+  }
+
+  /**
+   * Waits until the watchdog holds the run's lease (at once without a watchdog); throws the
+   * WatchdogError of a watchdog that could not start. Called before the first injection.
+   */
+  async watched(): Promise<void> {
+    const failed = await this.watching;
+    if (failed !== undefined) throw failed;
   }
 
   get ledgerFile(): string {
@@ -106,6 +133,8 @@ export class RunSafety {
     recipe: FamilyRecipe,
     durationMs: number | undefined,
   ): void {
+    // The invariant behind every injection: the watchdog watches before anything is announced.
+    if (!this.held) throw new Error(`${faultId} announced before the watchdog held the lease`);
     const now = Date.now();
     const planned = durationMs !== undefined ? now + durationMs : this.runDeadline;
     const hardMax =

@@ -1,12 +1,11 @@
 import type { DockerClient } from '../docker/client.js';
-import { FAULTLINE_HELPER, FAULTLINE_RUN_ID } from '../docker/labels.js';
 import { formatDuration } from '../util/duration.js';
 import { sleep } from '../util/sleep.js';
-import { LEASE_DONE, LEASE_HANDOVER, retryWindowMs } from './lease.js';
-import { appendRecord, type IntentRecord, type RunState, readLedger } from './ledger.js';
+import { LEASE_DONE, LEASE_HANDOVER, retryWindowMs } from './lease-protocol.js';
+import { appendRecord, type IntentRecord, type RunRecord, type RunState, readLedger } from './ledger.js';
 import { releaseLocks } from './locks.js';
-import { runnerFromLedger } from './network-runner.js';
-import { faultUndoer, type UndoFault } from './watchdog-undo.js';
+import type { Reverter } from './watchdog-revert.js';
+import type { UndoFault } from './watchdog-undo.js';
 
 /**
  * The watchdog of one run: a separate process the run starts before injecting anything, holding the
@@ -21,8 +20,11 @@ import { faultUndoer, type UndoFault } from './watchdog-undo.js';
 export interface WatchdogOptions {
   ledgerFile: string;
   stateDir: string;
-  docker: DockerClient;
+  /** The Engine to revert on, or how to reach it (made only once something has to be reverted). */
+  docker: DockerClient | (() => Promise<DockerClient>);
   lease: NodeJS.ReadableStream;
+  /** What the run said on the lease before the watchdog started following it. */
+  said?: string;
   log: (line: string) => void;
   pollMs?: number;
   /** How long it keeps retrying reverts that fail (Docker unreachable, say) before it gives up. */
@@ -30,12 +32,12 @@ export interface WatchdogOptions {
 }
 
 export async function watch(options: WatchdogOptions): Promise<'released' | 'recovered' | 'gave-up'> {
-  const { ledgerFile, docker, log } = options;
+  const { ledgerFile } = options;
   const initial = readLedger(ledgerFile);
   if (!initial) throw new Error(`no run in ${ledgerFile}`);
-  const runner = runnerFromLedger(docker, initial.run, `watchdog-${initial.run.runId}`);
-  const undo = faultUndoer({ ledgerFile, docker, runner, log });
-  const leaseState = followLease(options.lease);
+  const reverter = lazyReverter(options, initial.run);
+  const leaseState = followLease(options.lease, options.said);
+  const undo = reverter.undo;
 
   try {
     for (;;) {
@@ -44,28 +46,61 @@ export async function watch(options: WatchdogOptions): Promise<'released' | 'rec
       const lease = leaseState();
       if (lease === 'released' || (state.ended && state.open.length === 0 && lease !== 'broken'))
         return 'released';
-      if (lease === 'broken' || lease === 'handed-over') return await takeOver(options, state, lease, undo);
+      if (lease === 'broken' || lease === 'handed-over')
+        return await takeOver(options, state, lease, undo, reverter.removeHelpers);
+      // A fault is announced: what reverts it is loaded now, so that a revert does not wait for it.
+      if (state.open.length > 0) reverter.prefetch();
       const now = Date.now();
       const due = state.open.filter((intent) => intent.deadline <= now);
       await Promise.all(due.map((intent) => undo(intent, state.injected, 'deadline passed')));
       await sleep(options.pollMs ?? 200);
     }
   } finally {
-    await runner.dispose().catch(() => undefined);
+    await reverter.dispose();
   }
+}
+
+/**
+ * The revert machinery (fault families, Docker client, way into namespaces), loaded once the run has
+ * announced a fault (never for a run that injects nothing). A load that fails is logged and tried
+ * again at the next attempt.
+ */
+function lazyReverter(options: WatchdogOptions, run: RunRecord): Reverter & { prefetch(): void } {
+  let loading: Promise<Reverter> | undefined;
+  const load = () => {
+    loading ??= import('./watchdog-revert.js').then(async ({ createReverter }) => {
+      const docker = typeof options.docker === 'function' ? await options.docker() : options.docker;
+      return createReverter(docker, options.ledgerFile, run, options.log);
+    });
+    return loading.catch((error: unknown) => {
+      loading = undefined;
+      options.log(
+        `cannot load what reverts faults: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return undefined;
+    });
+  };
+  return {
+    undo: async (intent, injected, why) => (await load())?.undo(intent, injected, why),
+    removeHelpers: async () => (await load())?.removeHelpers(),
+    dispose: async () => (loading ? (await load())?.dispose() : undefined),
+    prefetch: () => void load(),
+  };
 }
 
 type LeaseState = 'held' | 'released' | 'handed-over' | 'broken';
 
 /** Follows what the run says on the lease, from now on; the result reads the latest state. */
-function followLease(lease: NodeJS.ReadableStream): () => LeaseState {
+function followLease(lease: NodeJS.ReadableStream, before = ''): () => LeaseState {
   let state: LeaseState = 'held';
   let said = '';
-  lease.on('data', (chunk: Buffer) => {
-    said += chunk.toString();
+  const hear = (text: string) => {
+    said += text;
     if (said.includes(LEASE_HANDOVER)) state = 'handed-over';
     else if (said.includes(LEASE_DONE)) state = 'released';
-  });
+  };
+  hear(before);
+  lease.on('data', (chunk: Buffer) => hear(chunk.toString()));
   lease.on('end', () => {
     if (state === 'held') state = 'broken';
   });
@@ -84,6 +119,7 @@ async function takeOver(
   state: RunState,
   lease: 'broken' | 'handed-over',
   undo: UndoFault,
+  removeHelpers: () => Promise<void>,
 ): Promise<'recovered' | 'gave-up'> {
   const { ledgerFile, log } = options;
   const why = lease === 'broken' ? 'lease broken' : 'handed over';
@@ -102,7 +138,7 @@ async function takeOver(
     );
   }
   // A run that died cannot remove its helper containers (the way into namespaces): once its faults are undone, do.
-  if (lease === 'broken' && left.length === 0) await removeHelpersOf(options.docker, state.run.runId, log);
+  if (lease === 'broken' && left.length === 0) await removeHelpers();
   appendRecord(ledgerFile, {
     type: 'end',
     outcome: left.length > 0 ? 'left-by-watchdog' : 'recovered-by-watchdog',
@@ -110,17 +146,6 @@ async function takeOver(
   });
   releaseLocks(options.stateDir, state.run.runId);
   return left.length > 0 ? 'gave-up' : 'recovered';
-}
-
-async function removeHelpersOf(docker: DockerClient, runId: string, log: (line: string) => void) {
-  const all = await docker.listContainers({ all: true }).catch(() => []);
-  for (const helper of all) {
-    if (helper.labels[FAULTLINE_HELPER] === undefined || helper.labels[FAULTLINE_RUN_ID] !== runId) continue;
-    await docker.remove(helper.id).then(
-      () => log(`removed helper container ${helper.name}`),
-      (error: Error) => log(`could not remove helper container ${helper.name}: ${error.message}`),
-    );
-  }
 }
 
 /**

@@ -6,6 +6,7 @@ import type { RunResult, SessionResult } from '../../model/journal.js';
 import { ReporterMultiplexer } from '../../reporters/multiplexer.js';
 import { checkReportPath } from '../../reporters/report-path.js';
 import { stateDir } from '../../safety/state-dir.js';
+import { WatchdogsAhead } from '../../safety/watchdogs-ahead.js';
 import { visible } from '../../util/control-chars.js';
 import { durationTooLong, parseDuration } from '../../util/duration.js';
 import { newSeed } from '../../util/random.js';
@@ -72,10 +73,13 @@ export async function runCommand(
     verbosity(options),
   );
 
-  // Validate every file first: a typo in the third file should not surface after two long runs.
-  const { loaded, invalid } = await loadSelected(inputs, options, ctx.env, console);
-
-  const { docker } = connectDocker(options, ctx.env);
+  // The first watchdog starts now, while the files are read; each next one while the run before it holds its faults.
+  const safety = { stateDir: stateDir(ctx.env), watchdog: true, maxHoldMs };
+  const watchdogs = new WatchdogsAhead(safety.stateDir);
+  const { loaded, invalid, docker } = await loadAndConnect(inputs, options, ctx, console).catch((error) => {
+    watchdogs.dispose();
+    throw error;
+  });
   const runs: RunResult[] = [];
   let registry: FaultRegistry | undefined;
   let watchdogPid: number | undefined;
@@ -87,12 +91,12 @@ export async function runCommand(
     watchdogPid,
   }));
   try {
-    for (const experiment of loaded) {
+    for (const [index, experiment] of loaded.entries()) {
       if (ctx.interrupt.aborted) break;
       const result = await runExperiment(experiment, {
         docker,
         network,
-        safety: { stateDir: stateDir(ctx.env), watchdog: true, maxHoldMs },
+        safety: { ...safety, startWatchdog: () => watchdogs.take(index + 1 < loaded.length) },
         requireLabels,
         onSafety: (current) => {
           watchdogPid = current.watchdogPid;
@@ -107,6 +111,7 @@ export async function runCommand(
       runs.push(result);
     }
   } finally {
+    watchdogs.dispose();
     setLeftBehindReporter(undefined);
   }
 
@@ -121,6 +126,17 @@ export async function runCommand(
   await reporter.onSessionEnd(session);
   if (reporter.errors.length > 0) session.exitCode = worstExitCode([session.exitCode, ExitCode.errored]);
   return session.exitCode;
+}
+
+/** The experiments, every file validated first (a typo in the third file should not surface after two long runs), and the Docker client they share. */
+async function loadAndConnect(
+  inputs: string[],
+  options: Record<string, unknown>,
+  ctx: CommandContext,
+  console: Output,
+) {
+  const { loaded, invalid } = await loadSelected(inputs, options, ctx.env, console);
+  return { loaded, invalid, docker: connectDocker(options, ctx.env).docker };
 }
 
 /** The console and every report asked for; a reporter that fails is told on stderr, and fails the session. */

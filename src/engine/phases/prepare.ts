@@ -1,3 +1,4 @@
+import { warmHttp } from '../../probes/http-probe.js';
 import { holderLookup } from '../../safety/locks.js';
 import { RunSafety } from '../../safety/run-safety.js';
 import { effectiveMaxHold, refuseLongerThan } from '../hold-limit.js';
@@ -22,7 +23,10 @@ import type { RunContext } from './run-context.js';
 export async function prepare(run: RunContext): Promise<Plan> {
   const { options, recorder } = run;
   recorder.record({ type: 'phase', phase: 'resolve' });
-  await options.docker.ping();
+  const ping = options.docker.ping();
+  // While Docker answers: the first http probe's machinery loads now, off the baseline's path.
+  if (usesHttp(run)) setImmediate(warmHttp);
+  await ping;
   const plan = await buildPlan(run.loaded, run.platform, {
     seed: options.seed,
     runId: run.runId,
@@ -54,6 +58,7 @@ async function openLedger(run: RunContext, plan: Plan, maxHoldMs: number | undef
     { ...options.safety!, maxHoldMs },
     {
       runId: run.runId,
+      watchdog: run.watchdog,
       file: run.loaded.file,
       via: network?.runner.via,
       helperImage: network?.runner.via === 'helper' ? run.setup.helperImage : undefined,
@@ -68,6 +73,12 @@ async function openLedger(run: RunContext, plan: Plan, maxHoldMs: number | undef
     `ledger ${safety.ledgerFile}${safety.watchdogPid ? `, watchdog pid ${safety.watchdogPid}` : ''}`,
   );
   options.onSafety?.(safety);
+}
+
+function usesHttp(run: RunContext): boolean {
+  return [...run.experiment.hypothesis, ...(run.experiment.guards ?? [])].some(
+    (probe) => probe.http !== undefined,
+  );
 }
 
 function recordTargets(steps: PlannedStep[], recorder: Recorder): void {

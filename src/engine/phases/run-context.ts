@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { DockerClient } from '../../docker/client.js';
 import type { LoadedExperiment } from '../../experiment/load.js';
 import { type Experiment, RUN_DEFAULTS } from '../../experiment/schema.js';
@@ -7,6 +6,7 @@ import { DEFAULT_NETWORK_SETUP, type NetworkSetup } from '../../network/setup.js
 import { DockerPlatform } from '../../platform/docker/docker-platform.js';
 import type { Platform } from '../../platform/platform.js';
 import type { ProbeEnvironment } from '../../probes/run-probe.js';
+import { newRunId, spawnWatchdog, type Watchdog } from '../../safety/lease.js';
 import type { RunSafety, SafetyOptions } from '../../safety/run-safety.js';
 import { FaultRegistry } from '../fault-registry.js';
 import { HoldLimit } from '../hold-limit.js';
@@ -49,7 +49,9 @@ export class RunContext {
   readonly load: LoadPhases;
   readonly stop = new RunStop();
   readonly timeoutMs: number;
-  readonly runId = randomBytes(4).toString('hex');
+  readonly runId: string;
+  /** Started with the run, so that it is up by the time the first fault needs it. */
+  readonly watchdog: Watchdog | undefined;
   readonly setup: NetworkSetup;
   readonly platform: Platform;
   readonly probeEnv: ProbeEnvironment;
@@ -62,6 +64,11 @@ export class RunContext {
     readonly options: RunOptions,
   ) {
     this.experiment = loaded.experiment;
+    const safety = options.safety;
+    this.watchdog = safety?.watchdog
+      ? (safety.startWatchdog?.() ?? spawnWatchdog(safety.stateDir, newRunId()))
+      : undefined;
+    this.runId = this.watchdog?.runId ?? newRunId();
     this.recorder = new Recorder((entry) => options.reporter.onEvent?.(entry));
     this.registry = new FaultRegistry(
       this.recorder,
