@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAULTLINE_RUN_ID } from '../../src/docker/labels.js';
 import type { KillPoint } from '../../src/util/kill-points.js';
 import { uniquePrefix } from '../support/containers.js';
 import { docker } from '../support/docker-cli.js';
@@ -220,7 +221,7 @@ async function crashAt(fault: FaultCase, index: number, point: string): Promise<
   expect(await settledSnapshot(names, fault.lifecycle)).toEqual(before);
   expect(locksIn(stateDir)).toEqual([]);
   expect(await statusOf(stateDir)).toBe('no active run');
-  const helpers = await docker('ps', '-aq', '--filter', `label=org.faultline.run=${runId}`);
+  const helpers = await docker('ps', '-aq', '--filter', `label=${FAULTLINE_RUN_ID}=${runId}`);
   expect(helpers).toBe('');
 }
 

@@ -16,7 +16,7 @@ import {
 } from '../support/safety.js';
 
 /**
- * A revert that fails (here: `tc qdisc del` and iptables deletes refused in the target's namespace,
+ * A revert that fails (here: `tc qdisc del` and iptables deletes, single or in a restore batch, refused in the target's namespace,
  * by wrappers placed first on faultline's PATH) ends the run with exit 4 and prints, for each fault
  * left, the command that removes it. Running those commands by hand must put the namespace back as
  * it was; so must `faultline recover`.
@@ -55,6 +55,26 @@ async function refusingTools(): Promise<string> {
   };
   await wrap('tc', '[ "$1 $2" = "qdisc del" ]');
   await wrap('iptables-nft', 'echo " $* " | grep -q -e " -D " -e " -F " -e " -X "');
+  // A revert batch comes on stdin: refused when any of its lines deletes, flushes or removes a chain.
+  const restore = 'iptables-nft-restore';
+  const real = (await execa('sh', ['-c', `command -v ${restore}`])).stdout.trim();
+  await writeFile(
+    path.join(dir, restore),
+    [
+      '#!/bin/sh',
+      'if [ "$(readlink /proc/self/ns/net)" = "$BLOCK_NS" ]; then',
+      '  batch=$(cat)',
+      "  if printf '%s\\n' \"$batch\" | grep -q -e '^-D ' -e '^-F ' -e '^-X '; then",
+      '    echo "refused by the test: Operation not permitted" >&2',
+      '    exit 1',
+      '  fi',
+      `  printf '%s\\n' "$batch" | exec ${real} "$@"`,
+      'fi',
+      `exec ${real} "$@"`,
+      '',
+    ].join('\n'),
+  );
+  await chmod(path.join(dir, restore), 0o755);
   return dir;
 }
 
