@@ -100,6 +100,7 @@ export class HelperRunner implements NetnsRunner {
   readonly via = 'helper' as const;
   /** Per target: the helper, and the target's pid when it was made (a new pid is a new namespace). */
   private readonly helpers = new Map<string, { pid: number; helper: Promise<Helper> }>();
+  private attach: Promise<boolean> | undefined;
 
   constructor(
     private readonly docker: DockerClient,
@@ -166,12 +167,25 @@ export class HelperRunner implements NetnsRunner {
       capAdd: ['NET_ADMIN', 'NET_RAW'],
       labels: { [FAULTLINE_HELPER]: '1', [FAULTLINE_RUN_ID]: this.runId, [FAULTLINE_TARGET_ID]: target.id },
     };
-    // An image without a shell cannot run the session program: its helper is reached by exec.
-    const attached = await this.docker
-      .runAttachedHelper?.({ ...spec, cmd: HELPER_SESSION_CMD })
-      .catch(() => undefined);
+    // An image without a shell cannot run the session program: its helper is reached by exec. So is
+    // a helper on Podman, whose Docker-compatible API does not serve an attached helper's streams as
+    // the Docker Engine does.
+    const attached = (await this.attachable())
+      ? await this.docker.runAttachedHelper?.({ ...spec, cmd: HELPER_SESSION_CMD }).catch(() => undefined)
+      : undefined;
     if (!attached) return { id: await this.docker.runHelper(spec) };
     return { id: attached.id, session: new HelperSession(attached) };
+  }
+
+  /** Whether helpers may take commands on an attached stdin: on the Docker Engine, not on Podman. */
+  private attachable(): Promise<boolean> {
+    this.attach ??= Promise.resolve()
+      .then(() => this.docker.ping())
+      .then(
+        (engine) => engine.engine !== 'Podman',
+        () => false,
+      );
+    return this.attach;
   }
 
   display(target: Target, argv: readonly string[]): string {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FAULTLINE_RUN_ID } from '../../src/docker/labels.js';
-import { uniquePrefix } from '../support/containers.js';
+import { uniquePrefix, waitFor } from '../support/containers.js';
 import { docker } from '../support/docker-cli.js';
 import {
   type CliProcess,
@@ -85,7 +85,13 @@ async function holding(stateDir: string) {
   const runId = await run.runId();
   for (let injected = 0; injected < 3; injected++) await run.waitForLine(/ {3}inject .*stress-ng/);
   expect(await helpersOf(runId)).toHaveLength(3);
-  expect((await stressInTargets()).length).toBeGreaterThanOrEqual(6);
+  // Each helper's stress-ng is in its target before the step is reported injected; its workers fork
+  // right after.
+  await waitFor(
+    'the stress-ng workers in the targets',
+    async () => (await stressInTargets()).length >= 6,
+    10_000,
+  );
   return { run, watchdogPid, runId };
 }
 
