@@ -148,18 +148,12 @@ export class LoadRecorder {
 
   #slice(from: number, to: number, okArrived: number): LoadSlice {
     const slice: LoadSlice = { requests: 0, errors: 0, timeouts: 0, okArrived, statuses: {}, latency: EMPTY };
-    const end = Math.min(this.#length, this.firstAtOrAfter(to));
-    const histogram = Histogram.collect((add) => {
-      for (let i = this.firstAtOrAfter(from); i < end; i++) {
-        const outcome = this.#outcome[i];
-        if (outcome === PENDING) continue;
-        add(this.#latency[i]!);
-        slice.requests++;
-        if (outcome !== OK) slice.errors++;
-        if (outcome === TIMED_OUT) slice.timeouts++;
-        const status = this.#status[i]!;
-        if (status > 0) slice.statuses[status] = (slice.statuses[status] ?? 0) + 1;
-      }
+    const histogram = this.#collect(from, to, (outcome, i) => {
+      slice.requests++;
+      if (outcome !== OK) slice.errors++;
+      if (outcome === TIMED_OUT) slice.timeouts++;
+      const status = this.#status[i]!;
+      if (status > 0) slice.statuses[status] = (slice.statuses[status] ?? 0) + 1;
     });
     slice.latency = histogram.toJson();
     return slice;
@@ -168,17 +162,24 @@ export class LoadRecorder {
   #part(from: number, to: number): Part {
     let errors = 0;
     let ok = 0;
-    const end = Math.min(this.#length, this.firstAtOrAfter(to));
-    const histogram = Histogram.collect((add) => {
-      for (let i = this.firstAtOrAfter(from); i < end; i++) {
-        const outcome = this.#outcome[i];
-        if (outcome === PENDING) continue;
-        add(this.#latency[i]!);
-        if (outcome === OK) ok++;
-        else errors++;
-      }
+    const histogram = this.#collect(from, to, (outcome) => {
+      if (outcome === OK) ok++;
+      else errors++;
     });
     return { histogram, errors, ok };
+  }
+
+  /** The latency histogram of the finished requests due in [from, to); `visit` sees each of them too. */
+  #collect(from: number, to: number, visit: (outcome: number, index: number) => void): Histogram {
+    const end = Math.min(this.#length, this.firstAtOrAfter(to));
+    return Histogram.collect((add) => {
+      for (let i = this.firstAtOrAfter(from); i < end; i++) {
+        const outcome = this.#outcome[i]!;
+        if (outcome === PENDING) continue;
+        add(this.#latency[i]!);
+        visit(outcome, i);
+      }
+    });
   }
 
   /** Successful answers that arrived in [from, to), whenever their request was due. */

@@ -69,7 +69,7 @@ ${left.length > 0 && leftCallout(left)}
 <h3>Timeline</h3>
 <figure>
 ${renderTimeline(run, `${id}-timeline`)}
-<figcaption>Time runs left to right from the start of the run. Shaded bands: when each fault was in place. Each point is one probe check, placed at the time it ran and as high as it took long; its colour and shape say whether it passed.${load.length > 0 ? ' The load panels show how long requests took (50th, 95th and 99th percentile per second) and how many failed.' : ''}</figcaption>
+<figcaption>Time runs left to right from the start of the run. Shaded bands: when each fault was in place. Each point is one probe check, placed at the time it ran and as high as it took long; its colour and shape say whether it passed.${load.length > 0 ? ' The load panels show how long requests took (50th, 95th and 99th percentile per second, or per longer bucket where the panel title says so) and how many failed.' : ''}</figcaption>
 </figure>
 ${impactSection(faultImpacts(run))}
 <h3>Probes: what was expected and what was seen</h3>

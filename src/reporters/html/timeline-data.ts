@@ -46,8 +46,12 @@ export interface GuardMark {
 
 export interface LoadTrack {
   series: LoadSeries;
-  /** One per second of the chart, from the run's start; latencies are NaN in a second without requests. */
+  /**
+   * One per bucket of the chart, from the run's start; latencies are NaN in a bucket without requests.
+   * A bucket is a second, or the report's slice when that is longer (runs over 20 minutes).
+   */
   buckets: LoadStats[];
+  bucketMs: number;
 }
 
 /** Everything the timeline draws, in milliseconds since the run started. */
@@ -123,10 +127,14 @@ export function timelineData(run: RunWithLoad): TimelineData {
     })),
     probes: [...marks.probes].map(([probe, points]) => ({ probe, points })),
     guards: marks.guards,
-    load: load.map((series, i) => ({
-      series,
-      buckets: loadBuckets(views[i]!, loadOrigin, loadOrigin + domainMs),
-    })),
+    load: load.map((series, i) => {
+      const bucketMs = Math.max(LOAD_BUCKET_MS, views[i]!.resolutionMs);
+      return {
+        series,
+        bucketMs,
+        buckets: loadBuckets(views[i]!, bucketMs, loadOrigin, loadOrigin + domainMs),
+      };
+    }),
   };
 }
 
@@ -223,8 +231,7 @@ function faultRecords(run: RunResult): FaultRecord[] {
 }
 
 /** Buckets of a second (or of the report's slices, when longer) from `from` to `to`, for the chart. */
-function loadBuckets(view: SeriesView, from: number, to: number): LoadStats[] {
-  const width = Math.max(LOAD_BUCKET_MS, view.resolutionMs);
+function loadBuckets(view: SeriesView, width: number, from: number, to: number): LoadStats[] {
   const buckets: LoadStats[] = [];
   for (let start = from; start < to; start += width) {
     buckets.push(view.stats(start, Math.min(start + width, to)));

@@ -56,7 +56,7 @@ export function marker(status: ProbeStatus, cx: number, cy: number): Markup {
   return html`<path d="M${num(cx)} ${num(cy - 5)}L${num(cx + 5)} ${num(cy)}L${num(cx)} ${num(cy + 5)}L${num(cx - 5)} ${num(cy)}Z" fill="${COLORS.error}"/>`;
 }
 
-/** One load probe: latency percentiles per second, and failed requests per second below them. */
+/** One load probe: latency percentiles per bucket, and failed requests per bucket below them. */
 export function loadPanel(
   track: LoadTrack,
   top: number,
@@ -65,6 +65,7 @@ export function loadPanel(
   id: string,
 ): Panel {
   const { series, buckets } = track;
+  const per = perBucket(track.bucketMs);
   const origin = buckets[0]?.from ?? 0;
   const filled = buckets.filter((bucket) => bucket.requests > 0);
   const latencyTop = top + TIMELINE.headerHeight;
@@ -87,13 +88,13 @@ ${xGrid(ticks, errorsTop, eh)}
 ${yTicks([0, maxErrors], ey, (value) => trimNumber(value))}
 </g>`;
   const heading = `load “${series.probe}”: `;
-  const detail = ` at ${trimNumber(series.ratePerSecond)}/s: latency per second (p50, p95, p99 of ${requests} requests)`;
+  const detail = ` at ${trimNumber(series.ratePerSecond)}/s: latency ${per} (p50, p95, p99 of ${requests} requests)`;
   const full = `${heading}${series.url}${detail}`;
   const titles = html`<text class="panel-title" x="${TIMELINE.left}" y="${top + 13}">${fitText(heading, series.url, detail, PLOT_WIDTH, BOLD_CHAR_PX)}${full.length * BOLD_CHAR_PX > PLOT_WIDTH && html`<title>${full}</title>`}</text>
-<text class="panel-title" x="${TIMELINE.left}" y="${latencyTop + lh + 13}">failed requests per second (${totalErrors} of ${requests})</text>`;
+<text class="panel-title" x="${TIMELINE.left}" y="${latencyTop + lh + 13}">failed requests ${per} (${totalErrors} of ${requests})</text>`;
 
   const lines = (['p50', 'p95', 'p99'] as const).map((key) => {
-    // A line per run of consecutive seconds with requests: a second without any breaks it.
+    // A line per run of consecutive buckets with requests: a bucket without any breaks it.
     const segments: [number, number][][] = [[]];
     for (const bucket of buckets) {
       if (bucket.requests === 0) {
@@ -131,7 +132,7 @@ ${tips}
   return { back, front, bottom: errorsTop + eh };
 }
 
-/** Per second with requests: hovering it shows its p50, p95 and p99 as dots on the lines and a label. */
+/** Per bucket with requests: hovering it shows its p50, p95 and p99 as dots on the lines and a label. */
 function latencyTips(
   buckets: readonly LoadStats[],
   origin: number,
@@ -175,6 +176,14 @@ function lineLabels(
     return html`<text class="line-label load-label-${key}" x="${num(lx)}" y="${num(y)}">${key}</text>`;
   });
   return join(labels);
+}
+
+/** How a chart title names its bucket: "per second", "per 5 s", "per minute", "per 5 minutes". */
+export function perBucket(ms: number): string {
+  if (ms === 1000) return 'per second';
+  if (ms === 60_000) return 'per minute';
+  if (ms % 60_000 === 0) return `per ${ms / 60_000} minutes`;
+  return `per ${trimNumber(ms / 1000)} s`;
 }
 
 function yTicks(values: number[], y: (value: number) => number, label: (value: number) => string): Markup {

@@ -7,6 +7,7 @@ import { LoadRecorder } from '../../../src/load/recorder.js';
 import type { LoadSeries, RequestRecord } from '../../../src/load/types.js';
 import type { FaultRecord, RunResult, SessionResult } from '../../../src/model/journal.js';
 import { createFileReporter } from '../../../src/reporters/file-report.js';
+import { perBucket } from '../../../src/reporters/html/timeline-panels.js';
 import { PLOT_WIDTH, TIMELINE } from '../../../src/reporters/html/timeline-scale.js';
 import { renderHtml } from '../../../src/reporters/html.js';
 import { REPORTS } from '../../../src/reporters/registry.js';
@@ -343,6 +344,42 @@ describe('renderHtml: the timeline', () => {
     expect(row(fromTimeline)).toContain('<td class="n">300</td>');
     expect(row(fromTimeline)).toContain('10 (3.33%)');
     expect(row(fromTimeline)).toBe(row(fromRecords));
+  });
+
+  it('names the real bucket in the load titles when a long run is kept in slices longer than a second', () => {
+    const origin = Date.parse(START);
+    const minutes = 25;
+    // One request a second for 25 minutes: the report keeps the load in 2 s slices (at most 1,200 of them).
+    const recorder = new LoadRecorder(1);
+    recorder.start(origin);
+    for (let i = 0; i < minutes * 60; i++) {
+      recorder.add(i, {
+        scheduledAt: origin + i * 1000,
+        startedAt: origin + i * 1000,
+        latencyMs: 5,
+        ok: i % 100 !== 0,
+      });
+    }
+    const timeline = JSON.parse(JSON.stringify(recorder.timeline()));
+    expect(timeline.sliceMs).toBe(2000);
+    const run = {
+      ...deviatedRun(),
+      durationMs: minutes * 60_000,
+      load: [
+        { probe: 'checkout load', url: 'http://127.0.0.1:8080/', ratePerSecond: 1, thresholds: [], timeline },
+      ],
+    };
+    const svg = chart(renderHtml(session([run])));
+    expect(svg).toContain('latency per 2 s (p50, p95, p99 of 1500 requests)');
+    expect(svg).toContain('failed requests per 2 s (15 of 1500)');
+    expect(svg).not.toContain('per second');
+  });
+
+  it('names a bucket of a second, of seconds and of minutes as a reader says them', () => {
+    expect(perBucket(1000)).toBe('per second');
+    expect(perBucket(5000)).toBe('per 5 s');
+    expect(perBucket(60_000)).toBe('per minute');
+    expect(perBucket(300_000)).toBe('per 5 minutes');
   });
 
   it('joins consecutive seconds with requests into one line', () => {
