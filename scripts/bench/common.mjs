@@ -2,6 +2,7 @@
 // clean-up, statistics and tables.
 
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -122,6 +123,22 @@ export function waitForChildren(timeoutMs) {
 
 /** Run ids the bench handed to faultline's engine: their helper containers are the bench's to remove. */
 export const benchRunIds = new Set();
+
+/**
+ * A repetition's preamble: a fresh run id (its helpers are the bench's to remove), the plan built and
+ * timed, and its injections, which must number `expected`.
+ */
+export async function plannedInjections({ dist, client, loaded, expected }) {
+  const runId = randomBytes(4).toString('hex');
+  benchRunIds.add(runId);
+  const started = performance.now();
+  const plan = await dist.buildPlan(loaded, client, { seed: 1, runId });
+  const planMs = performance.now() - started;
+  const injections = dist.allInjections(plan.steps);
+  if (injections.length !== expected)
+    throw new Error(`the plan has ${injections.length} injections, expected ${expected}`);
+  return { runId, planMs, injections };
+}
 
 export async function benchContainerIds() {
   return lines(await docker('ps', '-aq', '--filter', `label=${LABEL}`));

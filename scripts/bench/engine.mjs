@@ -3,11 +3,10 @@
 // registry (familyOf(plan).inject, what `faultline run` does for every target of a step at once), then
 // revert() for all at once, then the run's way into namespaces disposed of (helpers removed).
 
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { liveContexts } from './cleanup.mjs';
-import { benchRunIds } from './common.mjs';
+import { plannedInjections } from './common.mjs';
 
 /** Loads the built modules the bench uses (dist/, `npm run build`). */
 export async function loadDist() {
@@ -53,14 +52,7 @@ function counting(inner) {
  * caller times. `via` is nsenter or helper: the way into namespaces for network faults.
  */
 export async function engineRep({ dist, client, loaded, expected, via, helperImage }) {
-  const runId = randomBytes(4).toString('hex');
-  benchRunIds.add(runId);
-  const planStarted = performance.now();
-  const plan = await dist.buildPlan(loaded, client, { seed: 1, runId });
-  const planMs = performance.now() - planStarted;
-  const injections = dist.allInjections(plan.steps);
-  if (injections.length !== expected)
-    throw new Error(`the plan has ${injections.length} injections, expected ${expected}`);
+  const { runId, planMs, injections } = await plannedInjections({ dist, client, loaded, expected });
   const inner =
     via === 'helper' ? new dist.HelperRunner(client, helperImage, runId) : new dist.NsenterRunner(client);
   const { runner, counter } = counting(inner);

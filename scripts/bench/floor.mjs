@@ -3,8 +3,7 @@
 // through nsenter, all namespaces at once, and removed by one more per namespace. No inspect, no
 // backend detection, no checks: what a hand-written script that already knows every pid would cost.
 
-import { randomBytes } from 'node:crypto';
-import { benchRunIds, run } from './common.mjs';
+import { plannedInjections, run } from './common.mjs';
 
 const RESTORE = { ipv4: 'iptables-restore', ipv6: 'ip6tables-restore' };
 
@@ -77,14 +76,7 @@ async function restoreAll(targets, text) {
 
 /** One floor repetition: the plan (not timed) gives the rules; inject and revert are timed by the caller. */
 export async function floorRep({ dist, client, loaded, expected, containers }) {
-  const runId = randomBytes(4).toString('hex');
-  benchRunIds.add(runId);
-  const planStarted = performance.now();
-  const plan = await dist.buildPlan(loaded, client, { seed: 1, runId });
-  const planMs = performance.now() - planStarted;
-  const injections = dist.allInjections(plan.steps);
-  if (injections.length !== expected)
-    throw new Error(`the plan has ${injections.length} injections, expected ${expected}`);
+  const { planMs, injections } = await plannedInjections({ dist, client, loaded, expected });
   const pids = new Map(containers.map((c) => [c.name, c.pid]));
   const targets = batches(injections, (name) => pids.get(name));
   return {

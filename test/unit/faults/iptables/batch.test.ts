@@ -48,6 +48,18 @@ const V4_BATCH = [
   'COMMIT',
 ];
 
+/** The ipv4 revert batch: each jump deleted, then its chain flushed and removed. */
+const V4_REVERT = [
+  '*filter',
+  `-D OUTPUT -m comment --comment "${comment}" -j FL-3f9a1c7e-partition-1-O`,
+  '-F FL-3f9a1c7e-partition-1-O',
+  '-X FL-3f9a1c7e-partition-1-O',
+  `-D INPUT -m comment --comment "${comment}" -j FL-3f9a1c7e-partition-1-I`,
+  '-F FL-3f9a1c7e-partition-1-I',
+  '-X FL-3f9a1c7e-partition-1-I',
+  'COMMIT',
+];
+
 describe('an iptables fault goes in as one iptables-restore batch per family', () => {
   it('runs one restore per family with the chains, rules and jumps on stdin', async () => {
     const runner = answers();
@@ -79,19 +91,7 @@ describe('an iptables fault goes in as one iptables-restore batch per family', (
     runner.calls.length = 0;
     expect(await fault.revert()).toMatchObject({ status: 'reverted' });
     const restores = runner.calls.filter((call) => call.argv[0]!.endsWith('-restore'));
-    expect(restores[0]!.input).toBe(
-      [
-        '*filter',
-        `-D OUTPUT -m comment --comment "${comment}" -j FL-3f9a1c7e-partition-1-O`,
-        '-F FL-3f9a1c7e-partition-1-O',
-        '-X FL-3f9a1c7e-partition-1-O',
-        `-D INPUT -m comment --comment "${comment}" -j FL-3f9a1c7e-partition-1-I`,
-        '-F FL-3f9a1c7e-partition-1-I',
-        '-X FL-3f9a1c7e-partition-1-I',
-        'COMMIT',
-        '',
-      ].join('\n'),
-    );
+    expect(restores[0]!.input).toBe(`${V4_REVERT.join('\n')}\n`);
     expect(restores).toHaveLength(2);
     expect(runner.lines().filter((line) => / -[DFX] /.test(line))).toEqual([]);
   });
@@ -172,14 +172,7 @@ describe('plan shows each batch as its command and here-document', () => {
     ]);
     expect(described.reverts[0]!.split('\n')).toEqual([
       "nsenter shop-api-1 iptables-restore -w 5 --noflush <<'EOF'",
-      '*filter',
-      `-D OUTPUT -m comment --comment "${comment}" -j FL-3f9a1c7e-partition-1-O`,
-      '-F FL-3f9a1c7e-partition-1-O',
-      '-X FL-3f9a1c7e-partition-1-O',
-      `-D INPUT -m comment --comment "${comment}" -j FL-3f9a1c7e-partition-1-I`,
-      '-F FL-3f9a1c7e-partition-1-I',
-      '-X FL-3f9a1c7e-partition-1-I',
-      'COMMIT',
+      ...V4_REVERT,
       'EOF',
     ]);
   });
