@@ -1,8 +1,5 @@
-import { chmod, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../support/cli.js';
 import { uniquePrefix } from '../support/containers.js';
 import { docker } from '../support/docker-cli.js';
 import {
@@ -14,6 +11,13 @@ import {
   startFaultline,
   statusOf,
 } from '../support/safety.js';
+import {
+  namespaceOf,
+  refuseBatchLines,
+  refuseFlags,
+  refuseWhen,
+  wrapTools,
+} from '../support/tool-wrappers.js';
 
 /**
  * A revert that fails (here: `tc qdisc del` and iptables deletes, single or in a restore batch, refused in the target's namespace,
@@ -34,48 +38,14 @@ afterAll(async () => {
   await lab.remove();
 });
 
-/** A folder of wrappers that refuse deletes, only inside the network namespace named by BLOCK_NS. */
-async function refusingTools(): Promise<string> {
-  const dir = await tempDir();
-  const wrap = async (tool: string, refuse: string) => {
-    const real = (await execa('sh', ['-c', `command -v ${tool}`])).stdout.trim();
-    await writeFile(
-      path.join(dir, tool),
-      [
-        '#!/bin/sh',
-        `if [ "$(readlink /proc/self/ns/net)" = "$BLOCK_NS" ] && ${refuse}; then`,
-        '  echo "refused by the test: Operation not permitted" >&2',
-        '  exit 1',
-        'fi',
-        `exec ${real} "$@"`,
-        '',
-      ].join('\n'),
-    );
-    await chmod(path.join(dir, tool), 0o755);
-  };
-  await wrap('tc', '[ "$1 $2" = "qdisc del" ]');
-  await wrap('iptables-nft', 'echo " $* " | grep -q -e " -D " -e " -F " -e " -X "');
-  // A revert batch comes on stdin: refused when any of its lines deletes, flushes or removes a chain.
-  const restore = 'iptables-nft-restore';
-  const real = (await execa('sh', ['-c', `command -v ${restore}`])).stdout.trim();
-  await writeFile(
-    path.join(dir, restore),
-    [
-      '#!/bin/sh',
-      'if [ "$(readlink /proc/self/ns/net)" = "$BLOCK_NS" ]; then',
-      '  batch=$(cat)',
-      "  if printf '%s\\n' \"$batch\" | grep -q -e '^-D ' -e '^-F ' -e '^-X '; then",
-      '    echo "refused by the test: Operation not permitted" >&2',
-      '    exit 1',
-      '  fi',
-      `  printf '%s\\n' "$batch" | exec ${real} "$@"`,
-      'fi',
-      `exec ${real} "$@"`,
-      '',
-    ].join('\n'),
-  );
-  await chmod(path.join(dir, restore), 0o755);
-  return dir;
+/** Wrappers that refuse deletes, only inside the network namespace named by BLOCK_NS. */
+function refusingTools(): Promise<string> {
+  return wrapTools({
+    tc: refuseWhen('[ "$1 $2" = "qdisc del" ]'),
+    'iptables-nft': refuseFlags('-D', '-F', '-X'),
+    // A revert batch comes on stdin: refused when any of its lines deletes, flushes or removes a chain.
+    'iptables-nft-restore': refuseBatchLines('-D ', '-F ', '-X '),
+  });
 }
 
 describe('a revert that fails', () => {
@@ -83,7 +53,7 @@ describe('a revert that fails', () => {
     const stateDir = await freshStateDir();
     const before = await lab.snapshot();
     const pid = await docker('inspect', '--format', '{{.State.Pid}}', lab.name('x'));
-    const namespace = (await execa('readlink', [`/proc/${pid}/ns/net`])).stdout.trim();
+    const namespace = await namespaceOf(pid);
     const file = await lab.experiment(
       [
         'hypothesis:',
