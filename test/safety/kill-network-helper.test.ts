@@ -1,21 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULTLINE_RUN_ID } from '../../src/docker/labels.js';
 import { buildHelperImage, DEFAULT_HELPER_IMAGE } from '../../src/platform/docker/helper-image/index.js';
 import { uniquePrefix } from '../support/containers.js';
 import { docker } from '../support/docker-cli.js';
 import {
-  type CliProcess,
   faultlineTraces,
   freshStateDir,
   ledgerOf,
   locksIn,
   openFaults,
-  processGone,
   recoverWith,
   report,
+  runStarter,
   SafetyLab,
   snapshotOf,
-  startFaultline,
   statusOf,
   watchdogFinished,
 } from '../support/safety.js';
@@ -26,7 +24,7 @@ import {
  * removes the dead run's helpers; with the watchdog killed too, `faultline recover` does both.
  */
 const lab = new SafetyLab(uniquePrefix('safety-net-helper'));
-const started: CliProcess[] = [];
+const startRun = runStarter();
 const AB = ['a', 'b'].map((name) => lab.name(name));
 
 const EXPERIMENT = [
@@ -46,10 +44,6 @@ beforeAll(async () => {
   ]);
 });
 
-afterEach(() => {
-  for (const run of started.splice(0)) if (!processGone(run.pid)) run.kill('SIGKILL');
-});
-
 afterAll(async () => {
   await lab.remove();
 });
@@ -60,10 +54,10 @@ const helpersOf = async (runId: string) =>
 
 async function holdPartition(stateDir: string) {
   const before = await lab.snapshot(AB);
-  const run = startFaultline(['run', await lab.experiment(EXPERIMENT), '--via', 'helper'], stateDir);
-  started.push(run);
-  const watchdogPid = await run.watchdogPid();
-  const runId = await run.runId();
+  const { run, watchdogPid, runId } = await startRun(
+    ['run', await lab.experiment(EXPERIMENT), '--via', 'helper'],
+    stateDir,
+  );
   await run.waitForInjected(2);
   // The partition is in place in both namespaces, and each target has its one helper.
   for (const name of AB) expect(faultlineTraces(await snapshotOf(name))).not.toEqual([]);

@@ -1,17 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { proxyHelperImage, removeImage } from '../integration/proxy/http-client.js';
 import { uniquePrefix } from '../support/containers.js';
 import { docker } from '../support/docker-cli.js';
 import {
-  type CliProcess,
   freshStateDir,
   locksIn,
   openFaults,
-  processGone,
   recoverWith,
   report,
+  runStarter,
   SafetyLab,
-  startFaultline,
   statusOf,
   watchdogFinished,
 } from '../support/safety.js';
@@ -24,7 +22,7 @@ import {
  */
 const prefix = uniquePrefix('safety-proxy-helper');
 const lab = new SafetyLab(prefix);
-const started: CliProcess[] = [];
+const startRun = runStarter();
 const NAMES = ['a', 'b'].map((name) => lab.name(name));
 let image: string;
 
@@ -59,10 +57,6 @@ beforeAll(async () => {
   ]);
 });
 
-afterEach(() => {
-  for (const run of started.splice(0)) if (!processGone(run.pid)) run.kill('SIGKILL');
-});
-
 afterAll(async () => {
   await lab.remove();
   if (image) await removeImage(image);
@@ -71,10 +65,10 @@ afterAll(async () => {
 async function killWhileHolding(stateDir: string, alsoWatchdog: boolean) {
   const file = await lab.experiment(EXPERIMENT);
   const before = await lab.snapshot(NAMES);
-  const run = startFaultline(['run', file, '--via', 'helper', '--helper-image', image], stateDir);
-  started.push(run);
-  const watchdogPid = await run.watchdogPid();
-  const runId = await run.runId();
+  const { run, watchdogPid, runId } = await startRun(
+    ['run', file, '--via', 'helper', '--helper-image', image],
+    stateDir,
+  );
   await run.waitForLine(/ {3}inject .*tcp-latency/);
   await run.waitForLine(/ {3}inject .*http-abort/);
   const proxies = (await containersOf(runId)).filter((name) => name.startsWith('faultline-proxy-'));

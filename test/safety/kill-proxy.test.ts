@@ -1,16 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniquePrefix } from '../support/containers.js';
 import {
-  type CliProcess,
   freshStateDir,
   locksIn,
   openFaults,
-  processGone,
   recoverWith,
   report,
+  runStarter,
   SafetyLab,
-  startFaultline,
   statusOf,
   watchdogFinished,
 } from '../support/safety.js';
@@ -21,7 +19,7 @@ import {
  * lines name the run; with the watchdog killed too, `faultline recover` does it.
  */
 const lab = new SafetyLab(uniquePrefix('safety-proxy'));
-const started: CliProcess[] = [];
+const startRun = runStarter();
 const NAMES = ['a', 'b'].map((name) => lab.name(name));
 
 const EXPERIMENT = [
@@ -48,10 +46,6 @@ beforeAll(async () => {
   ]);
 });
 
-afterEach(() => {
-  for (const run of started.splice(0)) if (!processGone(run.pid)) run.kill('SIGKILL');
-});
-
 afterAll(async () => {
   await lab.remove();
 });
@@ -59,10 +53,7 @@ afterAll(async () => {
 async function killWhileHolding(stateDir: string, alsoWatchdog: boolean) {
   const file = await lab.experiment(EXPERIMENT);
   const before = await lab.snapshot(NAMES);
-  const run = startFaultline(['run', file, '--via', 'nsenter'], stateDir);
-  started.push(run);
-  const watchdogPid = await run.watchdogPid();
-  const runId = await run.runId();
+  const { run, watchdogPid, runId } = await startRun(['run', file, '--via', 'nsenter'], stateDir);
   await run.waitForLine(/ {3}inject .*tcp-latency/);
   await run.waitForLine(/ {3}inject .*http-abort/);
   expect(proxiesOf(runId)).toHaveLength(2);

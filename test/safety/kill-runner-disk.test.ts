@@ -1,17 +1,15 @@
 import { writeFile } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, writeExperiment } from '../support/cli.js';
 import { removeTestContainers, uniquePrefix } from '../support/containers.js';
 import { docker, FIXTURE_IMAGE, TEST_LABEL } from '../support/docker-cli.js';
 import {
-  type CliProcess,
   freshStateDir,
   ledgerOf,
   openFaults,
-  processGone,
   recoverWith,
   report,
-  startFaultline,
+  runStarter,
   statusOf,
   watchdogFinished,
 } from '../support/safety.js';
@@ -25,7 +23,7 @@ import {
 const prefix = uniquePrefix('safety-disk');
 const target = `${prefix}-t`;
 const volume = `${prefix}-vol`;
-const started: CliProcess[] = [];
+const startRun = runStarter();
 
 beforeAll(async () => {
   await docker('volume', 'create', '--label', `${TEST_LABEL}=${prefix}`, volume);
@@ -33,10 +31,6 @@ beforeAll(async () => {
     ...['run', '-d', '--name', target, '--label', `${TEST_LABEL}=${prefix}`, '--stop-timeout', '2'],
     ...['-v', `${volume}:/data`, FIXTURE_IMAGE, '/app/backend.mjs'],
   );
-});
-
-afterEach(() => {
-  for (const run of started.splice(0)) if (!processGone(run.pid)) run.kill('SIGKILL');
 });
 
 afterAll(async () => {
@@ -63,9 +57,7 @@ async function fills(): Promise<string[]> {
 }
 
 async function start(stateDir: string, env: Record<string, string> = {}) {
-  const run = startFaultline(['run', await experiment()], stateDir, env);
-  started.push(run);
-  return { run, watchdogPid: await run.watchdogPid(), runId: await run.runId() };
+  return startRun(['run', await experiment()], stateDir, env);
 }
 
 describe('SIGKILL of a run holding disk fills', () => {

@@ -1,17 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniquePrefix } from '../support/containers.js';
 import { cgroupLimits, inspectLimits, processStates, serviceOf, startSleeper } from '../support/limits.js';
 import {
-  type CliProcess,
   freshStateDir,
   ledgerOf,
   locksIn,
   openFaults,
-  processGone,
   recoverWith,
   report,
+  runStarter,
   SafetyLab,
-  startFaultline,
   statusOf,
   watchdogFinished,
 } from '../support/safety.js';
@@ -22,7 +20,7 @@ import {
  * process the run stopped.
  */
 const lab = new SafetyLab(uniquePrefix('safety-res'));
-const started: CliProcess[] = [];
+const startRun = runStarter();
 let limited = '';
 let unlimited = '';
 let sleepers = '';
@@ -44,20 +42,13 @@ beforeAll(async () => {
   sleepers = await startSleeper(lab.prefix, 'sleepers', serviceOf(lab.prefix, 'sleepers'));
 });
 
-afterEach(() => {
-  for (const run of started.splice(0)) if (!processGone(run.pid)) run.kill('SIGKILL');
-});
-
 afterAll(async () => {
   await lab.remove();
 });
 
 async function killWhileHeld(experiment: string, faults: number, held: () => Promise<void>) {
   const stateDir = await freshStateDir();
-  const run = startFaultline(['run', await lab.experiment(experiment)], stateDir);
-  started.push(run);
-  const watchdogPid = await run.watchdogPid();
-  const runId = await run.runId();
+  const { run, watchdogPid, runId } = await startRun(['run', await lab.experiment(experiment)], stateDir);
   await run.waitForInjected(faults);
   await held();
   const killedAt = run.kill('SIGKILL');
@@ -126,10 +117,7 @@ describe('SIGKILL of the watchdog and then of the run', () => {
       '      - signal: { target: { service: sleepers }, signal: SIGSTOP, process: sleep, count: 1, duration: 30s }',
     ].join('\n');
     const stateDir = await freshStateDir();
-    const run = startFaultline(['run', await lab.experiment(experiment)], stateDir);
-    started.push(run);
-    const watchdogPid = await run.watchdogPid();
-    const runId = await run.runId();
+    const { run, watchdogPid, runId } = await startRun(['run', await lab.experiment(experiment)], stateDir);
     await run.waitForInjected(2);
     process.kill(watchdogPid, 'SIGKILL');
     run.kill('SIGKILL');

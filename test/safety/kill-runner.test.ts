@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniquePrefix } from '../support/containers.js';
 import {
   type CliProcess,
@@ -10,11 +10,10 @@ import {
   ledgerOf,
   locksIn,
   openFaults,
-  processGone,
   recoverWith,
   report,
+  runStarter,
   SafetyLab,
-  startFaultline,
   statusOf,
   watchdogFinished,
 } from '../support/safety.js';
@@ -27,7 +26,7 @@ import {
  */
 const lab = new SafetyLab(uniquePrefix('safety-kill'));
 const TEN = Array.from({ length: 10 }, (_, index) => `t${index}`);
-const started: CliProcess[] = [];
+const startRun = runStarter();
 /** The containers each scenario faults, compared before and after (a scenario on `t` faults all ten). */
 const ABC = ['a', 'b', 'c'].map((name) => lab.name(name));
 const TEN_AND_PEER = [...TEN, 'peer'].map((name) => lab.name(name));
@@ -79,10 +78,6 @@ beforeAll(async () => {
   ]);
 });
 
-afterEach(() => {
-  for (const run of started.splice(0)) if (!processGone(run.pid)) run.kill('SIGKILL');
-});
-
 afterAll(async () => {
   await lab.remove();
 });
@@ -107,10 +102,7 @@ async function killAt(
   const file = await lab.experiment(experiment);
   const before = await lab.snapshot(names);
   const env = killPoint ? { FAULTLINE_TEST_KILL_AT: killPoint } : {};
-  const run = startFaultline(['run', file], stateDir, env);
-  started.push(run);
-  const watchdogPid = await run.watchdogPid();
-  const runId = await run.runId();
+  const { run, watchdogPid, runId } = await startRun(['run', file], stateDir, env);
   await point(run);
 
   // A run armed with a kill point kills itself there; otherwise the test kills it now.
@@ -251,10 +243,7 @@ describe('SIGKILL of the watchdog and then of the run', () => {
     const stateDir = await freshStateDir();
     const file = await lab.experiment(parallel('30s'));
     const before = await lab.snapshot(ABC);
-    const run = startFaultline(['run', file], stateDir);
-    started.push(run);
-    const watchdogPid = await run.watchdogPid();
-    const runId = await run.runId();
+    const { run, watchdogPid, runId } = await startRun(['run', file], stateDir);
     await run.waitForInjected(4);
 
     process.kill(watchdogPid, 'SIGKILL');

@@ -1,19 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containersIn, proxyHelperImage, removeImage } from '../integration/proxy/http-client.js';
 import { uniquePrefix } from '../support/containers.js';
 import { docker } from '../support/docker-cli.js';
 import { processStates, serviceOf, startSleeper } from '../support/limits.js';
 import {
-  type CliProcess,
   freshStateDir,
   ledgerOf,
   locksIn,
   openFaults,
-  processGone,
   recoverWith,
   report,
+  runStarter,
   SafetyLab,
-  startFaultline,
   statusOf,
   watchdogFinished,
 } from '../support/safety.js';
@@ -25,7 +23,7 @@ import {
  * does it. No helper container is left either way.
  */
 const lab = new SafetyLab(uniquePrefix('safety-sig-helper'));
-const started: CliProcess[] = [];
+const startRun = runStarter();
 let image = '';
 let sleepers = '';
 let sleepersId = '';
@@ -46,10 +44,6 @@ beforeAll(async () => {
   sleepersId = await docker('inspect', '--format', '{{.Id}}', sleepers);
 });
 
-afterEach(() => {
-  for (const run of started.splice(0)) if (!processGone(run.pid)) run.kill('SIGKILL');
-});
-
 afterAll(async () => {
   await lab.remove();
   await docker('rm', '-f', sleepers).catch(() => undefined);
@@ -57,13 +51,10 @@ afterAll(async () => {
 });
 
 async function holdStopped(stateDir: string) {
-  const run = startFaultline(
+  const { run, watchdogPid, runId } = await startRun(
     ['run', await lab.experiment(EXPERIMENT), '--via', 'helper', '--helper-image', image],
     stateDir,
   );
-  started.push(run);
-  const watchdogPid = await run.watchdogPid();
-  const runId = await run.runId();
   await run.waitForInjected(1);
   expect(await processStates(sleepers)).toEqual(['sh:S', 'sleep:T', 'sleep:T']);
   const intent = ledgerOf(stateDir, runId).find((entry) => entry.type === 'intent');

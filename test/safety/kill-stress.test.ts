@@ -1,17 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULTLINE_RUN_ID } from '../../src/docker/labels.js';
 import { uniquePrefix, waitFor } from '../support/containers.js';
 import { docker } from '../support/docker-cli.js';
 import {
-  type CliProcess,
   freshStateDir,
   ledgerOf,
   openFaults,
-  processGone,
   recoverWith,
   report,
+  runStarter,
   SafetyLab,
-  startFaultline,
   statusOf,
   watchdogFinished,
 } from '../support/safety.js';
@@ -22,7 +20,7 @@ import {
  * killed too). What a user would check: no helper of the run is left, the ledger is closed.
  */
 const lab = new SafetyLab(uniquePrefix('safety-stress'));
-const started: CliProcess[] = [];
+const startRun = runStarter();
 const NAMES = ['a', 'b', 'c'].map((name) => lab.name(name));
 
 const experiment = [
@@ -43,10 +41,6 @@ beforeAll(async () => {
     { name: 'b', service: 'b' },
     { name: 'c', service: 'c' },
   ]);
-});
-
-afterEach(() => {
-  for (const run of started.splice(0)) if (!processGone(run.pid)) run.kill('SIGKILL');
 });
 
 afterAll(async () => {
@@ -79,10 +73,7 @@ async function stressInTargets(): Promise<string[]> {
 
 /** Starts the run and waits until the three helpers are running. */
 async function holding(stateDir: string) {
-  const run = startFaultline(['run', await lab.experiment(experiment)], stateDir);
-  started.push(run);
-  const watchdogPid = await run.watchdogPid();
-  const runId = await run.runId();
+  const { run, watchdogPid, runId } = await startRun(['run', await lab.experiment(experiment)], stateDir);
   for (let injected = 0; injected < 3; injected++) await run.waitForLine(/ {3}inject .*stress-ng/);
   expect(await helpersOf(runId)).toHaveLength(3);
   // Each helper's stress-ng is in its target before the step is reported injected; its workers fork

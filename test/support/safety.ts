@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
+import { afterEach } from 'vitest';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE } from '../../src/docker/labels.js';
 import { BIN, E2E_ENV, faultline, REPO, tempDir } from './cli.js';
 import { waitFor } from './containers.js';
@@ -266,6 +267,25 @@ export function startFaultline(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new CliProcess(child);
+}
+
+/**
+ * How a test file starts its runs: `faultline ARGS` with its own state folder, returned once it has
+ * printed its watchdog's pid and its run id. Any run still alive after a test is killed (SIGKILL), so a
+ * failed test leaves no run holding faults behind it. Call once, at the top of the file.
+ */
+export function runStarter() {
+  const started: CliProcess[] = [];
+  afterEach(() => {
+    for (const run of started.splice(0)) if (!processGone(run.pid)) run.kill('SIGKILL');
+  });
+  return async (args: string[], stateDir: string, env: Record<string, string> = {}) => {
+    const run = startFaultline(args, stateDir, env);
+    started.push(run);
+    const watchdogPid = await run.watchdogPid();
+    const runId = await run.runId();
+    return { run, watchdogPid, runId };
+  };
 }
 
 /** A fresh, empty state folder (ledgers and locks) for one test. */
