@@ -38,10 +38,18 @@ export const refuseBatchLines =
   ];
 
 /**
- * For a restore tool: commits the batch for real, then dies as a process killed mid-way does when run
- * by a shell (exit 137, nothing on stderr), so the caller cannot tell whether the batch went in.
+ * For a restore tool: commits the batch for real, runs the `after` lines (the real tool's effect can be
+ * recorded there), then dies as a process killed mid-way does when run by a shell: exit 137, nothing on
+ * stderr, so the caller cannot tell whether the batch went in.
  */
-export const applyThenDie: Behaviour = (real) => [`${real} "$@" || exit $?`, "sh -c 'kill -9 $$'", 'exit $?'];
+export const applyThenDie =
+  (...after: string[]): Behaviour =>
+  (real) => [`${real} "$@" || exit $?`, ...after, "sh -c 'kill -9 $$'", 'exit $?'];
+
+/** For a restore tool: commits the batch for real, then is killed itself (SIGKILL), as by the OOM killer. */
+export const applyThenKilled =
+  (...after: string[]): Behaviour =>
+  (real) => [`${real} "$@" || exit $?`, ...after, 'kill -9 $$'];
 
 /** Writes the wrappers into a fresh folder and returns it, to be put first on PATH. */
 export async function wrapTools(behaviours: Record<string, Behaviour>): Promise<string> {
