@@ -44,7 +44,7 @@ export function planTc<Spec extends TcSpec>(
 
 function tcDriver<const Kind extends string, Spec extends TcSpec>(
   kind: Kind,
-  schema: z.ZodType<Spec>,
+  schema: () => z.ZodType<Spec>,
   shape: (spec: Spec) => Pick<TcPlan, 'netem' | 'tbf'>,
 ) {
   return targetedDriver({
