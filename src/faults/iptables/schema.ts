@@ -6,8 +6,8 @@ import { stepKind } from '../step-kind.js';
 
 /** The iptables steps as they are written in the file. */
 
-export const blackholeFault = builtOnce(() => z.strictObject({ ...networkCommon, direction }));
-export const resetFault = builtOnce(() => z.strictObject({ ...networkCommon, direction }));
+export const blackholeFault = builtOnce(() => z.strictObject({ ...networkCommon(), direction: direction() }));
+export const resetFault = builtOnce(() => z.strictObject({ ...networkCommon(), direction: direction() }));
 export const dnsFault = builtOnce(() => z.strictObject({ ...faultCommon }));
 export const partitionFault = builtOnce(() =>
   z.strictObject({

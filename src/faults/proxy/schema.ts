@@ -13,15 +13,15 @@ import { stepKind } from '../step-kind.js';
 
 const scope = builtOnce(() => ({
   ...faultCommon,
-  port: networkCommon.ports.meta({
+  port: networkCommon().ports.meta({
     description: "The target's own ports: the traffic it receives on them goes through the proxy",
   }),
-  to: networkCommon.to.meta({
+  to: networkCommon().to.meta({
     description:
       'Peers (containers or single addresses): the traffic the target sends them goes through the proxy',
   }),
-  ports: networkCommon.ports.meta({ description: "The peers' ports (required with to)" }),
-  percent: percentage
+  ports: networkCommon().ports.meta({ description: "The peers' ports (required with to)" }),
+  percent: percentage()
     .optional()
     .meta({ description: 'Share of requests or connections affected (default 100%)' }),
   existing: z.enum(['reset', 'keep']).optional().meta({
@@ -150,7 +150,7 @@ export const httpSlowBodyFault = builtOnce(() =>
   z
     .strictObject({
       ...http(),
-      rate: rate.meta({ description: 'The rate the response body is passed on at' }),
+      rate: rate().meta({ description: 'The rate the response body is passed on at' }),
     })
     .superRefine(checkScope),
 );
@@ -170,7 +170,7 @@ export const tcpBandwidthFault = builtOnce(() =>
   z
     .strictObject({
       ...scope(),
-      rate: rate.meta({ description: 'The rate the data is passed on at' }),
+      rate: rate().meta({ description: 'The rate the data is passed on at' }),
       direction: tcpDirection(),
     })
     .superRefine(checkScope),

@@ -22,7 +22,7 @@ import {
 } from './schema.js';
 
 /** What every tc step has: its targets, peers, ports, protocol, interface and direction. */
-type TcSpec = z.output<z.ZodObject<typeof tcCommon>>;
+type TcSpec = z.output<z.ZodObject<ReturnType<typeof tcCommon>>>;
 
 /** What a tc fault does to one target's traffic, as data (its scope resolved to addresses). */
 export function planTc<Spec extends TcSpec>(

@@ -8,10 +8,10 @@ import { stepKind } from '../step-kind.js';
 
 export const delayFault = builtOnce(() =>
   z.strictObject({
-    ...tcCommon,
+    ...tcCommon(),
     latency: positiveDuration.meta({ description: 'Delay added to each packet', examples: ['200ms'] }),
     jitter: duration.optional().meta({ description: 'Random variation of the delay, plus or minus' }),
-    correlation,
+    correlation: correlation(),
     distribution: z
       .enum(['uniform', 'normal', 'pareto', 'paretonormal'])
       .optional()
@@ -20,37 +20,37 @@ export const delayFault = builtOnce(() =>
 );
 export const lossFault = builtOnce(() =>
   z.strictObject({
-    ...tcCommon,
-    percent: percentage.meta({ description: 'Share of packets dropped', examples: ['10%'] }),
-    correlation,
+    ...tcCommon(),
+    percent: percentage().meta({ description: 'Share of packets dropped', examples: ['10%'] }),
+    correlation: correlation(),
   }),
 );
 export const duplicateFault = builtOnce(() =>
   z.strictObject({
-    ...tcCommon,
-    percent: percentage.meta({ description: 'Share of packets sent twice', examples: ['5%'] }),
-    correlation,
+    ...tcCommon(),
+    percent: percentage().meta({ description: 'Share of packets sent twice', examples: ['5%'] }),
+    correlation: correlation(),
   }),
 );
 export const corruptFault = builtOnce(() =>
   z.strictObject({
-    ...tcCommon,
-    percent: percentage.meta({ description: 'Share of packets with a corrupted bit', examples: ['1%'] }),
-    correlation,
+    ...tcCommon(),
+    percent: percentage().meta({ description: 'Share of packets with a corrupted bit', examples: ['1%'] }),
+    correlation: correlation(),
   }),
 );
 export const reorderFault = builtOnce(() =>
   z.strictObject({
-    ...tcCommon,
-    percent: percentage.meta({ description: 'Share of packets sent at once, ahead of the delayed rest' }),
-    correlation,
+    ...tcCommon(),
+    percent: percentage().meta({ description: 'Share of packets sent at once, ahead of the delayed rest' }),
+    correlation: correlation(),
     latency: positiveDuration.optional().meta({ description: 'Delay of the other packets (default 10ms)' }),
   }),
 );
 export const bandwidthFault = builtOnce(() =>
   z.strictObject({
-    ...tcCommon,
-    rate: rate.meta({ description: 'The bandwidth left: 1mbit, 512kbit (bits/s), 10mbps (bytes/s)' }),
+    ...tcCommon(),
+    rate: rate().meta({ description: 'The bandwidth left: 1mbit, 512kbit (bits/s), 10mbps (bytes/s)' }),
     burst: z
       .string()
       .regex(/^\d+(\.\d+)?(b|kb|mb|kbit|mbit)?$/i)
