@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type AnyDriver, DRIVERS, FAULT_KINDS, type FaultKind } from '../faults/registry.js';
+import { type AnyStepKind, FAULT_KINDS, FAULT_STEP_KINDS, type FaultKind } from '../faults/kinds.js';
+import { builtOnce } from '../util/built-once.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { teachingErrorMap } from './issue-message.js';
 import { execProbe, httpProbe, type ProbeSpec, probe } from './probe-schema.js';
@@ -8,8 +9,8 @@ import { checkSetup } from './setup-check.js';
 import { argv, duration, nonEmpty, numeric, positiveDuration } from './shapes.js';
 
 /**
- * The experiment file, as zod schemas: the steps (each fault kind's shape comes from its driver in
- * faults/registry.ts) and the experiment around them. Every object is strict: an unknown key is an
+ * The experiment file, as zod schemas: the steps (each fault kind's shape comes from its step kind in
+ * faults/kinds.ts) and the experiment around them. Every object is strict: an unknown key is an
  * error, because a typo must never silently weaken a hypothesis.
  */
 
@@ -56,9 +57,12 @@ export type ActionSpec = z.output<typeof action>;
 const STEP_KINDS: readonly string[] = [...FAULT_KINDS, 'wait', 'probe', 'action', 'parallel'];
 
 type StepInput = Record<string, unknown>;
-/** A fault step: its kind and its spec, typed by the kind's driver. */
+/** A fault step: its kind and its spec, typed by the kind's shape. */
 export type FaultStep = {
-  [Driver in AnyDriver as Driver['kind']]: { kind: Driver['kind']; spec: z.output<Driver['schema']> };
+  [Entry in AnyStepKind as Entry['kind']]: {
+    kind: Entry['kind'];
+    spec: z.output<ReturnType<Entry['schema']>>;
+  };
 }[FaultKind];
 
 /**
@@ -72,14 +76,25 @@ export type Step =
   | { kind: 'action'; spec: ActionSpec }
   | { kind: 'parallel'; spec: Step[] };
 
-/** The shape of each step kind's value, by kind (the JSON Schema for editors is built from these too). */
-export const stepShapes: Record<string, z.ZodType> = {
-  ...Object.fromEntries(DRIVERS.map((driver) => [driver.kind, driver.schema as z.ZodType])),
-  wait: positiveDuration,
-  probe,
-  action,
-  parallel: z.array(z.lazy(() => step)).min(1),
-};
+const parallel = builtOnce(() => z.array(z.lazy(() => step)).min(1));
+
+/**
+ * The shape of each step kind's value, by kind (the JSON Schema for editors is built from these too).
+ * A fault kind's shape is built the first time it is looked up, so reading a file builds only the
+ * shapes of the kinds it uses.
+ */
+export const stepShapes: Record<string, z.ZodType> = Object.defineProperties(
+  {},
+  Object.fromEntries(
+    [
+      ...FAULT_STEP_KINDS.map((entry): [string, () => z.ZodType] => [entry.kind, entry.schema]),
+      ['wait', () => positiveDuration],
+      ['probe', () => probe],
+      ['action', () => action],
+      ['parallel', parallel],
+    ].map(([kind, shape]) => [kind, { get: shape, enumerable: true }]),
+  ),
+);
 
 /**
  * A step is an object with exactly one key naming its kind. It is dispatched on that key rather than

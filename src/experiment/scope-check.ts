@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { driverFor, FAULT_KINDS, type FaultKind } from '../faults/registry.js';
+import { stepKindOf } from '../faults/kinds.js';
 import type { ProbeSpec } from './probe-schema.js';
 import type { ActionSpec } from './schema.js';
 
@@ -37,8 +37,9 @@ function selectorsOf(value: {
       for (const [index, child] of list(spec).entries()) step(child, [...here, index]);
     } else if (kind === 'probe') probeTarget(spec, here);
     else if (kind === 'action') actionTarget(spec, here);
-    else if (kind !== 'wait' && FAULT_KINDS.includes(kind as FaultKind) && isRecord(spec)) {
-      for (const [found, path] of driverFor(kind).selectors(spec)) selector(found, [...here, ...path]);
+    else if (kind !== 'wait' && isRecord(spec)) {
+      for (const [found, path] of stepKindOf(kind)?.selectors(spec) ?? [])
+        selector(found, [...here, ...path]);
     }
   };
   for (const [index, probe] of list(value.hypothesis).entries()) probeTarget(probe, ['hypothesis', index]);

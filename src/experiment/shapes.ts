@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { builtOnce } from '../util/built-once.js';
 import { parseDurationBound, parseNumberBound } from '../util/comparison.js';
 import { DURATION_PATTERN, durationTooLong, parseDuration } from '../util/duration.js';
 
@@ -176,26 +177,31 @@ export function isCidr(text: string): boolean {
   return text.includes(':') && IPV6_CIDR.test(text) && Number(text.split('/')[1] ?? 128) <= 128;
 }
 
-/** A peer: other containers (any target selector) or an address block. */
-export const peerSelector = z
-  .strictObject({
-    ...selectorShape,
-    cidr: z
-      .string()
-      .refine(isCidr, { message: 'expected an address or CIDR such as 10.0.0.5 or 10.0.0.0/24' })
-      .optional()
-      .meta({ description: 'An IPv4 or IPv6 address or CIDR block' }),
-  })
-  .superRefine((value, ctx) => {
-    checkProjects(value, ctx);
-    const selects = hasSelector(value);
-    if (value.cidr !== undefined && selects) {
-      ctx.addIssue({ code: 'custom', message: 'a peer is either a cidr or a container selector, not both' });
-    } else if (value.cidr === undefined && !selects) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'a peer needs cidr, or one of: name, id, service, labels, pattern',
-      });
-    }
-  });
-export type PeerSelector = z.output<typeof peerSelector>;
+/** A peer: other containers (any target selector) or an address block; built when a network step is read. */
+export const peerSelector = builtOnce(() =>
+  z
+    .strictObject({
+      ...selectorShape,
+      cidr: z
+        .string()
+        .refine(isCidr, { message: 'expected an address or CIDR such as 10.0.0.5 or 10.0.0.0/24' })
+        .optional()
+        .meta({ description: 'An IPv4 or IPv6 address or CIDR block' }),
+    })
+    .superRefine((value, ctx) => {
+      checkProjects(value, ctx);
+      const selects = hasSelector(value);
+      if (value.cidr !== undefined && selects) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'a peer is either a cidr or a container selector, not both',
+        });
+      } else if (value.cidr === undefined && !selects) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'a peer needs cidr, or one of: name, id, service, labels, pattern',
+        });
+      }
+    }),
+);
+export type PeerSelector = z.output<ReturnType<typeof peerSelector>>;

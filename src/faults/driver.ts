@@ -163,10 +163,8 @@ export interface StepPlan {
 export interface FaultDriver<Kind extends string = string, Spec = unknown> {
   kind: Kind;
   family: FaultFamily;
-  /** The step's shape: the file format and the JSON Schema are built from it. */
-  schema: z.ZodType<Spec>;
-  /** Every container selector in a step's raw (unparsed) spec, with its path, for scope checks. */
-  selectors(spec: Record<string, unknown>): [unknown, (string | number)[]][];
+  /** The step's shape, built on first use: the same as its step kind's (step-kind.ts), which reading a file uses. */
+  schema: () => z.ZodType<Spec>;
   /** Resolves a step's targets and what it will do to each. Records problems rather than throwing. */
   plan(spec: Spec, ctx: StepPlanContext): StepPlan;
   /** The fault's duration, whether it runs in the background, and its own target limit. */
@@ -175,16 +173,6 @@ export interface FaultDriver<Kind extends string = string, Spec = unknown> {
     background?: boolean | undefined;
     maxTargets?: number | undefined;
   };
-}
-
-/** The selectors of a step that has `target` and optional `to` peers (most kinds). */
-export function targetAndPeers(spec: Record<string, unknown>): [unknown, (string | number)[]][] {
-  const found: [unknown, (string | number)[]][] = [['target' in spec ? spec.target : undefined, ['target']]];
-  const to = spec.to;
-  if (Array.isArray(to)) {
-    for (const [index, peer] of to.entries()) found.push([peer, ['to', index]]);
-  } else if (to !== undefined) found.push([to, ['to']]);
-  return found;
 }
 
 /** Keeps a driver's literal kind and its spec type when it is declared. */

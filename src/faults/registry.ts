@@ -36,9 +36,13 @@ import {
 } from './tc/drivers.js';
 import { tcFamily } from './tc/family.js';
 
+export { FAULT_KINDS, type FaultKind } from './kinds.js';
+
 /**
- * Every fault kind faultline knows, in the order the file format lists them. The schema, the planner,
- * the method, the ledger undo, the recover scan, the preflight and doctor all loop over these lists.
+ * The runtime side of the fault registry: every fault kind's driver, in the order the file format
+ * lists them (kinds.ts, the schema side, lists the same kinds with their shapes). The planner, the
+ * method, the ledger undo, the recover scan, the preflight and doctor loop over these lists; reading
+ * an experiment file (`validate`) loads none of it.
  */
 export const DRIVERS = [
   killDriver,
@@ -87,10 +91,6 @@ export const FAMILIES: readonly FaultFamily[] = [
 ] as FaultFamily[];
 
 export type AnyDriver = (typeof DRIVERS)[number];
-export type FaultKind = AnyDriver['kind'];
-
-/** The step kinds that are faults. */
-export const FAULT_KINDS: readonly FaultKind[] = DRIVERS.map((driver) => driver.kind);
 
 const byKind = new Map<string, FaultDriver>(
   DRIVERS.map((driver) => [driver.kind, driver as unknown as FaultDriver]),

@@ -9,7 +9,6 @@ import {
   type FaultFamily,
   type PlannedFault,
   type StepPlanContext,
-  targetAndPeers,
 } from './driver.js';
 
 /** What a step that names its targets with `target` has. */
@@ -28,7 +27,7 @@ export interface TargetedSpec {
 export function targetedDriver<const Kind extends string, Spec extends TargetedSpec>(options: {
   kind: Kind;
   family: FaultFamily;
-  schema: z.ZodType<Spec>;
+  schema: () => z.ZodType<Spec>;
   planOne(spec: Spec, target: Target, faultId: string, ctx: StepPlanContext): FamilyPlan;
   /** Said after the selector in the plan, from the first target's fault (e.g. the resolved scope). */
   qualifier?(first: FamilyPlan): string;
@@ -37,7 +36,6 @@ export function targetedDriver<const Kind extends string, Spec extends TargetedS
     kind: options.kind,
     family: options.family,
     schema: options.schema,
-    selectors: targetAndPeers,
     common: (spec) => ({
       durationMs: spec.duration,
       background: spec.background,

@@ -4,11 +4,11 @@ import { containerFamily } from './family.js';
 import type { ContainerFaultKind } from './lifecycle.js';
 import { killFault, pauseFault, restartFault, stopFault } from './schema.js';
 
-type LifecycleSpec = z.output<typeof restartFault> & { signal?: string | undefined };
+type LifecycleSpec = z.output<ReturnType<typeof restartFault>> & { signal?: string | undefined };
 
 function lifecycle<const Kind extends ContainerFaultKind, Spec extends LifecycleSpec>(
   kind: Kind,
-  schema: z.ZodType<Spec>,
+  schema: () => z.ZodType<Spec>,
 ) {
   return targetedDriver({
     kind,

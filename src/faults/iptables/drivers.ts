@@ -85,7 +85,7 @@ export function planPartitionMember(
 /** A step whose targets each get their own chains. */
 function perTarget<const Kind extends string, Spec extends BlackholeSpec | DnsSpec>(
   kind: Kind,
-  schema: z.ZodType<Spec>,
+  schema: () => z.ZodType<Spec>,
   planOne: (spec: Spec, input: IptablesPlanInput) => IptablesPlan,
 ) {
   return targetedDriver({
@@ -107,13 +107,6 @@ export const partitionDriver = defineDriver({
   kind: 'partition',
   family: iptablesFamily,
   schema: partitionFault,
-  selectors: (spec) =>
-    (Array.isArray(spec.groups) ? spec.groups : []).flatMap((group, g) =>
-      (Array.isArray(group) ? group : []).map((member, m): [unknown, (string | number)[]] => [
-        member,
-        ['groups', g, m],
-      ]),
-    ),
   common: (spec: PartitionSpec) => ({
     durationMs: spec.duration,
     background: spec.background,

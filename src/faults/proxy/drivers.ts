@@ -47,7 +47,7 @@ function qualifier(first: ProxyPlan): string {
 /** A proxy driver: the listener body (HTTP faults or TCP toxics) follows from the step's spec. */
 function proxyDriver<const Kind extends string, Spec extends ProxySpec>(
   kind: Kind,
-  schema: z.ZodType<Spec>,
+  schema: () => z.ZodType<Spec>,
   body: (spec: Spec) => Parameters<typeof planProxy>[2],
 ) {
   return targetedDriver({
@@ -61,7 +61,7 @@ function proxyDriver<const Kind extends string, Spec extends ProxySpec>(
 
 function httpDriver<const Kind extends keyof typeof httpActions, Spec extends HttpSpec>(
   kind: Kind,
-  schema: z.ZodType<Spec>,
+  schema: () => z.ZodType<Spec>,
   action: (spec: Spec) => HttpAction,
 ) {
   return proxyDriver(kind, schema, (spec) => ({ protocol: 'http', http: [httpFault(spec, action(spec))] }));
@@ -69,7 +69,7 @@ function httpDriver<const Kind extends keyof typeof httpActions, Spec extends Ht
 
 function tcpDriver<const Kind extends keyof typeof tcpToxics, Spec extends ProxySpec>(
   kind: Kind,
-  schema: z.ZodType<Spec>,
+  schema: () => z.ZodType<Spec>,
   toxic: (spec: Spec) => TcpToxic,
 ) {
   return proxyDriver(kind, schema, (spec) => ({

@@ -22,7 +22,7 @@ import {
 } from './schema.js';
 
 /** What every tc step has: its targets, peers, ports, protocol, interface and direction. */
-type TcSpec = z.output<z.ZodObject<typeof tcCommon>>;
+type TcSpec = z.output<z.ZodObject<ReturnType<typeof tcCommon>>>;
 
 /** What a tc fault does to one target's traffic, as data (its scope resolved to addresses). */
 export function planTc<Spec extends TcSpec>(
@@ -44,7 +44,7 @@ export function planTc<Spec extends TcSpec>(
 
 function tcDriver<const Kind extends string, Spec extends TcSpec>(
   kind: Kind,
-  schema: z.ZodType<Spec>,
+  schema: () => z.ZodType<Spec>,
   shape: (spec: Spec) => Pick<TcPlan, 'netem' | 'tbf'>,
 ) {
   return targetedDriver({

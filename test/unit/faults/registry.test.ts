@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { experimentJsonSchema } from '../../../src/experiment/json-schema.js';
 import { parseExperiment } from '../../../src/experiment/load.js';
+import { FAULT_STEP_KINDS, stepKindOf } from '../../../src/faults/kinds.js';
 import {
   DRIVERS,
   driverFor,
@@ -69,6 +70,15 @@ describe('the fault-driver registry', () => {
       expect(driverFor(driver.kind)).toBe(driver);
     }
     expect(() => familyOf({ type: 'nonsense' })).toThrow('no fault family of type "nonsense"');
+  });
+
+  it('has a driver for every step kind of the schema side, with the same shape and family', () => {
+    expect(DRIVERS.map((driver) => driver.kind)).toEqual(FAULT_STEP_KINDS.map((entry) => entry.kind));
+    for (const driver of DRIVERS) {
+      expect(stepKindOf(driver.kind)?.schema).toBe(driver.schema);
+      expect(stepKindOf(driver.kind)?.family).toBe(driver.family.type);
+    }
+    expect(stepKindOf('nonsense')).toBeUndefined();
   });
 
   it("reads each kind's step with its driver's shape: an unknown key is refused at that kind", () => {
