@@ -58,7 +58,7 @@ async function inject(fault: IptablesPlan) {
         ran.push([...argv]);
         return run(target, argv, options);
       };
-      return new NetworkContext(runner, client);
+      return new NetworkContext(runner);
     },
   };
   return iptablesFamily.inject(fault, toTarget(container), 'blackhole-1', ctx, () => undefined);
