@@ -8,7 +8,7 @@ import type { NetnsRunner } from './netns-runner.js';
  * before its first rule, and drops it afterwards if it created it and nothing else is in it. Needs the
  * `nft` tool in the namespace's way in; without it the empty table (policy ACCEPT, no effect) stays.
  */
-const TABLE = { ipv4: 'ip', ipv6: 'ip6' } as const;
+export const NFT_TABLE = { ipv4: 'ip', ipv6: 'ip6' } as const;
 
 /** true / false when known; undefined when `nft` is not there to ask. */
 export async function filterTableExists(
@@ -17,7 +17,7 @@ export async function filterTableExists(
   family: Family,
 ): Promise<boolean | undefined> {
   const result = await runner
-    .run(target, ['nft', 'list', 'table', TABLE[family], 'filter'])
+    .run(target, ['nft', 'list', 'table', NFT_TABLE[family], 'filter'])
     .catch(() => undefined);
   if (!result) return undefined;
   if (result.exitCode === 0) return true;
@@ -40,7 +40,7 @@ export async function dropTablesIfEmpty(
       (line) => line.startsWith(':') && !/^:(INPUT|FORWARD|OUTPUT) ACCEPT/.test(line),
     );
     if (rules.length > 0 || chains.length > 0) continue;
-    await runner.run(target, ['nft', 'delete', 'table', TABLE[family], 'filter']).catch(() => undefined);
+    await runner.run(target, ['nft', 'delete', 'table', NFT_TABLE[family], 'filter']).catch(() => undefined);
   }
 }
 
@@ -91,7 +91,7 @@ export async function revertWithTable(
   const saved = await runner.run(target, [save, '-t', 'filter']).catch(() => undefined);
   if (saved?.exitCode !== 0 || !onlyTheseSets(saved.stdout, sets)) return false;
   const dropped = await runner
-    .run(target, ['nft', 'delete', 'table', TABLE[family], 'filter'])
+    .run(target, ['nft', 'delete', 'table', NFT_TABLE[family], 'filter'])
     .catch(() => undefined);
   return dropped?.exitCode === 0;
 }

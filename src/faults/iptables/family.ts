@@ -14,7 +14,12 @@ import {
   type NetworkContext,
   NetworkInjectionError,
 } from '../../network/network-fault.js';
-import { dropTablesIfEmpty, filterTableExists, revertWithTable } from '../../network/nft-tables.js';
+import {
+  dropTablesIfEmpty,
+  filterTableExists,
+  NFT_TABLE,
+  revertWithTable,
+} from '../../network/nft-tables.js';
 import type { Target } from '../../targets/target.js';
 import { killPoint } from '../../util/kill-points.js';
 import type { Display, FaultFamily } from '../driver.js';
@@ -45,9 +50,19 @@ function describe(plan: IptablesPlan, target: Target, display: Display) {
   const batches = byFamily(plan.sets);
   const show = (family: Family, lines: string[]) =>
     showBatch(display(target, [restoreOf(binaryOf(family)), ...RESTORE_ARGS]), lines);
+  // On nf_tables, a filter table the fault created goes with its rules when it holds nothing else.
+  const withTable = (family: Family) =>
+    [
+      '# instead, where the fault created the nf_tables filter table and it holds only these rules:',
+      display(target, [`${binaryOf(family)}-save`, '-t', 'filter']),
+      display(target, ['nft', 'delete', 'table', NFT_TABLE[family], 'filter']),
+    ].join('\n');
   return {
     actions: batches.map((batch) => show(batch.family, applyBatch(batch.sets))),
-    reverts: batches.map((batch) => show(batch.family, revertBatch(batch.sets))),
+    reverts: batches.flatMap((batch) => [
+      show(batch.family, revertBatch(batch.sets)),
+      withTable(batch.family),
+    ]),
   };
 }
 
