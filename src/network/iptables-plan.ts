@@ -77,14 +77,14 @@ export function applyCommands(set: IptablesRuleSet): string[][] {
   return [
     ['-w', '5', '-N', set.chain],
     ...set.rules.map((rule) => ['-w', '5', '-A', set.chain, ...rule]),
-    ['-w', '5', '-I', set.hook, '1', ...jump(set)],
+    ['-w', '5', '-I', set.hook, '1', ...jumpOf(set)],
   ];
 }
 
 /** argv that remove a rule set: the jump first (traffic flows again), then the chain. */
 export function revertCommands(set: IptablesRuleSet): string[][] {
   return [
-    ['-w', '5', '-D', set.hook, ...jump(set)],
+    ['-w', '5', '-D', set.hook, ...jumpOf(set)],
     ['-w', '5', '-F', set.chain],
     ['-w', '5', '-X', set.chain],
   ];
@@ -106,7 +106,7 @@ export function applyBatch(sets: readonly IptablesRuleSet[]): string[] {
     '*filter',
     ...sets.map((set) => `:${set.chain} - [0:0]`),
     ...sets.flatMap((set) => set.rules.map((rule) => restoreLine(['-A', set.chain, ...rule]))),
-    ...sets.map((set) => restoreLine(['-I', set.hook, '1', ...jump(set)])),
+    ...sets.map((set) => restoreLine(['-I', set.hook, '1', ...jumpOf(set)])),
     'COMMIT',
   ];
 }
@@ -127,7 +127,8 @@ export function byFamily(sets: readonly IptablesRuleSet[]): { family: Family; se
   return [...groups].map(([family, members]) => ({ family, sets: members }));
 }
 
-function jump(set: IptablesRuleSet): string[] {
+/** The arguments of the rule that jumps from the set's hook into its chain (after `-A HOOK`). */
+export function jumpOf(set: IptablesRuleSet): string[] {
   return ['-m', 'comment', '--comment', set.comment, '-j', set.chain];
 }
 
@@ -146,4 +147,13 @@ export function dnsRules(family: Family): string[][] {
   // Docker's embedded DNS answers on 127.0.0.11 and NATs port 53 to a random port first.
   if (family === 'ipv4') rules.push(['-d', '127.0.0.11/32', ...reject]);
   return rules;
+}
+
+/** Splits an iptables-save line into arguments, honouring double quotes. */
+export function splitSaveLine(line: string): string[] {
+  const args: string[] = [];
+  const pattern = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  for (const match of line.matchAll(pattern))
+    args.push(match[1] !== undefined ? match[1].replace(/\\(.)/g, '$1') : match[2]!);
+  return args;
 }

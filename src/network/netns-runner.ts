@@ -1,10 +1,12 @@
 import { readlink } from 'node:fs/promises';
+import path from 'node:path';
 import type { DockerClient } from '../docker/client.js';
 import type { DockerEndpoint } from '../docker/endpoint.js';
 import { FAULTLINE_HELPER, FAULTLINE_RUN_ID, FAULTLINE_TARGET_ID } from '../docker/labels.js';
 import type { Target } from '../targets/target.js';
 import { execa } from '../util/lazy-execa.js';
 import { framable, HELPER_SESSION_CMD, HelperSession, HelperSessionEnded } from './helper-session.js';
+import { spawnCommand } from './spawn-command.js';
 import { PROC_ROOT } from './target-pid.js';
 import { NetnsUnavailableError, pidOf, TargetPids } from './verified-pid.js';
 
@@ -39,6 +41,11 @@ export interface NetnsRunner {
   readonly via: Via;
   /** Runs argv in the target's network namespace; `input`, when given, is its stdin (a batch). */
   run(target: Target, argv: readonly string[], options?: RunOptions): Promise<CommandResult>;
+  /**
+   * Where this process reads the target's network namespace in /proc (/proc/<pid>/net), when the way
+   * in is from the host (nsenter): what it can read there needs no process in the namespace.
+   */
+  procNet?(target: Target): Promise<string>;
   /** How a person would run the same command by hand. */
   display(target: Target, argv: readonly string[]): string;
   /** Removes anything the runner created (helper containers). Idempotent. */
@@ -56,24 +63,31 @@ export function quote(argv: readonly string[]): string {
 export class NsenterRunner implements NetnsRunner {
   readonly via = 'nsenter' as const;
   private readonly pids: TargetPids;
-  constructor(docker: DockerClient, procRoot = PROC_ROOT) {
+  constructor(
+    docker: DockerClient,
+    private readonly procRoot = PROC_ROOT,
+  ) {
     this.pids = new TargetPids(docker, procRoot);
   }
 
   async run(target: Target, argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const pid = await this.pids.pidOf(target);
-    const result = await execa('nsenter', ['-t', String(pid), '-n', '--', ...argv], {
-      reject: false,
-      timeout: TIMEOUT_MS,
-      ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+    const result = await spawnCommand('nsenter', ['-t', String(pid), '-n', '--', ...argv], {
+      input: options.input,
+      timeoutMs: TIMEOUT_MS,
     });
     if (result.exitCode === undefined) {
       throw new NetnsUnavailableError(
-        `cannot run nsenter: ${result.shortMessage}`,
+        `cannot run nsenter: ${result.why}`,
         'Install util-linux, or use --via helper.',
       );
     }
-    return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
+    return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  /** /proc/<pid>/net of the target's pid, checked as for a command (and kept for the run). */
+  async procNet(target: Target): Promise<string> {
+    return path.join(this.procRoot, String(await this.pids.pidOf(target)), 'net');
   }
 
   display(target: Target, argv: readonly string[]): string {

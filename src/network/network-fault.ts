@@ -1,4 +1,3 @@
-import type { DockerClient } from '../docker/client.js';
 import type { Target } from '../targets/target.js';
 import { legacyTablesListed } from './legacy-tables.js';
 import { type NetnsRunner, TargetGoneError } from './netns-runner.js';
@@ -13,13 +12,10 @@ export class NetworkContext {
   /** Whether a target has legacy tables at all, when it can be told without running a process. */
   private readonly legacyTables: ((target: Target) => Promise<boolean | undefined>) | undefined;
 
-  /** With the Engine and the nsenter way, legacy tables are looked up from the host (legacy-tables.ts). */
-  constructor(
-    readonly runner: NetnsRunner,
-    docker?: DockerClient,
-  ) {
-    this.legacyTables =
-      docker && runner.via === 'nsenter' ? (target) => legacyTablesListed(docker, target) : undefined;
+  /** The nsenter way looks legacy tables up from the host (legacy-tables.ts), under the runner's pid. */
+  constructor(readonly runner: NetnsRunner) {
+    const procNet = runner.procNet?.bind(runner);
+    this.legacyTables = procNet ? (target) => legacyTablesListed(() => procNet(target)) : undefined;
   }
 
   /** The tc state of a device; for ingress, of the ifb device that carries the device's incoming traffic. */

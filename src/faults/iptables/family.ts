@@ -14,7 +14,12 @@ import {
   type NetworkContext,
   NetworkInjectionError,
 } from '../../network/network-fault.js';
-import { dropTablesIfEmpty, filterTableExists } from '../../network/nft-tables.js';
+import {
+  dropTablesIfEmpty,
+  filterTableExists,
+  NFT_TABLE,
+  revertWithTable,
+} from '../../network/nft-tables.js';
 import type { Target } from '../../targets/target.js';
 import { killPoint } from '../../util/kill-points.js';
 import type { Display, FaultFamily } from '../driver.js';
@@ -45,9 +50,19 @@ function describe(plan: IptablesPlan, target: Target, display: Display) {
   const batches = byFamily(plan.sets);
   const show = (family: Family, lines: string[]) =>
     showBatch(display(target, [restoreOf(binaryOf(family)), ...RESTORE_ARGS]), lines);
+  // On nf_tables, a filter table the fault created goes with its rules when it holds nothing else.
+  const withTable = (family: Family) =>
+    [
+      '# instead, where the fault created the nf_tables filter table and it holds only these rules:',
+      display(target, [`${binaryOf(family)}-save`, '-t', 'filter']),
+      display(target, ['nft', 'delete', 'table', NFT_TABLE[family], 'filter']),
+    ].join('\n');
   return {
     actions: batches.map((batch) => show(batch.family, applyBatch(batch.sets))),
-    reverts: batches.map((batch) => show(batch.family, revertBatch(batch.sets))),
+    reverts: batches.flatMap((batch) => [
+      show(batch.family, revertBatch(batch.sets)),
+      withTable(batch.family),
+    ]),
   };
 }
 
@@ -148,7 +163,9 @@ async function tablesToCreate(
 /**
  * The run's own revert: one batch per family. A batch is all or nothing, so when one fails (a rule
  * is already gone: the container restarted, or someone removed a chain) its sets are removed command by
- * command instead, every set tried even when one fails, so as little as possible is left.
+ * command instead, every set tried even when one fails, so as little as possible is left. Where the
+ * fault created the nf_tables filter table and it still holds the fault's rules and nothing else, the
+ * table goes with them in one step (nft-tables.ts).
  */
 async function liveRevert(
   runner: NetnsRunner,
@@ -156,8 +173,16 @@ async function liveRevert(
   recipe: IptablesRecipe,
 ): Promise<RevertOutcome> {
   const left: IptablesRuleSet[] = [];
+  const dropped: Family[] = [];
   for (const batch of byFamily(recipe.sets)) {
     const binary = batch.family === 'ipv6' ? recipe.ipv6 : recipe.ipv4;
+    if (
+      recipe.createdTables?.includes(batch.family) &&
+      (await revertWithTable(runner, target, batch.family, batch.sets, `${binary}-save`))
+    ) {
+      dropped.push(batch.family);
+      continue;
+    }
     const outcome = await runBatch(runner, target, binary, revertBatch(batch.sets)).catch(() => undefined);
     if (!outcome?.ok) left.push(...batch.sets);
   }
@@ -166,7 +191,8 @@ async function liveRevert(
     show: showQuoted,
   });
   if (removal.failures.length > 0) return { status: 'failed', detail: removal.failures.join('; ') };
-  await dropCreatedTables(runner, target, recipe);
+  const createdTables = recipe.createdTables?.filter((family) => !dropped.includes(family));
+  await dropCreatedTables(runner, target, { ...recipe, createdTables });
   if (removal.missing)
     return {
       status: 'target-gone',

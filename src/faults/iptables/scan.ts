@@ -1,16 +1,10 @@
-import { CHAIN_PREFIX } from '../../network/iptables-plan.js';
+import { CHAIN_PREFIX, splitSaveLine } from '../../network/iptables-plan.js';
+
+export { splitSaveLine };
+
 import type { NetnsRunner } from '../../network/netns-runner.js';
 import type { Target } from '../../targets/target.js';
 import type { Leftover } from '../driver.js';
-
-/** Splits an iptables-save line into arguments, honouring double quotes. */
-export function splitSaveLine(line: string): string[] {
-  const args: string[] = [];
-  const pattern = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  for (const match of line.matchAll(pattern))
-    args.push(match[1] !== undefined ? match[1].replace(/\\(.)/g, '$1') : match[2]!);
-  return args;
-}
 
 /**
  * Finds faultline's chains in `iptables-save` output: the jumps to them (to delete with -D) and the

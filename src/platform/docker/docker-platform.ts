@@ -28,7 +28,7 @@ export class DockerPlatform implements Platform {
   async enterNetwork(runId: string, targets: readonly Target[]) {
     const chosen = await chooseRunner(this.engine, this.setup, runId, { targets });
     return {
-      network: new NetworkContext(chosen.runner, this.engine),
+      network: new NetworkContext(chosen.runner),
       why: `${chosen.runner.via}: ${chosen.why}`,
     };
   }

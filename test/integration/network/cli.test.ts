@@ -133,7 +133,7 @@ describe('faultline plan', () => {
       expect(start).toBeGreaterThan(-1);
       // One iptables-restore batch to inject and one to revert, each shown as a here-document.
       const restore = `${ns} iptables-restore -w 5 --noflush <<'EOF'`;
-      expect(lines.slice(start + 1, start + 21)).toEqual([
+      expect(lines.slice(start + 1, start + 24)).toEqual([
         restore,
         '*filter',
         `:${chain}-O - [0:0]`,
@@ -154,6 +154,9 @@ describe('faultline plan', () => {
         `-X ${chain}-I`,
         'COMMIT',
         'EOF',
+        'revert: # instead, where the fault created the nf_tables filter table and it holds only these rules:',
+        `${ns} iptables-save -t filter`,
+        `${ns} nft delete table ip filter`,
       ]);
     }
     expect(await lab.states()).toEqual(states);

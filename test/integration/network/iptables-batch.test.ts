@@ -7,7 +7,7 @@ import { NetworkContext } from '../../../src/network/network-fault.js';
 import type { Platform } from '../../../src/platform/platform.js';
 import { toTarget } from '../../../src/targets/resolve.js';
 import { uniquePrefix } from '../../support/containers.js';
-import { NetworkLab } from '../../support/network.js';
+import { NetworkLab, nsenterOk } from '../../support/network.js';
 
 /**
  * An iptables fault goes into a namespace as one iptables-restore transaction per family: a batch with
@@ -58,7 +58,7 @@ async function inject(fault: IptablesPlan) {
         ran.push([...argv]);
         return run(target, argv, options);
       };
-      return new NetworkContext(runner, client);
+      return new NetworkContext(runner);
     },
   };
   return iptablesFamily.inject(fault, toTarget(container), 'blackhole-1', ctx, () => undefined);
@@ -89,7 +89,42 @@ describe('an iptables fault is one transaction per namespace and family', () => 
     expect(during).toContain(
       `-A OUTPUT -m comment --comment "faultline run=batch000 fault=blackhole-1" -j ${chain('O')}`,
     );
+    ran.length = 0;
     expect(await fault.revert()).toMatchObject({ status: 'reverted' });
     expect(await lab.states(['a'])).toEqual(before);
+    // The fault created the filter table and it held nothing else: one look, then the table went.
+    expect(ran.map((argv) => argv.join(' '))).toEqual([
+      'iptables-nft-save -t filter',
+      'nft delete table ip filter',
+    ]);
+  });
+
+  it("a rule someone added to the fault's table meanwhile stays, with the table; only the fault's rules go", async () => {
+    const a = lab.get('a').name;
+    const fault = await inject(plan(['-d', `${lab.get('b').ip}/32`, '-p', 'icmp', '-j', 'DROP']));
+    await nsenterOk(
+      a,
+      'iptables-nft',
+      '-w',
+      '5',
+      '-A',
+      'OUTPUT',
+      '-p',
+      'tcp',
+      '--dport',
+      '9',
+      '-j',
+      'ACCEPT',
+    );
+    try {
+      ran.length = 0;
+      expect(await fault.revert()).toMatchObject({ status: 'reverted' });
+      expect(ran.map((argv) => argv.join(' '))).not.toContain('nft delete table ip filter');
+      const after = await nsenterOk(a, 'iptables-nft-save', '-t', 'filter');
+      expect(after).toContain('-A OUTPUT -p tcp -m tcp --dport 9 -j ACCEPT');
+      expect(after).not.toContain('FL-batch000');
+    } finally {
+      await nsenterOk(a, 'nft', 'delete', 'table', 'ip', 'filter');
+    }
   });
 });

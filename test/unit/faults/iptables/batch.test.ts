@@ -175,5 +175,10 @@ describe('plan shows each batch as its command and here-document', () => {
       ...V4_REVERT,
       'EOF',
     ]);
+    expect(described.reverts[1]!.split('\n')).toEqual([
+      '# instead, where the fault created the nf_tables filter table and it holds only these rules:',
+      'nsenter shop-api-1 iptables-save -t filter',
+      'nsenter shop-api-1 nft delete table ip filter',
+    ]);
   });
 });
