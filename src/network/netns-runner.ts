@@ -1,4 +1,5 @@
 import { readlink } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import type { DockerClient } from '../docker/client.js';
 import type { DockerEndpoint } from '../docker/endpoint.js';
@@ -60,6 +61,11 @@ export function quote(argv: readonly string[]): string {
     .join(' ');
 }
 
+/** A signal's number (SIGKILL 9), for the 128 + n exit code a shell reports; 0 when unknown. */
+function signalNumber(signal: NodeJS.Signals | undefined): number {
+  return (signal && osConstants.signals[signal]) || 0;
+}
+
 export class NsenterRunner implements NetnsRunner {
   readonly via = 'nsenter' as const;
   private readonly pids: TargetPids;
@@ -76,13 +82,17 @@ export class NsenterRunner implements NetnsRunner {
       input: options.input,
       timeoutMs: TIMEOUT_MS,
     });
-    if (result.exitCode === undefined) {
+    if (result.exitCode !== undefined) return result;
+    if (result.ended === 'never') {
       throw new NetnsUnavailableError(
         `cannot run nsenter: ${result.why}`,
         'Install util-linux, or use --via helper.',
       );
     }
-    return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+    // It ran and was stopped (its time limit, or a signal): what it did is unknown, as a shell tells it.
+    const exitCode = result.ended === 'timeout' ? 124 : 128 + signalNumber(result.signal);
+    const stderr = [result.stderr.trim(), result.why].filter(Boolean).join('\n');
+    return { exitCode, stdout: result.stdout, stderr };
   }
 
   /** /proc/<pid>/net of the target's pid, checked as for a command (and kept for the run). */

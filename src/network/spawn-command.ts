@@ -1,9 +1,19 @@
 import { spawn } from 'node:child_process';
 
-/** How a process ended: its exit code, or why it has none (it never started, timed out, was killed). */
+/**
+ * How a process ended: its exit code, or why it has none. `ended` says whether it ran at all: `never`
+ * (it could not be started), `timeout` (killed at the time limit) or `signal` (killed by a signal).
+ */
 export type Spawned =
   | { exitCode: number; stdout: string; stderr: string }
-  | { exitCode: undefined; stdout: string; stderr: string; why: string };
+  | {
+      exitCode: undefined;
+      stdout: string;
+      stderr: string;
+      why: string;
+      ended: 'never' | 'timeout' | 'signal';
+      signal?: NodeJS.Signals | undefined;
+    };
 
 export interface SpawnOptions {
   /** Written to stdin, which is then closed; without it stdin is /dev/null. */
@@ -26,23 +36,26 @@ export function spawnCommand(file: string, args: readonly string[], options: Spa
     const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString('utf8');
     const command = [file, ...args].join(' ');
     let why: string | undefined;
+    let ended: 'never' | 'timeout' | 'signal' = 'signal';
     let child: ReturnType<typeof spawn>;
     try {
       child = spawn(file, args, { stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      resolve({ exitCode: undefined, stdout: '', stderr: '', why: `${message}: ${command}` });
+      resolve({ exitCode: undefined, stdout: '', stderr: '', why: `${message}: ${command}`, ended: 'never' });
       return;
     }
     let force: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
       why = `Command timed out after ${options.timeoutMs} milliseconds: ${command}`;
+      ended = 'timeout';
       child.kill('SIGTERM');
       force = setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_MS);
     }, options.timeoutMs);
     child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', (error) => {
+      if (why === undefined) ended = 'never';
       why ??= `${error.message}: ${command}`;
     });
     child.on('close', (code, signal) => {
@@ -53,7 +66,14 @@ export function spawnCommand(file: string, args: readonly string[], options: Spa
         return;
       }
       why ??= `Command was killed with ${signal ?? 'a signal'}: ${command}`;
-      resolve({ exitCode: undefined, stdout: text(stdout), stderr: text(stderr), why });
+      resolve({
+        exitCode: undefined,
+        stdout: text(stdout),
+        stderr: text(stderr),
+        why,
+        ended,
+        signal: signal ?? undefined,
+      });
     });
     if (child.stdin) {
       // A program that exits without reading all of its input closes the pipe: its exit code says why.

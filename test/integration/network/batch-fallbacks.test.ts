@@ -46,7 +46,7 @@ function recorded() {
     ran.push([...argv]);
     return run(target, argv, options);
   };
-  const context = new NetworkContext(runner, client);
+  const context = new NetworkContext(runner);
   const ctx: InjectContext = { platform: {} as Platform, network: () => context };
   return { ran, ctx };
 }
@@ -97,6 +97,25 @@ describe('a tc revert batch that cannot run whole', () => {
     expect(after.a!['tc class eth0']).toBe(onlyFirst.a!['tc class eth0']);
     expect(after.a!['tc qdisc eth0']).toBe(onlyFirst.a!['tc qdisc eth0']);
     expect(after.a!['tc filter eth0']).toBe('');
+    expect(await first.revert()).toMatchObject({ status: 'reverted' });
+    expect(await lab.states(['a'])).toEqual(before);
+  });
+
+  it("takes a band whose own filter alone was removed behind faultline's back and removes the rest of it", async () => {
+    const a = lab.get('a');
+    const { ctx } = recorded();
+    const before = await lab.states(['a']);
+    const { first, second, onlyFirst } = await twoBands(ctx);
+    // Only the second band's filter is deleted (by its priority); the first band's filter stays. tc
+    // says "Filter with specified priority/protocol not found" when the revert deletes it again.
+    const filters = await nsenterOk(a.name, 'tc', 'filter', 'show', 'dev', 'eth0');
+    const line = filters.split('\n').find((text) => text.includes('flowid fa1:3'));
+    const prio = line && /pref (\d+) /.exec(line)?.[1];
+    expect(prio, filters).toBeDefined();
+    await nsenterOk(a.name, 'tc', 'filter', 'del', 'dev', 'eth0', 'parent', 'fa1:', 'prio', prio!);
+    // The rest of the band is removed, and the revert says part of it was already gone (not failed).
+    expect(await second.revert()).toMatchObject({ status: 'target-gone' });
+    expect(await lab.states(['a'])).toEqual(onlyFirst);
     expect(await first.revert()).toMatchObject({ status: 'reverted' });
     expect(await lab.states(['a'])).toEqual(before);
   });
@@ -192,7 +211,8 @@ describe('an iptables-restore whose outcome is unknown', () => {
   it('a restore killed by a signal after committing leaves nothing behind either', async () => {
     const before = await lab.states(['a']);
     const { error } = await injectThrough(applyThenKilled);
-    expect(error).toBeInstanceOf(Error);
+    // The tool ran and was killed: its outcome is unknown (not "cannot run nsenter"), so it is cleaned up.
+    expect(error?.message).toMatch(/^iptables-nft-restore failed: Command was killed with SIGKILL: nsenter /);
     expect(await readFile(seen, 'utf8')).toContain(`-A ${chain('I')} -s ${lab.get('b').ip}/32 -j DROP`);
     expect(await lab.states(['a'])).toEqual(before);
   });
