@@ -21,7 +21,7 @@ export const SHIPPED_CACHE = BUNDLE.replace(/\.cjs$/, '.cache');
 
 /** The bundle's first line: `// faultline <version> bundle <sha256 of the rest>[ ascii]`. */
 const ID_LINE = /^\/\/ faultline (\S+) bundle ([0-9a-f]{64})( ascii)?\n/;
-const WRAPPER = ['(function (exports, require, module, __filename, __dirname) { ', '\n})'];
+const WRAPPER = ['(function (exports, require, module, __filename, __dirname, __faultlineImport) { ', '\n})'];
 
 /** The first line of a cache file made for this bundle on this Node. */
 export function cacheHeader(hash) {
@@ -111,8 +111,6 @@ export function loadBundle({ fresh = false, env = process.env } = {}) {
       new vm.Script(WRAPPER[0] + source + WRAPPER[1], {
         filename: BUNDLE,
         ...(cachedData ? { cachedData } : {}),
-        importModuleDynamically:
-          vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER ?? ((specifier) => import(specifier)),
       }),
   );
   const accepted = cachedData !== undefined && !script.cachedDataRejected;
@@ -129,6 +127,16 @@ export function loadBundle({ fresh = false, env = process.env } = {}) {
   }
   const module = { exports: {} };
   const run = script.runInThisContext();
-  run.call(module.exports, module.exports, createRequire(BUNDLE), module, BUNDLE, path.dirname(BUNDLE));
+  // ES modules (execa) are imported from here: see importsThroughLoader in scripts/bundle-cli.mjs.
+  const importer = (specifier) => import(specifier);
+  run.call(
+    module.exports,
+    module.exports,
+    createRequire(BUNDLE),
+    module,
+    BUNDLE,
+    path.dirname(BUNDLE),
+    importer,
+  );
   return { exports: module.exports, script, header };
 }

@@ -112,6 +112,19 @@ const noZodLocales = {
 };
 
 /**
+ * execa is ES modules only: the bundle imports it through `__faultlineImport`, which bin/bundle-loader.js
+ * passes in. A dynamic `import()` inside a script compiled from a code cache fails on Node 20 (the cache
+ * does not keep the script's import callback), and Node's default callback warns that it is experimental.
+ */
+function importsThroughLoader(code) {
+  const replaced = code.replaceAll('import("execa")', '__faultlineImport("execa")');
+  if (replaced === code) throw new Error('the bundle no longer imports execa where expected');
+  const left = replaced.match(/\bimport\("[^"]*"\)/g);
+  if (left) throw new Error(`the bundle imports ${left.join(', ')}: add it to the loader's imports`);
+  return replaced;
+}
+
+/**
  * Error classes name themselves after their class (`this.name = new.target.name`), which shows in a
  * stack. Without keepNames, esbuild renames a class whose name another module also uses (Foo -> Foo2):
  * fail the build then, so that a second class of that name gets a name of its own.
@@ -154,7 +167,7 @@ const result = await build({
   plugins: [lazyParts, ownSource, noZodLocales],
   metafile: true,
 });
-const code = result.outputFiles[0].text;
+const code = importsThroughLoader(result.outputFiles[0].text);
 await checkClassNames(code, result.metafile);
 const hash = createHash('sha256').update(code).digest('hex');
 const ascii = /^[\0-\x7f]*$/.test(code) ? ' ascii' : '';
