@@ -1,40 +1,104 @@
-// Bundles the CLI (src/cli/main.ts) into dist/cli/main.js and a few chunks beside it, after `tsc` has
-// written dist/. One file to read instead of hundreds makes start-up cheap; each `await import()` of a
-// command stays a chunk of its own, loaded only when that command runs. Everything else in dist/ stays
-// as tsc wrote it: the programs faultline starts as processes of their own (the watchdog, the proxy,
-// the disk agent) and the files copied into helper images are found there, by path.
+// Bundles the CLI (src/cli/main.ts) into one CommonJS file, dist/cli/bundle.cjs, after `tsc` has written
+// dist/, then makes its code cache (scripts/bundle-cache.mjs). bin/bundle-loader.js compiles the file
+// with that cache: CommonJS, unlike ES modules on Node 20, can use V8's code cache, and one file is read
+// instead of hundreds. A command's own modules (each `await import()`) stay lazy inside the file: they
+// are compiled and run only when that command runs. Everything else in dist/ stays as tsc wrote it: the
+// programs faultline starts as processes of their own (the watchdog, the proxy, the disk agent) and
+// the files copied into helper images are found there, by path.
 //
-// A module that finds a file next to itself (`new URL('…', import.meta.url)`) gets the URL of its own
-// tsc output instead, so that such paths mean the same in the bundle as in dist/.
-import { readdir, readFile, rm } from 'node:fs/promises';
+// dockerode and docker-modem are inside the bundle; what faultline rarely needs of them is loaded from
+// node_modules on first use only: docker-modem's ssh transport (ssh2; faultline reaches ssh:// engines
+// through its own agent), dockerode's BuildKit session and progress (@grpc/grpc-js, protobufjs).
+// execa (ES modules only) stays a real `import()` of node_modules.
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { makeCodeCache } from './bundle-cache.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = path.join(root, 'src');
-const outdir = path.join(root, 'dist/cli');
+const outfile = path.join(root, 'dist/cli/bundle.cjs');
+const { version } = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
 
-/** Packages loaded from node_modules as they are: dockerode (CommonJS, optional native parts) and execa. */
-const EXTERNAL = ['dockerode', 'execa'];
-
-const ownUrl = {
-  name: 'own-import-meta-url',
+/**
+ * A module that finds a file next to itself (`new URL('…', import.meta.url)`) gets its tsc output's URL.
+ * Characters beyond ASCII in faultline's own sources (in `html` templates, which read the cooked
+ * strings, never `.raw`) are written as \u escapes: an all-ASCII bundle is read as a one-byte string,
+ * several times faster than decoding UTF-8 into a two-byte one.
+ */
+const ownSource = {
+  name: 'own-source',
   setup(bundle) {
     bundle.onLoad({ filter: /\.ts$/ }, async (args) => {
-      const code = await readFile(args.path, 'utf8');
-      if (!code.includes('import.meta.url')) return { contents: code, loader: 'ts' };
-      const built = path.relative(src, args.path).replace(/\.ts$/, '.js').split(path.sep).join('/');
-      const url = `new URL(${JSON.stringify(`../${built}`)}, import.meta.url).href`;
-      return { contents: code.replaceAll('import.meta.url', url), loader: 'ts' };
+      let code = await readFile(args.path, 'utf8');
+      if (code.includes('import.meta.url')) {
+        const built = path.relative(src, args.path).replace(/\.ts$/, '.js').split(path.sep).join('/');
+        code = code.replaceAll(
+          'import.meta.url',
+          `new URL(${JSON.stringify(`../${built}`)}, __bundleUrl).href`,
+        );
+      }
+      if (/[^\0-\x7f]/.test(code)) {
+        if (code.includes('.raw')) throw new Error(`${args.path}: non-ASCII text next to a raw template`);
+        code = code.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+      }
+      return { contents: code, loader: 'ts' };
     });
   },
 };
 
+/** A module of a package, by the path of the importer and the name it imports. */
+function importedBy(args, pkg, file, request) {
+  return args.path === request && args.importer.endsWith(path.join('node_modules', pkg, 'lib', file));
+}
+
 /**
- * zod's messages in every language but English (`z.locales`, 1.6 MB of source, which faultline never
- * uses): left out of the bundle. English, zod's default, is imported by zod on its own.
+ * Parts of a package replaced by a shim that loads the real module from node_modules on first use.
+ * Those modules find files beside them (dockerode's .proto files) or load native and wasm code (ssh2).
  */
+const LAZY = [
+  {
+    when: (args) => importedBy(args, 'dockerode', 'docker.js', './session'),
+    contents:
+      "module.exports = function withSession() { return require('dockerode/lib/session.js').apply(this, arguments); };",
+  },
+  {
+    when: (args) => importedBy(args, 'dockerode', 'docker.js', './buildkit'),
+    contents: "module.exports = require('dockerode/lib/buildkit.js');",
+  },
+  {
+    when: (args) => importedBy(args, 'docker-modem', 'modem.js', './ssh'),
+    contents: `module.exports = function ssh(options) {
+  const fromDockerode = require('node:module').createRequire(require.resolve('dockerode'));
+  return fromDockerode('docker-modem/lib/ssh.js')(options);
+};`,
+  },
+  // commander runs a subcommand's executable through child_process, which faultline's commands are not.
+  {
+    when: (args) =>
+      args.path === 'node:child_process' && args.importer.includes(`${path.sep}commander${path.sep}`),
+    contents: "module.exports = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+  },
+];
+
+const lazyParts = {
+  name: 'lazy-parts',
+  setup(bundle) {
+    bundle.onResolve({ filter: /.*/ }, (args) => {
+      if (args.namespace === 'lazy') return { path: args.path, external: true };
+      const index = LAZY.findIndex((part) => part.when(args));
+      return index === -1 ? undefined : { path: String(index), namespace: 'lazy' };
+    });
+    bundle.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+      contents: LAZY[Number(args.path)].contents,
+      loader: 'js',
+    }));
+  },
+};
+
+/** zod's messages in every language but English (`z.locales`, 1.6 MB of source): left out. */
 const noZodLocales = {
   name: 'no-zod-locales',
   setup(bundle) {
@@ -48,47 +112,64 @@ const noZodLocales = {
 };
 
 /**
- * commander runs a subcommand's executable through child_process, which faultline's commands are not:
- * its child_process (with net, dgram and streams) is loaded only if commander ever spawns one.
+ * execa is ES modules only: the bundle imports it through `__faultlineImport`, which bin/bundle-loader.js
+ * passes in. A dynamic `import()` inside a script compiled from a code cache fails on Node 20 (the cache
+ * does not keep the script's import callback), and Node's default callback warns that it is experimental.
  */
-const lazyChildProcessForCommander = {
-  name: 'lazy-child-process-for-commander',
-  setup(bundle) {
-    bundle.onResolve({ filter: /^node:child_process$/ }, (args) =>
-      args.importer.includes(`${path.sep}commander${path.sep}`)
-        ? { path: 'child_process', namespace: 'lazy-child-process' }
-        : undefined,
-    );
-    bundle.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
-      contents: "module.exports = { spawn: (...args) => require('node:child_process').spawn(...args) };",
-      loader: 'js',
-    }));
-  },
-};
-
-for (const name of await readdir(outdir)) {
-  if (name.startsWith('chunk-')) await rm(path.join(outdir, name));
+function importsThroughLoader(code) {
+  const replaced = code.replaceAll('import("execa")', '__faultlineImport("execa")');
+  if (replaced === code) throw new Error('the bundle no longer imports execa where expected');
+  const left = replaced.match(/\bimport\("[^"]*"\)/g);
+  if (left) throw new Error(`the bundle imports ${left.join(', ')}: add it to the loader's imports`);
+  return replaced;
 }
 
-await build({
-  entryPoints: { main: path.join(src, 'cli/main.ts') },
-  outdir,
+/**
+ * Error classes name themselves after their class (`this.name = new.target.name`), which shows in a
+ * stack. Without keepNames, esbuild renames a class whose name another module also uses (Foo -> Foo2):
+ * fail the build then, so that a second class of that name gets a name of its own.
+ */
+async function checkClassNames(code, metafile) {
+  const renamed = new Set();
+  for (const input of Object.keys(metafile.inputs).filter((file) => file.startsWith('src/'))) {
+    const text = await readFile(path.join(root, input), 'utf8');
+    for (const [, name] of text.matchAll(/\bclass (\w+)/g)) {
+      if (new RegExp(`(\\bclass |\\bvar |\\blet |\\bconst |,)${name}\\d+\\b`).test(code)) renamed.add(name);
+    }
+  }
+  if (renamed.size > 0)
+    throw new Error(`classes renamed in the bundle (give them unique names): ${[...renamed].join(', ')}`);
+}
+
+// What an earlier ES-module build left beside the bundle.
+for (const name of await readdir(path.dirname(outfile))) {
+  if (name.startsWith('chunk-')) await rm(path.join(path.dirname(outfile), name));
+}
+
+const result = await build({
+  entryPoints: [path.join(src, 'cli/main.ts')],
+  outfile,
+  write: false,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  chunkNames: 'chunk-[hash]',
-  external: EXTERNAL,
-  // CommonJS packages inside the bundle (commander) require Node's built-in modules.
-  banner: {
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  },
-  keepNames: true,
-  minify: false,
+  external: ['execa'],
+  banner: { js: 'var __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  keepNames: false,
+  // Names are not kept (esbuild's keepNames costs every function a call at start-up): see
+  // checkClassNames for the one place names matter.
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
-  allowOverwrite: true,
-  plugins: [ownUrl, noZodLocales, lazyChildProcessForCommander],
+  plugins: [lazyParts, ownSource, noZodLocales],
+  metafile: true,
 });
+const code = importsThroughLoader(result.outputFiles[0].text);
+await checkClassNames(code, result.metafile);
+const hash = createHash('sha256').update(code).digest('hex');
+const ascii = /^[\0-\x7f]*$/.test(code) ? ' ascii' : '';
+await writeFile(outfile, `// faultline ${version} bundle ${hash}${ascii}\n${code}`);
+await makeCodeCache(root);

@@ -1,0 +1,142 @@
+// Loads the CLI bundle (dist/cli/bundle.cjs, one CommonJS file) with V8's code cache: the functions a
+// command runs are read already compiled from dist/cli/bundle.cache instead of being parsed and
+// compiled at every start.
+//
+// The bundle's first line names its own hash (written by scripts/bundle-cli.mjs), and a cache file
+// starts with a header naming that hash, the Node version and the architecture: a cache of another
+// build or another Node is never handed to V8. One V8 rejects anyway (other flags, a damaged file) only
+// costs a normal compile, after which a fresh cache is written, once, to the user's cache folder
+// ($XDG_CACHE_HOME/faultline or ~/.cache/faultline; skipped silently when it cannot be written), which
+// is tried first from then on. FAULTLINE_DEBUG_CODE_CACHE=1 prints on stderr which cache was used.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+export const BUNDLE = fileURLToPath(new URL('../dist/cli/bundle.cjs', import.meta.url));
+export const SHIPPED_CACHE = BUNDLE.replace(/\.cjs$/, '.cache');
+
+/** The bundle's first line: `// faultline <version> bundle <sha256 of the rest>[ ascii]`. */
+const ID_LINE = /^\/\/ faultline (\S+) bundle ([0-9a-f]{64})( ascii)?\n/;
+const WRAPPER = ['(function (exports, require, module, __filename, __dirname, __faultlineImport) { ', '\n})'];
+
+/** The first line of a cache file made for this bundle on this Node. */
+export function cacheHeader(hash) {
+  return `faultline-code-cache ${hash} ${process.version} ${process.arch}\n`;
+}
+
+/** The cache this user's Node writes when the shipped one does not fit. */
+export function userCachePath(version, env = process.env) {
+  const base = env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
+  return path.join(base, 'faultline', `${version}-${process.version}.cache`);
+}
+
+/** The cache data in `file` if it was made for this bundle and this Node; otherwise undefined. */
+function readCache(file, header) {
+  let data;
+  try {
+    data = readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  const size = Buffer.byteLength(header);
+  if (data.length <= size || data.toString('latin1', 0, size) !== header) return undefined;
+  return data.subarray(size);
+}
+
+function writeCache(file, header, data) {
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, Buffer.concat([Buffer.from(header, 'latin1'), data]));
+    renameSync(temporary, file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `make` with V8 checking the checksum of a code cache, which it does only when asked: a damaged
+ * file is then rejected, not run. Only for that call: the flag is part of the flags V8 keys a cache on,
+ * and Node's own modules are cached for its default flags. A cache is made (createCache) and read
+ * under the same flags.
+ */
+function checked(make) {
+  v8.setFlagsFromString('--verify-snapshot-checksum');
+  try {
+    return make();
+  } finally {
+    v8.setFlagsFromString('--no-verify-snapshot-checksum');
+  }
+}
+
+/** The code cache of `script`, with every function compiled so far. */
+export function createCache(script) {
+  return checked(() => script.createCachedData());
+}
+
+/**
+ * Compiles and runs the bundle; resolves to its exports (`main`). With `{ fresh: true }` no cache is
+ * read or written (the build uses it to make the shipped cache from `script.createCachedData()`).
+ */
+export function loadBundle({ fresh = false, env = process.env } = {}) {
+  const bytes = readFileSync(BUNDLE);
+  const id = ID_LINE.exec(bytes.toString('latin1', 0, 200));
+  if (!id) throw new Error(`${BUNDLE} has no build line: run \`npm run build\``);
+  const [, version, hash, ascii] = id;
+  // ASCII is read as a one-byte string, without decoding.
+  const source = bytes.toString(ascii ? 'latin1' : 'utf8');
+  const header = cacheHeader(hash);
+  const userCache = userCachePath(version, env);
+  let used;
+  let cachedData;
+  if (!fresh) {
+    for (const [name, file] of [
+      ['user', userCache],
+      ['shipped', SHIPPED_CACHE],
+    ]) {
+      cachedData = readCache(file, header);
+      if (cachedData) {
+        used = name;
+        break;
+      }
+    }
+  }
+  const script = checked(
+    () =>
+      new vm.Script(WRAPPER[0] + source + WRAPPER[1], {
+        filename: BUNDLE,
+        ...(cachedData ? { cachedData } : {}),
+      }),
+  );
+  const accepted = cachedData !== undefined && !script.cachedDataRejected;
+  if (!fresh && !accepted) {
+    // Written at exit, so that it holds the functions this command compiled.
+    process.once('exit', () => {
+      const wrote = writeCache(userCache, header, createCache(script));
+      if (env.FAULTLINE_DEBUG_CODE_CACHE)
+        process.stderr.write(`code cache: ${wrote ? 'wrote' : 'could not write'} ${userCache}\n`);
+    });
+  }
+  if (env.FAULTLINE_DEBUG_CODE_CACHE) {
+    process.stderr.write(`code cache: ${used ? `${used} ${accepted ? 'accepted' : 'rejected'}` : 'none'}\n`);
+  }
+  const module = { exports: {} };
+  const run = script.runInThisContext();
+  // ES modules (execa) are imported from here: see importsThroughLoader in scripts/bundle-cli.mjs.
+  const importer = (specifier) => import(specifier);
+  run.call(
+    module.exports,
+    module.exports,
+    createRequire(BUNDLE),
+    module,
+    BUNDLE,
+    path.dirname(BUNDLE),
+    importer,
+  );
+  return { exports: module.exports, script, header };
+}
