@@ -126,6 +126,8 @@ export class HelperRunner implements NetnsRunner {
     const known = await entry?.helper.catch(() => undefined);
     if (entry && known?.bound && known.session && !known.session.isEnded)
       return this.runIn(target, entry.pid, known, argv, options);
+    // A helper whose program ended (with its target, or killed) answers nothing more: removed now.
+    if (known?.session?.isEnded) await this.forget(target, known);
     const details = await inspectRunning(this.docker, target);
     return this.runIn(target, details.pid, await this.helperFor(target, details), argv, options);
   }
