@@ -172,13 +172,13 @@ export class HelperRunner implements NetnsRunner {
   }
 
   /**
-   * Removed while its program still runs, then its streams closed: a helper whose program ended on
-   * its own (end of input) is one the Engine may be busy cleaning up, which Podman's remove refuses.
+   * Its program told to end (end of input: a container that exited needs no kill), then removed. Podman
+   * refuses to remove a container it is still cleaning up; the Engine client retries until it is done.
    */
   private async removeHelper(helper: Helper | undefined): Promise<void> {
     if (!helper) return;
-    await this.docker.remove(helper.id).catch(() => undefined);
     helper.session?.close();
+    await this.docker.remove(helper.id).catch(() => undefined);
   }
 
   /**
