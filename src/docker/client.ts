@@ -39,6 +39,8 @@ export interface ContainerDetails extends ContainerSummary {
   startedAt: string;
   restartPolicy: string;
   networkMode: string;
+  /** HostConfig.PidMode: '' or 'private' (a PID namespace of its own), 'host', 'container:<id>'. */
+  pidMode?: string | undefined;
   /** State.OOMKilled: the kernel's OOM killer ended the container's main process. */
   oomKilled?: boolean | undefined;
   /** HostConfig.Memory in bytes (0: no limit). */

@@ -27,7 +27,7 @@ import type { DockerEndpoint } from './endpoint.js';
 import { wrap } from './engine-errors.js';
 import { demuxLogs, helperCreateOptions, toNetworks } from './engine-shapes.js';
 import { execIn } from './exec.js';
-import { removalInProgress, untilGone } from './removal.js';
+import { exitInProgress, removalInProgress, removeOnceExited, untilGone } from './removal.js';
 
 /**
  * The dockerode client for the Engine at `endpoint`. Loading this module loads dockerode (and its ssh,
@@ -117,6 +117,7 @@ class DockerodeClient implements DockerClient {
       startedAt: state.StartedAt,
       restartPolicy: info.HostConfig.RestartPolicy?.Name ?? 'no',
       networkMode: info.HostConfig.NetworkMode ?? 'default',
+      pidMode: info.HostConfig.PidMode ?? '',
       networks: toNetworks(info.NetworkSettings?.Networks),
       oomKilled: state.OOMKilled,
       memoryLimit: info.HostConfig.Memory ?? 0,
@@ -203,6 +204,7 @@ class DockerodeClient implements DockerClient {
       if (error instanceof DockerApiError && error.notFound) return;
       // Another caller (the watchdog, a revert racing it) is removing it: done once it is gone.
       if (removalInProgress(error)) return untilGone(id, (container) => this.inspect(container));
+      if (exitInProgress(error)) return removeOnceExited(() => this.remove(id));
       throw error;
     }
   }

@@ -8,8 +8,17 @@ import type { AttachedHelper } from '../docker/client.js';
  * then the command's stdout and stderr. A command is a line `<argc> <input lines>`, each argument on
  * a line, then the input's lines. busybox sh would run its own applets (tc, ip) before PATH, so a
  * bare name is looked up in PATH first, as docker exec does.
+ *
+ * The program first skips what comes before a line ending with the start marker, and answers the
+ * marker with an empty answer: Podman's Docker-compatible API passes the body of the attach request
+ * (its options as JSON, or an empty chunked body's terminator) on to the helper's stdin, where the
+ * Docker Engine passes nothing.
  */
+const START_MARKER = 'faultline-session-start';
+
 const PROGRAM = `mkdir -p /tmp
+while IFS= read -r line; do case $line in *${START_MARKER}) break ;; esac; done
+printf '0 0 0\\n'
 locate() {
   case $1 in */*) found=$1; return 0 ;; esac
   found=
@@ -95,9 +104,28 @@ export class HelperSession {
     return this.helper.id;
   }
 
+  /** Whether the helper has stopped answering (it ended, was closed or timed out). */
+  get isEnded(): boolean {
+    return this.ended !== undefined;
+  }
+
+  /**
+   * Waits until the program answers the start marker: what an Engine put before it on stdin is
+   * skipped, and a helper that cannot run the program is found out before any command is sent.
+   */
+  async start(timeoutMs: number): Promise<void> {
+    const answer = await this.send(`\n${START_MARKER}\n`, timeoutMs);
+    if (answer.exitCode !== 0 || answer.stdout || answer.stderr)
+      throw new HelperSessionEnded('unexpected answer to the start marker', false);
+  }
+
   /** Runs one command; rejects with HelperSessionEnded when the helper ends or the time runs out. */
   run(argv: readonly string[], input: string | undefined, timeoutMs: number): Promise<SessionResult> {
-    const turn = this.queue.then(() => this.exchange(argv, input, timeoutMs));
+    return this.send(frame(argv, input), timeoutMs);
+  }
+
+  private send(bytes: string, timeoutMs: number): Promise<SessionResult> {
+    const turn = this.queue.then(() => this.exchange(bytes, timeoutMs));
     this.queue = turn.catch(() => undefined);
     return turn;
   }
@@ -114,15 +142,11 @@ export class HelperSession {
     this.wake?.();
   }
 
-  private async exchange(
-    argv: readonly string[],
-    input: string | undefined,
-    timeoutMs: number,
-  ): Promise<SessionResult> {
+  private async exchange(bytes: string, timeoutMs: number): Promise<SessionResult> {
     if (this.ended !== undefined) throw new HelperSessionEnded(this.ended, this.timedOut);
     const timer = setTimeout(() => this.end(`no answer within ${timeoutMs / 1000} s`, true), timeoutMs);
     try {
-      this.helper.stdin.write(frame(argv, input));
+      this.helper.stdin.write(bytes);
       for (;;) {
         const answer = this.take();
         if (answer) return answer;

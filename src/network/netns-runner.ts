@@ -1,15 +1,14 @@
 import { readlink } from 'node:fs/promises';
-import { constants as osConstants } from 'node:os';
 import path from 'node:path';
-import type { DockerClient } from '../docker/client.js';
+import type { ContainerDetails, DockerClient } from '../docker/client.js';
 import type { DockerEndpoint } from '../docker/endpoint.js';
 import { FAULTLINE_HELPER, FAULTLINE_RUN_ID, FAULTLINE_TARGET_ID } from '../docker/labels.js';
 import type { Target } from '../targets/target.js';
 import { execa } from '../util/lazy-execa.js';
 import { framable, HELPER_SESSION_CMD, HelperSession, HelperSessionEnded } from './helper-session.js';
-import { spawnCommand } from './spawn-command.js';
+import { shellExitCode, spawnCommand } from './spawn-command.js';
 import { PROC_ROOT } from './target-pid.js';
-import { NetnsUnavailableError, pidOf, TargetPids } from './verified-pid.js';
+import { inspectRunning, NetnsUnavailableError, pidOf, TargetPids } from './verified-pid.js';
 
 export {
   NetnsUnavailableError,
@@ -61,11 +60,6 @@ export function quote(argv: readonly string[]): string {
     .join(' ');
 }
 
-/** A signal's number (SIGKILL 9), for the 128 + n exit code a shell reports; 0 when unknown. */
-function signalNumber(signal: NodeJS.Signals | undefined): number {
-  return (signal && osConstants.signals[signal]) || 0;
-}
-
 export class NsenterRunner implements NetnsRunner {
   readonly via = 'nsenter' as const;
   private readonly pids: TargetPids;
@@ -90,7 +84,7 @@ export class NsenterRunner implements NetnsRunner {
       );
     }
     // It ran and was stopped (its time limit, or a signal): what it did is unknown, as a shell tells it.
-    const exitCode = result.ended === 'timeout' ? 124 : 128 + signalNumber(result.signal);
+    const exitCode = shellExitCode(result);
     const stderr = [result.stderr.trim(), result.why].filter(Boolean).join('\n');
     return { exitCode, stdout: result.stdout, stderr };
   }
@@ -111,7 +105,17 @@ export class NsenterRunner implements NetnsRunner {
 interface Helper {
   id: string;
   session?: HelperSession | undefined;
+  /**
+   * The helper shares the target's PID namespace, whose first process is the target's: the kernel
+   * ends the helper when the target's process ends, so while its session answers, the target is the
+   * one (and the network namespace the one) the helper joined.
+   */
+  bound: boolean;
 }
+
+/** A target with a PID namespace of its own (not the host's, not another container's). */
+const ownPidNamespace = (details: ContainerDetails) =>
+  details.pidMode === '' || details.pidMode === 'private';
 
 /**
  * One helper container per target, sharing its network namespace, for the whole run. Its main program
@@ -119,12 +123,15 @@ interface Helper {
  * instead of an exec created, started and inspected. A command that cannot be framed (an argument
  * with a newline) goes through docker exec into the same helper. Helpers carry faultline's labels from
  * creation and are removed on dispose.
+ *
+ * A helper in the target's PID namespace ends with the target, so while its session is open no Engine
+ * call is needed before a command. Otherwise (no session, or a target sharing another PID namespace)
+ * the Engine is asked for the target's pid before each command: a new pid is a new namespace.
  */
 export class HelperRunner implements NetnsRunner {
   readonly via = 'helper' as const;
   /** Per target: the helper, and the target's pid when it was made (a new pid is a new namespace). */
   private readonly helpers = new Map<string, { pid: number; helper: Promise<Helper> }>();
-  private attach: Promise<boolean> | undefined;
 
   constructor(
     private readonly docker: DockerClient,
@@ -133,8 +140,24 @@ export class HelperRunner implements NetnsRunner {
   ) {}
 
   async run(target: Target, argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
-    const pid = await pidOf(this.docker, target);
-    const helper = await this.helperFor(target, pid);
+    const entry = this.helpers.get(target.id);
+    const known = await entry?.helper.catch(() => undefined);
+    if (entry && known?.bound && known.session && !known.session.isEnded)
+      return this.runIn(target, entry.pid, known, argv, options);
+    // A helper whose program ended (with its target, or killed) answers nothing more: removed now.
+    if (known?.session?.isEnded) await this.forget(target, known);
+    const details = await inspectRunning(this.docker, target);
+    return this.runIn(target, details.pid, await this.helperFor(target, details), argv, options);
+  }
+
+  private async runIn(
+    target: Target,
+    pid: number,
+    helper: Helper,
+    argv: readonly string[],
+    options: RunOptions,
+    again = true,
+  ): Promise<CommandResult> {
     try {
       if (helper.session && framable(argv, options.input))
         return await helper.session.run(argv, options.input, TIMEOUT_MS);
@@ -149,7 +172,13 @@ export class HelperRunner implements NetnsRunner {
       await this.forget(target, helper);
       if (error instanceof HelperSessionEnded && error.timedOut)
         return { exitCode: 124, stdout: '', stderr: error.message };
-      await pidOf(this.docker, target);
+      const details = await inspectRunning(this.docker, target);
+      // A bound helper ended because its target restarted: the command did not reach the new
+      // namespace, and the old one is gone. It goes to a new helper, as with a pid asked first.
+      if (helper.bound && again && details.pid !== pid) {
+        const fresh = await this.helperFor(target, details);
+        return this.runIn(target, details.pid, fresh, argv, options, false);
+      }
       throw error;
     }
   }
@@ -160,6 +189,10 @@ export class HelperRunner implements NetnsRunner {
     await this.removeHelper(helper);
   }
 
+  /**
+   * Its program told to end (end of input: a container that exited needs no kill), then removed. Podman
+   * refuses to remove a container it is still cleaning up; the Engine client retries until it is done.
+   */
   private async removeHelper(helper: Helper | undefined): Promise<void> {
     if (!helper) return;
     helper.session?.close();
@@ -170,46 +203,42 @@ export class HelperRunner implements NetnsRunner {
    * A helper shares the namespace the target had when the helper started. When the target has
    * restarted since (a new pid), the helper is in a namespace nobody uses any more: replace it.
    */
-  private async helperFor(target: Target, pid: number): Promise<Helper> {
+  private async helperFor(target: Target, details: ContainerDetails): Promise<Helper> {
     const existing = this.helpers.get(target.id);
-    if (existing?.pid === pid) return existing.helper;
+    if (existing?.pid === details.pid) return existing.helper;
     if (existing) {
       this.helpers.delete(target.id);
       await this.removeHelper(await existing.helper.catch(() => undefined));
     }
-    const helper = this.startHelper(target);
+    const helper = this.startHelper(target, ownPidNamespace(details));
     helper.catch(() => this.helpers.delete(target.id));
-    this.helpers.set(target.id, { pid, helper });
+    this.helpers.set(target.id, { pid: details.pid, helper });
     return helper;
   }
 
-  private async startHelper(target: Target): Promise<Helper> {
+  private async startHelper(target: Target, sharePids: boolean): Promise<Helper> {
     const spec = {
       image: this.image,
       cmd: ['sleep', '86400'],
       networkMode: `container:${target.id}`,
+      ...(sharePids ? { pidMode: `container:${target.id}` } : {}),
       capAdd: ['NET_ADMIN', 'NET_RAW'],
       labels: { [FAULTLINE_HELPER]: '1', [FAULTLINE_RUN_ID]: this.runId, [FAULTLINE_TARGET_ID]: target.id },
     };
-    // An image without a shell cannot run the session program: its helper is reached by exec. So is
-    // a helper on Podman, whose Docker-compatible API does not serve an attached helper's streams as
-    // the Docker Engine does.
-    const attached = (await this.attachable())
-      ? await this.docker.runAttachedHelper?.({ ...spec, cmd: HELPER_SESSION_CMD }).catch(() => undefined)
-      : undefined;
-    if (!attached) return { id: await this.docker.runHelper(spec) };
-    return { id: attached.id, session: new HelperSession(attached) };
-  }
-
-  /** Whether helpers may take commands on an attached stdin: on the Docker Engine, not on Podman. */
-  private attachable(): Promise<boolean> {
-    this.attach ??= Promise.resolve()
-      .then(() => this.docker.ping())
-      .then(
-        (engine) => engine.engine !== 'Podman',
+    // An image without a shell cannot run the session program: its helper is reached by exec.
+    const attached = await this.docker
+      .runAttachedHelper?.({ ...spec, cmd: HELPER_SESSION_CMD })
+      .catch(() => undefined);
+    if (attached) {
+      const session = new HelperSession(attached);
+      const started = await session.start(TIMEOUT_MS).then(
+        () => true,
         () => false,
       );
-    return this.attach;
+      if (started) return { id: attached.id, session, bound: sharePids };
+      await this.removeHelper({ id: attached.id, session, bound: false });
+    }
+    return { id: await this.docker.runHelper(spec), bound: false };
   }
 
   display(target: Target, argv: readonly string[]): string {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 
 /**
  * How a process ended: its exit code, or why it has none. `ended` says whether it ran at all: `never`
@@ -81,4 +82,13 @@ export function spawnCommand(file: string, args: readonly string[], options: Spa
       child.stdin.end(options.input);
     }
   });
+}
+
+/** The exit code a shell reports for a process that was stopped: 124 at its time limit, 128 + n for signal n. */
+export function shellExitCode(result: {
+  ended: 'never' | 'timeout' | 'signal';
+  signal?: NodeJS.Signals | undefined;
+}): number {
+  if (result.ended === 'timeout') return 124;
+  return 128 + ((result.signal && osConstants.signals[result.signal]) || 0);
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerClient } from '../../../src/docker/dockerode-client.js';
 import { HelperRunner, TargetGoneError } from '../../../src/network/netns-runner.js';
 import { buildHelperImage, DEFAULT_HELPER_IMAGE } from '../../../src/platform/docker/helper-image/index.js';
-import { uniquePrefix } from '../../support/containers.js';
+import { uniquePrefix, waitFor } from '../../support/containers.js';
 import { docker } from '../../support/docker-cli.js';
 import { helperContainers, NetworkLab, nsenterOk } from '../../support/network.js';
 
@@ -84,7 +84,9 @@ describe('a helper whose target goes away', () => {
       expect((await runner.run(doomed, ['true'])).exitCode).toBe(0);
       const [before] = await helpersOf('session03');
       await lab.restart('doomed');
-      expect((await runner.run(doomed, ['iptables', '-S'])).exitCode).toBe(0);
+      // The old helper ended with the target's first process; the chain goes to the new namespace.
+      expect((await runner.run(doomed, ['iptables', '-N', 'FLX-RESTARTED'])).exitCode).toBe(0);
+      expect(await nsenterOk(doomed.name, 'iptables', '-S', 'FLX-RESTARTED')).toContain('-N FLX-RESTARTED');
       const after = await helpersOf('session03');
       expect(after).toHaveLength(1);
       expect(after[0]).not.toEqual(before);
@@ -95,5 +97,32 @@ describe('a helper whose target goes away', () => {
       await runner.dispose();
     }
     expect(await helpersOf('session03')).toEqual([]);
+  });
+});
+
+describe('a helper in its target’s PID namespace', () => {
+  it('ends with its stopped target, is removed at the next command, which reports the target gone', async () => {
+    const stopped = await lab.add({ service: 'stopped' });
+    const runner = new HelperRunner(client, DEFAULT_HELPER_IMAGE, 'session04');
+    try {
+      expect((await runner.run(stopped, ['true'])).exitCode).toBe(0);
+      await docker('stop', '-t', '1', stopped.name);
+      await waitFor('the helper to end', async () =>
+        (
+          await docker(
+            'ps',
+            '-a',
+            '--filter',
+            'label=org.faultline.run-id=session04',
+            '--format',
+            '{{.State}}',
+          )
+        ).startsWith('exited'),
+      );
+      await expect(runner.run(stopped, ['iptables', '-S'])).rejects.toBeInstanceOf(TargetGoneError);
+      expect(await helpersOf('session04')).toEqual([]);
+    } finally {
+      await runner.dispose();
+    }
   });
 });

@@ -74,4 +74,20 @@ describe('HelperSession', () => {
     expect(error).toBeInstanceOf(HelperSessionEnded);
     expect(error).toMatchObject({ timedOut: true, message: 'no answer within 0.05 s' });
   });
+
+  it('starts by sending the start marker on a line of its own, and takes the empty answer to it', async () => {
+    const { session, sent, stdout } = fakeHelper();
+    const started = session.start(1000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toEqual(['\nfaultline-session-start\n']);
+    stdout.write(answer(0, '', ''));
+    await expect(started).resolves.toBeUndefined();
+  });
+
+  it('fails to start when the program answers the marker with anything else', async () => {
+    const { session, stdout } = fakeHelper();
+    const started = session.start(1000);
+    stdout.write(answer(0, 'oops', ''));
+    await expect(started).rejects.toBeInstanceOf(HelperSessionEnded);
+  });
 });
