@@ -1,4 +1,3 @@
-import { warmHttp } from '../../probes/http-probe.js';
 import { holderLookup } from '../../safety/locks.js';
 import { RunSafety } from '../../safety/run-safety.js';
 import { effectiveMaxHold, refuseLongerThan } from '../hold-limit.js';
@@ -23,10 +22,7 @@ import type { RunContext } from './run-context.js';
 export async function prepare(run: RunContext): Promise<Plan> {
   const { options, recorder } = run;
   recorder.record({ type: 'phase', phase: 'resolve' });
-  const ping = options.docker.ping();
-  // While Docker answers: the first http probe's machinery loads now, off the baseline's path.
-  if (usesHttp(run)) setImmediate(warmHttp);
-  await ping;
+  await options.docker.ping();
   const plan = await buildPlan(run.loaded, run.platform, {
     seed: options.seed,
     runId: run.runId,
@@ -73,12 +69,6 @@ async function openLedger(run: RunContext, plan: Plan, maxHoldMs: number | undef
     `ledger ${safety.ledgerFile}${safety.watchdogPid ? `, watchdog pid ${safety.watchdogPid}` : ''}`,
   );
   options.onSafety?.(safety);
-}
-
-function usesHttp(run: RunContext): boolean {
-  return [...run.experiment.hypothesis, ...(run.experiment.guards ?? [])].some(
-    (probe) => probe.http !== undefined,
-  );
 }
 
 function recordTargets(steps: PlannedStep[], recorder: Recorder): void {
