@@ -22,13 +22,19 @@ import type { RunContext } from './run-context.js';
 export async function prepare(run: RunContext): Promise<Plan> {
   const { options, recorder } = run;
   recorder.record({ type: 'phase', phase: 'resolve' });
-  await options.docker.ping();
-  const plan = await buildPlan(run.loaded, run.platform, {
+  // The ping and the target lookups go out together; when Docker cannot be reached, the ping says so.
+  const ping = options.docker.ping();
+  const planning = buildPlan(run.loaded, run.platform, {
     seed: options.seed,
     runId: run.runId,
     requireLabels: options.requireLabels,
     holderOf: options.safety ? holderLookup(options.safety.stateDir, options.docker.endpoint) : undefined,
   });
+  await ping.catch((error: unknown) => {
+    planning.catch(() => undefined);
+    throw error;
+  });
+  const plan = await planning;
   run.plan = plan;
   recordTargets(plan.steps, recorder);
   if (hasNetworkFaults(plan.steps)) await prepareNetwork(run, plan);
