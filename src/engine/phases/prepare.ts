@@ -30,10 +30,9 @@ export async function prepare(run: RunContext): Promise<Plan> {
     requireLabels: options.requireLabels,
     holderOf: options.safety ? holderLookup(options.safety.stateDir, options.docker.endpoint) : undefined,
   });
-  await ping.catch((error: unknown) => {
-    planning.catch(() => undefined);
-    throw error;
-  });
+  // Handled below, once the ping has answered: a lookup that fails first is not an unhandled rejection.
+  planning.catch(() => undefined);
+  await ping;
   const plan = await planning;
   run.plan = plan;
   recordTargets(plan.steps, recorder);

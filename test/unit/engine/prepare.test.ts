@@ -62,6 +62,25 @@ describe('resolving the targets', () => {
     expect((await result).outcome).toBe('passed');
   });
 
+  it('ends with exit 3 when a target is missing, found while the ping is still on its way', async () => {
+    const docker = new SlowPingDocker([{ name: 'other' }]);
+    let unhandled: unknown;
+    const onUnhandled = (reason: unknown) => {
+      unhandled = reason;
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const result = run(docker);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      docker.answerPing();
+      expect(await result).toMatchObject({ exitCode: 3, outcome: 'errored' });
+      expect((await result).summary).toContain('no container matches name web-1');
+      expect(unhandled).toBeUndefined();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('tells an unreachable Docker by the ping, whatever the lookup ran into', async () => {
     const docker = new FakeDocker([{ name: 'web-1' }]);
     docker.failOn('ping', undefined, {
