@@ -111,11 +111,13 @@ export function startSampler(
   onSample: (sample: ProbeSample) => void,
 ): { stop(): Promise<void> } {
   const state = probes.map(() => ({ nextDue: 0, inFlight: undefined as Promise<void> | undefined }));
-  let stopped = false;
+  // Stopping wakes the loop at once: the run's next phase does not wait out the tick.
+  const stopping = new AbortController();
+  const wake = AbortSignal.any([env.signal, stopping.signal]);
   const tick = 25;
 
   const loop = (async () => {
-    while (!stopped && !env.signal.aborted) {
+    while (!wake.aborted) {
       if (isFaultActive()) {
         const now = performance.now();
         probes.forEach((probe, index) => {
@@ -128,13 +130,13 @@ export function startSampler(
           });
         });
       }
-      await sleep(tick, env.signal).catch(() => undefined);
+      await sleep(tick, wake).catch(() => undefined);
     }
   })();
 
   return {
     async stop() {
-      stopped = true;
+      stopping.abort();
       await loop;
       await Promise.all(state.map((slot) => slot.inFlight));
     },

@@ -1,4 +1,13 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { DockerEndpoint } from '../docker/endpoint.js';
 import { EnvironmentError } from '../errors.js';
@@ -78,19 +87,35 @@ export function ledgerPath(stateDir: string, runId: string): string {
   return path.join(stateDir, 'runs', `${runId}.jsonl`);
 }
 
+/**
+ * How an appended record reaches the disk: `now` before `append` returns (what a Docker call waits
+ * for); `soon` by a flush started in the background, which the next `now` record or the ledger's
+ * close waits for, and whose failure that record reports (for records nothing waits on: a crash before
+ * they are flushed leaves the same state as a crash just before they were written); `never` left to
+ * the kernel (it still outlives a SIGKILL of the process, not a crash of the machine).
+ */
+export type Flush = 'now' | 'soon' | 'never';
+
 export class Ledger {
   private fd: number | undefined;
+  /** Background flushes not yet done; the file is closed once none is. */
+  private flushing = 0;
+  private closeWhenFlushed = false;
+  private flushError: unknown;
 
   private constructor(readonly file: string) {}
 
-  /** Opens a new ledger for a run; throws LedgerUnwritableError if it cannot be written and flushed. */
+  /**
+   * Opens a new ledger for a run; throws LedgerUnwritableError if it cannot be written. Its first
+   * record is flushed in the background (nothing is injected before an intent, flushed with it).
+   */
   static create(dir: string, run: Omit<RunRecord, 'type'>): Ledger {
     const file = ledgerPath(dir, run.runId);
     const ledger = new Ledger(file);
     try {
       mkdirSync(path.dirname(file), { recursive: true });
       ledger.fd = openSync(file, 'a', 0o600);
-      ledger.append({ type: 'run', ...run });
+      ledger.append({ type: 'run', ...run }, { flush: 'soon' });
     } catch (error) {
       if (ledger.fd !== undefined) closeSync(ledger.fd);
       throw new LedgerUnwritableError(file, error);
@@ -99,19 +124,37 @@ export class Ledger {
   }
 
   /**
-   * Appends and flushes one record. Synchronous on purpose: it must be on disk before the next call.
-   * `flush: false` leaves it to the kernel: it still outlives the process (a SIGKILL), only not a
-   * crash of the machine, and costs no disk wait on the event loop (for records whose loss is safe).
+   * Appends one record. Synchronous on purpose: with `flush: 'now'` (the default) it is on disk, with
+   * every record before it, before the next call. Throws what a background flush before it failed on.
    */
-  append(record: LedgerRecord, options: { flush?: boolean } = {}): void {
-    if (this.fd === undefined) throw new Error('ledger closed');
-    writeSync(this.fd, `${JSON.stringify(record)}\n`);
-    if (options.flush !== false) fsyncSync(this.fd);
+  append(record: LedgerRecord, options: { flush?: Flush } = {}): void {
+    const fd = this.fd;
+    if (fd === undefined) throw new Error('ledger closed');
+    writeSync(fd, `${JSON.stringify(record)}\n`);
+    const flush = options.flush ?? 'now';
+    if (flush === 'soon') this.flushInBackground(fd);
+    if (flush !== 'now') return;
+    fsyncSync(fd);
+    // A flush that failed may not fail again (the kernel reports a lost write once): say so now.
+    if (this.flushError !== undefined) throw this.flushError;
   }
 
+  /** Closes the file, once the background flushes still under way are done. */
   close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
+    const fd = this.fd;
+    if (fd === undefined) return;
     this.fd = undefined;
+    if (this.flushing > 0) this.closeWhenFlushed = true;
+    else closeSync(fd);
+  }
+
+  private flushInBackground(fd: number): void {
+    this.flushing++;
+    fsync(fd, (error) => {
+      this.flushing--;
+      if (error) this.flushError ??= error;
+      if (this.flushing === 0 && this.closeWhenFlushed) closeSync(fd);
+    });
   }
 }
 

@@ -139,15 +139,19 @@ export class RunSafety {
     const planned = durationMs !== undefined ? now + durationMs : this.runDeadline;
     const hardMax =
       this.options.maxHoldMs !== undefined ? now + this.options.maxHoldMs : Number.POSITIVE_INFINITY;
-    this.ledger.append({
-      type: 'intent',
-      faultId,
-      kind,
-      target,
-      revert: recipe,
-      deadline: Math.min(planned + DEADLINE_GRACE_MS, hardMax),
-      at: new Date(now).toISOString(),
-    });
+    try {
+      this.ledger.append({
+        type: 'intent',
+        faultId,
+        kind,
+        target,
+        revert: recipe,
+        deadline: Math.min(planned + DEADLINE_GRACE_MS, hardMax),
+        at: new Date(now).toISOString(),
+      });
+    } catch (error) {
+      throw new LedgerUnwritableError(this.ledger.file, error);
+    }
     killPoint('intent-written');
   }
 
@@ -167,17 +171,20 @@ export class RunSafety {
   injected(faultId: string): void {
     // Not flushed: it is written while other targets' hold timers run, and losing it in a machine
     // crash only makes an undo watch a little longer for a call that might still land.
-    this.ledger.append({ type: 'injected', faultId, at: new Date().toISOString() }, { flush: false });
+    this.ledger.append({ type: 'injected', faultId, at: new Date().toISOString() }, { flush: 'never' });
   }
 
+  /**
+   * Records how a fault's revert ended. Flushed in the background, off the path to the recovery
+   * probes: a crash before it reaches the disk leaves what a crash just before the revert returned
+   * leaves (the fault open in the ledger, its undo run again from the container's state); the next
+   * intent and the run's end are flushed after it.
+   */
   reverted(faultId: string, outcome: RevertOutcome | { status: 'not-injected' }): void {
-    this.ledger.append({
-      type: 'reverted',
-      faultId,
-      status: outcome.status,
-      by: 'run',
-      at: new Date().toISOString(),
-    });
+    this.ledger.append(
+      { type: 'reverted', faultId, status: outcome.status, by: 'run', at: new Date().toISOString() },
+      { flush: 'soon' },
+    );
   }
 
   /**

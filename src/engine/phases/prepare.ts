@@ -1,4 +1,3 @@
-import { warmHttp } from '../../probes/http-probe.js';
 import { holderLookup } from '../../safety/locks.js';
 import { RunSafety } from '../../safety/run-safety.js';
 import { effectiveMaxHold, refuseLongerThan } from '../hold-limit.js';
@@ -23,16 +22,18 @@ import type { RunContext } from './run-context.js';
 export async function prepare(run: RunContext): Promise<Plan> {
   const { options, recorder } = run;
   recorder.record({ type: 'phase', phase: 'resolve' });
+  // The ping and the target lookups go out together; when Docker cannot be reached, the ping says so.
   const ping = options.docker.ping();
-  // While Docker answers: the first http probe's machinery loads now, off the baseline's path.
-  if (usesHttp(run)) setImmediate(warmHttp);
-  await ping;
-  const plan = await buildPlan(run.loaded, run.platform, {
+  const planning = buildPlan(run.loaded, run.platform, {
     seed: options.seed,
     runId: run.runId,
     requireLabels: options.requireLabels,
     holderOf: options.safety ? holderLookup(options.safety.stateDir, options.docker.endpoint) : undefined,
   });
+  // Handled below, once the ping has answered: a lookup that fails first is not an unhandled rejection.
+  planning.catch(() => undefined);
+  await ping;
+  const plan = await planning;
   run.plan = plan;
   recordTargets(plan.steps, recorder);
   if (hasNetworkFaults(plan.steps)) await prepareNetwork(run, plan);
@@ -73,12 +74,6 @@ async function openLedger(run: RunContext, plan: Plan, maxHoldMs: number | undef
     `ledger ${safety.ledgerFile}${safety.watchdogPid ? `, watchdog pid ${safety.watchdogPid}` : ''}`,
   );
   options.onSafety?.(safety);
-}
-
-function usesHttp(run: RunContext): boolean {
-  return [...run.experiment.hypothesis, ...(run.experiment.guards ?? [])].some(
-    (probe) => probe.http !== undefined,
-  );
 }
 
 function recordTargets(steps: PlannedStep[], recorder: Recorder): void {

@@ -60,7 +60,7 @@ describe('Ledger', () => {
     const dir = stateDir();
     const ledger = Ledger.create(dir, run('r1'));
     ledger.append(intent('f1'));
-    ledger.append(injected('f1'), { flush: false });
+    ledger.append(injected('f1'), { flush: 'never' });
     ledger.close();
     expect(ledger.file).toBe(path.join(dir, 'runs', 'r1.jsonl'));
     expect(statSync(ledger.file).mode & 0o777).toBe(0o600);
