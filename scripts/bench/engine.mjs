@@ -20,6 +20,7 @@ export async function loadDist() {
   const { parseExperiment } = await import(dist('experiment/load.js'));
   const { NetworkContext } = await import(dist('network/network-fault.js'));
   const { NsenterRunner, HelperRunner } = await import(dist('network/netns-runner.js'));
+  const { chooseRunner } = await import(dist('network/setup.js'));
   const { DockerPlatform } = await import(dist('platform/docker/docker-platform.js'));
   const { DEFAULT_HELPER_IMAGE } = await import(dist('docker/labels.js'));
   return {
@@ -31,6 +32,7 @@ export async function loadDist() {
     NetworkContext,
     NsenterRunner,
     HelperRunner,
+    chooseRunner,
     DockerPlatform,
     DEFAULT_HELPER_IMAGE,
   };
@@ -53,8 +55,13 @@ function counting(inner) {
  */
 export async function engineRep({ dist, client, loaded, expected, via, helperImage }) {
   const { runId, planMs, injections } = await plannedInjections({ dist, client, loaded, expected });
+  // As a run does before its baseline (not timed): nsenter is chosen once every target's pid is seen
+  // here, and the runner starts from the pids it checked.
+  const targets = injections.map((injection) => injection.target);
   const inner =
-    via === 'helper' ? new dist.HelperRunner(client, helperImage, runId) : new dist.NsenterRunner(client);
+    via === 'helper'
+      ? new dist.HelperRunner(client, helperImage, runId)
+      : (await dist.chooseRunner(client, { via: 'nsenter', helperImage }, runId, { targets })).runner;
   const { runner, counter } = counting(inner);
   const context = new dist.NetworkContext(runner);
   liveContexts.add(context);

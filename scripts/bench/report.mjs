@@ -104,12 +104,14 @@ export function printGrowth(growth) {
     ),
   );
   console.log(
-    '  engine: buildPlan (not timed), then every planned injection through its family in the fault-driver',
+    '  engine: buildPlan and the way into namespaces chosen (not timed: a run does both before its baseline),',
   );
   console.log(
-    '    registry at once, then revert() for all at once, then the way into namespaces disposed of',
+    '    then every planned injection through its family in the fault-driver registry at once, then',
   );
-  console.log('    (the helper way removes its helpers); total = inject + revert + dispose');
+  console.log(
+    '    revert() for all at once, then the way in disposed of (helpers removed); total = inject + revert + dispose',
+  );
   console.log(
     '  floor: the same chains and rules, one `nsenter -t PID -n iptables-restore --noflush` per namespace',
   );

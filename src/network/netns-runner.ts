@@ -63,11 +63,13 @@ export function quote(argv: readonly string[]): string {
 export class NsenterRunner implements NetnsRunner {
   readonly via = 'nsenter' as const;
   private readonly pids: TargetPids;
+  /** `known`: target pids already checked (chooseRunner's), confirmed again in /proc before each use. */
   constructor(
     docker: DockerClient,
     private readonly procRoot = PROC_ROOT,
+    known?: ReadonlyMap<string, number>,
   ) {
-    this.pids = new TargetPids(docker, procRoot);
+    this.pids = new TargetPids(docker, procRoot, known);
   }
 
   async run(target: Target, argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {

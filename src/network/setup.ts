@@ -58,10 +58,11 @@ export async function chooseRunner(
     }
     if (nsenter.ok) {
       const targets = options.targets ?? (await runningContainers(docker));
-      const mismatch = await firstPidMismatch(docker, targets, options.procRoot);
+      const { mismatch, pids } = await checkPids(docker, targets, options.procRoot);
       if (!mismatch) {
         const seen = targets.length > 0 ? ", the targets' processes visible here" : '';
-        return { runner: new NsenterRunner(docker, options.procRoot), why: `${nsenter.why}${seen}` };
+        // The pids just checked are the runner's first guess; each is checked again before it is used.
+        return { runner: new NsenterRunner(docker, options.procRoot, pids), why: `${nsenter.why}${seen}` };
       }
       if (setup.via === 'nsenter')
         throw pidMismatchError(mismatch.view, mismatch.target, 'cannot use nsenter');
@@ -93,21 +94,27 @@ async function runningContainers(docker: DockerClient): Promise<Target[]> {
  * The first target whose Engine pid is not its process here. Targets that are not running are left
  * out: there is nothing to enter, and the run reports them as gone.
  */
-async function firstPidMismatch(
+async function checkPids(
   docker: DockerClient,
   targets: readonly Target[],
   procRoot: string | undefined,
-): Promise<{ target: Target; view: Exclude<PidView, { kind: 'own' }> } | undefined> {
+): Promise<{
+  mismatch: { target: Target; view: Exclude<PidView, { kind: 'own' }> } | undefined;
+  pids: Map<string, number>;
+}> {
   const unique = [...new Map(targets.map((target) => [target.id, target])).values()];
+  const pids = new Map<string, number>();
   const views = await Promise.all(
     unique.map(async (target) => {
       const details = await docker.inspect(target.id).catch(() => undefined);
       if (!details?.running || details.pid <= 0) return undefined;
       const view = await viewPid(details.pid, details.id, procRoot);
-      return view.kind === 'own' ? undefined : { target, view };
+      if (view.kind !== 'own') return { target, view };
+      pids.set(target.id, details.pid);
+      return undefined;
     }),
   );
-  return views.find((view) => view !== undefined);
+  return { mismatch: views.find((view) => view !== undefined), pids };
 }
 
 /**

@@ -72,12 +72,16 @@ export async function verifiedPid(
  * process) the Engine is asked again, exactly as without the cache: gone, new pid, or refused.
  */
 export class TargetPids {
-  private readonly pids = new Map<string, number>();
+  private readonly pids: Map<string, number>;
 
+  /** `known`: pids found earlier (by target id), used only once /proc confirms them as for any other. */
   constructor(
     private readonly docker: DockerClient,
     private readonly procRoot = PROC_ROOT,
-  ) {}
+    known: ReadonlyMap<string, number> = new Map(),
+  ) {
+    this.pids = new Map(known);
+  }
 
   async pidOf(target: Target): Promise<number> {
     const known = this.pids.get(target.id);

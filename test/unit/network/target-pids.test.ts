@@ -43,6 +43,23 @@ describe('TargetPids', () => {
     expect(inspects()).toBe(1);
   });
 
+  it('uses a pid known from earlier without asking the Engine, once /proc confirms it', async () => {
+    await processEntry(4242, ID);
+    const { docker, inspects } = engine();
+    const pids = new TargetPids(docker, proc, new Map([[ID, 4242]]));
+    for (let i = 0; i < 3; i++) expect(await pids.pidOf(web)).toBe(4242);
+    expect(inspects()).toBe(0);
+  });
+
+  it("asks the Engine when a pid known from earlier is now another container's process", async () => {
+    await processEntry(4242, OTHER);
+    await processEntry(5100, ID);
+    const { docker, inspects } = engine({ pid: 5100 });
+    const pids = new TargetPids(docker, proc, new Map([[ID, 4242]]));
+    expect(await pids.pidOf(web)).toBe(5100);
+    expect(inspects()).toBe(1);
+  });
+
   it('finds a restarted target under its new pid', async () => {
     await processEntry(4242, ID);
     const { docker, now, inspects } = engine();
