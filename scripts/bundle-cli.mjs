@@ -112,13 +112,15 @@ const noZodLocales = {
 };
 
 /**
- * execa is ES modules only: the bundle imports it through `__faultlineImport`, which bin/bundle-loader.js
+ * execa is ES modules only: the bundle imports it (and Node's modules it loads on first use) through `__faultlineImport`, which bin/bundle-loader.js
  * passes in. A dynamic `import()` inside a script compiled from a code cache fails on Node 20 (the cache
  * does not keep the script's import callback), and Node's default callback warns that it is experimental.
  */
 function importsThroughLoader(code) {
-  const replaced = code.replaceAll('import("execa")', '__faultlineImport("execa")');
-  if (replaced === code) throw new Error('the bundle no longer imports execa where expected');
+  const execa = code.replaceAll('import("execa")', '__faultlineImport("execa")');
+  if (execa === code) throw new Error('the bundle no longer imports execa where expected');
+  // Node's own modules loaded on first use (node:https for an https probe) go the same way.
+  const replaced = execa.replace(/\bimport\(("node:[a-z_/]+")\)/g, '__faultlineImport($1)');
   const left = replaced.match(/\bimport\("[^"]*"\)/g);
   if (left) throw new Error(`the bundle imports ${left.join(', ')}: add it to the loader's imports`);
   return replaced;
