@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { checkHeaders } from '../util/http-headers.js';
+import { checkHeaders, withContentLength } from '../util/http-headers.js';
 import type { RequestRecord } from './types.js';
 
 export interface LoadGeneratorOptions {
@@ -176,16 +176,6 @@ export class LoadGenerator {
       }
     });
   }
-}
-
-function withContentLength(
-  headers: Record<string, string>,
-  body: string | undefined,
-): Record<string, string> {
-  if (body === undefined || Object.keys(headers).some((key) => key.toLowerCase() === 'content-length')) {
-    return headers;
-  }
-  return { ...headers, 'content-length': String(Buffer.byteLength(body)) };
 }
 
 const ERROR_CODES: Record<string, string> = {

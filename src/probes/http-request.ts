@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
+import { withContentLength } from '../util/http-headers.js';
 
 /**
  * One HTTP request as a probe sends it, with Node's own client (loaded with the process; `fetch` loads
@@ -99,16 +100,6 @@ function readText(stream: Readable, maxBody: number): Promise<string> {
       if (!stream.readableEnded) reject(cutShort());
     });
   });
-}
-
-function withContentLength(
-  headers: Record<string, string>,
-  body: string | undefined,
-): Record<string, string> {
-  if (body === undefined || Object.keys(headers).some((key) => key.toLowerCase() === 'content-length')) {
-    return headers;
-  }
-  return { ...headers, 'content-length': String(Buffer.byteLength(body)) };
 }
 
 function cutShort(): Error {

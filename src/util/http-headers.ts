@@ -38,3 +38,14 @@ function offending(value: string): string {
   if (/[\x00-\x1f\x7f]/.test(value)) return 'a control character';
   return 'a character outside Latin-1';
 }
+
+/** The headers with a content-length for `body` (its UTF-8 bytes), unless the author gave one. */
+export function withContentLength(
+  headers: Record<string, string>,
+  body: string | undefined,
+): Record<string, string> {
+  if (body === undefined || Object.keys(headers).some((key) => key.toLowerCase() === 'content-length')) {
+    return headers;
+  }
+  return { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+}
