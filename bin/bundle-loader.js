@@ -8,29 +8,27 @@
 // costs a normal compile, after which a fresh cache is written, once, to the user's cache folder
 // ($XDG_CACHE_HOME/faultline or ~/.cache/faultline; skipped silently when it cannot be written), which
 // is tried first from then on. FAULTLINE_DEBUG_CODE_CACHE=1 prints on stderr which cache was used.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import v8 from 'node:v8';
-import vm from 'node:vm';
+'use strict';
+const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const path = require('node:path');
+const v8 = require('node:v8');
+const vm = require('node:vm');
 
-export const BUNDLE = fileURLToPath(new URL('../dist/cli/bundle.cjs', import.meta.url));
-export const SHIPPED_CACHE = BUNDLE.replace(/\.cjs$/, '.cache');
+const BUNDLE = path.join(__dirname, '../dist/cli/bundle.cjs');
+const SHIPPED_CACHE = BUNDLE.replace(/\.cjs$/, '.cache');
 
 /** The bundle's first line: `// faultline <version> bundle <sha256 of the rest>[ ascii]`. */
 const ID_LINE = /^\/\/ faultline (\S+) bundle ([0-9a-f]{64})( ascii)?\n/;
 const WRAPPER = ['(function (exports, require, module, __filename, __dirname, __faultlineImport) { ', '\n})'];
 
 /** The first line of a cache file made for this bundle on this Node. */
-export function cacheHeader(hash) {
+function cacheHeader(hash) {
   return `faultline-code-cache ${hash} ${process.version} ${process.arch}\n`;
 }
 
 /** The cache this user's Node writes when the shipped one does not fit. */
-export function userCachePath(version, env = process.env) {
-  const base = env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
+function userCachePath(version, env = process.env) {
+  const base = env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
   return path.join(base, 'faultline', `${version}-${process.version}.cache`);
 }
 
@@ -75,7 +73,7 @@ function checked(make) {
 }
 
 /** The code cache of `script`, with every function compiled so far. */
-export function createCache(script) {
+function createCache(script) {
   return checked(() => script.createCachedData());
 }
 
@@ -83,7 +81,7 @@ export function createCache(script) {
  * Compiles and runs the bundle; resolves to its exports (`main`). With `{ fresh: true }` no cache is
  * read or written (the build uses it to make the shipped cache from `script.createCachedData()`).
  */
-export function loadBundle({ fresh = false, env = process.env } = {}) {
+function loadBundle({ fresh = false, env = process.env } = {}) {
   const bytes = readFileSync(BUNDLE);
   const id = ID_LINE.exec(bytes.toString('latin1', 0, 200));
   if (!id) throw new Error(`${BUNDLE} has no build line: run \`npm run build\``);
@@ -132,7 +130,7 @@ export function loadBundle({ fresh = false, env = process.env } = {}) {
   run.call(
     module.exports,
     module.exports,
-    createRequire(BUNDLE),
+    require('node:module').createRequire(BUNDLE),
     module,
     BUNDLE,
     path.dirname(BUNDLE),
@@ -140,3 +138,5 @@ export function loadBundle({ fresh = false, env = process.env } = {}) {
   );
   return { exports: module.exports, script, header };
 }
+
+module.exports = { BUNDLE, SHIPPED_CACHE, cacheHeader, userCachePath, createCache, loadBundle };

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `faultline --version` alone prints the version without loading the CLI; anything else runs the
 // bundled CLI, compiled from its code cache (see bundle-loader.js).
+//
+// CommonJS (bin/package.json says so): Node starts a CommonJS entry without its ES module loader, and
+// `require` of Node's own modules does not build the ES module facade that reads every export.
+'use strict';
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
-  const { VERSION } = await import('../dist/version.js');
-  process.stdout.write(`${VERSION}\n`);
+  process.stdout.write(`${require('../package.json').version}\n`);
 } else {
-  const { loadBundle } = await import('./bundle-loader.js');
-  await loadBundle().exports.main(process.argv);
+  require('./bundle-loader.js').loadBundle().exports.main(process.argv);
 }
