@@ -1,6 +1,6 @@
-// Loads the CLI bundle (dist/cli/bundle.cjs, one CommonJS file) with V8's code cache: the functions a
-// command runs are read already compiled from dist/cli/bundle.cache instead of being parsed and
-// compiled at every start.
+// Loads a CLI bundle (dist/cli/bundle.cjs or front.cjs, each one CommonJS file) with V8's code
+// cache: the functions a command runs are read already compiled from the cache beside it
+// (bundle.cache, front.cache) instead of being parsed and compiled at every start.
 //
 // The bundle's first line names its own hash (written by scripts/bundle-cli.mjs), and a cache file
 // starts with a header naming that hash, the Node version and the architecture: a cache of another
@@ -14,8 +14,17 @@ const path = require('node:path');
 const v8 = require('node:v8');
 const vm = require('node:vm');
 
+/** The whole CLI. */
 const BUNDLE = path.join(__dirname, '../dist/cli/bundle.cjs');
-const SHIPPED_CACHE = BUNDLE.replace(/\.cjs$/, '.cache');
+/**
+ * The same CLI without the modules of the commands that touch Docker: what `validate`, `explain`,
+ * `schema`, `completion` and the help need, about a third of the code to read and set up. faultline.js
+ * chooses it only for those commands; its stand-ins for the others say so if ever reached.
+ */
+const FRONT = path.join(__dirname, '../dist/cli/front.cjs');
+/** The code cache shipped beside a bundle. */
+const cacheOf = (file) => file.replace(/\.cjs$/, '.cache');
+const SHIPPED_CACHE = cacheOf(BUNDLE);
 
 /** The bundle's first line: `// faultline <version> bundle <sha256 of the rest>[ ascii]`. */
 const ID_LINE = /^\/\/ faultline (\S+) bundle ([0-9a-f]{64})( ascii)?\n/;
@@ -26,10 +35,11 @@ function cacheHeader(hash) {
   return `faultline-code-cache ${hash} ${process.version} ${process.arch}\n`;
 }
 
-/** The cache this user's Node writes when the shipped one does not fit. */
-function userCachePath(version, env = process.env) {
+/** The cache of bundle `file` this user's Node writes when the shipped one does not fit. */
+function userCachePath(version, env = process.env, file = BUNDLE) {
   const base = env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
-  return path.join(base, 'faultline', `${version}-${process.version}.cache`);
+  const name = path.basename(file, '.cjs');
+  return path.join(base, 'faultline', `${version}-${name}-${process.version}.cache`);
 }
 
 /** The cache data in `file` if it was made for this bundle and this Node; otherwise undefined. */
@@ -81,23 +91,23 @@ function createCache(script) {
  * Compiles and runs the bundle; resolves to its exports (`main`). With `{ fresh: true }` no cache is
  * read or written (the build uses it to make the shipped cache from `script.createCachedData()`).
  */
-function loadBundle({ fresh = false, env = process.env } = {}) {
-  const bytes = readFileSync(BUNDLE);
+function loadBundle({ fresh = false, env = process.env, file = BUNDLE } = {}) {
+  const bytes = readFileSync(file);
   const id = ID_LINE.exec(bytes.toString('latin1', 0, 200));
-  if (!id) throw new Error(`${BUNDLE} has no build line: run \`npm run build\``);
+  if (!id) throw new Error(`${file} has no build line: run \`npm run build\``);
   const [, version, hash, ascii] = id;
   // ASCII is read as a one-byte string, without decoding.
   const source = bytes.toString(ascii ? 'latin1' : 'utf8');
   const header = cacheHeader(hash);
-  const userCache = userCachePath(version, env);
+  const userCache = userCachePath(version, env, file);
   let used;
   let cachedData;
   if (!fresh) {
-    for (const [name, file] of [
+    for (const [name, cache] of [
       ['user', userCache],
-      ['shipped', SHIPPED_CACHE],
+      ['shipped', cacheOf(file)],
     ]) {
-      cachedData = readCache(file, header);
+      cachedData = readCache(cache, header);
       if (cachedData) {
         used = name;
         break;
@@ -107,7 +117,7 @@ function loadBundle({ fresh = false, env = process.env } = {}) {
   const script = checked(
     () =>
       new vm.Script(WRAPPER[0] + source + WRAPPER[1], {
-        filename: BUNDLE,
+        filename: file,
         ...(cachedData ? { cachedData } : {}),
       }),
   );
@@ -121,7 +131,8 @@ function loadBundle({ fresh = false, env = process.env } = {}) {
     });
   }
   if (env.FAULTLINE_DEBUG_CODE_CACHE) {
-    process.stderr.write(`code cache: ${used ? `${used} ${accepted ? 'accepted' : 'rejected'}` : 'none'}\n`);
+    const state = used ? `${used} ${accepted ? 'accepted' : 'rejected'}` : 'none';
+    process.stderr.write(`code cache: ${state} (${path.basename(file)})\n`);
   }
   const module = { exports: {} };
   const run = script.runInThisContext();
@@ -130,13 +141,13 @@ function loadBundle({ fresh = false, env = process.env } = {}) {
   run.call(
     module.exports,
     module.exports,
-    require('node:module').createRequire(BUNDLE),
+    require('node:module').createRequire(file),
     module,
-    BUNDLE,
-    path.dirname(BUNDLE),
+    file,
+    path.dirname(file),
     importer,
   );
   return { exports: module.exports, script, header };
 }
 
-module.exports = { BUNDLE, SHIPPED_CACHE, cacheHeader, userCachePath, createCache, loadBundle };
+module.exports = { BUNDLE, FRONT, SHIPPED_CACHE, cacheOf, cacheHeader, userCachePath, createCache, loadBundle };

@@ -1,13 +1,18 @@
 #!/usr/bin/env node
-// `faultline --version` alone prints the version without loading the CLI; anything else runs the
-// bundled CLI, compiled from its code cache (see bundle-loader.js).
+// `faultline --version` alone prints the version without loading the CLI; the commands that never
+// touch Docker (validate, explain, schema, completion, help) run the smaller front bundle; anything
+// else runs the whole CLI. Each bundle is compiled from its code cache (see bundle-loader.js).
 //
 // CommonJS (bin/package.json says so): Node starts a CommonJS entry without its ES module loader, and
 // `require` of Node's own modules does not build the ES module facade that reads every export.
 'use strict';
 const args = process.argv.slice(2);
+/** First arguments the front bundle serves; anything else (an option first too) goes to the whole CLI. */
+const FRONT_COMMANDS = new Set(['validate', 'explain', 'schema', 'completion', 'help', '--help', '-h']);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   process.stdout.write(`${require('../package.json').version}\n`);
 } else {
-  require('./bundle-loader.js').loadBundle().exports.main(process.argv);
+  const loader = require('./bundle-loader.js');
+  const front = args.length === 0 || FRONT_COMMANDS.has(args[0]);
+  loader.loadBundle({ file: front ? loader.FRONT : loader.BUNDLE }).exports.main(process.argv);
 }

@@ -1,5 +1,6 @@
 // Bundles the CLI (src/cli/main.ts) into one CommonJS file, dist/cli/bundle.cjs, after `tsc` has written
-// dist/, then makes its code cache (scripts/bundle-cache.mjs). bin/bundle-loader.js compiles the file
+// dist/, and again, without the commands that touch Docker, into dist/cli/front.cjs (see frontOnly),
+// then makes their code caches (scripts/bundle-cache.mjs). bin/bundle-loader.js compiles the file
 // with that cache: CommonJS, unlike ES modules on Node 20, can use V8's code cache, and one file is read
 // instead of hundreds. A command's own modules (each `await import()`) stay lazy inside the file: they
 // are compiled and run only when that command runs. Everything else in dist/ stays as tsc wrote it: the
@@ -116,9 +117,11 @@ const noZodLocales = {
  * passes in. A dynamic `import()` inside a script compiled from a code cache fails on Node 20 (the cache
  * does not keep the script's import callback), and Node's default callback warns that it is experimental.
  */
-function importsThroughLoader(code) {
+function importsThroughLoader(code, front) {
   const execa = code.replaceAll('import("execa")', '__faultlineImport("execa")');
-  if (execa === code) throw new Error('the bundle no longer imports execa where expected');
+  // The front bundle's commands run no process.
+  if (execa === code && !front) throw new Error('the bundle no longer imports execa where expected');
+  if (execa !== code && front) throw new Error('the front bundle imports execa: it should run no process');
   // Node's own modules loaded on first use (node:https for an https probe) go the same way.
   const replaced = execa.replace(/\bimport\(("node:[a-z_/]+")\)/g, '__faultlineImport($1)');
   const left = replaced.match(/\bimport\("[^"]*"\)/g);
@@ -143,35 +146,62 @@ async function checkClassNames(code, metafile) {
     throw new Error(`classes renamed in the bundle (give them unique names): ${[...renamed].join(', ')}`);
 }
 
+/** The commands the front bundle serves (bin/faultline.js sends only these, and the help, to it). */
+const FRONT_COMMANDS = ['validate', 'explain', 'schema', 'completion'];
+
+/** In the front bundle, every other command's module is a stand-in that says it is not there. */
+const frontOnly = {
+  name: 'front-only',
+  setup(bundle) {
+    bundle.onResolve({ filter: /^\.\/commands\/[a-z-]+\.js$/ }, (args) => {
+      const name = /([a-z-]+)\.js$/.exec(args.path)[1];
+      if (!args.importer.endsWith(path.join('src', 'cli', 'program.ts')) || FRONT_COMMANDS.includes(name))
+        return undefined;
+      return { path: name, namespace: 'not-front' };
+    });
+    bundle.onLoad({ filter: /.*/, namespace: 'not-front' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`the ${args.path} command is not in the front bundle: bin/faultline.js runs it from dist/cli/bundle.cjs`)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+/** Bundles the CLI into `file`, its first line naming its version and hash; returns the code's size. */
+async function bundleCli(file, { front }) {
+  const result = await build({
+    entryPoints: [path.join(src, 'cli/main.ts')],
+    outfile: file,
+    write: false,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: ['execa'],
+    banner: { js: 'var __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    keepNames: false,
+    // Names are not kept (esbuild's keepNames costs every function a call at start-up): see
+    // checkClassNames for the one place names matter.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [lazyParts, ownSource, noZodLocales, ...(front ? [frontOnly] : [])],
+    metafile: true,
+  });
+  const code = importsThroughLoader(result.outputFiles[0].text, front);
+  await checkClassNames(code, result.metafile);
+  const hash = createHash('sha256').update(code).digest('hex');
+  const ascii = /^[\0-\x7f]*$/.test(code) ? ' ascii' : '';
+  await writeFile(file, `// faultline ${version} bundle ${hash}${ascii}\n${code}`);
+  return code.length;
+}
+
 // What an earlier ES-module build left beside the bundle.
 for (const name of await readdir(path.dirname(outfile))) {
   if (name.startsWith('chunk-')) await rm(path.join(path.dirname(outfile), name));
 }
 
-const result = await build({
-  entryPoints: [path.join(src, 'cli/main.ts')],
-  outfile,
-  write: false,
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  external: ['execa'],
-  banner: { js: 'var __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
-  keepNames: false,
-  // Names are not kept (esbuild's keepNames costs every function a call at start-up): see
-  // checkClassNames for the one place names matter.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  sourcemap: false,
-  legalComments: 'none',
-  logLevel: 'warning',
-  plugins: [lazyParts, ownSource, noZodLocales],
-  metafile: true,
-});
-const code = importsThroughLoader(result.outputFiles[0].text);
-await checkClassNames(code, result.metafile);
-const hash = createHash('sha256').update(code).digest('hex');
-const ascii = /^[\0-\x7f]*$/.test(code) ? ' ascii' : '';
-await writeFile(outfile, `// faultline ${version} bundle ${hash}${ascii}\n${code}`);
+await bundleCli(outfile, { front: false });
+await bundleCli(path.join(root, 'dist/cli/front.cjs'), { front: true });
 await makeCodeCache(root);

@@ -7,10 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from '../../support/cli.js';
 
 /**
- * The code cache beside the bundle (dist/cli/bundle.cache) is only ever an optimisation: a damaged
- * cache, one of another build or one that cannot be written never changes what a command does. Each
- * case runs a copy of the built package (bin/, the bundle and its cache, node_modules linked) so that
- * the cache can be damaged without touching the repository's.
+ * The code cache beside each bundle (dist/cli/bundle.cache, front.cache) is only ever an optimisation:
+ * a damaged cache, one of another build or one that cannot be written never changes what a command
+ * does. Each case runs a copy of the built package (bin/, the bundles and their caches, node_modules
+ * linked) so that a cache can be damaged without touching the repository's. `validate` runs the front
+ * bundle (front.cjs); the cases damage its cache.
  */
 const EXPERIMENT = path.join(REPO, 'experiments/checkout-survives-backend-blackhole.yaml');
 const VALID = /^valid {3}.*checkout-survives-backend-blackhole\.yaml {2}Checkout survives a backend/;
@@ -34,7 +35,10 @@ async function packageCopy(): Promise<string> {
   await mkdir(path.join(root, 'dist/cli'), { recursive: true });
   await cp(path.join(REPO, 'bin'), path.join(root, 'bin'), { recursive: true });
   await copyFile(path.join(REPO, 'package.json'), path.join(root, 'package.json'));
-  for (const file of ['dist/version.js', 'dist/cli/bundle.cjs', 'dist/cli/bundle.cache']) {
+  const bundles = ['bundle.cjs', 'bundle.cache', 'front.cjs', 'front.cache'].map(
+    (name) => `dist/cli/${name}`,
+  );
+  for (const file of ['dist/version.js', ...bundles]) {
     await copyFile(path.join(REPO, file), path.join(root, file));
   }
   await symlink(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'));
@@ -52,14 +56,15 @@ function validate(root: string, cacheHome = path.join(root, 'cache')) {
 
 /** The cache file with `damage` applied to its bytes. */
 async function damage(root: string, change: (bytes: Buffer) => Buffer): Promise<void> {
-  const file = path.join(root, 'dist/cli/bundle.cache');
+  const file = path.join(root, 'dist/cli/front.cache');
   await writeFile(file, change(await readFile(file)));
 }
 
 const { version } = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')) as {
   version: string;
 };
-const userCache = (root: string) => path.join(root, `cache/faultline/${version}-${process.version}.cache`);
+const userCache = (root: string, bundle = 'front') =>
+  path.join(root, `cache/faultline/${version}-${bundle}-${process.version}.cache`);
 
 describe('the code cache', () => {
   it('is used as shipped, and no user cache is written', async () => {
@@ -67,8 +72,26 @@ describe('the code cache', () => {
     const run = await validate(root);
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(VALID);
-    expect(run.stderr.trim()).toBe('code cache: shipped accepted');
+    expect(run.stderr.trim()).toBe('code cache: shipped accepted (front.cjs)');
     expect(existsSync(userCache(root))).toBe(false);
+  });
+
+  it('of the whole CLI is used by the commands that are not in the front bundle', async () => {
+    const root = await packageCopy();
+    const run = await execa('node', [path.join(root, 'bin/faultline.js'), 'plan', '--help'], {
+      cwd: root,
+      env: {
+        NO_COLOR: '1',
+        CI: 'true',
+        FAULTLINE_DEBUG_CODE_CACHE: '1',
+        XDG_CACHE_HOME: path.join(root, 'cache'),
+      },
+      reject: false,
+    });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('Usage: faultline plan [options] <files...>');
+    expect(run.stderr.trim()).toBe('code cache: shipped accepted (bundle.cjs)');
+    expect(existsSync(userCache(root, 'bundle'))).toBe(false);
   });
 
   it('damaged inside (bytes flipped), is rejected, the command still runs, and a fresh one replaces it', async () => {
@@ -85,12 +108,12 @@ describe('the code cache', () => {
     const second = await validate(root);
     expect(second.exitCode).toBe(0);
     expect(second.stdout).toMatch(VALID);
-    expect(second.stderr.trim()).toBe('code cache: user accepted');
+    expect(second.stderr.trim()).toBe('code cache: user accepted (front.cjs)');
   });
 
   it('truncated, or of another build, is not used; a user cache that is damaged is rewritten', async () => {
     const root = await packageCopy();
-    const header = (await readFile(path.join(root, 'dist/cli/bundle.cache'), 'latin1')).split('\n')[0] ?? '';
+    const header = (await readFile(path.join(root, 'dist/cli/front.cache'), 'latin1')).split('\n')[0] ?? '';
     await damage(root, (bytes) => bytes.subarray(0, bytes.length >> 1));
     const truncated = await validate(root);
     expect(truncated.stdout).toMatch(VALID);
@@ -106,7 +129,7 @@ describe('the code cache', () => {
     const garbage = await validate(root);
     expect(garbage.stdout).toMatch(VALID);
     expect(garbage.stderr).toContain('code cache: user rejected');
-    expect((await validate(root)).stderr.trim()).toBe('code cache: user accepted');
+    expect((await validate(root)).stderr.trim()).toBe('code cache: user accepted (front.cjs)');
   });
 
   it('that cannot be written leaves the command as it is', async () => {

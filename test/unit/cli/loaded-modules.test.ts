@@ -97,7 +97,7 @@ describe('the modules a command loads', () => {
   it('validate loads the bundle from its code cache, and nothing from node_modules', async () => {
     const run = await loaded(['validate', EXPERIMENT]);
     expect(run.exitCode).toBe(0);
-    expect(run.stderr).toContain('code cache: shipped accepted');
+    expect(run.stderr).toContain('code cache: shipped accepted (front.cjs)');
     // The entry is CommonJS (bin/package.json): the loader is required, no ES module is imported.
     expect(run.modules).toEqual(['bin/faultline.js']);
     expect(run.required).toContain('require:./bundle-loader.js');
@@ -109,7 +109,10 @@ describe('the modules a command loads', () => {
     for (const args of [['validate', '--json', EXPERIMENT], ['explain', 'pause'], ['schema'], ['--help']]) {
       const run = await loaded(args);
       expect({ args, exitCode: run.exitCode }).toEqual({ args, exitCode: 0 });
-      expect({ args, cache: run.stderr.trim() }).toEqual({ args, cache: 'code cache: shipped accepted' });
+      expect({ args, cache: run.stderr.trim() }).toEqual({
+        args,
+        cache: 'code cache: shipped accepted (front.cjs)',
+      });
       expect({ args, loaded: fromNodeModules(run) }).toEqual({ args, loaded: [] });
       expect({ args, engine: run.required.filter((entry) => ENGINE_ONLY.includes(entry)) }).toEqual({
         args,
