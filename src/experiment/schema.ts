@@ -8,6 +8,10 @@ import { checkScope } from './scope-check.js';
 import { checkSetup } from './setup-check.js';
 import { argv, duration, nonEmpty, numeric, positiveDuration } from './shapes.js';
 
+// A file is parsed once per command: zod's compiled fast path for objects (generated code, built on
+// an object schema's first parse) costs more to build than it saves.
+z.config({ jitless: true });
+
 /**
  * The experiment file, as zod schemas: the steps (each fault kind's shape comes from its step kind in
  * faults/kinds.ts) and the experiment around them. Every object is strict: an unknown key is an
