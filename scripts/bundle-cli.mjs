@@ -38,7 +38,7 @@ const ownSource = {
         const built = path.relative(src, args.path).replace(/\.ts$/, '.js').split(path.sep).join('/');
         code = code.replaceAll(
           'import.meta.url',
-          `new URL(${JSON.stringify(`../${built}`)}, __bundleUrl).href`,
+          `new URL(${JSON.stringify(`../${built}`)}, __bundleUrl()).href`,
         );
       }
       if (/[^\0-\x7f]/.test(code)) {
@@ -177,7 +177,8 @@ async function bundleCli(file, { front }) {
     platform: 'node',
     target: 'node20',
     external: ['execa'],
-    banner: { js: 'var __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    // The bundle's own URL, for the modules that find files beside them: made on first use only.
+    banner: { js: 'function __bundleUrl() { return require("node:url").pathToFileURL(__filename).href; }' },
     keepNames: false,
     // Names are not kept (esbuild's keepNames costs every function a call at start-up): see
     // checkClassNames for the one place names matter.
