@@ -22,6 +22,19 @@ const BUNDLE = path.join(__dirname, '../dist/cli/bundle.cjs');
  * chooses it only for those commands; its stand-ins for the others say so if ever reached.
  */
 const FRONT = path.join(__dirname, '../dist/cli/front.cjs');
+/** The commands the front bundle holds (scripts/bundle-cli.mjs leaves the others out of it). */
+const FRONT_COMMANDS = ['validate', 'explain', 'schema', 'completion'];
+const FRONT_FIRST = new Set([...FRONT_COMMANDS, 'help', '--help', '-h']);
+
+/**
+ * The bundle that serves a command line (the arguments after the program): the front one when it
+ * names one of its commands or asks for the help, first; the whole CLI for anything else, an option
+ * first included.
+ */
+function bundleFor(args) {
+  return args.length === 0 || FRONT_FIRST.has(args[0]) ? FRONT : BUNDLE;
+}
+
 /** The code cache shipped beside a bundle. */
 const cacheOf = (file) => file.replace(/\.cjs$/, '.cache');
 const SHIPPED_CACHE = cacheOf(BUNDLE);
@@ -150,4 +163,15 @@ function loadBundle({ fresh = false, env = process.env, file = BUNDLE } = {}) {
   return { exports: module.exports, script, header };
 }
 
-module.exports = { BUNDLE, FRONT, SHIPPED_CACHE, cacheOf, cacheHeader, userCachePath, createCache, loadBundle };
+module.exports = {
+  BUNDLE,
+  FRONT,
+  FRONT_COMMANDS,
+  SHIPPED_CACHE,
+  bundleFor,
+  cacheOf,
+  cacheHeader,
+  userCachePath,
+  createCache,
+  loadBundle,
+};

@@ -7,12 +7,9 @@
 // `require` of Node's own modules does not build the ES module facade that reads every export.
 'use strict';
 const args = process.argv.slice(2);
-/** First arguments the front bundle serves; anything else (an option first too) goes to the whole CLI. */
-const FRONT_COMMANDS = new Set(['validate', 'explain', 'schema', 'completion', 'help', '--help', '-h']);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   process.stdout.write(`${require('../package.json').version}\n`);
 } else {
   const loader = require('./bundle-loader.js');
-  const front = args.length === 0 || FRONT_COMMANDS.has(args[0]);
-  loader.loadBundle({ file: front ? loader.FRONT : loader.BUNDLE }).exports.main(process.argv);
+  loader.loadBundle({ file: loader.bundleFor(args) }).exports.main(process.argv);
 }

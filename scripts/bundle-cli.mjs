@@ -13,6 +13,7 @@
 // execa (ES modules only) stays a real `import()` of node_modules.
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -147,7 +148,7 @@ async function checkClassNames(code, metafile) {
 }
 
 /** The commands the front bundle serves (bin/faultline.js sends only these, and the help, to it). */
-const FRONT_COMMANDS = ['validate', 'explain', 'schema', 'completion'];
+const { FRONT_COMMANDS } = createRequire(import.meta.url)('../bin/bundle-loader.js');
 
 /** In the front bundle, every other command's module is a stand-in that says it is not there. */
 const frontOnly = {
