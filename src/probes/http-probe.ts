@@ -45,7 +45,9 @@ export async function observeHttp(
 }
 
 function describeRequestError(error: unknown): string {
-  const { code, message } = error as { code?: string; message?: string };
+  const { code, message: raw } = error as { code?: string; message?: string };
+  // OpenSSL's messages end with a line break and may hold several: one line for a report cell.
+  const message = raw?.replace(/\s+/g, ' ').trim();
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'connection reset';
   if (code === 'ENOTFOUND') return 'host not found';

@@ -168,6 +168,18 @@ describe('observeHttp, as a client', () => {
     });
   });
 
+  it('shows a TLS failure on one line: https to a server that speaks plain HTTP', async () => {
+    const plain = base.replace('http://', 'https://');
+    const error = await failure(
+      observeHttp({ url: `${plain}/`, method: 'GET' }, 2000, new AbortController().signal),
+    );
+    expect(error.kind).toBe('unreachable');
+    // OpenSSL's own text, e.g. "ERR_SSL_WRONG_VERSION_NUMBER: ...:wrong version number:...", without its line break.
+    expect(error.message).toMatch(/^E[A-Z_]+: .*SSL/);
+    expect(error.message).not.toMatch(/\n/);
+    expect(error.message).toBe(error.message.trim());
+  });
+
   it('is cancelled with the run', async () => {
     const run = new AbortController();
     const probe = observeHttp({ url: `${base}/slow`, method: 'GET' }, 5000, run.signal);
