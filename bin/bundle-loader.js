@@ -7,9 +7,10 @@
 // build or another Node is never handed to V8. One V8 rejects anyway (other flags, a damaged file) only
 // costs a normal compile, after which a fresh cache is written, once, to the user's cache folder
 // ($XDG_CACHE_HOME/faultline or ~/.cache/faultline; skipped silently when it cannot be written), which
-// is tried first from then on. FAULTLINE_DEBUG_CODE_CACHE=1 prints on stderr which cache was used.
+// is tried first from then on. FAULTLINE_DEBUG_CODE_CACHE=1 prints on stderr (written on the
+// descriptor, as the CLI writes to a pipe: see src/cli/fd-writer.ts) which cache was used.
 'use strict';
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readFileSync, renameSync, writeFileSync, writeSync } = require('node:fs');
 const path = require('node:path');
 const v8 = require('node:v8');
 const vm = require('node:vm');
@@ -140,12 +141,12 @@ function loadBundle({ fresh = false, env = process.env, file = BUNDLE } = {}) {
     process.once('exit', () => {
       const wrote = writeCache(userCache, header, createCache(script));
       if (env.FAULTLINE_DEBUG_CODE_CACHE)
-        process.stderr.write(`code cache: ${wrote ? 'wrote' : 'could not write'} ${userCache}\n`);
+        writeSync(2, `code cache: ${wrote ? 'wrote' : 'could not write'} ${userCache}\n`);
     });
   }
   if (env.FAULTLINE_DEBUG_CODE_CACHE) {
     const state = used ? `${used} ${accepted ? 'accepted' : 'rejected'}` : 'none';
-    process.stderr.write(`code cache: ${state} (${path.basename(file)})\n`);
+    writeSync(2, `code cache: ${state} (${path.basename(file)})\n`);
   }
   const module = { exports: {} };
   const run = script.runInThisContext();
@@ -154,7 +155,9 @@ function loadBundle({ fresh = false, env = process.env, file = BUNDLE } = {}) {
   run.call(
     module.exports,
     module.exports,
-    require('node:module').createRequire(file),
+    // The loader's own require: packages resolve from bin/ as from dist/cli/ (the build refuses a
+    // bundle that requires a relative path), without loading node:module's createRequire.
+    require,
     module,
     file,
     path.dirname(file),

@@ -100,6 +100,26 @@ const lazyParts = {
   },
 };
 
+/**
+ * chalk works out at start-up whether the terminal has colours (its supports-color, which loads
+ * Node's tty and os modules). faultline always tells its Chalk the level (src/cli/output.ts), so that
+ * guess is never used: chalk gets a stand-in that says "no colours" for its default instance.
+ */
+const noColorGuess = {
+  name: 'no-color-guess',
+  setup(bundle) {
+    bundle.onResolve({ filter: /^#supports-color$/ }, (args) =>
+      args.importer.includes(`${path.sep}chalk${path.sep}`)
+        ? { path: 'supports-color', namespace: 'no-color-guess' }
+        : undefined,
+    );
+    bundle.onLoad({ filter: /.*/, namespace: 'no-color-guess' }, () => ({
+      contents: 'export default { stdout: false, stderr: false };',
+      loader: 'js',
+    }));
+  },
+};
+
 /** zod's messages in every language but English (`z.locales`, 1.6 MB of source): left out. */
 const noZodLocales = {
   name: 'no-zod-locales',
@@ -188,11 +208,15 @@ async function bundleCli(file, { front }) {
     sourcemap: false,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [lazyParts, ownSource, noZodLocales, ...(front ? [frontOnly] : [])],
+    plugins: [lazyParts, ownSource, noZodLocales, noColorGuess, ...(front ? [frontOnly] : [])],
     metafile: true,
   });
   const code = importsThroughLoader(result.outputFiles[0].text, front);
   await checkClassNames(code, result.metafile);
+  // The loader hands the bundle its own require (bin/), which resolves packages as dist/cli/ would
+  // but not a path relative to the bundle.
+  const relative = code.match(/\brequire\("\.{1,2}\/[^"]*"\)/);
+  if (relative) throw new Error(`${path.basename(file)} requires a relative path: ${relative[0]}`);
   const hash = createHash('sha256').update(code).digest('hex');
   const ascii = /^[\0-\x7f]*$/.test(code) ? ' ascii' : '';
   await writeFile(file, `// faultline ${version} bundle ${hash}${ascii}\n${code}`);

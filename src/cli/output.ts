@@ -1,6 +1,7 @@
 import { Chalk } from 'chalk';
-import type { Output } from '../util/output.js';
-import { TextStream } from './text-stream.js';
+import type { Output, TerminalStream } from '../util/output.js';
+import { FdWriter, isTerminal, nodeStream } from './fd-writer.js';
+import { TextStream, type TextTarget } from './text-stream.js';
 
 export type { Output } from '../util/output.js';
 
@@ -36,10 +37,29 @@ export function hasRealSize(stream: TerminalFacts): boolean {
   );
 }
 
+/** Standard output or error as detectOutput reads it. */
+export type StandardStream = TextTarget &
+  TerminalStream &
+  TerminalFacts & {
+    getColorDepth?: () => number;
+  };
+
+/**
+ * The process's standard output (1) or error (2): Node's stream on a terminal, a writer on the
+ * descriptor otherwise (see FdWriter), so that a command whose output goes to a pipe or a file never
+ * builds Node's socket for it.
+ */
+export function standardStream(fd: 1 | 2, platform = process.platform): StandardStream {
+  // On Linux Node's own writes to a pipe are synchronous too, so the two may share a descriptor in
+  // order (a report to stdout goes through Node's); elsewhere they are not, and Node's is used.
+  if (platform !== 'linux' || isTerminal(fd)) return nodeStream(fd);
+  return new FdWriter(fd, () => nodeStream(fd));
+}
+
 export function detectOutput(
   env: NodeJS.ProcessEnv = process.env,
-  stdout: NodeJS.WriteStream = process.stdout,
-  stderr: NodeJS.WriteStream = process.stderr,
+  stdout: StandardStream = standardStream(1),
+  stderr: StandardStream = standardStream(2),
 ): Output {
   const isTTY = stdout.isTTY === true;
   const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';

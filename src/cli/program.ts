@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import type { HelperImageOptions } from './commands/helper-image.js';
+import { isTerminal, nodeStream } from './fd-writer.js';
 import { addOptions, COMMAND_OPTIONS } from './options.js';
 import type { Output } from './output.js';
 
@@ -31,6 +32,12 @@ export function createProgram(ctx: CommandContext): Command {
     .configureOutput({
       writeOut: (text) => ctx.output.stdout.write(text),
       writeErr: (text) => ctx.output.stderr.write(text),
+      // As commander's own, but Node's stream is looked at only on a terminal (see standardStream).
+      // Like commander's, they give undefined (its default width) elsewhere, which its types omit.
+      getOutHelpWidth: () => (isTerminal(1) ? process.stdout.columns : undefined) as number,
+      getErrHelpWidth: () => (isTerminal(2) ? process.stderr.columns : undefined) as number,
+      getOutHasColors: () => hasColors(1, ctx.env),
+      getErrHasColors: () => hasColors(2, ctx.env),
     })
     .configureHelp({ showGlobalOptions: true });
   addOptions(program, COMMAND_OPTIONS.faultline);
@@ -38,6 +45,13 @@ export function createProgram(ctx: CommandContext): Command {
   addExperimentCommands(program, ctx, withGlobals);
   addHostCommands(program, ctx, withGlobals);
   return program;
+}
+
+/** commander's rule for colour in its help and errors: the environment first, then the terminal. */
+function hasColors(fd: 1 | 2, env: NodeJS.ProcessEnv): boolean {
+  if (env.NO_COLOR || env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return false;
+  if (env.FORCE_COLOR || env.CLICOLOR_FORCE !== undefined) return true;
+  return isTerminal(fd) && nodeStream(fd).hasColors();
 }
 
 const FILES_ARGUMENT =

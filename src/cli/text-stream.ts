@@ -1,6 +1,13 @@
 import { Writable } from 'node:stream';
 import { visibleKeepingColours } from '../util/control-chars.js';
 
+/** Where a TextStream writes: Node's stream, or an FdWriter. */
+export interface TextTarget {
+  write(text: string): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  readonly destroyed?: boolean;
+}
+
 /**
  * What commands write their output to. Text only: colour sequences pass, every other control
  * character (from a title, a probe's output, an error) is shown as an escape such as `\x1b`. A reader
@@ -11,7 +18,7 @@ import { visibleKeepingColours } from '../util/control-chars.js';
 export class TextStream extends Writable {
   private broken = false;
 
-  constructor(private readonly target: NodeJS.WritableStream) {
+  constructor(private readonly target: TextTarget) {
     super({ decodeStrings: false });
     // Without a listener, an EPIPE on the target would be an uncaught exception ending the process.
     target.on('error', () => {
@@ -21,7 +28,7 @@ export class TextStream extends Writable {
 
   /** True once the reader has gone away: nothing more reaches it. */
   get isBroken(): boolean {
-    return this.broken || (this.target as Partial<Writable>).destroyed === true;
+    return this.broken || this.target.destroyed === true;
   }
 
   override _write(
