@@ -3,8 +3,9 @@
 // with that cache: CommonJS, unlike ES modules on Node 20, can use V8's code cache, and one file is read
 // instead of hundreds. A command's own modules (each `await import()`) stay lazy inside the file: they
 // are compiled and run only when that command runs. Everything else in dist/ stays as tsc wrote it: the
-// programs faultline starts as processes of their own (the watchdog, the proxy, the disk agent) and
-// the files copied into helper images are found there, by path.
+// programs faultline starts as processes of their own (the proxy, the disk agent) and the files copied
+// into helper images are found there, by path. The watchdog, which a run waits for before its first
+// fault, gets a bundle of its own (scripts/bundle-watchdog.mjs).
 //
 // dockerode and docker-modem are inside the bundle; what faultline rarely needs of them is loaded from
 // node_modules on first use only: docker-modem's ssh transport (ssh2; faultline reaches ssh:// engines
@@ -16,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { makeCodeCache } from './bundle-cache.mjs';
+import { bundleWatchdog } from './bundle-watchdog.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = path.join(root, 'src');
@@ -174,4 +176,5 @@ await checkClassNames(code, result.metafile);
 const hash = createHash('sha256').update(code).digest('hex');
 const ascii = /^[\0-\x7f]*$/.test(code) ? ' ascii' : '';
 await writeFile(outfile, `// faultline ${version} bundle ${hash}${ascii}\n${code}`);
+await bundleWatchdog(root);
 await makeCodeCache(root);
