@@ -100,6 +100,22 @@ const lazyParts = {
   },
 };
 
+/**
+ * docker-modem formats every request it sends for its debug log (util.inspect of the options, a few
+ * milliseconds on the first Engine call), whether DEBUG=modem is set or not: formatted only when it is.
+ */
+const MODEM_DEBUG = "debug('Sending: %s', util.inspect(";
+const quietModem = {
+  name: 'quiet-modem',
+  setup(bundle) {
+    bundle.onLoad({ filter: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/ }, async (args) => {
+      const code = await readFile(args.path, 'utf8');
+      if (!code.includes(MODEM_DEBUG)) throw new Error(`${args.path} no longer logs requests as expected`);
+      return { contents: code.replace(MODEM_DEBUG, `if (debug.enabled) ${MODEM_DEBUG}`), loader: 'js' };
+    });
+  },
+};
+
 /** zod's messages in every language but English (`z.locales`, 1.6 MB of source): left out. */
 const noZodLocales = {
   name: 'no-zod-locales',
@@ -168,7 +184,7 @@ const result = await build({
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [lazyParts, ownSource, noZodLocales],
+  plugins: [lazyParts, ownSource, noZodLocales, quietModem],
   metafile: true,
 });
 const code = importsThroughLoader(result.outputFiles[0].text);
