@@ -4,8 +4,9 @@
 // with that cache: CommonJS, unlike ES modules on Node 20, can use V8's code cache, and one file is read
 // instead of hundreds. A command's own modules (each `await import()`) stay lazy inside the file: they
 // are compiled and run only when that command runs. Everything else in dist/ stays as tsc wrote it: the
-// programs faultline starts as processes of their own (the watchdog, the proxy, the disk agent) and
-// the files copied into helper images are found there, by path.
+// programs faultline starts as processes of their own (the proxy, the disk agent) and the files copied
+// into helper images are found there, by path. The watchdog, which a run waits for before its first
+// fault, gets a bundle of its own (scripts/bundle-watchdog.mjs).
 //
 // dockerode and docker-modem are inside the bundle; what faultline rarely needs of them is loaded from
 // node_modules on first use only: docker-modem's ssh transport (ssh2; faultline reaches ssh:// engines
@@ -18,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { makeCodeCache } from './bundle-cache.mjs';
+import { bundleWatchdog } from './bundle-watchdog.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = path.join(root, 'src');
@@ -120,6 +122,22 @@ const noColorGuess = {
   },
 };
 
+/**
+ * docker-modem formats every request it sends for its debug log (util.inspect of the options, a few
+ * milliseconds on the first Engine call), whether DEBUG=modem is set or not: formatted only when it is.
+ */
+const MODEM_DEBUG = "debug('Sending: %s', util.inspect(";
+const quietModem = {
+  name: 'quiet-modem',
+  setup(bundle) {
+    bundle.onLoad({ filter: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/ }, async (args) => {
+      const code = await readFile(args.path, 'utf8');
+      if (!code.includes(MODEM_DEBUG)) throw new Error(`${args.path} no longer logs requests as expected`);
+      return { contents: code.replace(MODEM_DEBUG, `if (debug.enabled) ${MODEM_DEBUG}`), loader: 'js' };
+    });
+  },
+};
+
 /** zod's messages in every language but English (`z.locales`, 1.6 MB of source): left out. */
 const noZodLocales = {
   name: 'no-zod-locales',
@@ -208,7 +226,7 @@ async function bundleCli(file, { front }) {
     sourcemap: false,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [lazyParts, ownSource, noZodLocales, noColorGuess, ...(front ? [frontOnly] : [])],
+    plugins: [lazyParts, ownSource, noZodLocales, noColorGuess, quietModem, ...(front ? [frontOnly] : [])],
     metafile: true,
   });
   const code = importsThroughLoader(result.outputFiles[0].text, front);
@@ -230,4 +248,5 @@ for (const name of await readdir(path.dirname(outfile))) {
 
 await bundleCli(outfile, { front: false });
 await bundleCli(path.join(root, 'dist/cli/front.cjs'), { front: true });
+await bundleWatchdog(root);
 await makeCodeCache(root);

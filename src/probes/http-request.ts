@@ -35,6 +35,9 @@ export async function sendHttp(
       method: request.method,
       headers: withContentLength(request.headers, request.body),
       agent: false,
+      // Plain HTTP names no TLS server: saying so spares Node testing the host for an IP address (its
+      // IPv6 expression compiles on first use). https works the name out from the host, as it must.
+      ...(url.protocol === 'http:' ? { servername: '' } : {}),
     });
     const abort = () => {
       outgoing.destroy();

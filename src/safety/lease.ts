@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +40,18 @@ export function newRunId(): string {
   return randomBytes(4).toString('hex');
 }
 
-const WATCHDOG_MAIN = fileURLToPath(new URL('./watchdog-main.js', import.meta.url));
+/**
+ * The watchdog's program: its CommonJS bundle (scripts/bundle-watchdog.mjs), which starts about as fast
+ * as Node itself, or else tsc's output. Both are named watchdog-main.js, the name `recover` looks for.
+ */
+let watchdogMain: string | undefined;
+function watchdogProgram(): string {
+  watchdogMain ??= [
+    fileURLToPath(new URL('../watchdog/watchdog-main.js', import.meta.url)),
+    fileURLToPath(new URL('./watchdog-main.js', import.meta.url)),
+  ].find((file) => existsSync(file));
+  return watchdogMain ?? fileURLToPath(new URL('./watchdog-main.js', import.meta.url));
+}
 
 /**
  * Starts the watchdog of run `runId` in a session of its own (so the run's Ctrl-C or a kill of its
@@ -56,7 +67,7 @@ export function spawnWatchdog(stateDir: string, runId: string, timeoutMs = 15_00
     mkdirSync(path.dirname(logFile), { recursive: true });
     const logFd = openSync(logFile, 'a', 0o600);
     try {
-      child = spawn(process.execPath, [WATCHDOG_MAIN, ledgerFile, stateDir, logFile], {
+      child = spawn(process.execPath, [watchdogProgram(), ledgerFile, stateDir, logFile], {
         detached: true,
         stdio: ['pipe', 'pipe', logFd],
       });

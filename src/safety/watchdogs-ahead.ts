@@ -8,7 +8,7 @@ import { newRunId, spawnWatchdog, type Watchdog } from './lease.js';
 export class WatchdogsAhead {
   private next: Watchdog | undefined;
 
-  constructor(private readonly dir: string) {
+  constructor(readonly dir: string) {
     this.next = spawnWatchdog(dir, newRunId());
   }
 
