@@ -68,8 +68,8 @@ export class Conversation {
   private current = '';
 
   constructor(
-    file: string,
-    prefix: readonly string[],
+    private readonly file: string,
+    private readonly prefix: readonly string[],
     private readonly commands: readonly (readonly string[])[],
     private readonly timeoutMs: number,
   ) {
@@ -128,8 +128,9 @@ export class Conversation {
     await this.closed;
   }
 
+  /** A step as it would run on its own: `nsenter -t 42 -n -- iptables-nft-restore -w 5 --noflush`. */
   private show(index: number): string {
-    return (this.commands[index] ?? []).join(' ');
+    return [this.file, ...this.prefix, ...(this.commands[index] ?? [])].join(' ');
   }
 
   private limit(step: string): void {

@@ -91,7 +91,7 @@ describe('a conversation: a look, then the follow-up the caller picks, in one pr
     expect(await slowLook.look).toMatchObject({
       exitCode: undefined,
       ended: 'timeout',
-      why: expect.stringMatching(/timed out after 200 milliseconds: sleep 30/),
+      why: expect.stringMatching(/timed out after 200 milliseconds: env sleep 30/),
     });
     const slowAnswer = talk([['true'], ['sleep', '30']], 200);
     await slowAnswer.look;
