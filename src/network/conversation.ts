@@ -95,8 +95,11 @@ export class Conversation {
     child.on('error', (error) => {
       this.stopped ??= { why: `${error.message}: ${command}`, ended: 'never' };
     });
-    // Should the script itself die (killed from outside), a look it started would keep the pipes open.
-    child.on('exit', () => this.kill('SIGKILL'));
+    // Should the script die during the look (killed from outside), the look would keep the pipes open.
+    // Its process group lives as long as the look does, so the group is still this conversation's.
+    child.on('exit', () => {
+      if (this.state === 'look') this.kill('SIGKILL');
+    });
     this.closed = new Promise((resolve) => {
       child.on('close', (code, signal) => {
         this.ended(code, signal);
