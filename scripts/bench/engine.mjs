@@ -38,7 +38,7 @@ export async function loadDist() {
   };
 }
 
-/** Counts the commands run in namespaces; passes everything (stdin input included) through unchanged. */
+/** Counts the processes run in namespaces (a command, or a talk); passes everything (stdin input included) through unchanged. */
 function counting(inner) {
   const counter = { count: 0 };
   const runner = Object.create(inner);
@@ -46,6 +46,12 @@ function counting(inner) {
     counter.count++;
     return inner.run(target, argv, options);
   };
+  // A talk (a look and its follow-up in one process, on the nsenter way) is one process.
+  if (inner.talk)
+    runner.talk = (target, look, then) => {
+      counter.count++;
+      return inner.talk(target, look, then);
+    };
   return { runner, counter };
 }
 

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -11,12 +11,15 @@ import path from 'node:path';
 export async function legacyTablesListed(procNet: () => Promise<string>): Promise<boolean | undefined> {
   try {
     const net = await procNet();
-    const names = await readFile(path.join(net, 'ip_tables_names'), 'utf8').catch(async (error) => {
+    // Read at once, as the pid's cgroup is (target-pid.ts): /proc never waits on a disk.
+    let names = '';
+    try {
+      names = readFileSync(path.join(net, 'ip_tables_names'), 'utf8');
+    } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       // No such file: the module is not loaded, if the namespace itself is still there to look at.
-      await stat(path.join(net, 'dev'));
-      return '';
-    });
+      statSync(path.join(net, 'dev'));
+    }
     return names.trim().length > 0;
   } catch {
     return undefined;

@@ -1,14 +1,18 @@
 import { readlink } from 'node:fs/promises';
-import path from 'node:path';
 import type { ContainerDetails, DockerClient } from '../docker/client.js';
 import type { DockerEndpoint } from '../docker/endpoint.js';
 import { FAULTLINE_HELPER, FAULTLINE_RUN_ID, FAULTLINE_TARGET_ID } from '../docker/labels.js';
 import type { Target } from '../targets/target.js';
 import { execa } from '../util/lazy-execa.js';
 import { framable, HELPER_SESSION_CMD, HelperSession, HelperSessionEnded } from './helper-session.js';
-import { shellExitCode, spawnCommand } from './spawn-command.js';
-import { PROC_ROOT } from './target-pid.js';
-import { inspectRunning, NetnsUnavailableError, pidOf, TargetPids } from './verified-pid.js';
+import { TIMEOUT_MS } from './nsenter-runner.js';
+import type { Talk } from './talk.js';
+import { inspectRunning, pidOf } from './verified-pid.js';
+
+export { NsenterRunner } from './nsenter-runner.js';
+export { quote } from './quote.js';
+
+import { quote } from './quote.js';
 
 export {
   NetnsUnavailableError,
@@ -46,61 +50,15 @@ export interface NetnsRunner {
    * in is from the host (nsenter): what it can read there needs no process in the namespace.
    */
   procNet?(target: Target): Promise<string>;
+  /**
+   * Runs `look`, and then the follow-up the caller picks after reading it, in one process where the
+   * way in allows it (talk.ts). Ways without it run the same commands one by one.
+   */
+  talk?(target: Target, look: readonly string[], then: readonly (readonly string[])[]): Promise<Talk>;
   /** How a person would run the same command by hand. */
   display(target: Target, argv: readonly string[]): string;
   /** Removes anything the runner created (helper containers). Idempotent. */
   dispose(): Promise<void>;
-}
-
-const TIMEOUT_MS = 15_000;
-
-export function quote(argv: readonly string[]): string {
-  return argv
-    .map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`))
-    .join(' ');
-}
-
-export class NsenterRunner implements NetnsRunner {
-  readonly via = 'nsenter' as const;
-  private readonly pids: TargetPids;
-  /** `known`: target pids already checked (chooseRunner's), confirmed again in /proc before each use. */
-  constructor(
-    docker: DockerClient,
-    private readonly procRoot = PROC_ROOT,
-    known?: ReadonlyMap<string, number>,
-  ) {
-    this.pids = new TargetPids(docker, procRoot, known);
-  }
-
-  async run(target: Target, argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
-    const pid = await this.pids.pidOf(target);
-    const result = await spawnCommand('nsenter', ['-t', String(pid), '-n', '--', ...argv], {
-      input: options.input,
-      timeoutMs: TIMEOUT_MS,
-    });
-    if (result.exitCode !== undefined) return result;
-    if (result.ended === 'never') {
-      throw new NetnsUnavailableError(
-        `cannot run nsenter: ${result.why}`,
-        'Install util-linux, or use --via helper.',
-      );
-    }
-    // It ran and was stopped (its time limit, or a signal): what it did is unknown, as a shell tells it.
-    const exitCode = shellExitCode(result);
-    const stderr = [result.stderr.trim(), result.why].filter(Boolean).join('\n');
-    return { exitCode, stdout: result.stdout, stderr };
-  }
-
-  /** /proc/<pid>/net of the target's pid, checked as for a command (and kept for the run). */
-  async procNet(target: Target): Promise<string> {
-    return path.join(this.procRoot, String(await this.pids.pidOf(target)), 'net');
-  }
-
-  display(target: Target, argv: readonly string[]): string {
-    return `nsenter -t $(docker inspect -f '{{.State.Pid}}' ${target.name}) -n ${quote(argv)}`;
-  }
-
-  async dispose(): Promise<void> {}
 }
 
 /** A helper container: with a session when commands can be sent to its stdin, else reached by exec. */

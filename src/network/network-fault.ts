@@ -1,6 +1,6 @@
 import type { Target } from '../targets/target.js';
 import { legacyTablesListed } from './legacy-tables.js';
-import { type NetnsRunner, TargetGoneError } from './netns-runner.js';
+import { type CommandResult, type NetnsRunner, TargetGoneError } from './netns-runner.js';
 import { TcDevice } from './tc-device.js';
 import { ifbName } from './tc-plan.js';
 
@@ -38,17 +38,28 @@ export class NetworkContext {
    * The backend, and, to the caller that made it be detected only, whether nf_tables had an ipv4
    * filter table just before (read from the same save output; later callers must look again).
    */
-  async firstLook(target: Target): Promise<{ backend: IptablesBackend; filterTable?: boolean | undefined }> {
-    const { backend, fresh } = this.detect(target);
+  async firstLook(
+    target: Target,
+    nftSave?: CommandResult,
+  ): Promise<{ backend: IptablesBackend; filterTable?: boolean | undefined }> {
+    const { backend, fresh } = this.detect(target, nftSave);
     const found = await backend;
     return fresh ? { backend: found, filterTable: found.nftFilterTable } : { backend: found };
   }
 
-  private detect(target: Target): { backend: Promise<IptablesBackend>; fresh: boolean } {
+  /** Whether the target's backend is known, or being found out, already. */
+  detected(target: Target): boolean {
+    return this.backends.has(target.id);
+  }
+
+  private detect(
+    target: Target,
+    nftSave?: CommandResult,
+  ): { backend: Promise<IptablesBackend>; fresh: boolean } {
     let backend = this.backends.get(target.id);
     if (backend) return { backend, fresh: false };
     const legacyTables = this.legacyTables;
-    backend = detectBackend(this.runner, target, legacyTables && (() => legacyTables(target)));
+    backend = detectBackend(this.runner, target, legacyTables && (() => legacyTables(target)), nftSave);
     backend.catch(() => this.backends.delete(target.id));
     this.backends.set(target.id, backend);
     return { backend, fresh: true };
@@ -71,17 +82,19 @@ export interface IptablesBackend {
 /**
  * Rules only work in the backend the namespace's other rules use. Docker writes its own rules into a
  * container's namespace (the embedded DNS); whichever backend holds them is the one in use.
+ * `nftSave`: what iptables-nft-save printed, when the caller has run it already (its first attempt).
  */
 export async function detectBackend(
   runner: NetnsRunner,
   target: Target,
   legacyTables?: () => Promise<boolean | undefined>,
+  nftSave?: CommandResult,
 ): Promise<IptablesBackend> {
   // With no legacy table at all, iptables-legacy-save has nothing to say unless nft is missing.
   const listed = legacyTables ? legacyTables().catch(() => undefined) : Promise.resolve(undefined);
   const legacySave = () => readRules(runner, target, 'iptables-legacy-save');
   const [nft, early] = await Promise.all([
-    readRules(runner, target, 'iptables-nft-save'),
+    readRules(runner, target, 'iptables-nft-save', nftSave),
     // null: not asked, there being no legacy table
     listed.then(
       (some): Promise<string | undefined | null> => (some === false ? Promise.resolve(null) : legacySave()),
@@ -125,12 +138,13 @@ async function readRules(
   runner: NetnsRunner,
   target: Target,
   binary: string,
+  first?: CommandResult,
   attempts = 3,
 ): Promise<string | undefined> {
   let last = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const result = await runner.run(target, [binary]);
+      const result = attempt === 1 && first ? first : await runner.run(target, [binary]);
       if (result.exitCode === 0) return result.stdout;
       if (result.exitCode === 126 || result.exitCode === 127 || MISSING.test(result.stderr)) return undefined;
       last = `exit ${result.exitCode}: ${result.stderr.trim()}`;

@@ -32,14 +32,21 @@ export async function runBatch(
   lines: readonly string[],
 ): Promise<BatchOutcome> {
   const argv = [restoreOf(binary), ...RESTORE_ARGS];
-  const result = await runner.run(target, argv, { input: `${lines.join('\n')}\n` });
+  return batchOutcome(argv[0]!, lines, await runner.run(target, argv, { input: batchInput(lines) }));
+}
+
+/** A batch as the restore tool reads it on stdin. */
+export const batchInput = (lines: readonly string[]) => `${lines.join('\n')}\n`;
+
+/** What a restore run of `lines` did, from its result: applied, refused (nothing in place), or unknown. */
+export function batchOutcome(tool: string, lines: readonly string[], result: CommandResult): BatchOutcome {
   if (result.exitCode === 0) return { ok: true };
   const refused =
     FAILED_LINE.test(result.stderr) ||
     result.exitCode === 126 ||
     result.exitCode === 127 ||
     MISSING.test(result.stderr);
-  return { ok: false, applied: refused ? 'none' : 'unknown', message: batchFailure(argv[0]!, lines, result) };
+  return { ok: false, applied: refused ? 'none' : 'unknown', message: batchFailure(tool, lines, result) };
 }
 
 /** `iptables-nft-restore failed at line 3 of the batch (-A FL-… -j NOPE): Couldn't load target …` */

@@ -14,19 +14,24 @@ import {
   type NetworkContext,
   NetworkInjectionError,
 } from '../../network/network-fault.js';
-import {
-  dropTablesIfEmpty,
-  filterTableExists,
-  NFT_TABLE,
-  revertWithTable,
-} from '../../network/nft-tables.js';
+import { dropTablesIfEmpty, filterTableExists, NFT_TABLE } from '../../network/nft-tables.js';
+import { openTalk, type Talk } from '../../network/talk.js';
 import type { Target } from '../../targets/target.js';
 import { killPoint } from '../../util/kill-points.js';
 import type { Display, FaultFamily } from '../driver.js';
 import { type Announce, type InjectedFault, inPlace, type RevertOutcome } from '../fault.js';
 import { NETWORK_SETTLE_MS, runRemoval } from '../netns-undo.js';
-import { RESTORE_ARGS, restoreOf, runBatch, showBatch } from './batch.js';
+import {
+  type BatchOutcome,
+  batchInput,
+  batchOutcome,
+  RESTORE_ARGS,
+  restoreOf,
+  runBatch,
+  showBatch,
+} from './batch.js';
 import { iptablesScan } from './scan.js';
+import { revertCreatedTable } from './table-revert.js';
 
 /** An iptables fault on one target: its own chains, jumped to from OUTPUT and/or INPUT. */
 export interface IptablesPlan {
@@ -88,7 +93,45 @@ async function inject(
   context: NetworkContext,
   announce: Announce,
 ): Promise<InjectedFault> {
-  const { backend, filterTable } = await context.firstLook(target);
+  const batches = byFamily(plan.sets);
+  // Where the way in allows it, the backend's first look and the first batch are one process (talk.ts).
+  const firstRestore = restoreOf(`${binaryOf(batches[0]?.family ?? 'ipv4')}-nft`);
+  const talk = context.detected(target)
+    ? undefined
+    : await openTalk(context.runner, target, ['iptables-nft-save'], [[firstRestore, ...RESTORE_ARGS]]);
+  try {
+    return await injectAfterLook(
+      plan,
+      target,
+      id,
+      context,
+      announce,
+      talk && { talk, restore: firstRestore },
+    );
+  } finally {
+    await talk?.end();
+  }
+}
+
+async function injectAfterLook(
+  plan: IptablesPlan,
+  target: Target,
+  id: string,
+  context: NetworkContext,
+  announce: Announce,
+  looked: { talk: Talk; restore: string } | undefined,
+): Promise<InjectedFault> {
+  const { backend, filterTable } = await context.firstLook(target, looked?.talk.look);
+  let unanswered = looked;
+  // The first batch goes to the talk when it is the restore the talk holds (the nf_tables backend).
+  const apply = async (binary: string, lines: string[]) => {
+    const answering = unanswered;
+    unanswered = undefined;
+    if (answering?.restore === restoreOf(binary))
+      return batchOutcome(answering.restore, lines, await answering.talk.answer(0, batchInput(lines)));
+    await answering?.talk.end();
+    return runBatch(context.runner, target, binary, lines);
+  };
   const recipe: IptablesRecipe = {
     type: 'iptables',
     ipv4: backend.ipv4,
@@ -103,7 +146,7 @@ async function inject(
     for (const batch of byFamily(plan.sets)) {
       pending = batch.sets;
       const binary = batch.family === 'ipv4' ? backend.ipv4 : backend.ipv6;
-      const outcome = await runBatch(context.runner, target, binary, applyBatch(batch.sets));
+      const outcome = await apply(binary, applyBatch(batch.sets));
       if (!outcome.ok) {
         // A refused batch left nothing; one whose fate is unknown (a timeout) is removed with the rest.
         if (outcome.applied === 'none') pending = [];
@@ -167,6 +210,9 @@ async function tablesToCreate(
  * fault created the nf_tables filter table and it still holds the fault's rules and nothing else, the
  * table goes with them in one step (nft-tables.ts).
  */
+/** A batch whose run threw: its fate unknown, its sets removed one by one. */
+const failed: BatchOutcome = { ok: false, applied: 'unknown', message: 'the batch did not run' };
+
 async function liveRevert(
   runner: NetnsRunner,
   target: Target,
@@ -176,15 +222,16 @@ async function liveRevert(
   const dropped: Family[] = [];
   for (const batch of byFamily(recipe.sets)) {
     const binary = batch.family === 'ipv6' ? recipe.ipv6 : recipe.ipv4;
-    if (
-      recipe.createdTables?.includes(batch.family) &&
-      (await revertWithTable(runner, target, batch.family, batch.sets, `${binary}-save`))
-    ) {
+    const withTable = recipe.createdTables?.includes(batch.family)
+      ? await revertCreatedTable(runner, target, batch.family, batch.sets, binary).catch(() => failed)
+      : undefined;
+    if (withTable === 'dropped') {
       dropped.push(batch.family);
       continue;
     }
-    const outcome = await runBatch(runner, target, binary, revertBatch(batch.sets)).catch(() => undefined);
-    if (!outcome?.ok) left.push(...batch.sets);
+    const outcome =
+      withTable ?? (await runBatch(runner, target, binary, revertBatch(batch.sets)).catch(() => failed));
+    if (!outcome.ok) left.push(...batch.sets);
   }
   const removal = await runRemoval(runner, target, removalGroups({ ...recipe, sets: left }), RULE_GONE, {
     keepGoing: true,

@@ -12,6 +12,7 @@ import type { Platform } from '../../../src/platform/platform.js';
 import { tempDir } from '../../support/cli.js';
 import { uniquePrefix } from '../../support/containers.js';
 import { NetworkLab, nsenterOk, pidOf } from '../../support/network.js';
+import { recordCommands } from '../../support/recorded-runner.js';
 import {
   applyThenDie,
   applyThenKilled,
@@ -40,13 +41,7 @@ afterAll(async () => {
 /** A context whose commands are recorded as argv, so a test sees how the work was split. */
 function recorded() {
   const ran: string[][] = [];
-  const runner = new NsenterRunner(client);
-  const run = runner.run.bind(runner);
-  runner.run = (target, argv, options) => {
-    ran.push([...argv]);
-    return run(target, argv, options);
-  };
-  const context = new NetworkContext(runner);
+  const context = new NetworkContext(recordCommands(new NsenterRunner(client), ran));
   const ctx: InjectContext = { platform: {} as Platform, network: () => context };
   return { ran, ctx };
 }

@@ -8,6 +8,7 @@ import type { Platform } from '../../../src/platform/platform.js';
 import { toTarget } from '../../../src/targets/resolve.js';
 import { uniquePrefix } from '../../support/containers.js';
 import { NetworkLab, nsenterOk } from '../../support/network.js';
+import { recordCommands } from '../../support/recorded-runner.js';
 
 /**
  * An iptables fault goes into a namespace as one iptables-restore transaction per family: a batch with
@@ -52,13 +53,7 @@ async function inject(fault: IptablesPlan) {
   const ctx: InjectContext = {
     platform: {} as Platform,
     network: () => {
-      const runner = new NsenterRunner(client);
-      const run = runner.run.bind(runner);
-      runner.run = (target, argv, options) => {
-        ran.push([...argv]);
-        return run(target, argv, options);
-      };
-      return new NetworkContext(runner);
+      return new NetworkContext(recordCommands(new NsenterRunner(client), ran));
     },
   };
   return iptablesFamily.inject(fault, toTarget(container), 'blackhole-1', ctx, () => undefined);
