@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type Docker from 'dockerode';
 import { type DockerEndpoint, describeEndpoint, EndpointError } from './endpoint.js';
-import { plainHttpAgent } from './plain-agent.js';
 
 /** How dockerode reaches an Engine: docker-modem's options, or an ssh URL (see ssh-agent.ts). */
 export type Connection = { kind: 'modem'; options: Docker.DockerOptions } | { kind: 'ssh'; url: URL };
@@ -25,16 +24,16 @@ export function connectionFor(endpoint: DockerEndpoint): Connection {
   const url = endpoint.host;
   try {
     if (url.startsWith('unix://')) {
-      return plain({ ...none, socketPath: url.slice('unix://'.length) });
+      return { kind: 'modem', options: { ...none, socketPath: url.slice('unix://'.length) } };
     }
     if (url.startsWith('npipe://')) {
-      return plain({ ...none, socketPath: url.slice('npipe://'.length) });
+      return { kind: 'modem', options: { ...none, socketPath: url.slice('npipe://'.length) } };
     }
     const parsed = new URL(url);
     if (parsed.protocol === 'ssh:') return { kind: 'ssh', url: parsed };
     const host = parsed.hostname.replace(/^\[|\]$/g, '');
     const port = Number(parsed.port || 2375);
-    if (!endpoint.tls) return plain({ ...none, protocol: 'http', host, port });
+    if (!endpoint.tls) return { kind: 'modem', options: { ...none, protocol: 'http', host, port } };
     const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file));
     // node:https (and tls, crypto) only for an Engine reached over TLS.
     const https = createRequire(import.meta.url)('node:https') as typeof import('node:https');
@@ -50,11 +49,6 @@ export function connectionFor(endpoint: DockerEndpoint): Connection {
   } catch (error) {
     throw endpointFailure(endpoint, error);
   }
-}
-
-/** docker-modem's options for an Engine reached without TLS, with the agent it hands to http.request. */
-function plain(options: Docker.DockerOptions): Connection {
-  return { kind: 'modem', options: { ...options, agent: plainHttpAgent() } as Docker.DockerOptions };
 }
 
 /** The error of an endpoint that cannot be used. */
