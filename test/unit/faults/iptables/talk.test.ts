@@ -1,42 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { InjectContext } from '../../../../src/faults/driver.js';
-import { type IptablesPlan, iptablesFamily } from '../../../../src/faults/iptables/family.js';
-import type { IptablesRuleSet } from '../../../../src/network/iptables-plan.js';
+import { iptablesFamily } from '../../../../src/faults/iptables/family.js';
 import type { CommandResult, RunOptions } from '../../../../src/network/netns-runner.js';
 import { NetworkContext } from '../../../../src/network/network-fault.js';
 import type { Talk } from '../../../../src/network/talk.js';
 import type { Platform } from '../../../../src/platform/platform.js';
 import type { Target } from '../../../../src/targets/target.js';
 import { FakeNetnsRunner, fail, ok } from '../../support/fakes.js';
+import { PARTITION_COMMENT, partitionPlan, savedWithFault } from '../../support/partition-fault.js';
 
 const target: Target = { id: 'a1b2c3d4e5f6', name: 'shop-api-1', service: 'api' };
-const comment = 'faultline run=3f9a1c7e fault=partition-1';
-const set = (hook: 'OUTPUT' | 'INPUT'): IptablesRuleSet => ({
-  family: 'ipv4',
-  chain: `FL-3f9a1c7e-partition-1-${hook[0]}`,
-  hook,
-  comment,
-  rules: [[hook === 'OUTPUT' ? '-d' : '-s', '172.20.0.3/32', '-j', 'DROP']],
-});
-const plan: IptablesPlan = { type: 'iptables', kind: 'partition', sets: [set('OUTPUT'), set('INPUT')] };
-
-/** iptables-nft-save -t filter while the fault is in, plus `extra` lines. */
-const withFault = (extra: string[] = []) =>
-  [
-    '*filter',
-    ':INPUT ACCEPT [0:0]',
-    ':FORWARD ACCEPT [0:0]',
-    ':OUTPUT ACCEPT [0:0]',
-    ':FL-3f9a1c7e-partition-1-O - [0:0]',
-    ':FL-3f9a1c7e-partition-1-I - [0:0]',
-    `-A INPUT -m comment --comment "${comment}" -j FL-3f9a1c7e-partition-1-I`,
-    `-A OUTPUT -m comment --comment "${comment}" -j FL-3f9a1c7e-partition-1-O`,
-    '-A FL-3f9a1c7e-partition-1-O -d 172.20.0.3/32 -j DROP',
-    '-A FL-3f9a1c7e-partition-1-I -s 172.20.0.3/32 -j DROP',
-    ...extra,
-    'COMMIT',
-    '',
-  ].join('\n');
+const comment = PARTITION_COMMENT;
+const plan = partitionPlan();
+const withFault = (extra: string[] = []) => savedWithFault(extra);
 
 /**
  * A way in that holds talks (as nsenter does): a look, then one follow-up or none. Every step is
