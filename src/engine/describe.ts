@@ -1,5 +1,5 @@
 import type { ActionSpec, ProbeSpec } from '../experiment/schema.js';
-import { probeKind } from '../probes/run-probe.js';
+import { probeKind, probeRuntime } from '../probes/registry.js';
 
 /** How an action reads in the plan and the run's output. */
 export function describeAction(action: ActionSpec): string {
@@ -10,18 +10,5 @@ export function describeAction(action: ActionSpec): string {
 }
 
 export function describeProbe(probe: ProbeSpec): string {
-  switch (probeKind(probe)) {
-    case 'http':
-      return `${probe.http!.method} ${probe.http!.url}`;
-    case 'tcp':
-      return `tcp ${probe.tcp!.host}:${probe.tcp!.port}`;
-    case 'command':
-      return `run ${probe.command!.join(' ')}`;
-    case 'exec':
-      return `exec ${probe.exec!.command.join(' ')}`;
-    case 'container':
-      return 'inspect container';
-    case 'load':
-      return `${probe.load!.method} ${probe.load!.url} at ${probe.load!.rate}/s`;
-  }
+  return probeRuntime(probeKind(probe)).describe(probe);
 }

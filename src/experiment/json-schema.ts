@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { experiment, numericSchemas, stepShapes } from './schema.js';
+import { probeForDocs } from './probe-schema.js';
+import { experimentForDocs, numericSchemas, stepShapes } from './schema.js';
 import { STEP_DOCS } from './step-descriptions.js';
 
 /**
@@ -28,7 +29,8 @@ const editorStep: z.ZodType = z
     z.strictObject(
       Object.fromEntries(
         Object.entries(stepShapes).map(([kind, shape]) => {
-          const value = kind === 'parallel' ? z.array(editorStep).min(1) : shape;
+          const value =
+            kind === 'parallel' ? z.array(editorStep).min(1) : kind === 'probe' ? probeForDocs() : shape;
           const doc = STEP_DOCS[kind];
           return [
             kind,
@@ -45,6 +47,7 @@ const editorStep: z.ZodType = z
   .meta({ id: 'step', description: STEP_DESCRIPTION });
 
 export function experimentJsonSchema(): Json {
+  const experiment = experimentForDocs();
   const forEditors = z.strictObject({
     ...experiment.shape,
     method: z

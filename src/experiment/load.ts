@@ -95,7 +95,7 @@ export function parseExperiment(
     );
   }
 
-  const parsed = experiment.safeParse(substituted.value, { reportInput: true, error: teachingErrorMap });
+  const parsed = experiment().safeParse(substituted.value, { reportInput: true, error: teachingErrorMap });
   if (!parsed.success) {
     throw new ExperimentInvalidError(file, schemaProblems(parsed.error.issues, substituted.written, locate));
   }

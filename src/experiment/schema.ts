@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { type AnyStepKind, FAULT_KINDS, FAULT_STEP_KINDS, type FaultKind } from '../faults/kinds.js';
+import { execCommand } from '../probes/exec/schema.js';
+import { httpRequest } from '../probes/http/schema.js';
 import { builtOnce } from '../util/built-once.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { teachingErrorMap } from './issue-message.js';
-import { execProbe, httpProbe, type ProbeSpec, probe } from './probe-schema.js';
+import { type ProbeSpec, probe, probeForDocs } from './probe-schema.js';
 import { checkScope } from './scope-check.js';
 import { checkSetup } from './setup-check.js';
 import { argv, duration, nonEmpty, numeric, positiveDuration } from './shapes.js';
+import { optionalKey } from './when-present.js';
 
 // A file is parsed once per command: zod's compiled fast path for objects (generated code, built on
 // an object schema's first parse) costs more to build than it saves.
@@ -31,32 +34,34 @@ export {
 
 // ------------------------------------------------------------------------------------------------ steps
 
-const action = z
-  .strictObject({
-    name: nonEmpty.optional().meta({ description: 'Shown in reports' }),
-    command: argv.optional().meta({
-      description: 'A host process as an argument list (no shell)',
-      examples: [['make', 'warm-up']],
+const action = builtOnce(() =>
+  z
+    .strictObject({
+      name: nonEmpty.optional().meta({ description: 'Shown in reports' }),
+      command: argv.optional().meta({
+        description: 'A host process as an argument list (no shell)',
+        examples: [['make', 'warm-up']],
+      }),
+      exec: execCommand().optional().meta({ description: 'A command inside a container' }),
+      http: httpRequest().optional().meta({ description: 'An HTTP request' }),
+      timeout: positiveDuration.optional().meta({ description: 'Time limit of the action' }),
+      background: z.boolean().optional().meta({
+        description: 'Start the action and go on with the next step without waiting',
+        default: false,
+      }),
+      retries: numeric(z.number().int().min(0).max(100))
+        .optional()
+        .meta({ description: 'Run it again up to this many times while it fails (default 0)' }),
+      'retry-delay': duration.optional().meta({ description: 'Pause between attempts (default 1s)' }),
+    })
+    .superRefine((value, ctx) => {
+      const kinds = (['command', 'exec', 'http'] as const).filter((kind) => value[kind] !== undefined);
+      if (kinds.length !== 1) {
+        ctx.addIssue({ code: 'custom', message: 'an action needs exactly one of: command, exec, http' });
+      }
     }),
-    exec: execProbe.optional().meta({ description: 'A command inside a container' }),
-    http: httpProbe.optional().meta({ description: 'An HTTP request' }),
-    timeout: positiveDuration.optional().meta({ description: 'Time limit of the action' }),
-    background: z
-      .boolean()
-      .optional()
-      .meta({ description: 'Start the action and go on with the next step without waiting', default: false }),
-    retries: numeric(z.number().int().min(0).max(100))
-      .optional()
-      .meta({ description: 'Run it again up to this many times while it fails (default 0)' }),
-    'retry-delay': duration.optional().meta({ description: 'Pause between attempts (default 1s)' }),
-  })
-  .superRefine((value, ctx) => {
-    const kinds = (['command', 'exec', 'http'] as const).filter((kind) => value[kind] !== undefined);
-    if (kinds.length !== 1) {
-      ctx.addIssue({ code: 'custom', message: 'an action needs exactly one of: command, exec, http' });
-    }
-  });
-export type ActionSpec = z.output<typeof action>;
+);
+export type ActionSpec = z.output<ReturnType<typeof action>>;
 
 const STEP_KINDS: readonly string[] = [...FAULT_KINDS, 'wait', 'probe', 'action', 'parallel'];
 
@@ -93,8 +98,8 @@ export const stepShapes: Record<string, z.ZodType> = Object.defineProperties(
     [
       ...FAULT_STEP_KINDS.map((entry): [string, () => z.ZodType] => [entry.kind, entry.schema]),
       ['wait', () => positiveDuration],
-      ['probe', () => probe],
-      ['action', () => action],
+      ['probe', probe],
+      ['action', action],
       ['parallel', parallel],
     ].map(([kind, shape]) => [kind, { get: shape, enumerable: true }]),
   ),
@@ -169,87 +174,107 @@ function describeStep(value: unknown): string {
 
 // ------------------------------------------------------------------------------------------- experiment
 
-const experimentObject = z.strictObject({
-  $schema: z
-    .string()
-    .optional()
-    .meta({ description: 'The JSON Schema editors check this file against (ignored by faultline)' }),
-  title: nonEmpty.meta({
-    description: 'What the experiment shows, shown in reports',
-    examples: ['Checkout survives a frozen backend'],
-  }),
-  description: z.string().optional().meta({ description: 'Why the experiment exists; shown in reports' }),
-  tags: z
-    .array(nonEmpty)
-    .optional()
-    .meta({ description: 'Labels shown in reports', examples: [['gateway', 'timeout']] }),
-  vars: z
-    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/), z.union([z.string(), z.number(), z.boolean()]))
-    .optional()
-    .meta({
-      description: 'Values for ${name}; ${env:NAME} reads the environment',
-      examples: [{ gateway: 'http://127.0.0.1:${env:PORT:-8080}' }],
+/**
+ * The experiment: `lazy` builds each optional key's shape when a file has it (reading a file);
+ * otherwise every shape is built, with its description (`faultline schema`, `explain`).
+ */
+function experimentShape(lazy: boolean) {
+  const key = <S extends z.ZodType>(build: () => S, meta: z.core.GlobalMeta) =>
+    optionalKey(lazy, build, meta);
+  const probes = lazy ? probe : probeForDocs;
+  return z.strictObject({
+    $schema: key(() => z.string(), {
+      description: 'The JSON Schema editors check this file against (ignored by faultline)',
     }),
-  scope: z
-    .strictObject({
-      compose: nonEmpty.optional().meta({
-        description:
-          'The compose project every target of the experiment must belong to (it bounds every selector)',
-      }),
-    })
-    .optional()
-    .meta({ description: 'What the experiment may touch' }),
-  hypothesis: z
-    .array(probe)
-    .min(1, { message: 'expected at least one probe: what must stay true?' })
-    .meta({ description: 'The steady state: probes that must pass before, during and after the faults' }),
-  method: z
-    .array(step)
-    .min(1, { message: 'expected at least one step: what do we break?' })
-    .meta({ description: 'The steps run in order: faults, waits, probes, actions, parallel groups' }),
-  setup: z.array(action).optional().meta({
-    description:
-      'Actions run in order before the baseline check, to bring the system into the state the experiment needs; one failing ends the run as errored with nothing injected',
-  }),
-  rollbacks: z.array(action).optional().meta({
-    description:
-      'Your own clean-up actions, run after the faults are reverted, even when the run failed or was interrupted',
-  }),
-  expect: z.enum(['passed', 'deviated']).optional().meta({
-    description:
-      'The verdict this experiment should reach (default passed); deviated makes it a negative test that exits 0 when the hypothesis breaks and 1 when it holds',
-  }),
-  recovery: duration.optional().meta({
-    description: 'After the faults are reverted, the hypothesis must hold again within this (default 30s)',
-    default: '30s',
-  }),
-  timeout: positiveDuration
-    .optional()
-    .meta({ description: 'Deadline for the whole run (default 15m)', default: '15m' }),
-  guards: z.array(probe).optional().meta({
-    description:
-      'Checked all the time a fault is active; one failing reverts everything at once and aborts the run',
-  }),
-  safety: z
-    .strictObject({
-      'max-targets': numeric(z.number().int().positive())
-        .optional()
-        .meta({ description: 'Refuse to run if the faults would touch more containers than this in all' }),
-      'require-label': z
-        .record(z.string(), z.string())
-        .optional()
-        .meta({ description: 'Only containers carrying these labels may be faulted (opt-in mode)' }),
-      'allow-host-network': z.boolean().optional().meta({
-        description:
-          "Allow network faults on a container that shares the host's network (they would hit the host)",
-      }),
-      'max-hold': positiveDuration.optional().meta({ description: 'No fault is held longer than this' }),
-    })
-    .optional()
-    .meta({ description: 'Limits on the blast radius, checked before anything is injected' }),
-});
-export const experiment = experimentObject.superRefine(checkScope).superRefine(checkSetup);
-export type Experiment = z.output<typeof experiment>;
+    title: nonEmpty.meta({
+      description: 'What the experiment shows, shown in reports',
+      examples: ['Checkout survives a frozen backend'],
+    }),
+    description: key(() => z.string(), { description: 'Why the experiment exists; shown in reports' }),
+    tags: key(() => z.array(nonEmpty), {
+      description: 'Labels shown in reports',
+      examples: [['gateway', 'timeout']],
+    }),
+    vars: key(
+      () =>
+        z.record(
+          z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/),
+          z.union([z.string(), z.number(), z.boolean()]),
+        ),
+      {
+        description: 'Values for ${name}; ${env:NAME} reads the environment',
+        examples: [{ gateway: 'http://127.0.0.1:${env:PORT:-8080}' }],
+      },
+    ),
+    scope: key(
+      () =>
+        z.strictObject({
+          compose: nonEmpty.optional().meta({
+            description:
+              'The compose project every target of the experiment must belong to (it bounds every selector)',
+          }),
+        }),
+      { description: 'What the experiment may touch' },
+    ),
+    hypothesis: z
+      .array(probes())
+      .min(1, { message: 'expected at least one probe: what must stay true?' })
+      .meta({ description: 'The steady state: probes that must pass before, during and after the faults' }),
+    method: z
+      .array(step)
+      .min(1, { message: 'expected at least one step: what do we break?' })
+      .meta({ description: 'The steps run in order: faults, waits, probes, actions, parallel groups' }),
+    setup: key(() => z.array(action()), {
+      description:
+        'Actions run in order before the baseline check, to bring the system into the state the experiment needs; one failing ends the run as errored with nothing injected',
+    }),
+    rollbacks: key(() => z.array(action()), {
+      description:
+        'Your own clean-up actions, run after the faults are reverted, even when the run failed or was interrupted',
+    }),
+    expect: key(() => z.enum(['passed', 'deviated']), {
+      description:
+        'The verdict this experiment should reach (default passed); deviated makes it a negative test that exits 0 when the hypothesis breaks and 1 when it holds',
+    }),
+    recovery: key(() => duration, {
+      description: 'After the faults are reverted, the hypothesis must hold again within this (default 30s)',
+      default: '30s',
+    }),
+    timeout: key(() => positiveDuration, {
+      description: 'Deadline for the whole run (default 15m)',
+      default: '15m',
+    }),
+    guards: key(() => z.array(probes()), {
+      description:
+        'Checked all the time a fault is active; one failing reverts everything at once and aborts the run',
+    }),
+    safety: key(safety, { description: 'Limits on the blast radius, checked before anything is injected' }),
+  });
+}
+
+const safety = () =>
+  z.strictObject({
+    'max-targets': numeric(z.number().int().positive())
+      .optional()
+      .meta({ description: 'Refuse to run if the faults would touch more containers than this in all' }),
+    'require-label': z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({ description: 'Only containers carrying these labels may be faulted (opt-in mode)' }),
+    'allow-host-network': z.boolean().optional().meta({
+      description:
+        "Allow network faults on a container that shares the host's network (they would hit the host)",
+    }),
+    'max-hold': positiveDuration.optional().meta({ description: 'No fault is held longer than this' }),
+  });
+
+/** The experiment file as it is read. */
+export const experiment = builtOnce(() =>
+  experimentShape(true).superRefine(checkScope).superRefine(checkSetup),
+);
+/** The experiment with every shape built, for editors and `explain` (the same checks apply). */
+export const experimentForDocs = builtOnce(() => experimentShape(false));
+export type Experiment = z.output<ReturnType<typeof experiment>>;
 
 /** A hypothesis probe with every default applied. */
 export const PROBE_DEFAULTS = { every: 1000, timeout: 5000, retries: 0, interval: 500 } as const;

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import { stepKindOf } from '../faults/kinds.js';
+import type { ProbeKind } from '../probes/kind.js';
+import { PROBE_KIND_ENTRIES } from '../probes/kinds.js';
 import type { ProbeSpec } from './probe-schema.js';
 import type { ActionSpec } from './schema.js';
 
@@ -20,8 +22,11 @@ function selectorsOf(value: {
   };
   const probeTarget = (probe: unknown, at: (string | number)[]) => {
     if (!isRecord(probe)) return;
-    if (isRecord(probe.exec)) selector(probe.exec.target, [...at, 'exec', 'target']);
-    if (isRecord(probe.container)) selector(probe.container.target, [...at, 'container', 'target']);
+    for (const entry of PROBE_KIND_ENTRIES as readonly ProbeKind[]) {
+      if (!entry.selectors || probe[entry.kind] === undefined) continue;
+      for (const [found, path] of entry.selectors(probe[entry.kind]))
+        selector(found, [...at, entry.kind, ...path]);
+    }
   };
   const actionTarget = (action: unknown, at: (string | number)[]) => {
     if (isRecord(action) && isRecord(action.exec)) selector(action.exec.target, [...at, 'exec', 'target']);

@@ -1,34 +1,12 @@
-import type { DockerClient } from '../docker/client.js';
-import {
-  type Phase,
-  PROBE_DEFAULTS,
-  PROBE_KINDS,
-  type ProbeKind,
-  type ProbeSpec,
-} from '../experiment/schema.js';
+import { type Phase, PROBE_DEFAULTS, type ProbeSpec } from '../experiment/schema.js';
 import type { Check, ProbeSample } from '../model/journal.js';
-import type { Target } from '../targets/target.js';
 import { sleep } from '../util/sleep.js';
-import { observeCommand } from './command-probe.js';
-import { observeContainer, observeExec } from './container-probes.js';
-import { evaluate, primaryExpectation } from './evaluate.js';
-import { observeHttp } from './http-probe.js';
-import type { Observation } from './observation.js';
 import { ProbeFailure } from './observation.js';
-import { observeTcp } from './tcp-probe.js';
+import { probeKind, probeRuntime } from './registry.js';
+import type { ProbeEnvironment } from './runtime.js';
 
-export interface ProbeEnvironment {
-  docker: DockerClient;
-  /** Folder that relative host commands run in (the experiment file's folder). */
-  cwd: string;
-  signal: AbortSignal;
-  /** Containers that exec and container probes look at, resolved when the run starts. */
-  targetsOf(probe: ProbeSpec): Target[];
-}
-
-export function probeKind(spec: ProbeSpec): ProbeKind {
-  return PROBE_KINDS.find((kind) => spec[kind] !== undefined)!;
-}
+export { probeKind } from './registry.js';
+export type { ProbeEnvironment } from './runtime.js';
 
 /** Runs one probe check: up to 1 + retries attempts, `interval` apart, stopping at the first pass. */
 export async function runProbe(
@@ -64,47 +42,18 @@ async function attemptProbe(
 ): Promise<Pick<ProbeSample, 'status' | 'reason' | 'checks'>> {
   const kind = probeKind(spec);
   const timeoutMs = spec.timeout ?? PROBE_DEFAULTS.timeout;
-  const subjects: { label: string | undefined; observe: () => Promise<Observation> }[] = [];
-  switch (kind) {
-    case 'load':
-      // Load probes run for the whole experiment (see engine/load-phases.ts), not sample by sample.
-      return { status: 'error', reason: 'a load probe cannot be checked as a single sample', checks: [] };
-    case 'http':
-      subjects.push({ label: undefined, observe: () => observeHttp(spec.http!, timeoutMs, env.signal) });
-      break;
-    case 'tcp':
-      subjects.push({ label: undefined, observe: () => observeTcp(spec.tcp!, timeoutMs, env.signal) });
-      break;
-    case 'command':
-      subjects.push({
-        label: undefined,
-        observe: () => observeCommand(spec.command!, env.cwd, timeoutMs, env.signal),
-      });
-      break;
-    case 'exec':
-    case 'container': {
-      const targets = env.targetsOf(spec);
-      for (const target of targets) {
-        subjects.push({
-          label: targets.length > 1 ? target.name : undefined,
-          observe: () =>
-            kind === 'exec'
-              ? observeExec(env.docker, target, spec.exec!.command, timeoutMs, env.signal)
-              : observeContainer(env.docker, target),
-        });
-      }
-      break;
-    }
-  }
+  const runtime = probeRuntime(kind);
+  const subjects = runtime.subjects(spec, env, timeoutMs);
+  if (typeof subjects === 'string') return { status: 'error', reason: subjects, checks: [] };
 
   const outcomes = await Promise.all(
     subjects.map(async (subject) => {
       try {
-        const checks = evaluate(kind, spec.expect, await subject.observe());
+        const checks = runtime.evaluate(spec.expect, await subject.observe());
         return { label: subject.label, checks, error: undefined as ProbeFailure | undefined };
       } catch (error) {
         const failure = error instanceof ProbeFailure ? error : new ProbeFailure(String(error), 'error');
-        const expected = primaryExpectation(kind, spec.expect);
+        const expected = runtime.primary(spec.expect);
         const check: Check = { ...expected, actual: failure.message, ok: false };
         return { label: subject.label, checks: [check], error: failure };
       }

@@ -5,7 +5,7 @@ import { evaluate, primaryExpectation } from '../../../src/probes/evaluate.js';
 import type { Observation } from '../../../src/probes/observation.js';
 
 /** Parses an expectation the way an experiment file would be parsed (bounds, durations). */
-const expecting = (input: Record<string, unknown>): Expectation => expectation.parse(input);
+const expecting = (input: Record<string, unknown>): Expectation => expectation().parse(input);
 
 const http = (status: number, body = '', latencyMs = 20): Observation => ({
   kind: 'http',
