@@ -132,6 +132,9 @@ export async function buildPlan(
   for (const [index, probe] of (experiment.guards ?? []).entries()) {
     planner.resolveProbe(probe, `guards[${index}] "${probe.name}"`);
   }
+  for (const [index, probe] of (experiment.detect ?? []).entries()) {
+    planner.resolveProbe(probe, `detect[${index}] "${probe.name}"`);
+  }
   const steps = experiment.method.map((step, index) => planner.planStep(step, `method[${index}]`));
   const rollbackTargets = (experiment.rollbacks ?? []).map((action, index) =>
     action.exec

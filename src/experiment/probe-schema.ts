@@ -7,6 +7,7 @@ import { httpKind } from '../probes/http/schema.js';
 import type { ParsedProbe, ProbeKind as ProbeKindEntry } from '../probes/kind.js';
 import { PROBE_KINDS, type ProbeKindName, probeKindOf } from '../probes/kinds.js';
 import { loadKind } from '../probes/load/schema.js';
+import { prometheusKind } from '../probes/prometheus/schema.js';
 import { tcpKind } from '../probes/tcp/schema.js';
 import { builtOnce } from '../util/built-once.js';
 import { duration, nonEmpty, numeric, positiveDuration } from './shapes.js';
@@ -46,13 +47,14 @@ function expectationShape(lazy: boolean) {
     restarts: key('restarts'),
     connects: key('connects'),
     thresholds: key('thresholds'),
+    value: key('value'),
   });
 }
 export type Expectation = z.output<ReturnType<typeof expectationShape>>;
 /** What a probe may expect, every key's shape built. */
 export const expectation = builtOnce(() => expectationShape(false));
 
-function probeShape(lazy: boolean) {
+function probeShape<Extra extends z.core.$ZodLooseShape>(lazy: boolean, extra: Extra) {
   const kind = <S extends z.ZodType>(entry: ProbeKindEntry<string, S>) =>
     optionalKey(lazy, entry.schema, { description: entry.description });
   const key = <S extends z.ZodType>(build: () => S, meta: z.core.GlobalMeta) =>
@@ -66,6 +68,7 @@ function probeShape(lazy: boolean) {
       command: kind(commandKind),
       container: kind(containerKind),
       load: kind(loadKind),
+      prometheus: kind(prometheusKind),
       expect: key(() => expectationShape(lazy), {
         description: 'What counts as a pass; which keys apply depends on the probe kind',
       }),
@@ -89,6 +92,7 @@ function probeShape(lazy: boolean) {
         description: 'Pause between attempts (default 500ms)',
         default: '500ms',
       }),
+      ...extra,
     })
     .superRefine((value, ctx) => checkProbe(value as ParsedProbe, ctx));
 }
@@ -128,7 +132,20 @@ function article(kind: string): string {
 }
 
 /** The probe as files are read: each kind's and key's shape built when a file first uses it. */
-export const probe = builtOnce(() => probeShape(true));
+export const probe = builtOnce(() => probeShape(true, {}));
 /** The probe with every shape built, described for editors and `explain`. */
-export const probeForDocs = builtOnce(() => probeShape(false));
+export const probeForDocs = builtOnce(() => probeShape(false, {}));
+
+/** A detection check: a probe that must pass within `within` of the first fault starting. */
+const detectShape = (lazy: boolean) =>
+  probeShape(lazy, {
+    within: positiveDuration.meta({
+      description:
+        'The probe must pass within this long of the first fault starting: how fast monitoring must notice',
+      examples: ['30s'],
+    }),
+  });
+export const detectProbe = builtOnce(() => detectShape(true));
+export const detectProbeForDocs = builtOnce(() => detectShape(false));
+export type DetectSpec = z.output<ReturnType<typeof detectProbe>>;
 export type ProbeSpec = z.output<ReturnType<typeof probe>>;

@@ -5,7 +5,7 @@ import { httpRequest } from '../probes/http/schema.js';
 import { builtOnce } from '../util/built-once.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { teachingErrorMap } from './issue-message.js';
-import { type ProbeSpec, probe, probeForDocs } from './probe-schema.js';
+import { detectProbe, detectProbeForDocs, type ProbeSpec, probe, probeForDocs } from './probe-schema.js';
 import { checkScope } from './scope-check.js';
 import { checkSetup } from './setup-check.js';
 import { argv, duration, nonEmpty, numeric, positiveDuration } from './shapes.js';
@@ -247,6 +247,10 @@ function experimentShape(lazy: boolean) {
     guards: key(() => z.array(probes()), {
       description:
         'Checked all the time a fault is active; one failing reverts everything at once and aborts the run',
+    }),
+    detect: key(() => z.array(lazy ? detectProbe() : detectProbeForDocs()), {
+      description:
+        'Did monitoring notice? Probes (a prometheus query, say) that must pass within `within` of the first fault starting; the report gives the time each took',
     }),
     safety: key(safety, { description: 'Limits on the blast radius, checked before anything is injected' }),
   });

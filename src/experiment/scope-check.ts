@@ -49,6 +49,7 @@ function selectorsOf(value: {
   };
   for (const [index, probe] of list(value.hypothesis).entries()) probeTarget(probe, ['hypothesis', index]);
   for (const [index, probe] of list(value.guards).entries()) probeTarget(probe, ['guards', index]);
+  for (const [index, probe] of list(value.detect).entries()) probeTarget(probe, ['detect', index]);
   for (const [index, item] of list(value.method).entries()) step(item, ['method', index]);
   for (const [index, action] of list(value.rollbacks).entries()) actionTarget(action, ['rollbacks', index]);
   for (const [index, action] of list(value.setup).entries()) actionTarget(action, ['setup', index]);

@@ -1,15 +1,18 @@
-import type { Expectation, ProbeKind } from '../experiment/schema.js';
+import type { Expectation } from '../experiment/schema.js';
 import type { Check } from '../model/journal.js';
 import { type Comparison, compare } from '../util/comparison.js';
 import { formatDuration } from '../util/duration.js';
 import { readJsonPath } from './json-path.js';
 import type { Observation } from './observation.js';
 
+/** The kinds judged here; a kind with an observation of its own judges it itself (see registry.ts). */
+export type JudgedKind = 'http' | 'tcp' | 'exec' | 'command' | 'container' | 'load';
+
 /**
  * Compares an observation with the expectations. Each probe kind has a default expectation
  * (2xx, exit 0, running, connects) so that a probe with no `expect` can still fail.
  */
-export function evaluate(kind: ProbeKind, expect: Expectation | undefined, seen: Observation): Check[] {
+export function evaluate(kind: JudgedKind, expect: Expectation | undefined, seen: Observation): Check[] {
   const checks: Check[] = [];
   const e = expect ?? {};
   switch (seen.kind) {
@@ -135,7 +138,7 @@ function excerpt(text: string, max = 120): string {
 
 /** The expectation a probe checks first, described for a failure where nothing could be observed. */
 export function primaryExpectation(
-  kind: ProbeKind,
+  kind: JudgedKind,
   expect: Expectation | undefined,
 ): { name: string; expected: string } {
   const e = expect ?? {};

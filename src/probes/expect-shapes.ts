@@ -81,6 +81,13 @@ export const EXPECT_KEYS = {
       description: 'load: SLO thresholds such as "p95 < 300ms", "error_rate < 1%", "throughput > 45/s"',
     },
   },
+  value: {
+    shape: () => numberBound,
+    meta: {
+      description: 'prometheus: a bound every series of the query must meet, e.g. "< 0.05"',
+      examples: ['< 0.05', '> 0'],
+    },
+  },
 } as const;
 
 export type ExpectKey = keyof typeof EXPECT_KEYS;

@@ -4,6 +4,7 @@ import { execKind } from './exec/schema.js';
 import { httpKind } from './http/schema.js';
 import type { ProbeKind } from './kind.js';
 import { loadKind } from './load/schema.js';
+import { prometheusKind } from './prometheus/schema.js';
 import { tcpKind } from './tcp/schema.js';
 
 /**
@@ -19,6 +20,7 @@ export const PROBE_KIND_ENTRIES = [
   commandKind,
   containerKind,
   loadKind,
+  prometheusKind,
 ] as const;
 
 export type ProbeKindName = (typeof PROBE_KIND_ENTRIES)[number]['kind'];

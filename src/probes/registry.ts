@@ -2,7 +2,7 @@ import { PROBE_KINDS, type ProbeKind, type ProbeSpec } from '../experiment/schem
 import type { Target } from '../targets/target.js';
 import { observeCommand } from './command-probe.js';
 import { observeContainer, observeExec } from './container-probes.js';
-import { evaluate, primaryExpectation } from './evaluate.js';
+import { evaluate, type JudgedKind, primaryExpectation } from './evaluate.js';
 import { observeHttp } from './http-probe.js';
 import type { Observation } from './observation.js';
 import type { ProbeRuntime, ProbeRuntimes, ProbeSubject } from './runtime.js';
@@ -15,7 +15,7 @@ import { observeTcp } from './tcp-probe.js';
 
 /** A kind judged by evaluate.ts, with its subjects and description. */
 function judged(
-  kind: ProbeKind,
+  kind: JudgedKind,
   subjects: ProbeRuntime['subjects'],
   describe: ProbeRuntime['describe'],
 ): ProbeRuntime {
