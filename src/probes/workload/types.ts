@@ -42,10 +42,14 @@ export interface ExecWriteSpec {
   command: readonly string[];
 }
 
-/** Exactly one of the two. */
-export type ReadSpec =
+/**
+ * Exactly one of the two; a command prints one value per line. `timeout` (ms) bounds each page or the
+ * command; 10 s when absent (a listing is slower than a write).
+ */
+export type ReadSpec = (
   | { http: HttpReadSpec; command?: undefined }
-  | { command: readonly string[]; http?: undefined };
+  | { command: readonly string[]; http?: undefined }
+) & { timeout?: number | undefined };
 
 export interface HttpReadSpec {
   url: string;
