@@ -97,6 +97,8 @@ export interface WriteRecord {
   seq: number;
   id: string;
   phase: WorkloadPhase;
+  /** Epoch ms when its slot fell due; `startedAt - dueAt` is the writer's own lag. */
+  dueAt: number;
   /** Epoch ms. */
   startedAt: number;
   durationMs: number;

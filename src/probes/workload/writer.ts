@@ -25,6 +25,7 @@ const STOP_GRACE_MS = 1000;
 interface InFlight {
   seq: number;
   phase: WorkloadPhase;
+  dueAt: number;
   startedAt: number;
 }
 
@@ -131,14 +132,14 @@ export class WorkloadWriter {
       if (this.#inFlight.size >= this.#options.concurrency) {
         this.#skipped.push({ phase: this.#phase, dueAt: this.#dueAt(this.#slot) });
       } else {
-        this.#send();
+        this.#send(this.#dueAt(this.#slot));
       }
       this.#slot++;
     }
   }
 
-  #send(): void {
-    const write: InFlight = { seq: this.#sent++, phase: this.#phase, startedAt: this.#now() };
+  #send(dueAt: number): void {
+    const write: InFlight = { seq: this.#sent++, phase: this.#phase, dueAt, startedAt: this.#now() };
     const settled = this.#options
       .action(writeId(this.prefix, write.seq))
       .catch((error: unknown) => ({
@@ -157,6 +158,7 @@ export class WorkloadWriter {
       seq: write.seq,
       id: writeId(this.prefix, write.seq),
       phase: write.phase,
+      dueAt: write.dueAt,
       startedAt: write.startedAt,
       durationMs: this.#now() - write.startedAt,
       ...result,

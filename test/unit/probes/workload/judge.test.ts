@@ -18,7 +18,16 @@ function record(seq: number, phase: WorkloadPhase, outcome: WriteOutcome): Write
       : outcome === 'refused'
         ? { kind: 'http' as const, status: 503, body: 'read only' }
         : { kind: 'error' as const, message: 'no answer within 1s' };
-  return { seq, id: `flt-${seq}`, phase, startedAt: T0 + seq * 300, durationMs: 12.4, outcome, told };
+  return {
+    seq,
+    id: `flt-${seq}`,
+    phase,
+    dueAt: T0 + seq * 300,
+    startedAt: T0 + seq * 300,
+    durationMs: 12.4,
+    outcome,
+    told,
+  };
 }
 
 /** Eight writes through three phases, with one of everything that can go wrong. */
