@@ -25,6 +25,9 @@ export const WORKLOAD_RATIOS = [
 export type WorkloadMetric = (typeof WORKLOAD_COUNTS)[number] | (typeof WORKLOAD_RATIOS)[number];
 export const WORKLOAD_METRICS: readonly WorkloadMetric[] = [...WORKLOAD_COUNTS, ...WORKLOAD_RATIOS];
 
+/** What a workload probe without thresholds is held to: no acknowledged write may go missing. */
+export const DEFAULT_WORKLOAD_THRESHOLDS: readonly string[] = ['lost == 0'];
+
 export interface WorkloadThreshold {
   text: string;
   metric: WorkloadMetric;
