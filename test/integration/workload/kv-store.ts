@@ -16,8 +16,8 @@ export interface StoreSwitches {
   delay?: (seq: number) => boolean;
   delayStores?: (seq: number) => boolean;
   delayMs?: number;
-  /** While true, every write is answered 503 and not stored. */
-  refusing?: boolean;
+  /** Answered 503 and not stored (checked first). */
+  refuse?: (seq: number) => boolean;
   pageSize?: number;
 }
 
@@ -64,7 +64,7 @@ export async function startKvStore(switches: StoreSwitches = {}): Promise<KvStor
       store.actions.set(id, action);
       for (let n = 0; n < copies; n++) store.values.push(id);
     };
-    if (s.refusing) {
+    if (s.refuse?.(seq)) {
       act('refused', 0);
       response.writeHead(503).end('read-only: failing over');
     } else if (s.delay?.(seq)) {
