@@ -76,7 +76,8 @@ async function watchOne(
     const started = firstFaultAt();
     if (env.signal.aborted) {
       // No fault ever started: nothing to detect (the summary says so); a stopped run says nothing more.
-      if (started === undefined) return { sample: undefined, detection: { ...detection, reason: 'no fault' } };
+      if (started === undefined)
+        return { sample: undefined, detection: { ...detection, reason: 'no fault' } };
       break;
     }
     if (started !== undefined) {

@@ -31,7 +31,9 @@ export class HypothesisTracker {
 
   /** The probes checked sample by sample in a phase (load probes are judged over whole phases instead). */
   probesFor(phase: Phase): ProbeSpec[] {
-    return this.probes.filter((probe) => !probe.load && probePhases(probe).includes(phase));
+    return this.probes.filter(
+      (probe) => !probe.load && !probe.workload && probePhases(probe).includes(phase),
+    );
   }
 
   /** Records a sample; `final` is false for recovery attempts that may still be followed by a pass. */

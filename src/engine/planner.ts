@@ -67,7 +67,7 @@ export class Planner {
   }
 
   resolveProbe(probe: ProbeSpec, where: string): void {
-    const selector = probe.exec?.target ?? probe.container?.target;
+    const selector = probe.exec?.target ?? probe.container?.target ?? probe.workload?.write.exec?.target;
     if (selector) this.probeTargets.set(probe, this.resolve(selector, where, false, where));
   }
 

@@ -104,6 +104,7 @@ function toResult(
     faults: run.registry.records(),
     probes: run.tracker.all(),
     load: run.load.empty ? undefined : run.load.series(),
+    workload: run.workload.empty ? undefined : run.workload.series(),
     guard: guardReport(error, run.registry.records()),
     journal: run.recorder.entries,
   };

@@ -9,6 +9,7 @@ import { PROBE_KINDS, type ProbeKindName, probeKindOf } from '../probes/kinds.js
 import { loadKind } from '../probes/load/schema.js';
 import { prometheusKind } from '../probes/prometheus/schema.js';
 import { tcpKind } from '../probes/tcp/schema.js';
+import { workloadKind } from '../probes/workload/schema.js';
 import { builtOnce } from '../util/built-once.js';
 import { duration, nonEmpty, numeric, positiveDuration } from './shapes.js';
 import { optionalKey } from './when-present.js';
@@ -69,6 +70,7 @@ function probeShape<Extra extends z.core.$ZodLooseShape>(lazy: boolean, extra: E
       container: kind(containerKind),
       load: kind(loadKind),
       prometheus: kind(prometheusKind),
+      workload: kind(workloadKind),
       expect: key(() => expectationShape(lazy), {
         description: 'What counts as a pass; which keys apply depends on the probe kind',
       }),

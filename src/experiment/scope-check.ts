@@ -11,6 +11,7 @@ type SelectorFields = { project?: string | undefined; projects?: 'any' | undefin
 function selectorsOf(value: {
   hypothesis: ProbeSpec[];
   guards?: ProbeSpec[] | undefined;
+  detect?: ProbeSpec[] | undefined;
   method: unknown[];
   rollbacks?: ActionSpec[] | undefined;
   setup?: ActionSpec[] | undefined;

@@ -139,7 +139,8 @@ export function substituteDocument(
 
   function walk(value: unknown, path: (string | number)[]): unknown {
     if (typeof value === 'string') {
-      const result = substituteString(value, vars, env);
+      // In a workload's write, ${id} is each write's own id, filled in as it is sent.
+      const result = substituteString(value, isWorkloadWrite(path) ? { ...vars, id: '${id}' } : vars, env);
       report(result, path);
       const usedVars = [...value.matchAll(REFERENCE)]
         .filter((match) => !match[1])
@@ -172,6 +173,11 @@ export function substituteDocument(
 
 const WHY_NOT_FAULTS =
   'faults and their targets are written to the state folder so that they can be reverted after a crash';
+
+/** hypothesis[i].workload.write...: where `${id}` names the write. */
+function isWorkloadWrite(path: readonly (string | number)[]): boolean {
+  return path[0] === 'hypothesis' && path[2] === 'workload' && path[3] === 'write';
+}
 
 function missingHint(name: string, extra: string | undefined): string {
   if (name.startsWith('env:')) return `environment variable ${name.slice(4)} is not set`;

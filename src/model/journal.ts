@@ -1,6 +1,7 @@
 import type { DockerEndpoint } from '../docker/endpoint.js';
 import type { Phase } from '../experiment/schema.js';
 import type { LoadSeries } from '../load/types.js';
+import type { WorkloadSeries } from '../probes/workload/report.js';
 import type { Target } from '../targets/target.js';
 
 /** One expectation compared with what was seen. */
@@ -123,6 +124,8 @@ export interface RunResult {
   probes: ProbeSummary[];
   /** Every request of each load probe, for timelines. */
   load?: LoadSeries[] | undefined;
+  /** Each workload probe's writes and what became of them. */
+  workload?: WorkloadSeries[] | undefined;
   /** When a guard stopped the run: which, why, and how fast every fault was reverted after it. */
   guard?: { probe: string; reason: string; trippedAt: string; revertedWithinMs: number } | undefined;
   journal: JournalEntry[];

@@ -78,7 +78,8 @@ export const EXPECT_KEYS = {
   thresholds: {
     shape: () => z.array(nonEmpty).min(1),
     meta: {
-      description: 'load: SLO thresholds such as "p95 < 300ms", "error_rate < 1%", "throughput > 45/s"',
+      description:
+        'load: SLO thresholds such as "p95 < 300ms", "error_rate < 1%", "throughput > 45/s"; workload: "lost == 0", "duplicates == 0", "available.before > 90%" (default lost == 0)',
     },
   },
   value: {

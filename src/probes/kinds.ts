@@ -6,6 +6,7 @@ import type { ProbeKind } from './kind.js';
 import { loadKind } from './load/schema.js';
 import { prometheusKind } from './prometheus/schema.js';
 import { tcpKind } from './tcp/schema.js';
+import { workloadKind } from './workload/schema.js';
 
 /**
  * The schema side of the probe registry: every probe kind the file format knows, in the order it lists
@@ -21,6 +22,7 @@ export const PROBE_KIND_ENTRIES = [
   containerKind,
   loadKind,
   prometheusKind,
+  workloadKind,
 ] as const;
 
 export type ProbeKindName = (typeof PROBE_KIND_ENTRIES)[number]['kind'];

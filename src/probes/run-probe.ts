@@ -83,5 +83,7 @@ function describeChecks(checks: Check[]): string {
 }
 
 export function probePhases(spec: ProbeSpec): readonly Phase[] {
+  // A workload is judged once, after recovery, over everything it wrote.
+  if (spec.workload) return ['after'];
   return spec.when ?? ['before', 'during', 'after'];
 }

@@ -9,6 +9,7 @@ export async function runBaseline(run: RunContext): Promise<boolean> {
   const { load, tracker, signal } = run;
   run.recorder.record({ type: 'phase', phase: 'before' });
   if (!load.empty) load.start();
+  if (!run.workload.empty) run.workload.start();
   await checkBaseline(tracker, run.probeEnv);
   if (!load.empty) for (const sample of await load.baseline(signal)) tracker.record(sample);
   const missed = tracker.phase('before').some((summary) => summary.status !== 'pass');

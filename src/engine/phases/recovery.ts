@@ -18,8 +18,13 @@ export async function runRecovery(run: RunContext): Promise<void> {
     to: record.revertedAt ? Date.parse(record.revertedAt) : revertedAt,
   }));
   const recovery = run.experiment.recovery ?? RUN_DEFAULTS.recovery;
+  run.workload.mark('after');
   await Promise.all([
-    checkRecovery(tracker, run.probeEnv, recovery),
+    // The workloads are read back once the hypothesis holds again (or its recovery time is up).
+    checkRecovery(tracker, run.probeEnv, recovery).then(async () => {
+      if (run.workload.empty || signal.aborted) return;
+      for (const sample of await run.workload.finish(signal)) tracker.record(sample);
+    }),
     load.empty
       ? undefined
       : load.finish(faultIntervals, revertedAt, recovery, signal).then((samples) => {

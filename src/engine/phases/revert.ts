@@ -15,6 +15,7 @@ export async function revertEverything(run: RunContext): Promise<void> {
 export async function release(run: RunContext): Promise<void> {
   await revertEverything(run);
   await run.load.stop().catch(() => undefined);
+  await run.workload.stop().catch(() => undefined);
   await run.network
     ?.dispose()
     .catch((caught: unknown) =>

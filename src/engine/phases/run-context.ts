@@ -16,6 +16,7 @@ import type { Plan } from '../plan.js';
 import type { Reporter } from '../port.js';
 import { Recorder } from '../recorder.js';
 import { RunStop } from '../run-stops.js';
+import { WorkloadPhases } from '../workload-phases.js';
 
 export interface RunOptions {
   docker: DockerClient;
@@ -47,6 +48,7 @@ export class RunContext {
   readonly registry: FaultRegistry;
   readonly tracker: HypothesisTracker;
   readonly load: LoadPhases;
+  readonly workload: WorkloadPhases;
   readonly stop = new RunStop();
   readonly timeoutMs: number;
   readonly runId: string;
@@ -76,6 +78,7 @@ export class RunContext {
       (fault) => {
         this.safety?.injected(fault.id);
         this.holds.start(fault);
+        this.workload.mark('during');
       },
       (fault) => this.safety?.revertedByOthers(fault.id),
     );
@@ -91,6 +94,10 @@ export class RunContext {
       signal: this.stop.signal,
       targetsOf: (probe) => this.plan?.probeTargets.get(probe) ?? [],
     };
+    this.workload = new WorkloadPhases(
+      this.experiment.hypothesis.filter((probe) => probe.workload),
+      this.probeEnv,
+    );
   }
 
   get signal(): AbortSignal {

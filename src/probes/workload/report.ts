@@ -22,6 +22,15 @@ export interface OutcomeBucket extends Omit<PhaseTotals, 'attempted'> {
   second: number;
 }
 
+/** A workload probe's section of the run's result: what it wrote and what became of it. */
+export interface WorkloadSeries {
+  probe: string;
+  thresholds: string[];
+  /** When write 0 was due (ISO), for timelines. */
+  startedAt: string;
+  report?: WorkloadReport | undefined;
+}
+
 /** The workload's section of a report. */
 export interface WorkloadReport {
   prefix: string;

@@ -1,0 +1,103 @@
+import type { ProbeSpec } from '../experiment/schema.js';
+import type { ProbeSample } from '../model/journal.js';
+import { observeExec } from '../probes/container-probes.js';
+import { ProbeFailure } from '../probes/observation.js';
+import type { ProbeEnvironment } from '../probes/runtime.js';
+import type { WorkloadReport, WorkloadSeries } from '../probes/workload/report.js';
+import { DEFAULT_WORKLOAD_THRESHOLDS, parseWorkloadThreshold } from '../probes/workload/thresholds.js';
+import type { WorkloadPhase } from '../probes/workload/types.js';
+import { judgeWorkloadRun, startWorkload } from '../probes/workload/workload-probe.js';
+import type { WorkloadWriter } from '../probes/workload/writer.js';
+
+interface Running {
+  probe: ProbeSpec;
+  thresholds: string[];
+  writer: WorkloadWriter;
+  startedAt: number;
+  report?: WorkloadReport | undefined;
+}
+
+/**
+ * The workload probes of a run: each writes from the start of the baseline to the end of recovery
+ * (its writes marked before, during from the first fault's start, after from the last revert), then
+ * reads back what the system holds and is judged once, as an `after` sample: lost, duplicated and
+ * indeterminate writes, and availability per phase.
+ */
+export class WorkloadPhases {
+  private readonly running: Running[] = [];
+  private phase: WorkloadPhase = 'before';
+
+  constructor(
+    private readonly probes: readonly ProbeSpec[],
+    private readonly env: ProbeEnvironment,
+  ) {}
+
+  get empty(): boolean {
+    return this.probes.length === 0;
+  }
+
+  /** Starts every workload's writes (at the start of the baseline). */
+  start(): void {
+    for (const probe of this.probes) {
+      const writer = startWorkload(probe.workload!, {
+        cwd: this.env.cwd,
+        execInTarget: (argv, timeoutMs, signal) => {
+          const target = this.env.targetsOf(probe)[0];
+          if (!target) throw new ProbeFailure('the container of the write was not resolved', 'error');
+          return observeExec(this.env.docker, target, argv, timeoutMs, signal);
+        },
+      });
+      const thresholds = [...(probe.expect?.thresholds ?? DEFAULT_WORKLOAD_THRESHOLDS)];
+      this.running.push({ probe, thresholds, writer, startedAt: Date.now() });
+    }
+  }
+
+  /** The phase the next writes belong to: `during` from the first fault's start, `after` from the last revert. */
+  mark(phase: WorkloadPhase): void {
+    if (phase === this.phase || (phase === 'during' && this.phase === 'after')) return;
+    this.phase = phase;
+    for (const { writer } of this.running) writer.mark(phase);
+  }
+
+  /** Stops the writes (the run ended early): nothing is judged. */
+  async stop(): Promise<void> {
+    await Promise.all(this.running.map(({ writer }) => writer.stop()));
+  }
+
+  /** Once the hypothesis holds again: stops the writes, reads back and judges each workload. */
+  async finish(signal: AbortSignal): Promise<ProbeSample[]> {
+    return Promise.all(
+      this.running.map(async (item) => {
+        const run = await item.writer.stop();
+        const started = Date.now();
+        const result = await judgeWorkloadRun(
+          item.probe.workload!,
+          run,
+          item.thresholds.map(parseWorkloadThreshold),
+          { cwd: this.env.cwd, signal },
+        );
+        item.report = result.report;
+        const writes = run.records.length;
+        return {
+          probe: item.probe.name,
+          phase: 'after' as const,
+          status: result.status,
+          reason: result.reason,
+          checks: result.checks,
+          attempts: writes,
+          startedAt: new Date(started).toISOString(),
+          durationMs: Date.now() - started,
+        };
+      }),
+    );
+  }
+
+  series(): WorkloadSeries[] {
+    return this.running.map((item) => ({
+      probe: item.probe.name,
+      thresholds: item.thresholds,
+      startedAt: new Date(item.startedAt).toISOString(),
+      report: item.report,
+    }));
+  }
+}
