@@ -7,6 +7,8 @@ import { observeHttp } from './http-probe.js';
 import type { Observation } from './observation.js';
 import type { ProbeRuntime, ProbeRuntimes, ProbeSubject } from './runtime.js';
 import { observeTcp } from './tcp-probe.js';
+import { DEFAULT_WORKLOAD_THRESHOLDS } from './workload/thresholds.js';
+import type { WorkloadSpec } from './workload/types.js';
 
 /**
  * The runtime side of the probe registry: how each kind observes and is judged. The schema side is
@@ -72,7 +74,23 @@ const RUNTIMES: ProbeRuntimes = {
     () => 'a load probe cannot be checked as a single sample',
     (spec) => `${spec.load!.method} ${spec.load!.url} at ${spec.load!.rate}/s`,
   ),
+  // A workload writes for the whole run and is judged once, after recovery (engine/workload-phases.ts).
+  workload: {
+    subjects: () => 'a workload probe is judged once, after recovery, not sample by sample',
+    evaluate: () => [],
+    primary: (expect) => ({
+      name: 'thresholds',
+      expected: (expect?.thresholds ?? DEFAULT_WORKLOAD_THRESHOLDS).join(', '),
+    }),
+    describe: (spec) => `workload ${describeWrite(spec.workload!.write)} at ${spec.workload!.rate}/s`,
+  },
 };
+
+function describeWrite(write: WorkloadSpec['write']): string {
+  if (write.http) return `${write.http.method} ${write.http.url}`;
+  if (write.command) return `run ${write.command.join(' ')}`;
+  return `exec ${write.exec!.command.join(' ')}`;
+}
 
 /** The runtime side of a probe's kind. */
 export function probeRuntime(kind: ProbeKind): ProbeRuntime {
