@@ -8,25 +8,28 @@ const NAMED = 3;
 /**
  * Judges a query's result against a bound: a scalar, or every series of a vector (all must meet it).
  * A vector with no series is a failed check ("no series"): the metric may not exist yet, or the
- * selector matches nothing. NaN meets no bound; ±Inf compare as numbers.
+ * selector matches nothing. NaN meets no bound; ±Inf compare as numbers. Without a bound (a probe with
+ * no `expect.value`), the query passes when it gives at least one value and none is NaN.
  */
-export function judgeValue(result: QueryResult, bound: Comparison): Check {
-  const check = { name: 'value', expected: bound.text };
+export function judgeValue(result: QueryResult, bound: Comparison | undefined): Check {
+  const meets = (value: number) => (bound ? compare(value, bound) : !Number.isNaN(value));
+  const check = { name: 'value', expected: bound?.text ?? 'a value' };
   if (result.type === 'scalar') {
-    return { ...check, actual: formatValue(result.value, bound), ok: compare(result.value, bound) };
+    return { ...check, actual: formatValue(result.value, bound), ok: meets(result.value) };
   }
   const { series } = result;
   if (series.length === 0) return { ...check, actual: 'no series', ok: false };
-  const out = series.filter((one) => !compare(one.value, bound));
+  const out = series.filter((one) => !meets(one.value));
   if (series.length === 1)
     return { ...check, actual: describeSeries(series[0]!, bound), ok: out.length === 0 };
   if (out.length === 0)
     return { ...check, actual: `all ${series.length} series: ${range(series)}`, ok: true };
   const named = out.slice(0, NAMED).map((one) => describeSeries(one, bound));
   if (out.length > NAMED) named.push(`and ${out.length - NAMED} more`);
+  const outOf = bound ? 'out of bound' : 'without a value';
   return {
     ...check,
-    actual: `${out.length} of ${series.length} series out of bound: ${named.join(', ')}`,
+    actual: `${out.length} of ${series.length} series ${outOf}: ${named.join(', ')}`,
     ok: false,
   };
 }

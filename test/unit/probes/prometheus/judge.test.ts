@@ -87,6 +87,26 @@ describe('judgeValue', () => {
   });
 });
 
+describe('judgeValue without a bound', () => {
+  it('passes any value and fails no series or NaN', () => {
+    expect(judgeValue(vector(errors('a:80', 0), errors('b:80', 7)), undefined)).toEqual({
+      name: 'value',
+      expected: 'a value',
+      actual: 'all 2 series: 0 to 7',
+      ok: true,
+    });
+    expect(judgeValue(vector(), undefined)).toMatchObject({ actual: 'no series', ok: false });
+    expect(judgeValue({ type: 'scalar', value: Number.NaN, warnings: [] }, undefined)).toMatchObject({
+      actual: 'NaN',
+      ok: false,
+    });
+    expect(judgeValue(vector(errors('a:80', 1), errors('b:80', Number.NaN)), undefined)).toMatchObject({
+      actual: '1 of 2 series without a value: errors{instance="b:80",job="api"} = NaN',
+      ok: false,
+    });
+  });
+});
+
 describe('formatLabels', () => {
   it('writes a selector as PromQL does, labels sorted', () => {
     expect(formatLabels({ job: 'api', __name__: 'up', instance: 'a' })).toBe('up{instance="a",job="api"}');
