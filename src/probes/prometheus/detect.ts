@@ -5,6 +5,12 @@ import { ProbeFailure } from '../observation.js';
 import { PrometheusError, type QueryResult } from './answer.js';
 import { judgeValue } from './judge.js';
 
+/**
+ * Errors no later query can get past: a query that does not parse, one that gives a range vector or a
+ * string, a header the client refuses. They are the author's to fix.
+ */
+const AUTHOR_ERRORS = new Set(['bad_data', 'result', 'request']);
+
 export interface DetectOptions {
   /** One instant query; rejects with a ProbeFailure (or anything else) when it gets no result. */
   query: (signal: AbortSignal) => Promise<QueryResult>;
@@ -26,14 +32,15 @@ export type DetectPoll = { atMs: number; check: Check } | { atMs: number; error:
 
 export type DetectResult =
   | { detected: true; afterMs: number; check: Check; polls: number; errors: DetectPoll[] }
-  | { detected: false; last: DetectPoll | undefined; polls: number; errors: DetectPoll[] };
+  | { detected: false; last: DetectPoll; polls: number; errors: DetectPoll[] };
 
 /**
  * Polls a query until its value meets the bound, or until the deadline. The time to detect is measured
  * from `startedAt` to the moment the query that met the bound was sent: Prometheus evaluates an
  * instant query at the time it arrives. A query that gets no result (server down, an evaluation that
- * fails on the data) is recorded in `errors` and polling goes on; a query Prometheus refuses to parse
- * never will parse, so that error is thrown at once: the author's to fix, never a pass nor a miss.
+ * fails on the data) is recorded in `errors` and polling goes on (when no query got a result, every
+ * poll is in `errors`). A query that can never give a value (see AUTHOR_ERRORS) is thrown at once: the
+ * author's to fix, never a pass nor a miss.
  * Rejects with a ProbeFailure 'cancelled' when `signal` aborts.
  */
 export async function detect(options: DetectOptions): Promise<DetectResult> {
@@ -41,17 +48,17 @@ export async function detect(options: DetectOptions): Promise<DetectResult> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? realSleep;
   const errors: DetectPoll[] = [];
-  let last: DetectPoll | undefined;
   let polls = 0;
   for (;;) {
     const sentAt = now();
     const atMs = sentAt - startedAt;
+    let last: DetectPoll;
     try {
       const check = judgeValue(await options.query(signal), bound);
       last = { atMs, check };
     } catch (error) {
       if (signal.aborted) throw new ProbeFailure('cancelled', 'error');
-      if (error instanceof PrometheusError && error.errorType === 'bad_data') throw error;
+      if (error instanceof PrometheusError && AUTHOR_ERRORS.has(error.errorType)) throw error;
       last = { atMs, error: error instanceof Error ? error.message : String(error) };
       errors.push(last);
     }

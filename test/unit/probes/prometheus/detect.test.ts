@@ -106,11 +106,15 @@ describe('detect', () => {
     expect(result.errors).toHaveLength(2);
   });
 
-  it('throws a query Prometheus cannot parse at once: the author has to fix it', async () => {
-    const refused = new PrometheusError('Prometheus refused the query (bad_data): parse error', 'bad_data');
-    const { options, sent } = lab(() => refused);
-    await expect(detect(options)).rejects.toBe(refused);
-    expect(sent).toEqual([0]);
+  it('throws a query that can never give a value at once: the author has to fix it', async () => {
+    for (const refused of [
+      new PrometheusError('Prometheus refused the query (bad_data): parse error', 'bad_data'),
+      new PrometheusError('the query gives a string: the probe needs a number', 'result'),
+    ]) {
+      const { options, sent } = lab(() => refused);
+      await expect(detect(options)).rejects.toBe(refused);
+      expect(sent).toEqual([0]);
+    }
   });
 
   it('waits less than an interval after a slow answer, never overlapping two queries', async () => {
