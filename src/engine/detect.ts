@@ -1,19 +1,9 @@
 import type { DetectSpec } from '../experiment/schema.js';
 import { PROBE_DEFAULTS } from '../experiment/schema.js';
-import type { ProbeSample } from '../model/journal.js';
+import type { Detection, ProbeSample } from '../model/journal.js';
 import { type ProbeEnvironment, runProbe } from '../probes/run-probe.js';
 import { formatDuration } from '../util/duration.js';
 import { sleep } from '../util/sleep.js';
-
-/** How a detection check ended: when it first passed after the first fault started, if it did. */
-export interface Detection {
-  probe: string;
-  withinMs: number;
-  /** From the start of the first fault's injection to the start of the first passing sample. */
-  detectedAfterMs: number | null;
-  /** What the first passing sample (or the last one, when none passed) said. */
-  reason: string;
-}
 
 /** The name a detection's sample and summary carry, beside the hypothesis probes'. */
 export function detectName(spec: { name: string }): string {
@@ -28,6 +18,7 @@ export function detectName(spec: { name: string }): string {
  */
 export class DetectWatch {
   private readonly done: Promise<Detection[]>;
+  private finished: Detection[] | undefined;
   private readonly stopped = new AbortController();
 
   constructor(
@@ -44,12 +35,20 @@ export class DetectWatch {
         if (sample) record(sample);
         return detection;
       }),
-    );
+    ).then((all) => {
+      this.finished = all;
+      return all;
+    });
   }
 
-  /** Waits for every check to pass or reach its deadline; `giveUp` ends the ones still waiting for a fault. */
+  /** Waits for every check to pass or reach its deadline. */
   async finish(): Promise<Detection[]> {
     return this.done;
+  }
+
+  /** Each check's result, once all have ended. */
+  results(): Detection[] | undefined {
+    return this.finished;
   }
 
   /** Stops every check now (the run ends without faults, or is stopped). */

@@ -31,7 +31,14 @@ export class HypothesisTracker {
 
   /** A summary for a check that is not a hypothesis probe (a detection), judged in `phase`. */
   expect(probe: string, phase: Phase, reason: string): void {
-    this.summaries.set(key(probe, phase), { probe, phase, status: 'not-run', samples: 0, failures: 0, reason });
+    this.summaries.set(key(probe, phase), {
+      probe,
+      phase,
+      status: 'not-run',
+      samples: 0,
+      failures: 0,
+      reason,
+    });
   }
 
   /** The probes checked sample by sample in a phase (load probes are judged over whole phases instead). */

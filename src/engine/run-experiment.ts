@@ -105,6 +105,7 @@ function toResult(
     probes: run.tracker.all(),
     load: run.load.empty ? undefined : run.load.series(),
     workload: run.workload.empty ? undefined : run.workload.series(),
+    detect: run.detect?.results(),
     guard: guardReport(error, run.registry.records()),
     journal: run.recorder.entries,
   };

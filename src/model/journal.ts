@@ -28,6 +28,16 @@ export interface ProbeSample {
   durationMs: number;
 }
 
+/** How a detection check ended: when it first passed after the first fault started, if it did. */
+export interface Detection {
+  probe: string;
+  withinMs: number;
+  /** From the start of the first fault's injection to the start of the first passing sample. */
+  detectedAfterMs: number | null;
+  /** What the first passing sample (or the last one, when none passed) said. */
+  reason: string;
+}
+
 export type RunPhase = 'resolve' | 'setup' | 'before' | 'method' | 'revert' | 'after' | 'rollbacks';
 
 export type JournalEvent =
@@ -126,6 +136,8 @@ export interface RunResult {
   load?: LoadSeries[] | undefined;
   /** Each workload probe's writes and what became of them. */
   workload?: WorkloadSeries[] | undefined;
+  /** Each detection check: how long after the first fault started it passed, if it did. */
+  detect?: Detection[] | undefined;
   /** When a guard stopped the run: which, why, and how fast every fault was reverted after it. */
   guard?: { probe: string; reason: string; trippedAt: string; revertedWithinMs: number } | undefined;
   journal: JournalEntry[];

@@ -1,9 +1,12 @@
+import type { PrometheusObservation } from './prometheus/query.js';
+
 /** What a probe saw, before any expectation is applied. */
 export type Observation =
   | { kind: 'http'; status: number; body: string; latencyMs: number }
   | { kind: 'tcp'; connected: boolean; latencyMs: number; error?: string }
   | { kind: 'process'; exitCode: number; stdout: string; stderr: string; latencyMs: number }
-  | { kind: 'container'; state: string; health: string; restarts: number; latencyMs: number };
+  | { kind: 'container'; state: string; health: string; restarts: number; latencyMs: number }
+  | PrometheusObservation;
 
 /**
  * A probe that could not observe: `unreachable` is the system's fault (refused, timed out, container

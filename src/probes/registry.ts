@@ -5,6 +5,8 @@ import { observeContainer, observeExec } from './container-probes.js';
 import { evaluate, type JudgedKind, primaryExpectation } from './evaluate.js';
 import { observeHttp } from './http-probe.js';
 import type { Observation } from './observation.js';
+import { judgeValue } from './prometheus/judge.js';
+import { queryPrometheus } from './prometheus/query.js';
 import type { ProbeRuntime, ProbeRuntimes, ProbeSubject } from './runtime.js';
 import { observeTcp } from './tcp-probe.js';
 import { DEFAULT_WORKLOAD_THRESHOLDS } from './workload/thresholds.js';
@@ -74,6 +76,12 @@ const RUNTIMES: ProbeRuntimes = {
     () => 'a load probe cannot be checked as a single sample',
     (spec) => `${spec.load!.method} ${spec.load!.url} at ${spec.load!.rate}/s`,
   ),
+  prometheus: {
+    subjects: (spec, env, timeoutMs) => one(() => queryPrometheus(spec.prometheus!, timeoutMs, env.signal)),
+    evaluate: (expect, seen) => (seen.kind === 'prometheus' ? [judgeValue(seen.result, expect?.value)] : []),
+    primary: (expect) => ({ name: 'value', expected: expect?.value?.text ?? 'a value' }),
+    describe: (spec) => `prometheus ${spec.prometheus!.query}`,
+  },
   // A workload writes for the whole run and is judged once, after recovery (engine/workload-phases.ts).
   workload: {
     subjects: () => 'a workload probe is judged once, after recovery, not sample by sample',

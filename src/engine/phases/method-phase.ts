@@ -1,3 +1,4 @@
+import { DetectWatch } from '../detect.js';
 import { startDuringSampler, startSampler } from '../hypothesis.js';
 import { runMethod } from '../method.js';
 import type { Plan } from '../plan.js';
@@ -12,6 +13,14 @@ import type { RunContext } from './run-context.js';
 export async function runMethodPhase(run: RunContext, plan: Plan): Promise<void> {
   const { options, recorder, registry, signal } = run;
   recorder.record({ type: 'phase', phase: 'method' });
+  const detect = run.experiment.detect ?? [];
+  if (detect.length > 0)
+    run.detect = new DetectWatch(
+      detect,
+      run.probeEnv,
+      () => run.firstFaultAt(),
+      (sample) => run.tracker.record(sample),
+    );
   const sampler = startDuringSampler(run.tracker, run.probeEnv, () => registry.hasActive());
   const guards = startSampler(
     run.experiment.guards ?? [],

@@ -19,7 +19,11 @@ export async function runRecovery(run: RunContext): Promise<void> {
   }));
   const recovery = run.experiment.recovery ?? RUN_DEFAULTS.recovery;
   run.workload.mark('after');
+  // No fault went in: there was nothing to detect.
+  if (run.firstFaultAt() === undefined) run.detect?.stop();
   await Promise.all([
+    // Each detection ends when it passes or its deadline after the first fault has passed.
+    run.detect?.finish(),
     // The workloads are read back once the hypothesis holds again (or its recovery time is up).
     checkRecovery(tracker, run.probeEnv, recovery).then(async () => {
       if (run.workload.empty || signal.aborted) return;

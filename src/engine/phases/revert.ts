@@ -16,6 +16,7 @@ export async function release(run: RunContext): Promise<void> {
   await revertEverything(run);
   await run.load.stop().catch(() => undefined);
   await run.workload.stop().catch(() => undefined);
+  run.detect?.stop();
   await run.network
     ?.dispose()
     .catch((caught: unknown) =>

@@ -8,6 +8,7 @@ import type { Platform } from '../../platform/platform.js';
 import type { ProbeEnvironment } from '../../probes/run-probe.js';
 import { newRunId, spawnWatchdog, type Watchdog } from '../../safety/lease.js';
 import type { RunSafety, SafetyOptions } from '../../safety/run-safety.js';
+import { type DetectWatch, detectName } from '../detect.js';
 import { FaultRegistry } from '../fault-registry.js';
 import { HoldLimit } from '../hold-limit.js';
 import { HypothesisTracker } from '../hypothesis.js';
@@ -58,6 +59,8 @@ export class RunContext {
   readonly platform: Platform;
   readonly probeEnv: ProbeEnvironment;
   plan: Plan | undefined;
+  /** The detection checks, from the start of the method. */
+  detect: DetectWatch | undefined;
   network: NetworkContext | undefined;
   safety: RunSafety | undefined;
 
@@ -84,6 +87,8 @@ export class RunContext {
     );
     options.onRegistry?.(this.registry);
     this.tracker = new HypothesisTracker(this.experiment.hypothesis, this.recorder);
+    for (const spec of this.experiment.detect ?? [])
+      this.tracker.expect(detectName(spec), 'during', 'no fault was injected: nothing to detect');
     this.load = new LoadPhases(this.experiment.hypothesis.filter((probe) => probe.load));
     this.timeoutMs = this.experiment.timeout ?? RUN_DEFAULTS.timeout;
     this.setup = options.network ?? DEFAULT_NETWORK_SETUP;
@@ -98,6 +103,12 @@ export class RunContext {
       this.experiment.hypothesis.filter((probe) => probe.workload),
       this.probeEnv,
     );
+  }
+
+  /** When the first fault started (epoch ms), once one has. */
+  firstFaultAt(): number | undefined {
+    const starts = this.registry.records().map((record) => Date.parse(record.injectedAt));
+    return starts.length > 0 ? Math.min(...starts) : undefined;
   }
 
   get signal(): AbortSignal {
