@@ -8,6 +8,7 @@ import { DEFAULT_WORKLOAD_THRESHOLDS, parseWorkloadThreshold } from '../probes/w
 import type { WorkloadPhase } from '../probes/workload/types.js';
 import { judgeWorkloadRun, startWorkload } from '../probes/workload/workload-probe.js';
 import type { WorkloadWriter } from '../probes/workload/writer.js';
+import { sleep } from '../util/sleep.js';
 
 interface Running {
   probe: ProbeSpec;
@@ -19,7 +20,8 @@ interface Running {
 
 /**
  * The workload probes of a run: each writes from the start of the baseline to the end of recovery
- * (its writes marked before, during from the first fault's start, after from the last revert), then
+ * (its writes marked before; during from the first fault's start until the hypothesis holds again;
+ * after from then), then
  * reads back what the system holds and is judged once, as an `after` sample: lost, duplicated and
  * indeterminate writes, and availability per phase.
  */
@@ -52,7 +54,15 @@ export class WorkloadPhases {
     }
   }
 
-  /** The phase the next writes belong to: `during` from the first fault's start, `after` from the last revert. */
+  /** Waits until every workload has written for its `before` time (the method starts then). */
+  async baseline(signal: AbortSignal): Promise<void> {
+    const until = Math.max(
+      ...this.running.map((item) => item.startedAt + (item.probe.workload!.before ?? 0)),
+    );
+    await sleep(Math.max(0, until - Date.now()), signal);
+  }
+
+  /** The phase the next writes belong to: `during` from the first fault's start, `after` once recovered. */
   mark(phase: WorkloadPhase): void {
     if (phase === this.phase || (phase === 'during' && this.phase === 'after')) return;
     this.phase = phase;
@@ -64,10 +74,15 @@ export class WorkloadPhases {
     await Promise.all(this.running.map(({ writer }) => writer.stop()));
   }
 
-  /** Once the hypothesis holds again: stops the writes, reads back and judges each workload. */
+  /**
+   * Once the hypothesis holds again: writes for each workload's `after` time, then stops the writes,
+   * reads back and judges each workload.
+   */
   async finish(signal: AbortSignal): Promise<ProbeSample[]> {
+    const recoveredAt = Date.now();
     return Promise.all(
       this.running.map(async (item) => {
+        await sleep(Math.max(0, recoveredAt + (item.probe.workload!.after ?? 0) - Date.now()), signal);
         const run = await item.writer.stop();
         const started = Date.now();
         const result = await judgeWorkloadRun(

@@ -114,6 +114,19 @@ function checkProbe(value: ParsedProbe, ctx: z.RefinementCtx): void {
   }
   const kind = kinds[0]!;
   const entry = probeKindOf(kind)!;
+  const whole = kind === 'load' || kind === 'workload';
+  if (whole && value.within !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      message: `a detection is sampled until it passes: use a kind such as prometheus, http or command, not ${kind}`,
+      path: [kind],
+    });
+  if (kind === 'workload' && value.when !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'a workload is judged once, after recovery, over everything it wrote: remove when',
+      path: ['when'],
+    });
   entry.check?.(value, (message, path) => ctx.addIssue({ code: 'custom', message, path }));
   const allowed: readonly string[] = entry.expects;
   for (const key of Object.keys(value.expect ?? {})) {

@@ -12,6 +12,7 @@ export async function runBaseline(run: RunContext): Promise<boolean> {
   if (!run.workload.empty) run.workload.start();
   await checkBaseline(tracker, run.probeEnv);
   if (!load.empty) for (const sample of await load.baseline(signal)) tracker.record(sample);
+  if (!run.workload.empty) await run.workload.baseline(signal);
   const missed = tracker.phase('before').some((summary) => summary.status !== 'pass');
   signal.throwIfAborted();
   return missed;

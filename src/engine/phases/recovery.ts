@@ -18,15 +18,16 @@ export async function runRecovery(run: RunContext): Promise<void> {
     to: record.revertedAt ? Date.parse(record.revertedAt) : revertedAt,
   }));
   const recovery = run.experiment.recovery ?? RUN_DEFAULTS.recovery;
-  run.workload.mark('after');
   // No fault went in: there was nothing to detect.
   if (run.firstFaultAt() === undefined) run.detect?.stop();
   await Promise.all([
     // Each detection ends when it passes or its deadline after the first fault has passed.
     run.detect?.finish(),
-    // The workloads are read back once the hypothesis holds again (or its recovery time is up).
+    // A workload's writes are `after` once the hypothesis holds again (until then the system is still
+    // recovering from the fault: `during`); it reads back after its `after` time.
     checkRecovery(tracker, run.probeEnv, recovery).then(async () => {
       if (run.workload.empty || signal.aborted) return;
+      run.workload.mark('after');
       for (const sample of await run.workload.finish(signal)) tracker.record(sample);
     }),
     load.empty

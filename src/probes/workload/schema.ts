@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { argv, nonEmpty, numeric, positiveDuration } from '../../experiment/shapes.js';
+import { argv, duration, nonEmpty, numeric, positiveDuration } from '../../experiment/shapes.js';
 import { builtOnce } from '../../util/built-once.js';
 import { execCommand } from '../exec/schema.js';
 import { httpRequest } from '../http/schema.js';
@@ -10,7 +10,13 @@ import type { WorkloadSpec } from './types.js';
 
 /** Bounds a workload is held to, stated in the file format and its errors. */
 export const WORKLOAD_LIMITS = { concurrency: 256, writes: 1_000_000 } as const;
-export const WORKLOAD_DEFAULTS = { concurrency: 8, writes: 10_000, timeout: 2000 } as const;
+export const WORKLOAD_DEFAULTS = {
+  concurrency: 8,
+  writes: 10_000,
+  timeout: 2000,
+  before: 2000,
+  after: 2000,
+} as const;
 
 /** Exactly one of `keys` is set in `value`, or an issue naming them. */
 function exactlyOne(keys: readonly string[], what: string) {
@@ -88,6 +94,14 @@ const workload = builtOnce(() =>
       timeout: positiveDuration.optional().meta({
         description: 'Time limit of one write (default 2s): past it the write is indeterminate',
       }),
+      before: duration.optional().meta({
+        description:
+          'How long it writes before the method starts, at least (default 2s): the baseline of available.before',
+      }),
+      after: duration.optional().meta({
+        description:
+          'How long it goes on writing once the hypothesis holds again, before reading back (default 2s): what available.after is judged on',
+      }),
       ack: z
         .strictObject({
           status: z
@@ -129,6 +143,8 @@ const workload = builtOnce(() =>
         writes: spec.writes ?? WORKLOAD_DEFAULTS.writes,
         timeout: spec.timeout ?? WORKLOAD_DEFAULTS.timeout,
         ack: spec.ack,
+        before: spec.before ?? WORKLOAD_DEFAULTS.before,
+        after: spec.after ?? WORKLOAD_DEFAULTS.after,
       }),
     ),
 );

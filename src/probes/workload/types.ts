@@ -18,6 +18,10 @@ export interface WorkloadSpec {
   timeout: number;
   /** What counts as an acknowledged write; 2xx / exit 0 when absent. */
   ack?: AckSpec | undefined;
+  /** How long (ms) it writes before the method starts, at least: the baseline its availability is judged on. */
+  before?: number | undefined;
+  /** How long (ms) it goes on writing once the hypothesis holds again, before the read-back. */
+  after?: number | undefined;
 }
 
 /** Exactly one of the three. */

@@ -19,6 +19,8 @@ export interface StoreSwitches {
   /** Answered 503 and not stored (checked first). */
   refuse?: (seq: number) => boolean;
   pageSize?: number;
+  /** While true, every request (listing included) is answered 503 and nothing is stored. */
+  down?: () => boolean;
 }
 
 export type StoreAction = 'stored' | 'dropped' | 'doubled' | 'delayed-stored' | 'delayed-dropped' | 'refused';
@@ -30,15 +32,27 @@ export interface KvStore {
   /** What the store did with each write, by id. */
   actions: Map<string, StoreAction>;
   pagesServed: number;
+  /** Listings answered 503 while the store was down. */
+  listingsRefused: number;
   close(): Promise<void>;
 }
 
 export async function startKvStore(switches: StoreSwitches = {}): Promise<KvStore> {
-  const store = { switches, values: [] as string[], actions: new Map<string, StoreAction>(), pagesServed: 0 };
+  const store = {
+    switches,
+    values: [] as string[],
+    actions: new Map<string, StoreAction>(),
+    pagesServed: 0,
+    listingsRefused: 0,
+  };
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://store');
     request.resume();
     request.on('end', () => {
+      if (store.switches.down?.()) {
+        if (request.method === 'GET') store.listingsRefused++;
+        return void response.writeHead(503).end('down');
+      }
       if (request.method === 'GET' && url.pathname === '/kv') return list(url, response);
       if (request.method === 'PUT' && url.pathname.startsWith('/kv/')) return write(url, response);
       response.writeHead(404).end('no such path');
