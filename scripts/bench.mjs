@@ -189,7 +189,7 @@ async function runSections(dir) {
   const stateDir = path.join(dir, 'state');
   const { file, folders } = await writeExperiments(dir, port, [1, 5, 10]);
   if (args.sections.has('run')) {
-    results.minimalRun = await measureMinimalRun({ cli: CLI, file, runs: args.runRuns, stateDir });
+    results.minimalRun = await measureMinimalRun({ cli: CLI, file, port, runs: args.runRuns, stateDir });
     printMinimalRun(results.minimalRun);
   }
   if (args.sections.has('folder')) {

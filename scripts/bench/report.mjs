@@ -40,9 +40,18 @@ export function printMinimalRun(result) {
           s(result.overheadS.min),
           s(result.overheadS.max),
         ],
+        [
+          'floor (run-floor.cjs): overhead (s)',
+          s(result.floor.overheadS.median),
+          s(result.floor.overheadS.min),
+          s(result.floor.overheadS.max),
+        ],
       ],
       ['left'],
     ),
+  );
+  console.log(
+    `  overhead / floor: ${x(result.ratioToFloor)}; the floor alone is ${x(result.floorRatioToReference)} Chaos Toolkit's (node, one probe, the Engine's pause and unpause, one probe: nothing else)`,
   );
   console.log(
     `  overhead / Chaos Toolkit ${result.reference.chaosToolkitS}s: ${x(result.ratioToReference)} (a recorded reference for the same experiment on this kind of machine, not measured live: Chaos Toolkit cannot be installed here)`,
@@ -145,7 +154,7 @@ function summaryRows(results) {
       'run overhead (wall - 1s)',
       'ms',
       overhead,
-      `${x(minimal.ratioToReference)} CTK ref 245 ms`,
+      `${x(minimal.ratioToReference)} CTK ref 245 ms; ${x(minimal.ratioToFloor)} its floor (${Math.round(minimal.floor.overheadS.median * 1000)} ms)`,
       '',
     ]);
   }

@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { scratch } from './cleanup.mjs';
 import { checkInterrupted, docker, IMAGE, LABEL, NAME_PREFIX, run, summarize } from './common.mjs';
 
@@ -88,21 +89,44 @@ export async function timeRuns({ cli, target, runs, stateDir }) {
   return summarize(samples.map((s) => s * 1000));
 }
 
-/** The minimal run: wall, overhead (wall minus the second held) and its ratio to the reference. */
-export async function measureMinimalRun({ cli, file, runs, stateDir }) {
+/** The floor program: the same probe, pause, hold and unpause with nothing around them (run-floor.cjs). */
+async function timeFloor(port, runs) {
+  const floor = path.join(path.dirname(fileURLToPath(import.meta.url)), 'run-floor.cjs');
+  const samples = [];
+  for (let i = 0; i <= runs; i++) {
+    checkInterrupted();
+    const result = await run(process.execPath, [floor, String(port), CONTAINER], { ownGroup: true });
+    if (result.code !== 0) throw new Error(`the floor of the minimal run failed:\n${result.stderr}`);
+    if (i > 0) samples.push(result.ms);
+  }
+  return summarize(samples);
+}
+
+const overheadOf = (wallMs) => ({
+  median: wallMs.median / 1000 - HELD_S,
+  min: wallMs.min / 1000 - HELD_S,
+  max: wallMs.max / 1000 - HELD_S,
+});
+
+/**
+ * The minimal run: wall, overhead (wall minus the second held), the same for its floor (run-floor.cjs),
+ * and the ratios to the floor and to the Chaos Toolkit reference.
+ */
+export async function measureMinimalRun({ cli, file, port, runs, stateDir }) {
   const wallMs = await timeRuns({ cli, target: file, runs, stateDir });
-  const overheadS = {
-    median: wallMs.median / 1000 - HELD_S,
-    min: wallMs.min / 1000 - HELD_S,
-    max: wallMs.max / 1000 - HELD_S,
-  };
+  const floorWallMs = await timeFloor(port, runs);
+  const overheadS = overheadOf(wallMs);
+  const floorOverheadS = overheadOf(floorWallMs);
   return {
     runs,
     heldS: HELD_S,
     wallMs,
     overheadS,
+    floor: { wallMs: floorWallMs, overheadS: floorOverheadS },
+    ratioToFloor: overheadS.median / floorOverheadS.median,
     reference: { chaosToolkitS: CHAOS_TOOLKIT_REFERENCE_S, live: false },
     ratioToReference: overheadS.median / CHAOS_TOOLKIT_REFERENCE_S,
+    floorRatioToReference: floorOverheadS.median / CHAOS_TOOLKIT_REFERENCE_S,
   };
 }
 
