@@ -77,6 +77,20 @@ async function until(check: () => Promise<boolean>, ms: number): Promise<void> {
 }
 
 describe('faultline run with a workload probe and detection checks', () => {
+  it('plans them: the bounds and read-back of a workload, and the deadline of each detection', async () => {
+    const store = await startKvStore();
+    stores.push(store);
+    const file = await writeExperiment(dir, 'plan.yaml', experiment(store, PAUSED_DETECTED));
+    const result = await faultline(['plan', file], { cwd: dir });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stdout).toContain(
+      `every acknowledged write is kept: workload PUT ${store.url}/kv/\${id} at 40/s  [writes from the baseline (2s at least) until 2s after recovery, 8 in flight and 10000 writes at most, 1s each; then reads back (GET ${store.url}/kv, page by page) and judges lost == 0, duplicates == 0, available.before > 90%, available.after > 90%]`,
+    );
+    expect(result.stdout).toMatch(
+      /detect\n {2}the container is seen paused: inspect container, expecting state paused, must pass within 5s of the first fault starting; every 200ms in fl-test-workload-\w+-web\n/,
+    );
+  }, 60_000);
+
   it('reads back only once the hypothesis holds again', async () => {
     // The store is down from the moment the container is paused until 3 s after it is unpaused.
     let downUntil = Number.POSITIVE_INFINITY;

@@ -1,6 +1,6 @@
 import type { DockerEndpoint } from '../../docker/endpoint.js';
 import { describeEndpoint } from '../../docker/endpoint.js';
-import { describeProbe } from '../../engine/describe.js';
+import { describeProbe, describeSchedule } from '../../engine/describe.js';
 import { hasNetworkFaults, type Plan, type PlannedStep } from '../../engine/plan.js';
 import { PROBE_DEFAULTS, RUN_DEFAULTS } from '../../experiment/schema.js';
 import { probePhases } from '../../probes/run-probe.js';
@@ -60,6 +60,13 @@ export function planDocument(
       does: describeProbe(probe),
       targets: (plan.probeTargets.get(probe) ?? []).map(target),
       phases: probePhases(probe),
+      everyMs: probe.every ?? PROBE_DEFAULTS.every,
+      ...(probe.workload ? { schedule: describeSchedule(probe) } : {}),
+    })),
+    detect: (experiment.detect ?? []).map((probe) => ({
+      name: probe.name,
+      does: describeProbe(probe),
+      withinMs: probe.within,
       everyMs: probe.every ?? PROBE_DEFAULTS.every,
     })),
     network: hasNetworkFaults(plan.steps) ? network : null,

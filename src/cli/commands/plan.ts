@@ -1,5 +1,5 @@
 import { type DockerEndpoint, describeEndpoint } from '../../docker/endpoint.js';
-import { describeAction, describeProbe } from '../../engine/describe.js';
+import { describeAction, describeDetect, describeProbe, describeSchedule } from '../../engine/describe.js';
 import {
   allInjections,
   buildPlan,
@@ -120,9 +120,13 @@ function printPlan(
   for (const probe of experiment.hypothesis) {
     const targets = plan.probeTargets.get(probe);
     const on = targets ? ` in ${targets.map((target) => target.name).join(', ')}` : '';
-    out(
-      `  ${probe.name}: ${describeProbe(probe)}${on}  ${c.dim(`[${probePhases(probe).join(', ')}; every ${formatDuration(probe.every ?? PROBE_DEFAULTS.every)}]`)}`,
-    );
+    out(`  ${probe.name}: ${describeProbe(probe)}${on}  ${c.dim(`[${describeSchedule(probe)}]`)}`);
+  }
+  if (experiment.detect?.length) out(c.bold('detect'));
+  for (const probe of experiment.detect ?? []) {
+    const targets = plan.probeTargets.get(probe);
+    const on = targets ? ` in ${targets.map((target) => target.name).join(', ')}` : '';
+    out(`  ${probe.name}: ${describeDetect(probe)}${on}`);
   }
   if (hasNetworkFaults(plan.steps)) {
     out(`${c.bold('network')}  ${way.network ?? c.red(way.wayError ?? '')}`);
