@@ -8,11 +8,10 @@ import {
   type PlannedStep,
 } from '../../engine/plan.js';
 import { ExitCode } from '../../errors.js';
-import { PROBE_DEFAULTS, RUN_DEFAULTS } from '../../experiment/schema.js';
+import { RUN_DEFAULTS } from '../../experiment/schema.js';
 import { devicesFor, listInterfaces } from '../../network/interfaces.js';
 import { HelperRunner, type NetnsRunner } from '../../network/netns-runner.js';
 import { chooseRunner } from '../../network/setup.js';
-import { probePhases } from '../../probes/run-probe.js';
 import { holderLookup } from '../../safety/locks.js';
 import { stateDir } from '../../safety/state-dir.js';
 import { describeProjects } from '../../targets/resolve.js';

@@ -386,7 +386,8 @@ method:
       line: 3,
       column: 5,
       path: 'hypothesis[0]',
-      message: 'a probe needs exactly one of: http, tcp, exec, command, container, load, prometheus, workload',
+      message:
+        'a probe needs exactly one of: http, tcp, exec, command, container, load, prometheus, workload',
     });
   });
 
