@@ -1,8 +1,8 @@
 import type { DockerClient } from '../docker/client.js';
 import type { ActionSpec } from '../experiment/schema.js';
-import { observeCommand } from '../probes/command-probe.js';
-import { observeExec } from '../probes/container-probes.js';
-import { observeHttp } from '../probes/http-probe.js';
+import { observeCommand } from '../probes/command/observe.js';
+import { observeExec } from '../probes/container/observe.js';
+import { observeHttp } from '../probes/http/observe.js';
 import type { Observation } from '../probes/observation.js';
 import type { Target } from '../targets/target.js';
 

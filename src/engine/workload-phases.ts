@@ -1,6 +1,6 @@
 import type { ProbeSpec } from '../experiment/schema.js';
 import type { ProbeSample } from '../model/journal.js';
-import { observeExec } from '../probes/container-probes.js';
+import { observeExec } from '../probes/container/observe.js';
 import { ProbeFailure } from '../probes/observation.js';
 import type { ProbeEnvironment } from '../probes/runtime.js';
 import type { WorkloadReport, WorkloadSeries } from '../probes/workload/report.js';

@@ -2,6 +2,7 @@ import type { DockerClient } from '../docker/client.js';
 import type { Expectation, ProbeKind, ProbeSpec } from '../experiment/schema.js';
 import type { Check } from '../model/journal.js';
 import type { Target } from '../targets/target.js';
+import { evaluate, type JudgedKind, primaryExpectation } from './evaluate.js';
 import type { Observation } from './observation.js';
 
 export interface ProbeEnvironment {
@@ -33,3 +34,30 @@ export interface ProbeRuntime {
 }
 
 export type ProbeRuntimes = { [Kind in ProbeKind]: ProbeRuntime };
+
+/** A kind judged by evaluate.ts, with its subjects and description. */
+export function judged(
+  kind: JudgedKind,
+  subjects: ProbeRuntime['subjects'],
+  describe: ProbeRuntime['describe'],
+): ProbeRuntime {
+  return {
+    subjects,
+    evaluate: (expect, seen) => evaluate(kind, expect, seen),
+    primary: (expect) => primaryExpectation(kind, expect),
+    describe,
+  };
+}
+
+export const one = (observe: ProbeSubject['observe']): ProbeSubject[] => [{ label: undefined, observe }];
+
+/** One subject per target, labelled with its name when there are several. */
+export function perTarget(
+  targets: Target[],
+  observe: (target: Target) => Promise<Observation>,
+): ProbeSubject[] {
+  return targets.map((target) => ({
+    label: targets.length > 1 ? target.name : undefined,
+    observe: () => observe(target),
+  }));
+}

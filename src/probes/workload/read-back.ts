@@ -1,6 +1,6 @@
 import { formatDuration } from '../../util/duration.js';
 import { checkHeaders } from '../../util/http-headers.js';
-import { observeCommand } from '../command-probe.js';
+import { observeCommand } from '../command/observe.js';
 import { sendHttp } from '../http-request.js';
 import { readJsonPath } from '../json-path.js';
 import { ProbeFailure } from '../observation.js';

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { observeHttp } from '../../../src/probes/http-probe.js';
+import { observeHttp } from '../../../src/probes/http/observe.js';
 import { ProbeFailure } from '../../../src/probes/observation.js';
 import { checkHeaders } from '../../../src/util/http-headers.js';
 

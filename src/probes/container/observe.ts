@@ -1,8 +1,8 @@
-import { type DockerClient, isNotFound } from '../docker/client.js';
-import { DockerUnavailableError } from '../docker/engine-errors.js';
-import type { Target } from '../targets/target.js';
-import { formatDuration } from '../util/duration.js';
-import { type Observation, ProbeFailure } from './observation.js';
+import { type DockerClient, isNotFound } from '../../docker/client.js';
+import { DockerUnavailableError } from '../../docker/engine-errors.js';
+import type { Target } from '../../targets/target.js';
+import { formatDuration } from '../../util/duration.js';
+import { type Observation, ProbeFailure } from '../observation.js';
 
 export async function observeContainer(docker: DockerClient, target: Target): Promise<Observation> {
   const started = performance.now();

@@ -1,8 +1,8 @@
-import type { ProbeSpec } from '../experiment/schema.js';
-import { formatDuration } from '../util/duration.js';
-import { checkHeaders } from '../util/http-headers.js';
-import { sendHttp } from './http-request.js';
-import { type Observation, ProbeFailure } from './observation.js';
+import type { ProbeSpec } from '../../experiment/schema.js';
+import { formatDuration } from '../../util/duration.js';
+import { checkHeaders } from '../../util/http-headers.js';
+import { sendHttp } from '../http-request.js';
+import { type Observation, ProbeFailure } from '../observation.js';
 
 type HttpSpec = NonNullable<ProbeSpec['http']>;
 const MAX_BODY = 1024 * 1024;

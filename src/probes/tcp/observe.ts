@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
-import type { ProbeSpec } from '../experiment/schema.js';
-import { formatDuration } from '../util/duration.js';
-import type { Observation } from './observation.js';
+import type { ProbeSpec } from '../../experiment/schema.js';
+import { formatDuration } from '../../util/duration.js';
+import type { Observation } from '../observation.js';
 
 type TcpSpec = NonNullable<ProbeSpec['tcp']>;
 

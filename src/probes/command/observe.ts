@@ -1,6 +1,6 @@
-import { formatDuration } from '../util/duration.js';
-import { execa } from '../util/lazy-execa.js';
-import { type Observation, ProbeFailure } from './observation.js';
+import { formatDuration } from '../../util/duration.js';
+import { execa } from '../../util/lazy-execa.js';
+import { type Observation, ProbeFailure } from '../observation.js';
 
 /** Runs a host process from an argument list (never a shell string), in the experiment's folder. */
 export async function observeCommand(
