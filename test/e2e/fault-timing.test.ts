@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalEntry, RunResult, SessionResult } from '../../src/model/journal.js';
@@ -13,6 +12,7 @@ import {
   waitFor,
 } from '../support/containers.js';
 import { docker, inspectState, TEST_LABEL } from '../support/docker-cli.js';
+import { freePort } from '../support/ports.js';
 
 /**
  * Fault timing against a real Docker Engine: each of many targets is held for its own duration, and a
@@ -42,14 +42,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await removeTestContainers(prefix);
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function runOf(file: string): Promise<RunResult> {
   const session = JSON.parse(await readFile(file, 'utf8')) as SessionResult;

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { waitFor } from './containers.js';
 import { docker, FIXTURE_IMAGE, TEST_LABEL } from './docker-cli.js';
+import { freePort } from './ports.js';
+
+export { freePort };
 
 /**
  * Podman as the engine behind DOCKER_HOST: a `podman system service` of the test file's own on a
@@ -172,16 +174,4 @@ export async function removePodmanTestContainers(prefix: string): Promise<void> 
 export async function podmanHelpers(): Promise<string[]> {
   const out = await podman('ps', '-a', '--filter', 'label=org.faultline.helper', '--format', '{{.Names}}');
   return out.split('\n').filter(Boolean);
-}
-
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }

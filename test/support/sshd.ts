@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { freePort } from './ports.js';
 
 /**
  * A private OpenSSH server on 127.0.0.1:<free port>, run as a child process with its own config, host
@@ -31,15 +31,6 @@ const SSHD_CANDIDATES = ['/usr/sbin/sshd', '/usr/local/sbin/sshd', '/sbin/sshd']
 /** sshd must be run with its absolute path (it re-executes itself). */
 export function findSshd(): string | undefined {
   return SSHD_CANDIDATES.find((candidate) => existsSync(candidate));
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 async function keygen(file: string): Promise<void> {

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO } from '../../support/cli.js';
 import { waitFor } from '../../support/containers.js';
+import { freePort } from '../../support/ports.js';
 
 /**
  * The patterns gateway's /metrics and its METRICS switch, with the gateway run as a process on
@@ -11,14 +11,6 @@ import { waitFor } from '../../support/containers.js';
  */
 const GATEWAY = path.join(REPO, 'fixtures/patterns/services/gateway.mjs');
 const started: ChildProcess[] = [];
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Starts the gateway with its dependencies on a closed loopback port; resolves with its base URL. */
 async function gateway(env: Record<string, string>): Promise<string> {

@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { freePort } from '../../support/ports.js';
+
+export { freePort };
 
 /** The private Prometheus of fixtures/prometheus, the way the demo and CI start it. */
 const SCRIPT = path.resolve('fixtures/prometheus/prometheus.sh');
@@ -16,15 +18,6 @@ export function prometheusInstalled(): boolean {
   } catch {
     return false;
   }
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 /**

@@ -1,11 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { detectOutput } from '../../../src/cli/output.js';
-import { createProgram } from '../../../src/cli/program.js';
 import { FAULT_KINDS } from '../../../src/faults/kinds.js';
+import { validateInProcess as validate } from '../../support/validate-in-process.js';
 
 /**
  * `faultline validate` reads the schema side of the fault registry (faults/kinds.ts and each family's
@@ -115,37 +113,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs `faultline validate` in this process; returns its exit code and what it printed. */
-async function validate(...files: string[]): Promise<{ exitCode: number; text: string }> {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  let exitCode = -1;
-  const output = detectOutput({ NO_COLOR: '1' }, stream as never, stream as never);
-  const program = createProgram({
-    output,
-    env: {},
-    interrupt: new AbortController().signal,
-    setExitCode: (code) => {
-      exitCode = code;
-    },
-  });
-  await program.parseAsync(['node', 'faultline', 'validate', ...files.map((file) => path.join(dir, file))]);
-  return { exitCode, text };
-}
-
 describe('what validate loads of the fault families', () => {
   it('validates a step of every family without loading any family runtime or driver', async () => {
-    const { exitCode, text } = await validate('every-family.yaml');
+    const { exitCode, text } = await validate(dir, 'every-family.yaml');
     expect(text).toContain('every-family.yaml');
     expect(exitCode).toBe(0);
     expect([...loaded]).toEqual([]);
   });
 
   it('reports an invalid step with its line, still without loading a runtime', async () => {
-    const { exitCode, text } = await validate('bad.yaml');
+    const { exitCode, text } = await validate(dir, 'bad.yaml');
     expect(exitCode).toBe(2);
     expect(text).toMatch(/bad\.yaml:7:\d+ method\[1\]\.delay\.latency/);
     expect([...loaded]).toEqual([]);

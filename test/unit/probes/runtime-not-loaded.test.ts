@@ -1,11 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { detectOutput } from '../../../src/cli/output.js';
-import { createProgram } from '../../../src/cli/program.js';
 import { PROBE_KINDS } from '../../../src/experiment/schema.js';
+import { validateInProcess as validate } from '../../support/validate-in-process.js';
 
 /**
  * `faultline validate` reads the schema side of the probe registry (probes/kinds.ts and each kind's
@@ -93,30 +91,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs `faultline validate` in this process; returns its exit code and what it printed. */
-async function validate(file: string): Promise<{ exitCode: number; text: string }> {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  let exitCode = -1;
-  const output = detectOutput({ NO_COLOR: '1' }, stream as never, stream as never);
-  const program = createProgram({
-    output,
-    env: {},
-    interrupt: new AbortController().signal,
-    setExitCode: (code) => {
-      exitCode = code;
-    },
-  });
-  await program.parseAsync(['node', 'faultline', 'validate', path.join(dir, file)]);
-  return { exitCode, text };
-}
-
 describe('what validate loads of the probe kinds', () => {
   it('validates a probe of every kind and a detection without loading any probe runtime', async () => {
-    const { exitCode, text } = await validate('every-kind.yaml');
+    const { exitCode, text } = await validate(dir, 'every-kind.yaml');
     expect(text).toContain('every-kind.yaml');
     expect(exitCode).toBe(0);
     expect([...loaded]).toEqual([]);
