@@ -1,59 +1,37 @@
-import { InvalidInputError } from '../errors.js';
 import { parseDuration } from '../util/duration.js';
 import { exactDurationMs } from './exact-duration.js';
 import { metricKind, THRESHOLD_METRICS } from './metrics.js';
+import { ThresholdError } from './threshold-error.js';
+import { type ThresholdGrammar, thresholdParts } from './threshold-parts.js';
 import type { LoadMetric, Threshold } from './types.js';
 import { knownMetrics, unknownMetricProblem } from './unknown-metric.js';
 
 export { type MetricKind, metricKind, THRESHOLD_METRICS } from './metrics.js';
+export { ThresholdError } from './threshold-error.js';
 
 const EXAMPLE = 'p95 < 300ms';
 const OPERATORS = ['<', '<=', '>', '>='] as const;
-const NAME = /^([A-Za-z_][\w.-]*)\s*(.*)$/s;
-const OPERATOR = /^(<=|>=|=<|=>|==|!=|=|<|>)\s*(.*)$/s;
 const NUMBER = /^\d+(?:\.\d+)?$/;
 const SPACED_DURATION = /^(\d+(?:\.\d+)?)\s+(ms|s|m|h)$/;
 const PERCENT = /^(\d+(?:\.\d+)?)\s*%$/;
 const RATE = /^(\d+(?:\.\d+)?)\s*\/\s*(s|m)$/;
-/** A threshold the user must fix; the message quotes it and says how. */
-export class ThresholdError extends InvalidInputError {
-  readonly threshold: string;
 
-  constructor(threshold: string, problem: string, hint?: string) {
-    super('threshold-invalid', `"${threshold}": ${problem}`, {
-      hint: hint ?? `write a threshold such as "${EXAMPLE}", "error_rate < 1%" or "throughput > 45/s"`,
-    });
-    this.threshold = threshold;
-  }
-}
+const GRAMMAR: ThresholdGrammar<LoadMetric, Threshold['op']> = {
+  operator: checkOperator,
+  metrics: THRESHOLD_METRICS,
+  example: EXAMPLE,
+  exampleOf: (metric) => example(metric),
+  unknownMetric: unknownMetricProblem,
+  knownMetrics,
+};
 
 /**
  * Reads "p95 < 300ms", "error_rate < 1%", "throughput > 45/s", "requests > 100". Every metric name,
  * operator and unit is checked: a typo is an error, never a threshold that passes.
  */
 export function parseThreshold(text: string): Threshold {
-  const trimmed = text.trim();
-  if (!trimmed) throw new ThresholdError(text, `empty threshold: write one such as "${EXAMPLE}"`);
-  const named = NAME.exec(trimmed);
-  if (!named) {
-    throw new ThresholdError(trimmed, `expected a metric first, as in "${EXAMPLE}"`);
-  }
-  const name = named[1]!;
-  const metric = THRESHOLD_METRICS.find((known) => known === name);
-  if (!metric) throw new ThresholdError(trimmed, unknownMetricProblem(name), knownMetrics());
-
-  const compared = OPERATOR.exec(named[2]!);
-  if (!compared) {
-    throw new ThresholdError(trimmed, `missing a comparison after ${name}: write e.g. "${example(metric)}"`);
-  }
-  const op = checkOperator(trimmed, metric, compared[1]!);
-  const valueText = compared[2]!.trim();
-  if (!valueText) {
-    throw new ThresholdError(
-      trimmed,
-      `missing a value after "${name} ${op}": write e.g. "${example(metric)}"`,
-    );
-  }
+  const { trimmed, metric, op, value: valueText } = thresholdParts(text, GRAMMAR);
+  const name = metric;
   const value = parseValue(trimmed, metric, valueText);
   if (op === '<' && value === 0) {
     throw new ThresholdError(

@@ -1,4 +1,5 @@
-import { ThresholdError } from '../../load/thresholds.js';
+import { ThresholdError } from '../../load/threshold-error.js';
+import { type ThresholdGrammar, thresholdParts } from '../../load/threshold-parts.js';
 import { closestName } from '../../util/closest-name.js';
 import type { Operator } from '../../util/comparison.js';
 
@@ -38,8 +39,6 @@ export interface WorkloadThreshold {
 
 const EXAMPLE = 'lost == 0';
 const HINT = 'write a threshold such as "lost == 0", "duplicates <= 0" or "available.during > 50%"';
-const NAME = /^([A-Za-z_][\w.-]*)\s*(.*)$/s;
-const OPERATOR = /^(<=|>=|=<|=>|==|!=|=|<|>)\s*(.*)$/s;
 const NUMBER = /^\d+(?:\.\d+)?$/;
 const PERCENT = /^(\d+(?:\.\d+)?)\s*%$/;
 
@@ -68,35 +67,23 @@ export function isCountMetric(metric: WorkloadMetric): boolean {
   return (WORKLOAD_COUNTS as readonly string[]).includes(metric);
 }
 
+const GRAMMAR: ThresholdGrammar<WorkloadMetric, Operator> = {
+  operator: checkOperator,
+  metrics: WORKLOAD_METRICS,
+  example: EXAMPLE,
+  exampleOf: (metric) => example(metric),
+  unknownMetric,
+  knownMetrics,
+  hint: HINT,
+};
+
 /**
  * Reads "lost == 0", "duplicates <= 0", "available.before > 90%", "indeterminate < 10". Every metric
  * name, operator and value is checked: a typo is an error, never a threshold that passes.
  */
 export function parseWorkloadThreshold(text: string): WorkloadThreshold {
-  const trimmed = text.trim();
-  if (!trimmed) throw new ThresholdError(text, `empty threshold: write one such as "${EXAMPLE}"`, HINT);
-  const named = NAME.exec(trimmed);
-  if (!named) throw new ThresholdError(trimmed, `expected a metric first, as in "${EXAMPLE}"`, HINT);
-  const name = named[1]!;
-  const metric = WORKLOAD_METRICS.find((known) => known === name);
-  if (!metric) throw new ThresholdError(trimmed, unknownMetric(name), knownMetrics());
-  const compared = OPERATOR.exec(named[2]!);
-  if (!compared) {
-    throw new ThresholdError(
-      trimmed,
-      `missing a comparison after ${name}: write e.g. "${example(metric)}"`,
-      HINT,
-    );
-  }
-  const op = checkOperator(trimmed, metric, compared[1]!);
-  const valueText = compared[2]!.trim();
-  if (!valueText) {
-    throw new ThresholdError(
-      trimmed,
-      `missing a value after "${name} ${op}": write e.g. "${example(metric)}"`,
-      HINT,
-    );
-  }
+  const { trimmed, metric, op, value: valueText } = thresholdParts(text, GRAMMAR);
+  const name = metric;
   const value = isCountMetric(metric)
     ? parseCount(trimmed, metric, valueText)
     : parsePercent(trimmed, metric, valueText);
