@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The demo: bring up the resilience-patterns stack (fixtures/patterns: a gateway with timeouts,
 # retries with backoff and jitter, a circuit breaker and a bulkhead; idempotent payments; a cached
-# catalogue; two schedulers with leader election), run the catalogue in experiments/patterns/ against
-# it, print the verdicts and where the reports are, and take the stack down again.
+# catalogue; two schedulers with leader election; a replicated key-value store), start a private
+# Prometheus scraping the gateway's /metrics (fixtures/prometheus, 127.0.0.1:19090), run the catalogue
+# in experiments/patterns/ against them, print the verdicts and where the reports are, and take the
+# stack and Prometheus down again.
 #
 #   bash scripts/demo.sh             the resilient stack: every experiment should pass (exit 0)
 #   bash scripts/demo.sh fragile     the same stack with every pattern switched off: every
@@ -15,8 +17,17 @@ case $mode in resilient | fragile) ;; *) echo "usage: bash scripts/demo.sh [resi
 
 bash scripts/prepare.sh
 
-trap 'bash fixtures/patterns/stack.sh down >/dev/null 2>&1 || true' EXIT
+bash scripts/setup-prometheus.sh
+
+cleanup() {
+  bash fixtures/prometheus/prometheus.sh stop >/dev/null 2>&1 || true
+  bash fixtures/patterns/stack.sh down >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
 FAULTLINE_PATTERNS_MODE=$mode bash fixtures/patterns/stack.sh up
+# The detection experiment asks this Prometheus whether the gateway's error rate rose.
+bash fixtures/prometheus/prometheus.sh start "127.0.0.1:${FAULTLINE_PATTERNS_PORT:-18090}"
+export FAULTLINE_PROMETHEUS_URL=${FAULTLINE_PROMETHEUS_URL:-http://127.0.0.1:${FAULTLINE_PROMETHEUS_PORT:-19090}}
 
 mkdir -p reports
 set +e
