@@ -5,7 +5,7 @@ import { ProbeFailure } from '../probes/observation.js';
 import type { ProbeEnvironment } from '../probes/runtime.js';
 import type { WorkloadReport, WorkloadSeries } from '../probes/workload/report.js';
 import { DEFAULT_WORKLOAD_THRESHOLDS, parseWorkloadThreshold } from '../probes/workload/thresholds.js';
-import type { WorkloadPhase } from '../probes/workload/types.js';
+import type { WorkloadPhase, WorkloadRun } from '../probes/workload/types.js';
 import { judgeWorkloadRun, startWorkload } from '../probes/workload/workload-probe.js';
 import type { WorkloadWriter } from '../probes/workload/writer.js';
 import { sleep } from '../util/sleep.js';
@@ -28,6 +28,8 @@ interface Running {
 export class WorkloadPhases {
   private readonly running: Running[] = [];
   private phase: WorkloadPhase = 'before';
+  /** When the first fault started (epoch ms), once one has. */
+  private duringAt: number | undefined;
 
   constructor(
     private readonly probes: readonly ProbeSpec[],
@@ -66,6 +68,7 @@ export class WorkloadPhases {
   mark(phase: WorkloadPhase): void {
     if (phase === this.phase || (phase === 'during' && this.phase === 'after')) return;
     this.phase = phase;
+    if (phase === 'during') this.duringAt = Date.now();
     for (const { writer } of this.running) writer.mark(phase);
   }
 
@@ -78,12 +81,12 @@ export class WorkloadPhases {
    * Once the hypothesis holds again: writes for each workload's `after` time, then stops the writes,
    * reads back and judges each workload.
    */
-  async finish(signal: AbortSignal): Promise<ProbeSample[]> {
+  async finish(signal: AbortSignal, faultStartedAt?: number): Promise<ProbeSample[]> {
     const recoveredAt = Date.now();
     return Promise.all(
       this.running.map(async (item) => {
         await sleep(Math.max(0, recoveredAt + (item.probe.workload!.after ?? 0) - Date.now()), signal);
-        const run = await item.writer.stop();
+        const run = inFlightAtTheFault(await item.writer.stop(), faultStartedAt ?? this.duringAt);
         const started = Date.now();
         const result = await judgeWorkloadRun(
           item.probe.workload!,
@@ -115,4 +118,20 @@ export class WorkloadPhases {
       report: item.report,
     }));
   }
+}
+
+/**
+ * A write sent before the first fault but answered after it started met the fault: it counts as
+ * `during`, so a write refused because of the fault never lowers the baseline's availability.
+ */
+export function inFlightAtTheFault(run: WorkloadRun, duringAt: number | undefined): WorkloadRun {
+  if (duringAt === undefined) return run;
+  return {
+    ...run,
+    records: run.records.map((record) =>
+      record.phase === 'before' && record.startedAt + record.durationMs > duringAt
+        ? { ...record, phase: 'during' }
+        : record,
+    ),
+  };
 }

@@ -21,8 +21,14 @@ const ENV: Record<string, string> = {
   ...Object.fromEntries(SWITCHES.map((name) => [`FAULTLINE_PATTERNS_${name}`, ''])),
 };
 const EXPERIMENTS = path.join(REPO, 'experiments/patterns');
+/** The data-integrity and detection experiments need Prometheus: data-integrity.test.ts runs them. */
+const ELSEWHERE = [
+  'cap-partition-then-kill-primary.yaml',
+  'detection-error-rate-visible.yaml',
+  'idempotency-payments-retried-under-load.yaml',
+];
 const FILES = readdirSync(EXPERIMENTS)
-  .filter((file) => /\.ya?ml$/.test(file))
+  .filter((file) => /\.ya?ml$/.test(file) && !ELSEWHERE.includes(file))
   .sort();
 
 let reports: string;

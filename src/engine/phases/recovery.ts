@@ -28,7 +28,7 @@ export async function runRecovery(run: RunContext): Promise<void> {
     checkRecovery(tracker, run.probeEnv, recovery).then(async () => {
       if (run.workload.empty || signal.aborted) return;
       run.workload.mark('after');
-      for (const sample of await run.workload.finish(signal)) tracker.record(sample);
+      for (const sample of await run.workload.finish(signal, run.firstFaultAt())) tracker.record(sample);
     }),
     load.empty
       ? undefined
