@@ -1,5 +1,4 @@
 import type { OutcomeBucket, WorkloadReport, WriteExample } from '../../probes/workload/report.js';
-import { WORKLOAD_PHASES } from '../../probes/workload/types.js';
 import { availability, count } from '../data-text.js';
 import { BOLD_CHAR_PX, fitText, hoverTip } from './hover-tip.js';
 import { html, join, type Markup } from './markup.js';
@@ -90,13 +89,10 @@ export function due(bucket: OutcomeBucket): number {
   return bucket.acknowledged + bucket.refused + bucket.indeterminate + bucket.skipped;
 }
 
+/** "3 lost; 40.4% available during faults": what the title has room for (the table has the rest). */
 function summary(report: WorkloadReport): string {
-  const phases = WORKLOAD_PHASES.flatMap((phase) => {
-    const share = availability(report.totals[phase]);
-    return share === undefined ? [] : [`${share} ${phase}`];
-  });
-  const available = phases.length > 0 ? `; available ${phases.join(', ')}` : '';
-  return `${count(report.lost.count)} lost${available}`;
+  const during = availability(report.totals.during);
+  return `${count(report.lost.count)} lost${during === undefined ? '' : `; ${during} available during faults`}`;
 }
 
 /** One second's stack, with its numbers on hover. */
