@@ -61,7 +61,8 @@ function markOf(summary: ProbeSummary | undefined): MarkName {
 
 /**
  * "  data     MISS name  1,204 writes, …; available before 100% …". When `columns` is given and the
- * line is wider, the details go on lines of their own under the name, broken after ", " and "; ".
+ * line is wider, the details go on lines of their own under the name, broken after ", " and "; "
+ * (and at spaces, in a part longer than a line).
  */
 function layout(
   c: ChalkInstance,
@@ -80,7 +81,11 @@ function layout(
   const indent = ' '.repeat(LABEL_WIDTH + 2 + text.length + 1);
   const lines = [head];
   let current = '';
-  for (const piece of full.split(/(?<=[,;] )/)) {
+  // A part too long for a line of its own is broken at its spaces.
+  const pieces = full
+    .split(/(?<=[,;] )/)
+    .flatMap((part) => (indent.length + part.trimEnd().length > columns ? part.split(/(?<= )/) : [part]));
+  for (const piece of pieces) {
     if (current !== '' && indent.length + (current + piece).trimEnd().length > columns) {
       lines.push(indent + c.dim(current.trimEnd()));
       current = piece;

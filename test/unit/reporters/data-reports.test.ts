@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { count, percent } from '../../../src/reporters/data-text.js';
 import { renderJsonReport } from '../../../src/reporters/json.js';
 import { renderJunit } from '../../../src/reporters/junit.js';
 import { renderMarkdown } from '../../../src/reporters/markdown.js';
@@ -144,5 +145,16 @@ describe('the JUnit report: data and detection', () => {
     );
     expect(missed?.text).toContain('FAIL time to detect: expected within 10s, saw not within the deadline');
     expect(named('during: detect: the error-rate alert fires')?.children).toEqual([]);
+  });
+});
+
+describe('the words every report uses for data', () => {
+  it('writes counts with separators and never rounds a share up to 100% or down to 0%', () => {
+    expect(count(1204)).toBe('1,204');
+    expect(percent(1)).toBe('100%');
+    expect(percent(0.9996)).toBe('99.9%');
+    expect(percent(0.404)).toBe('40.4%');
+    expect(percent(0.0004)).toBe('0.1%');
+    expect(percent(0)).toBe('0%');
   });
 });
