@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { count, percent } from '../../../src/reporters/data-text.js';
+import { detectName } from '../../../src/engine/detect.js';
+import { count, detectProbeName, percent } from '../../../src/reporters/data-text.js';
 import { renderJsonReport } from '../../../src/reporters/json.js';
 import { renderJunit } from '../../../src/reporters/junit.js';
 import { renderMarkdown } from '../../../src/reporters/markdown.js';
@@ -156,5 +157,9 @@ describe('the words every report uses for data', () => {
     expect(percent(0.404)).toBe('40.4%');
     expect(percent(0.0004)).toBe('0.1%');
     expect(percent(0)).toBe('0%');
+  });
+
+  it('names a detection as the engine names its samples', () => {
+    expect(detectProbeName({ probe: 'the alert fires' })).toBe(detectName({ name: 'the alert fires' }));
   });
 });
