@@ -103,14 +103,17 @@ function legendItems(data: TimelineData, id: string): LegendItem[] {
   return items;
 }
 
-/** The parts of a workload's bars, and the marks of lost and duplicated writes when any are drawn. */
+/** The parts of a workload's bars that are drawn, and the marks of lost and duplicated writes when any are. */
 function workloadItems(data: TimelineData, id: string): LegendItem[] {
-  const items: LegendItem[] = OUTCOMES.map((outcome) => ({
+  const reports = data.workload.flatMap((track) => (track.series.report ? [track.series.report] : []));
+  const shown = OUTCOMES.filter((outcome) =>
+    reports.some((report) => report.timeline.some((bucket) => bucket[outcome] > 0)),
+  );
+  const items: LegendItem[] = shown.map((outcome) => ({
     key: `wl-${outcome}`,
     swatch: html`<rect class="wl-bar wl-${outcome}" x="0" y="-9" width="22" height="12" fill="${outcomeFill(outcome, id)}"/>`,
     text: `write ${OUTCOME_WORDS[outcome]}`,
   }));
-  const reports = data.workload.flatMap((track) => (track.series.report ? [track.series.report] : []));
   if (reports.some((report) => report.lost.examples.length > 0)) {
     items.push({
       key: 'wl-lost',

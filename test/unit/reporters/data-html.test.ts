@@ -175,6 +175,18 @@ describe('renderHtml: the data and detection tables', () => {
     expect(table).toContain('replication lag is seen NOT detected - 10s value: expected > 5, saw 0.4');
   });
 
+  it('lists in the legend only the outcomes the bars show', () => {
+    const base = dataRun();
+    const report = base.workload![0]!.report!;
+    const timeline = report.timeline.map((bucket) => ({ ...bucket, refused: 0 }));
+    const page = renderHtml(
+      session([dataRun({ workload: [{ ...base.workload![0]!, report: { ...report, timeline } }] })]),
+    );
+    const legend = visibleText(/<g class="legend">[\s\S]*<\/g>/.exec(chart(page))?.[0] ?? '');
+    expect(legend).toContain('write acknowledged');
+    expect(legend).not.toContain('write refused');
+  });
+
   it('draws a workload that was not judged as an empty panel, and adds nothing to runs without data', () => {
     const base = dataRun();
     const unjudged = renderHtml(
