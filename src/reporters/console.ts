@@ -14,6 +14,8 @@ import { OUTCOME_COLOURS, OUTCOME_WORDS, outcomeLabel, verdictForExitCode } from
 import { visible, visibleLine } from '../util/control-chars.js';
 import { formatDuration } from '../util/duration.js';
 import type { Output } from '../util/output.js';
+import { dataLines } from './console-data.js';
+import { detectProbeName } from './data-text.js';
 import { type Spinner, StatusLine } from './spinner.js';
 
 export interface ConsoleReporterOptions {
@@ -169,14 +171,21 @@ export class ConsoleReporter implements Reporter {
     this.stopHeartbeat();
     const c = this.c;
     // A run that never reached its method has no during phase to report.
+    // A detection check gets a line of its own below, with its time to detect.
+    const detections = new Set((result.detect ?? []).map(detectProbeName));
     const during = result.probes.filter(
-      (probe) => probe.phase === 'during' && (probe.samples > 0 || result.faults.length > 0),
+      (probe) =>
+        probe.phase === 'during' &&
+        !detections.has(probe.probe) &&
+        (probe.samples > 0 || result.faults.length > 0),
     );
     for (const probe of during) {
       this.line(
         `  ${c.dim('during ')}  ${this.mark(SUMMARY_MARKS[probe.status])} ${v(probe.probe)}  ${c.dim(`${probe.samples - probe.failures}/${probe.samples} samples met the hypothesis`)}`,
       );
     }
+    const columns = this.output.interactive ? this.output.terminal.columns : undefined;
+    for (const line of dataLines(result, c, columns)) this.line(line);
     this.line(
       `${c[OUTCOME_COLOURS[result.outcome]].bold(outcomeLabel(result.outcome))} ${v(result.summary)} ${c.dim(`(${formatDuration(result.durationMs)}, exit ${result.exitCode})`)}`,
     );

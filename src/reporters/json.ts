@@ -2,7 +2,13 @@ import type { RunResult, SessionResult } from '../model/journal.js';
 import { type FaultImpact, faultImpacts } from '../report/impact.js';
 import { VERSION } from '../version.js';
 
-/** Names the layout of the file, so that tools reading it can tell which version they hold. */
+/**
+ * Names the layout of the file, so that tools reading it can tell which version they hold. Fields
+ * added later are optional and leave the name as it is: a run with workload probes carries
+ * `workload` (per probe its thresholds, its writes per phase, the first lost and duplicated writes,
+ * and its outcomes per second), one with detection checks `detect` (per check its deadline and time
+ * to detect, or null); runs without them have neither.
+ */
 export const JSON_REPORT_FORMAT = 'faultline-journal/1';
 
 /** A run with what each of its faults did to users (see src/report/impact.ts). */

@@ -4,6 +4,7 @@ import { faultImpacts } from '../report/impact.js';
 import { describeTarget } from '../targets/target.js';
 import { formatDuration } from '../util/duration.js';
 import type { ReportedRun } from './json.js';
+import { dataSection, detectionSection } from './markdown-data.js';
 import { impactSection, summaryTable } from './markdown-impact.js';
 import { code, codeBlock, inline, table } from './markdown-text.js';
 
@@ -49,6 +50,7 @@ function runSection(run: ReportedRun): string {
   ];
   if (run.probes.length > 0) parts.push(`### Probes\n\n${probeTable(run.probes)}`);
   if (run.impact.length > 0) parts.push(impactSection(run.impact));
+  for (const section of [dataSection(run), detectionSection(run.detect)]) if (section) parts.push(section);
   if (run.faults.length > 0) parts.push(`### Faults\n\n${faultTable(run)}`);
   const left = run.faults.filter((fault) => fault.status === 'failed' || fault.status === 'active');
   if (left.length > 0) parts.push(leftBehind(left));

@@ -7,6 +7,7 @@ import { faultImpacts } from '../../report/impact.js';
 import { describeTarget } from '../../targets/target.js';
 import { formatDuration } from '../../util/duration.js';
 import { journalLine } from '../journal-text.js';
+import { dataSection, detectionSection } from './data-section.js';
 import { impactSection } from './impact-section.js';
 import { html, type Markup } from './markup.js';
 import { renderTimeline } from './timeline.js';
@@ -69,9 +70,11 @@ ${left.length > 0 && leftCallout(left)}
 <h3>Timeline</h3>
 <figure>
 ${renderTimeline(run, `${id}-timeline`)}
-<figcaption>Time runs left to right from the start of the run. Shaded bands: when each fault was in place. Each point is one probe check, placed at the time it ran and as high as it took long; its colour and shape say whether it passed.${load.length > 0 ? ' The load panels show how long requests took (50th, 95th and 99th percentile per second, or per longer bucket where the panel title says so) and how many failed.' : ''}</figcaption>
+<figcaption>Time runs left to right from the start of the run. Shaded bands: when each fault was in place. Each point is one probe check, placed at the time it ran and as high as it took long; its colour and shape say whether it passed.${load.length > 0 ? ' The load panels show how long requests took (50th, 95th and 99th percentile per second, or per longer bucket where the panel title says so) and how many failed.' : ''}${(run.workload ?? []).length > 0 ? ' The workload panels stack each second’s writes by outcome (acknowledged solid, refused striped, indeterminate dotted, skipped cross-hatched); triangles above them mark lost writes.' : ''}</figcaption>
 </figure>
 ${impactSection(faultImpacts(run))}
+${dataSection(run)}
+${detectionSection(run.detect)}
 <h3>Probes: what was expected and what was seen</h3>
 ${probeTable(run)}
 ${load.length > 0 && loadTable(load)}

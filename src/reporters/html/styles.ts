@@ -100,6 +100,16 @@ svg.timeline .hover-dot { stroke: #fff; stroke-width: 1.5; }
 svg.timeline .tip-bg { fill: #1f2328; opacity: .92; }
 svg.timeline .tip { fill: #fff; font-size: 11px; }
 svg.timeline .error-bar { fill: ${COLORS.errors}; fill-opacity: .75; }
+svg.timeline .wl-bar { stroke: #fff; stroke-width: .5; }
+svg.timeline .wl-skipped { stroke: ${COLORS.skipped}; stroke-width: .8; }
+svg.timeline .detect-mark line { stroke: ${COLORS.detected}; stroke-width: 2; stroke-dasharray: 2 3; }
+svg.timeline .detect-mark text { fill: ${COLORS.detected}; font-weight: 700; }
+table.data-totals tr.all td { font-weight: 700; }
+table.writes { margin-top: 12px; }
+table.writes caption { text-align: left; font-weight: 600; padding: 0 0 4px; }
+h4 { font-size: 15px; margin: 16px 0 8px; }
+h4 .muted { font-weight: 400; }
+.finding-bad { color: #82071e; font-weight: 700; }
 footer { color: #59636e; font-size: 13px; margin-top: 28px; }
 @media print { body { background: #fff; } .card { break-inside: avoid; } }
 `;

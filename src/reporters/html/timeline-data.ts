@@ -2,6 +2,14 @@ import { type SeriesView, seriesView } from '../../load/timeline.js';
 import type { LoadSeries, LoadStats } from '../../load/types.js';
 import type { FaultRecord, ProbeSample, RunPhase, RunResult } from '../../model/journal.js';
 import type { Target } from '../../targets/target.js';
+import {
+  type DetectionMark,
+  detectionMarks,
+  type WorkloadTrack,
+  workloadEnd,
+  workloadProbes,
+  workloadTracks,
+} from './workload-track.js';
 
 /** A run as reporters receive it, with the load probes' requests when it had any. */
 export type RunWithLoad = RunResult & { load?: LoadSeries[] | undefined };
@@ -63,6 +71,9 @@ export interface TimelineData {
   probes: ProbeTrack[];
   guards: GuardMark[];
   load: LoadTrack[];
+  workload: WorkloadTrack[];
+  /** Detection checks that noticed the fault, where they first passed. */
+  detections: DetectionMark[];
 }
 
 export const LOAD_BUCKET_MS = 1000;
@@ -111,6 +122,10 @@ export function timelineData(run: RunWithLoad): TimelineData {
     if (Number.isFinite(end)) latest = Math.max(latest, end);
   }
 
+  const workload = workloadTracks(run, since);
+  latest = Math.max(latest, workloadEnd(workload));
+  const firstFaultMs = origins.length > 0 ? Math.min(...origins.map((item) => item.startMs)) : undefined;
+
   const domainMs = Math.max(1000, Math.ceil(latest / 1000) * 1000);
   return {
     domainMs,
@@ -135,6 +150,8 @@ export function timelineData(run: RunWithLoad): TimelineData {
         buckets: loadBuckets(views[i]!, bucketMs, loadOrigin, loadOrigin + domainMs),
       };
     }),
+    workload,
+    detections: detectionMarks(run, since, firstFaultMs),
   };
 }
 
@@ -159,7 +176,8 @@ function journalMarks(run: RunWithLoad, since: Since): JournalMarks {
   };
   // A load probe's journal entries are whole-phase judgements, not timed checks: its own panels
   // (latency percentiles, errors) show it, so it gets no sample panel.
-  const loadProbes = new Set((run.load ?? []).map((series) => series.probe));
+  // Nor does a workload's: its judgement after the read-back is the workload panel's.
+  const loadProbes = new Set([...(run.load ?? []).map((series) => series.probe), ...workloadProbes(run)]);
   for (const entry of run.journal) {
     marks.latest = Math.max(marks.latest, entry.t);
     switch (entry.type) {

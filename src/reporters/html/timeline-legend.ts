@@ -1,8 +1,10 @@
 import type { RunPhase } from '../../model/journal.js';
+import { availabilityInWords, detectionInWords, writesInWords } from '../data-text.js';
 import { html, type Markup } from './markup.js';
 import type { TimelineData } from './timeline-data.js';
 import { marker } from './timeline-panels.js';
 import { CHAR_PX, COLORS, num, offset, TIMELINE } from './timeline-scale.js';
+import { OUTCOME_WORDS, OUTCOMES, outcomeFill } from './timeline-workload.js';
 
 interface LegendItem {
   key: string;
@@ -90,6 +92,42 @@ function legendItems(data: TimelineData, id: string): LegendItem[] {
       text: 'failed requests',
     });
   }
+  if (data.workload.length > 0) items.push(...workloadItems(data, id));
+  if (data.detections.length > 0) {
+    items.push({
+      key: 'detected',
+      swatch: html`<g class="detect-mark"><line x1="11" x2="11" y1="-11" y2="5"/></g>`,
+      text: 'fault detected',
+    });
+  }
+  return items;
+}
+
+/** The parts of a workload's bars that are drawn, and the marks of lost and duplicated writes when any are. */
+function workloadItems(data: TimelineData, id: string): LegendItem[] {
+  const reports = data.workload.flatMap((track) => (track.series.report ? [track.series.report] : []));
+  const shown = OUTCOMES.filter((outcome) =>
+    reports.some((report) => report.timeline.some((bucket) => bucket[outcome] > 0)),
+  );
+  const items: LegendItem[] = shown.map((outcome) => ({
+    key: `wl-${outcome}`,
+    swatch: html`<rect class="wl-bar wl-${outcome}" x="0" y="-9" width="22" height="12" fill="${outcomeFill(outcome, id)}"/>`,
+    text: `write ${OUTCOME_WORDS[outcome]}`,
+  }));
+  if (reports.some((report) => report.lost.examples.length > 0)) {
+    items.push({
+      key: 'wl-lost',
+      swatch: html`<path d="M7 -8L15 -8L11 0Z" fill="${COLORS.lost}"/>`,
+      text: 'write lost (acknowledged, then missing)',
+    });
+  }
+  if (reports.some((report) => report.duplicates.examples.length > 0)) {
+    items.push({
+      key: 'wl-duplicate',
+      swatch: html`<circle cx="11" cy="-4" r="3.5" fill="#fff" stroke="${COLORS.lost}" stroke-width="1.6"/>`,
+      text: 'write held twice or more',
+    });
+  }
   return items;
 }
 
@@ -119,6 +157,15 @@ export function describeTimeline(data: TimelineData): string {
     );
   }
   for (const guard of data.guards) parts.push(`Guard ${guard.probe} tripped at ${offset(guard.atMs)}.`);
+  for (const { series } of data.workload) {
+    parts.push(
+      series.report
+        ? `Workload ${series.probe}: ${writesInWords(series.report)}; ${availabilityInWords(series.report)}.`
+        : `Workload ${series.probe}: not judged.`,
+    );
+  }
+  for (const { detection, atMs } of data.detections)
+    parts.push(`Detection ${detection.probe}: noticed at ${offset(atMs)}, ${detectionInWords(detection)}.`);
   return parts.join(' ');
 }
 

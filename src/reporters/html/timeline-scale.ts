@@ -17,6 +17,10 @@ export const TIMELINE = {
   probeHeight: 60,
   latencyHeight: 110,
   errorsHeight: 46,
+  /** A workload's write outcomes per second. */
+  workloadHeight: 72,
+  /** Room above a workload's bars for the marks of its lost and duplicated writes. */
+  writeMarkRow: 12,
   gap: 12,
   axisHeight: 38,
   legendRow: 20,
@@ -36,6 +40,12 @@ export const COLORS = {
   p95: '#0969da',
   p99: '#bf3989',
   errors: '#cf222e',
+  acknowledged: '#1a7f37',
+  refused: '#d1242f',
+  indeterminate: '#8250df',
+  skipped: '#6e7781',
+  lost: '#a40e26',
+  detected: '#0550ae',
 } as const;
 
 export const FONT_PX = 11;

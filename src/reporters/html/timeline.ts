@@ -4,6 +4,7 @@ import type { PhaseSpan, RunWithLoad, TimelineData } from './timeline-data.js';
 import { timelineData } from './timeline-data.js';
 import { assignLanes, faultBand } from './timeline-faults.js';
 import { describeTimeline, renderLegend } from './timeline-legend.js';
+import { detectionLines } from './timeline-marks.js';
 import { loadPanel, probePanel } from './timeline-panels.js';
 import {
   CHAR_PX,
@@ -17,13 +18,16 @@ import {
   tickStep,
   timelineX,
 } from './timeline-scale.js';
+import { workloadDefs, workloadPanel } from './timeline-workload.js';
 
 type X = (ms: number) => number;
 
 /** Where the rows of the chart begin and end, top to bottom. */
-interface Rows {
+export interface Rows {
   phasesTop: number;
   guardTop: number;
+  /** Detection marks' labels, one row each. */
+  detectTop: number;
   faultsTop: number;
   plotBottom: number;
 }
@@ -48,6 +52,8 @@ export function renderTimeline(run: RunWithLoad, id: string): Markup {
 
   const guardTop = y;
   if (data.guards.length > 0) y += TIMELINE.guardRow;
+  const detectTop = y;
+  y += data.detections.length * TIMELINE.guardRow;
 
   const faultsTop = y;
   const faults = faultLanes(data, x, y, id);
@@ -60,7 +66,7 @@ export function renderTimeline(run: RunWithLoad, id: string): Markup {
   front.push(panels.front);
   y = panels.bottom;
 
-  const rows: Rows = { phasesTop, guardTop, faultsTop, plotBottom: y - TIMELINE.gap };
+  const rows: Rows = { phasesTop, guardTop, detectTop, faultsTop, plotBottom: y - TIMELINE.gap };
   const axis = timeAxis(data.domainMs, step, rows.plotBottom, x);
   const legend = renderLegend(data, axis.bottom, id);
   const height = legend.bottom + 6;
@@ -69,12 +75,14 @@ export function renderTimeline(run: RunWithLoad, id: string): Markup {
 <desc id="${id}-desc">${describeTimeline(data)}</desc>
 <defs>
 <pattern id="${id}-left" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" fill="${COLORS.faultBand}"/><rect width="4" height="8" fill="#fff" fill-opacity="0.55"/></pattern>
+${data.workload.length > 0 && workloadDefs(id)}
 </defs>
 ${back}
 ${faultShades(data, x, rows)}
 ${phaseLines(data, x, rows)}
 ${front}
 ${guardTrips(data, x, rows)}
+${detectionLines(data, x, rows)}
 ${axis.markup}
 ${legend.markup}
 </svg>`;
@@ -140,7 +148,7 @@ function samplePanels(
   const back: Markup[] = [];
   const front: Markup[] = [];
   let y = top;
-  if (data.probes.length === 0) {
+  if (data.probes.length === 0 && data.workload.length === 0) {
     front.push(
       html`<text class="empty" x="${TIMELINE.left + 6}" y="${y + 13}">no probe sample was recorded</text>`,
     );
@@ -149,6 +157,7 @@ function samplePanels(
   const panels = [
     ...data.probes.map((track) => (at: number) => probePanel(track, at, x, ticks)),
     ...data.load.map((track, i) => (at: number) => loadPanel(track, at, x, ticks, `${id}-load${i + 1}`)),
+    ...data.workload.map((track, i) => (at: number) => workloadPanel(track, at, x, ticks, id, i)),
   ];
   for (const draw of panels) {
     const panel = draw(y);

@@ -7,6 +7,7 @@ import type {
 } from '../../model/journal.js';
 import { describeTarget } from '../../targets/target.js';
 import { journalText } from '../journal-text.js';
+import { workloadDetails } from './data.js';
 import { expectationCases } from './expectation.js';
 
 /** At most this many failing samples are spelled out under one probe's failure. */
@@ -121,6 +122,7 @@ function probeDetails(run: RunResult, probe: ProbeSummary, failed: ProbeSample[]
     }
   }
   if (failed.length > MAX_SAMPLES_SHOWN) lines.push(`... and ${failed.length - MAX_SAMPLES_SHOWN} more`);
+  lines.push(...workloadDetails(run, probe));
   return lines.join('\n');
 }
 
