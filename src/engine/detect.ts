@@ -1,14 +1,12 @@
 import type { DetectSpec } from '../experiment/schema.js';
 import { PROBE_DEFAULTS } from '../experiment/schema.js';
+import { detectName } from '../model/detection-name.js';
 import type { Detection, ProbeSample } from '../model/journal.js';
 import { type ProbeEnvironment, runProbe } from '../probes/run-probe.js';
 import { formatDuration } from '../util/duration.js';
 import { sleep } from '../util/sleep.js';
 
-/** The name a detection's sample and summary carry, beside the hypothesis probes'. */
-export function detectName(spec: { name: string }): string {
-  return `detect: ${spec.name}`;
-}
+export { detectName } from '../model/detection-name.js';
 
 /**
  * The experiment's detection checks (`detect:`): from the start of the method, each probe is sampled
@@ -18,6 +16,8 @@ export function detectName(spec: { name: string }): string {
  */
 export class DetectWatch {
   private readonly done: Promise<Detection[]>;
+  /** Resolves once each check has been sampled before any fault: the method starts after it. */
+  readonly ready: Promise<void>;
   private finished: Detection[] | undefined;
   private readonly stopped = new AbortController();
 
@@ -29,9 +29,11 @@ export class DetectWatch {
     record: (sample: ProbeSample) => void,
   ) {
     const signal = AbortSignal.any([env.signal, this.stopped.signal]);
+    const early = specs.map((spec) => runProbe(spec, 'during', { ...env, signal }));
+    this.ready = Promise.allSettled(early).then(() => undefined);
     this.done = Promise.all(
-      specs.map(async (spec) => {
-        const { sample, detection } = await watchOne(spec, { ...env, signal }, firstFaultAt);
+      specs.map(async (spec, index) => {
+        const { sample, detection } = await watchOne(spec, { ...env, signal }, firstFaultAt, early[index]!);
         if (sample) record(sample);
         return detection;
       }),
@@ -61,11 +63,12 @@ async function watchOne(
   spec: DetectSpec,
   env: ProbeEnvironment,
   firstFaultAt: () => number | undefined,
+  before: Promise<ProbeSample>,
 ): Promise<{ sample: ProbeSample | undefined; detection: Detection }> {
   const name = detectName(spec);
   const every = spec.every ?? PROBE_DEFAULTS.every;
   const detection: Detection = { probe: spec.name, withinMs: spec.within, detectedAfterMs: null, reason: '' };
-  const early = await runProbe(spec, 'during', env);
+  const early = await before;
   if (early.status === 'pass') {
     detection.reason = `already passing before any fault started (${early.reason}): it cannot show that the fault was noticed`;
     return { sample: { ...early, probe: name, status: 'fail', reason: detection.reason }, detection };

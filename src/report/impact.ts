@@ -2,6 +2,7 @@ import { evaluateThreshold, statsOf } from '../load/stats.js';
 import { parseThreshold } from '../load/thresholds.js';
 import { seriesView } from '../load/timeline.js';
 import type { LoadStats, RequestRecord } from '../load/types.js';
+import { detectName } from '../model/detection-name.js';
 import type { RunResult } from '../model/journal.js';
 import type { FaultImpact, Recovery, SourceImpact, WindowImpact } from './impact-types.js';
 import { recoveryOf, type TimedCheck } from './recovery.js';
@@ -88,9 +89,16 @@ function windowOf(source: Source, origin: number, from: number, to: number): Win
   };
 }
 
-/** Hypothesis probes checked sample by sample (not method steps, guards or load probes' phase judgements). */
+/**
+ * Hypothesis probes checked sample by sample (not method steps, guards, load probes' phase judgements,
+ * a workload's one judgement of its data, nor the detection checks).
+ */
 function probeSources(run: RunResult, origin: number): Source[] {
-  const loadProbes = new Set((run.load ?? []).map((series) => series.probe));
+  const loadProbes = new Set([
+    ...(run.load ?? []).map((series) => series.probe),
+    ...(run.workload ?? []).map((series) => series.probe),
+    ...(run.detect ?? []).map((detection) => detectName({ name: detection.probe })),
+  ]);
   const byProbe = new Map<string, { atMs: number; latencyMs: number; ok: boolean }[]>();
   for (const entry of run.journal) {
     if (entry.type !== 'probe' || loadProbes.has(entry.sample.probe)) continue;

@@ -1,3 +1,4 @@
+import { detectName } from '../model/detection-name.js';
 import type { Detection, RunResult } from '../model/journal.js';
 import type { PhaseTotals } from '../probes/workload/judge.js';
 import type { WorkloadReport, WorkloadSeries } from '../probes/workload/report.js';
@@ -82,11 +83,7 @@ export function detectionInWords(detection: Detection): string {
   }
 }
 
-/**
- * The name a detection's samples and probe summary carry in the journal: the engine's `detectName`
- * (engine/detect.ts), written out here because the console is in the CLI's front bundle, which must
- * not load the probes' runtime. A unit test holds the two together.
- */
+/** The name a detection's samples and probe summary carry in the journal. */
 export function detectProbeName(detection: Pick<Detection, 'probe'>): string {
-  return `detect: ${detection.probe}`;
+  return detectName({ name: detection.probe });
 }

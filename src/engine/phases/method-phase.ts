@@ -21,6 +21,8 @@ export async function runMethodPhase(run: RunContext, plan: Plan): Promise<void>
       () => run.firstFaultAt(),
       (sample) => run.tracker.record(sample),
     );
+  // Each detection is sampled once before any fault: one already passing could not show it noticed.
+  await run.detect?.ready;
   const sampler = startDuringSampler(run.tracker, run.probeEnv, () => registry.hasActive());
   const guards = startSampler(
     run.experiment.guards ?? [],
