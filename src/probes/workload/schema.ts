@@ -82,7 +82,7 @@ const workload = builtOnce(() =>
     .strictObject({
       write: write().meta({ description: 'How one write is made; each has an id of its own: ${id}' }),
       read: read().meta({ description: 'How to read back what the system holds, once it has recovered' }),
-      rate: requestRate(),
+      rate: requestRate().meta({ description: 'Writes per second: 20/s, or per minute: 1200/m' }),
       concurrency: numeric(z.number().int().min(1).max(WORKLOAD_LIMITS.concurrency))
         .optional()
         .meta({
