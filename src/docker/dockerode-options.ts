@@ -6,6 +6,16 @@ import { type DockerEndpoint, describeEndpoint, EndpointError } from './endpoint
 /** How dockerode reaches an Engine: docker-modem's options, or an ssh URL (see ssh-agent.ts). */
 export type Connection = { kind: 'modem'; options: Docker.DockerOptions } | { kind: 'ssh'; url: URL };
 
+/** Every connection option docker-modem would otherwise take from the environment. */
+const NONE = {
+  socketPath: undefined,
+  host: undefined,
+  port: undefined,
+  ca: undefined,
+  cert: undefined,
+  key: undefined,
+};
+
 /**
  * The connection to the Engine at `endpoint`: a unix socket or named pipe, tcp (plain or TLS through an
  * https agent), or ssh. Every option is given explicitly: docker-modem would otherwise fill gaps from
@@ -13,27 +23,16 @@ export type Connection = { kind: 'modem'; options: Docker.DockerOptions } | { ki
  * part of dockerode; a malformed URL or an unreadable TLS file throws here.
  */
 export function connectionFor(endpoint: DockerEndpoint): Connection {
-  const none = {
-    socketPath: undefined,
-    host: undefined,
-    port: undefined,
-    ca: undefined,
-    cert: undefined,
-    key: undefined,
-  };
   const url = endpoint.host;
   try {
-    if (url.startsWith('unix://')) {
-      return { kind: 'modem', options: { ...none, socketPath: url.slice('unix://'.length) } };
-    }
-    if (url.startsWith('npipe://')) {
-      return { kind: 'modem', options: { ...none, socketPath: url.slice('npipe://'.length) } };
-    }
+    if (url.startsWith('unix://')) return { kind: 'modem', options: overSocket(url.slice('unix://'.length)) };
+    if (url.startsWith('npipe://'))
+      return { kind: 'modem', options: overSocket(url.slice('npipe://'.length)) };
     const parsed = new URL(url);
     if (parsed.protocol === 'ssh:') return { kind: 'ssh', url: parsed };
     const host = parsed.hostname.replace(/^\[|\]$/g, '');
     const port = Number(parsed.port || 2375);
-    if (!endpoint.tls) return { kind: 'modem', options: { ...none, protocol: 'http', host, port } };
+    if (!endpoint.tls) return { kind: 'modem', options: { ...NONE, protocol: 'http', host, port } };
     const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file));
     // node:https (and tls, crypto) only for an Engine reached over TLS.
     const https = createRequire(import.meta.url)('node:https') as typeof import('node:https');
@@ -44,11 +43,21 @@ export function connectionFor(endpoint: DockerEndpoint): Connection {
       key: read(endpoint.tls.key),
       rejectUnauthorized: endpoint.tls.verify,
     });
-    const options = { ...none, protocol: 'https', host, port, agent } as Docker.DockerOptions;
+    const options = { ...NONE, protocol: 'https', host, port, agent } as Docker.DockerOptions;
     return { kind: 'modem', options };
   } catch (error) {
     throw endpointFailure(endpoint, error);
   }
+}
+
+/**
+ * docker-modem's options for an Engine on a unix socket or named pipe. The requests name the host
+ * 127.0.0.1 (the Engine does not read it): for each request Node works out a TLS server name from the
+ * Host header and tests it with net.isIP, and `localhost`, its default, fails the IPv4 test and compiles
+ * the IPv6 expression on the first call, 5-8 ms of the first Engine call of every process.
+ */
+function overSocket(socketPath: string): Docker.DockerOptions {
+  return { ...NONE, socketPath, headers: { host: '127.0.0.1' } };
 }
 
 /** The error of an endpoint that cannot be used. */
