@@ -166,6 +166,26 @@ function loadBundle({ fresh = false, env = process.env, file = BUNDLE } = {}) {
   return { exports: module.exports, script, header };
 }
 
+/** The watchdog's program, and what starts `run`'s first one ahead of the CLI (scripts/bundle-watchdog.mjs). */
+const WATCHDOG = path.join(__dirname, '../dist/watchdog/watchdog-main.js');
+const EARLY_WATCHDOG = path.join(__dirname, '../dist/watchdog/early-watchdog.js');
+
+/**
+ * For `faultline run`, its first watchdog, started now, before the bundle loads, so that its start-up
+ * overlaps the CLI's (see src/safety/early-watchdog.ts); undefined for anything else, for `run`'s help,
+ * or when the build has no such file (the run then starts its watchdog itself).
+ */
+function startWatchdog(args) {
+  if (args[0] !== 'run' || args.includes('--help') || args.includes('-h')) return undefined;
+  let early;
+  try {
+    early = require(EARLY_WATCHDOG);
+  } catch {
+    return undefined;
+  }
+  return early.startEarly(WATCHDOG);
+}
+
 module.exports = {
   BUNDLE,
   FRONT,
@@ -177,4 +197,5 @@ module.exports = {
   userCachePath,
   createCache,
   loadBundle,
+  startWatchdog,
 };

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `faultline --version` alone prints the version without loading the CLI; the commands that never
 // touch Docker (validate, explain, schema, completion, help) run the smaller front bundle; anything
-// else runs the whole CLI. Each bundle is compiled from its code cache (see bundle-loader.js).
+// else runs the whole CLI. Each bundle is compiled from its code cache (see bundle-loader.js). `run`
+// starts its first watchdog before its bundle loads.
 //
 // CommonJS (bin/package.json says so): Node starts a CommonJS entry without its ES module loader, and
 // `require` of Node's own modules does not build the ES module facade that reads every export.
@@ -11,5 +12,6 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   process.stdout.write(`${require('../package.json').version}\n`);
 } else {
   const loader = require('./bundle-loader.js');
-  loader.loadBundle({ file: loader.bundleFor(args) }).exports.main(process.argv);
+  const watchdog = loader.startWatchdog(args);
+  loader.loadBundle({ file: loader.bundleFor(args) }).exports.main(process.argv, { watchdog });
 }

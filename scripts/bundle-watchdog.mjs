@@ -5,7 +5,9 @@
 // as soon as a bare `node -e 0` would. What reverts faults (fault families, the Docker client) is loaded
 // only once a run has announced a fault; it stays in dist/ as tsc wrote it and is imported from there.
 // The file keeps the name watchdog-main.js: `recover` and `status` find watchdogs by that name on their
-// command line (src/safety/recover.ts).
+// command line (src/safety/recover.ts). A second small file, dist/watchdog/early-watchdog.js
+// (src/safety/early-watchdog.ts), is what bin/faultline.js runs to start `run`'s first watchdog before
+// the CLI loads.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -25,25 +27,32 @@ export async function bundleWatchdog(root) {
       });
     },
   };
-  const result = await build({
-    entryPoints: [path.join(src, 'safety/watchdog-main.ts')],
-    outfile: path.join(outdir, 'watchdog-main.js'),
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-    plugins: [onDemand],
-    metafile: true,
-  });
-  const inputs = Object.keys(result.metafile.inputs);
+  const inputs = [];
+  for (const [entry, file, plugins] of [
+    ['safety/watchdog-main.ts', 'watchdog-main.js', [onDemand]],
+    // What bin/faultline.js runs to start `run`'s first watchdog before the CLI loads.
+    ['safety/early-watchdog.ts', 'early-watchdog.js', []],
+  ]) {
+    const result = await build({
+      entryPoints: [path.join(src, entry)],
+      outfile: path.join(outdir, file),
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      packages: 'external',
+      minifyWhitespace: true,
+      minifySyntax: true,
+      legalComments: 'none',
+      logLevel: 'warning',
+      plugins,
+      metafile: true,
+    });
+    inputs.push(...Object.keys(result.metafile.inputs));
+  }
   const outside = inputs.filter((input) => !input.startsWith('src/'));
   if (outside.length > 0)
-    throw new Error(`the watchdog bundle takes in ${outside.join(', ')}: keep it to src/`);
+    throw new Error(`the watchdog bundles take in ${outside.join(', ')}: keep them to src/`);
   await mkdir(outdir, { recursive: true });
   await writeFile(path.join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
 }

@@ -1,12 +1,18 @@
 import { ExitCode, FaultlineError } from '../errors.js';
+import type { StartedWatchdog } from '../safety/watchdog-process.js';
 import { secrets } from '../util/redact.js';
 import { detectOutput, type Output } from './output.js';
 import { CommanderError, createProgram } from './program.js';
 import { redactOutput } from './redacted-output.js';
 import { installSignalHandlers } from './signals.js';
 
+/** What bin/faultline.js started before loading the CLI. */
+export interface Startup {
+  watchdog?: StartedWatchdog | undefined;
+}
+
 /** The entry point: the only place that decides the process's exit. */
-export async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[], startup: Startup = {}): Promise<void> {
   // Everything printed goes through the secret redactor: command output, reporters, spinners, the
   // messages and hints of errors below, commander's own messages.
   const output = redactOutput(detectOutput(), secrets);
@@ -16,6 +22,7 @@ export async function main(argv: string[]): Promise<void> {
     output,
     env: process.env,
     interrupt: signals.signal,
+    earlyWatchdog: startup.watchdog,
     setExitCode: (code) => {
       exitCode = code;
     },

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import type { StartedWatchdog } from '../safety/watchdog-process.js';
 import { VERSION } from '../version.js';
 import type { HelperImageOptions } from './commands/helper-image.js';
 import { isTerminal, nodeStream } from './fd-writer.js';
@@ -15,6 +16,8 @@ export interface CommandContext {
   interrupt: AbortSignal;
   /** Exit code of the command, set by the command. */
   setExitCode(code: number): void;
+  /** `run`'s first watchdog, when bin/faultline.js started it before loading the CLI. */
+  earlyWatchdog?: StartedWatchdog | undefined;
 }
 
 /**

@@ -1,14 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EnvironmentError } from '../errors.js';
 import { LEASE_DONE, LEASE_HANDOVER, LEASE_WATCH } from './lease-protocol.js';
-import { ledgerPath } from './ledger.js';
+import { newRunId, type StartedWatchdog, startWatchdogProcess } from './watchdog-process.js';
 
 export { LEASE_DONE, LEASE_HANDOVER, retryWindowMs } from './lease-protocol.js';
+export { newRunId };
 
 export class WatchdogError extends EnvironmentError {
   constructor(message: string) {
@@ -35,11 +34,6 @@ export interface Watchdog {
   handOver(): void;
 }
 
-/** A new run's id: it names its ledger, its watchdog's log and its iptables chains. */
-export function newRunId(): string {
-  return randomBytes(4).toString('hex');
-}
-
 /**
  * The watchdog's program: its CommonJS bundle (scripts/bundle-watchdog.mjs), which starts about as fast
  * as Node itself, or else tsc's output. Both are named watchdog-main.js, the name `recover` looks for.
@@ -54,32 +48,17 @@ function watchdogProgram(): string {
 }
 
 /**
- * Starts the watchdog of run `runId` in a session of its own (so the run's Ctrl-C or a kill of its
- * process group does not reach it). It waits for `watch()`; a run that ends without calling it lets it
- * go with `release()`.
+ * Starts the watchdog of run `runId` (see startWatchdogProcess) and takes its lease. It waits for
+ * `watch()`; a run that ends without calling it lets it go with `release()`.
  */
 export function spawnWatchdog(stateDir: string, runId: string, timeoutMs = 15_000): Watchdog {
-  const ledgerFile = ledgerPath(stateDir, runId);
-  const logFile = ledgerFile.replace(/\.jsonl$/, '.watchdog.log');
-  let child: ChildProcess | undefined;
-  let failure: WatchdogError | undefined;
-  try {
-    mkdirSync(path.dirname(logFile), { recursive: true });
-    const logFd = openSync(logFile, 'a', 0o600);
-    try {
-      child = spawn(process.execPath, [watchdogProgram(), ledgerFile, stateDir, logFile], {
-        detached: true,
-        stdio: ['pipe', 'pipe', logFd],
-      });
-    } finally {
-      closeSync(logFd);
-    }
-  } catch (error) {
-    failure = new WatchdogError(`cannot start the watchdog: ${(error as Error).message}`);
-  }
-  // A watchdog that died is told by its exit, not by a write to its closed pipe.
-  child?.stdin?.on('error', () => {});
-  const ready = child ? readiness(child, logFile) : Promise.reject(failure);
+  return leaseOn(startWatchdogProcess(stateDir, runId, watchdogProgram()), timeoutMs);
+}
+
+/** The run's side of the lease of a watchdog process already started. */
+export function leaseOn(started: StartedWatchdog, timeoutMs = 15_000): Watchdog {
+  const { child, logFile } = started;
+  const ready = readiness(started);
   ready.catch(() => undefined);
   let finished = false;
   const finish = (word?: string) => {
@@ -90,7 +69,7 @@ export function spawnWatchdog(stateDir: string, runId: string, timeoutMs = 15_00
     letGo(child);
   };
   return {
-    runId,
+    runId: started.runId,
     pid: child?.pid,
     logFile,
     async watch() {
@@ -118,20 +97,27 @@ export function spawnWatchdog(stateDir: string, runId: string, timeoutMs = 15_00
   };
 }
 
-/** Resolves when the watchdog answers `ready`; rejects if it exits or cannot be started first. */
-function readiness(child: ChildProcess, logFile: string): Promise<void> {
+/**
+ * Resolves when the watchdog answers `ready`; rejects if it exits, or could not be started, first
+ * (before this was called included: a watchdog started ahead of the run).
+ */
+function readiness({ child, failure, logFile, ...started }: StartedWatchdog): Promise<void> {
+  if (!child) return Promise.reject(new WatchdogError(failure ?? 'cannot start the watchdog'));
+  const exited = (code: number | null, signal: NodeJS.Signals | null) =>
+    new WatchdogError(`the watchdog exited at start (${signal ?? `code ${code}`}; log: ${logFile})`);
+  const cannot = (error: Error) => new WatchdogError(`cannot start the watchdog: ${error.message}`);
   return new Promise<void>((resolve, reject) => {
+    if (started.error) return reject(cannot(started.error));
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return reject(exited(child.exitCode, child.signalCode));
+    }
     let text = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       text += chunk.toString();
       if (text.includes('ready')) resolve();
     });
-    child.once('exit', (code) => {
-      reject(new WatchdogError(`the watchdog exited at start (code ${code}; log: ${logFile})`));
-    });
-    child.once('error', (error) => {
-      reject(new WatchdogError(`cannot start the watchdog: ${error.message}`));
-    });
+    child.once('exit', (code, signal) => reject(exited(code, signal)));
+    child.once('error', (error) => reject(cannot(error)));
   });
 }
 

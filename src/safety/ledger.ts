@@ -13,6 +13,9 @@ import type { DockerEndpoint } from '../docker/endpoint.js';
 import { EnvironmentError } from '../errors.js';
 import type { FamilyRecipe } from '../faults/driver.js';
 import type { Target } from '../targets/target.js';
+import { ledgerPath } from './run-files.js';
+
+export { ledgerPath };
 
 /**
  * The write-ahead ledger of a run: one JSON line per record, flushed to disk (fsync) before the
@@ -80,11 +83,6 @@ export class LedgerUnwritableError extends EnvironmentError {
       },
     );
   }
-}
-
-/** Where a run's ledger is kept in the state folder. */
-export function ledgerPath(stateDir: string, runId: string): string {
-  return path.join(stateDir, 'runs', `${runId}.jsonl`);
 }
 
 /**

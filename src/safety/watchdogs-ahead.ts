@@ -1,4 +1,5 @@
-import { newRunId, spawnWatchdog, type Watchdog } from './lease.js';
+import { leaseOn, newRunId, spawnWatchdog, type Watchdog } from './lease.js';
+import type { StartedWatchdog } from './watchdog-process.js';
 
 /**
  * The watchdogs of one invocation's experiments, each started ahead of its run: the first at once,
@@ -8,7 +9,19 @@ import { newRunId, spawnWatchdog, type Watchdog } from './lease.js';
 export class WatchdogsAhead {
   private next: Watchdog | undefined;
 
-  constructor(readonly dir: string) {
+  /**
+   * `early`, a watchdog started before the CLI was loaded, is the first one if it keeps its state in
+   * `dir`; otherwise it is let go and another is started.
+   */
+  constructor(
+    readonly dir: string,
+    early?: StartedWatchdog,
+  ) {
+    if (early?.stateDir === dir) {
+      this.next = leaseOn(early);
+      return;
+    }
+    if (early) leaseOn(early).release();
     this.next = spawnWatchdog(dir, newRunId());
   }
 
