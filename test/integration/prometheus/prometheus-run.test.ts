@@ -8,7 +8,7 @@ import { docker } from '../../support/docker-cli.js';
 import {
   type MetricsServer,
   type PrivatePrometheus,
-  prometheusInstalled,
+  requirePrometheus,
   startMetricsServer,
   startPrometheus,
 } from './lab.js';
@@ -18,21 +18,15 @@ import {
  * scraping a /metrics endpoint this test serves: the guard trips once the errors it counts rise while
  * a real container is paused, and the run is aborted with every fault reverted.
  */
-const installed = prometheusInstalled();
-if (!installed) {
-  console.warn(
-    'SKIPPED: the prometheus binary is missing; run `bash scripts/setup-prometheus.sh` (CI does).',
-  );
-}
-
 const prefix = uniquePrefix('prom-run');
 const target = `${prefix}-web`;
 let metrics: MetricsServer;
 let prometheus: PrivatePrometheus;
 let dir: string;
 
-describe.skipIf(!installed)('prometheus probes in a run', () => {
+describe('prometheus probes in a run', () => {
   beforeAll(async () => {
+    requirePrometheus();
     dir = await tempDir();
     await startContainers(prefix, [{ name: 'web' }]);
     metrics = await startMetricsServer();
