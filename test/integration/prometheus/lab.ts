@@ -11,12 +11,18 @@ export { freePort };
 /** The private Prometheus of fixtures/prometheus, the way the demo and CI start it. */
 const SCRIPT = path.resolve('fixtures/prometheus/prometheus.sh');
 
-export function prometheusInstalled(): boolean {
+/**
+ * Fails the test file, with what to do, when the prometheus binary is missing: the probe's main paths
+ * are never skipped. Call it first in a beforeAll.
+ */
+export function requirePrometheus(): void {
   try {
     execFileSync('prometheus', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
+  } catch (error) {
+    throw new Error(
+      `These tests need the prometheus binary (\`prometheus --version\`: ${(error as Error).message}): ` +
+        'run `bash scripts/setup-prometheus.sh` (scripts/test.sh and CI do).',
+    );
   }
 }
 

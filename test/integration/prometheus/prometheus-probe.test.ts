@@ -8,7 +8,7 @@ import { sleep } from '../../../src/util/sleep.js';
 import {
   type MetricsServer,
   type PrivatePrometheus,
-  prometheusInstalled,
+  requirePrometheus,
   startMetricsServer,
   startPrometheus,
 } from './lab.js';
@@ -18,13 +18,6 @@ import {
  * scripts/setup-prometheus.sh), started by fixtures/prometheus/prometheus.sh on a free loopback port,
  * scraping every second a /metrics endpoint this test serves and whose counters it raises.
  */
-const installed = prometheusInstalled();
-if (!installed) {
-  console.warn(
-    'SKIPPED: the prometheus binary is missing; run `bash scripts/setup-prometheus.sh` (CI does).',
-  );
-}
-
 const never = new AbortController().signal;
 let metrics: MetricsServer;
 let prometheus: PrivatePrometheus;
@@ -47,8 +40,9 @@ async function until(query: string, bound: string, withinMs = 20_000): Promise<v
     throw new Error(`${query} ${bound}: not within ${withinMs} ms: ${JSON.stringify(result)}`);
 }
 
-describe.skipIf(!installed)('the prometheus probe against a real Prometheus', () => {
+describe('the prometheus probe against a real Prometheus', () => {
   beforeAll(async () => {
+    requirePrometheus();
     metrics = await startMetricsServer();
     const started = performance.now();
     prometheus = await startPrometheus([metrics.target]);

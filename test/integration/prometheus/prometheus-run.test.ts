@@ -8,7 +8,7 @@ import { docker } from '../../support/docker-cli.js';
 import {
   type MetricsServer,
   type PrivatePrometheus,
-  prometheusInstalled,
+  requirePrometheus,
   startMetricsServer,
   startPrometheus,
 } from './lab.js';
@@ -16,23 +16,18 @@ import {
 /**
  * `faultline run` with prometheus probes in the hypothesis and as a guard, against a real Prometheus
  * scraping a /metrics endpoint this test serves: the guard trips once the errors it counts rise while
- * a real container is paused, and the run is aborted with every fault reverted.
+ * a real container is paused, and the run is aborted with every fault reverted. A query Prometheus
+ * refuses never lets a run pass: the run shows Prometheus's own error.
  */
-const installed = prometheusInstalled();
-if (!installed) {
-  console.warn(
-    'SKIPPED: the prometheus binary is missing; run `bash scripts/setup-prometheus.sh` (CI does).',
-  );
-}
-
 const prefix = uniquePrefix('prom-run');
 const target = `${prefix}-web`;
 let metrics: MetricsServer;
 let prometheus: PrivatePrometheus;
 let dir: string;
 
-describe.skipIf(!installed)('prometheus probes in a run', () => {
+describe('prometheus probes in a run', () => {
   beforeAll(async () => {
+    requirePrometheus();
     dir = await tempDir();
     await startContainers(prefix, [{ name: 'web' }]);
     metrics = await startMetricsServer();
@@ -97,4 +92,77 @@ method:
     );
     expect(before?.status).toBe('pass');
   }, 120_000);
+
+  /** PromQL that Prometheus refuses, and how a run words it: faultline's words, then Prometheus's own error. */
+  const refused = 'rate(';
+  const refusal =
+    /Prometheus refused the query \(bad_data\): invalid parameter "query": .*parse error: unclosed left parenthesis/;
+
+  it('a hypothesis query Prometheus refuses errors the run in its baseline, with its own message, and injects nothing', async () => {
+    const file = await writeExperiment(
+      dir,
+      'refused.yaml',
+      `title: a hypothesis query with a syntax error
+hypothesis:
+  - name: errors stay low
+    prometheus: { url: "${prometheus.url}", query: "${refused}" }
+    expect: { value: "< 1" }
+method:
+  - pause: { target: { name: ${target} }, duration: 5s }
+`,
+    );
+    const report = path.join(dir, 'refused.json');
+    const result = await faultline(['run', file, '--report', `json=${report}`], { cwd: dir });
+    expect(result.exitCode, result.all).toBe(3);
+    expect(result.all).toMatch(
+      new RegExp(`before +ERR +errors stay low +probe could not run: ${refusal.source}`),
+    );
+    expect(result.all).toMatch(
+      new RegExp(`ERRORED baseline not met, nothing was injected: .*${refusal.source}`),
+    );
+    const run = (JSON.parse(await readFile(report, 'utf8')) as SessionResult).runs[0]!;
+    expect(run.outcome).toBe('errored');
+    expect(run.faults).toEqual([]);
+    expect(run.probes.find((probe) => probe.phase === 'before')).toMatchObject({
+      status: 'error',
+      reason: expect.stringMatching(refusal),
+    });
+    expect((await docker('inspect', '-f', '{{.State.Status}}', target)).trim()).toBe('running');
+  }, 60_000);
+
+  it('a guard query Prometheus refuses stops the run as a tripped guard does, with its own message', async () => {
+    const file = await writeExperiment(
+      dir,
+      'refused-guard.yaml',
+      `title: a guard query with a syntax error
+hypothesis:
+  - name: the idle counter is scraped
+    prometheus: { url: "${prometheus.url}", query: "demo_idle_total" }
+    expect: { value: "< 4" }
+guards:
+  - name: errors stay low
+    prometheus: { url: "${prometheus.url}", query: "${refused}" }
+    expect: { value: "< 1" }
+    every: 500ms
+method:
+  - pause: { target: { name: ${target} }, duration: 30s }
+`,
+    );
+    const report = path.join(dir, 'refused-guard.json');
+    const started = Date.now();
+    const result = await faultline(['run', file, '--report', `json=${report}`], { cwd: dir });
+    expect(result.exitCode, result.all).toBe(5);
+    // At its first sample, not at the end of the pause.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(result.all).toMatch(
+      new RegExp(
+        `ABORTED aborted by a guard: guard "errors stay low" failed: probe could not run: ${refusal.source}`,
+      ),
+    );
+    const run = (JSON.parse(await readFile(report, 'utf8')) as SessionResult).runs[0]!;
+    expect(run.outcome).toBe('aborted');
+    expect(run.guard).toMatchObject({ probe: 'errors stay low', reason: expect.stringMatching(refusal) });
+    expect(run.faults.map((fault) => fault.status)).toEqual(['reverted']);
+    expect((await docker('inspect', '-f', '{{.State.Status}}', target)).trim()).toBe('running');
+  }, 60_000);
 });
