@@ -8,13 +8,18 @@ import { formatDuration } from '../util/duration.js';
  */
 export class Interrupted extends Error {}
 
+/**
+ * A guard stopped the run: it failed (harm started), or it could not be checked at all (`errored`: a
+ * refused query, an unreachable server), and a run whose harm cannot be watched is stopped too.
+ */
 export class GuardTripped extends Error {
   constructor(
     readonly probe: string,
     readonly reason: string,
     readonly at: number,
+    readonly errored = false,
   ) {
-    super(`guard "${probe}" failed: ${reason}`);
+    super(`guard "${probe}" ${errored ? 'could not be checked' : 'failed'}: ${reason}`);
   }
 }
 

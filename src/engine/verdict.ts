@@ -54,10 +54,9 @@ function decideOutcome(input: VerdictInput): Verdict {
     };
   }
   if (input.baselineMissed) {
-    const missed = input.probes.filter((summary) => summary.phase === 'before' && summary.status !== 'pass');
     return {
       outcome: 'errored',
-      summary: `baseline not met, nothing was injected: the system was not healthy to begin with (${missed.map((summary) => `${summary.probe}: ${summary.reason}`).join('; ')})`,
+      summary: `baseline not met, nothing was injected: ${baselineMisses(input.probes)}`,
     };
   }
   const errored = input.probes.filter((summary) => summary.status === 'error');
@@ -79,10 +78,32 @@ function decideOutcome(input: VerdictInput): Verdict {
   return { outcome: 'passed', summary: 'the hypothesis held before, during and after the faults' };
 }
 
-/** A guard or the hold limit aborts; Ctrl-C interrupts; anything else (the timeout too) is an error. */
+/**
+ * Why the baseline was not met: the system was not healthy (a probe saw it), or a probe could not
+ * run at all (a refused query, a missing command), which says nothing about the system.
+ */
+function baselineMisses(probes: VerdictInput['probes']): string {
+  const before = probes.filter((summary) => summary.phase === 'before');
+  const listed = (status: string) =>
+    before
+      .filter((summary) => summary.status === status)
+      .map((summary) => `${summary.probe}: ${summary.reason}`)
+      .join('; ');
+  const unhealthy = listed('fail');
+  const errored = listed('error');
+  return [
+    ...(unhealthy ? [`the system was not healthy to begin with (${unhealthy})`] : []),
+    ...(errored ? [`the baseline could not be checked (${errored})`] : []),
+  ].join('; ');
+}
+
+/** A guard that failed or the hold limit aborts (a guard that could not be checked errors); Ctrl-C interrupts; anything else (the timeout too) is an error. */
 function stoppedEarly(error: unknown): Verdict {
   if (error instanceof GuardTripped) {
-    return { outcome: 'aborted', summary: `aborted by a guard: ${error.message}; every fault was reverted` };
+    // A guard that could not be checked says nothing about harm: the tool or the environment failed.
+    const outcome = error.errored ? 'errored' : 'aborted';
+    const stopped = error.errored ? 'stopped by a guard' : 'aborted by a guard';
+    return { outcome, summary: `${stopped}: ${error.message}; every fault was reverted` };
   }
   if (error instanceof HoldLimitReached) {
     return {

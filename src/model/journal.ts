@@ -79,7 +79,8 @@ export type JournalEvent =
       remedy?: string;
     }
   | { type: 'probe'; sample: ProbeSample }
-  | { type: 'guard'; probe: string; reason: string }
+  /** A guard stopped the run: it failed, or (`errored`) it could not be checked. */
+  | { type: 'guard'; probe: string; reason: string; errored?: boolean }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
 /** Every entry carries a wall-clock time and the milliseconds since the run started. */

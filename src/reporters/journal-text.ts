@@ -38,7 +38,7 @@ function describeEvent(entry: JournalEntry): string {
       return `probe ${sample.phase}: ${sample.probe}: ${sample.status} (${attempts}, ${formatDuration(sample.durationMs)}): ${sample.reason}`;
     }
     case 'guard':
-      return `GUARD FAILED: ${entry.probe}: ${entry.reason}; reverting everything`;
+      return `GUARD ${entry.errored ? 'COULD NOT BE CHECKED' : 'FAILED'}: ${entry.probe}: ${entry.reason}; reverting everything`;
     case 'log':
       return `${entry.level}: ${entry.message}`;
   }

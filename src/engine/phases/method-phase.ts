@@ -8,7 +8,7 @@ import type { RunContext } from './run-context.js';
 
 /**
  * Runs the method's steps while the `during` probes and the guards sample (only while a fault is in
- * place). A failing guard stops the run. Every fault is reverted before this returns or throws.
+ * place). A guard that fails, or cannot be checked, stops the run. Every fault is reverted before this returns or throws.
  */
 export async function runMethodPhase(run: RunContext, plan: Plan): Promise<void> {
   const { options, recorder, registry, signal } = run;
@@ -32,8 +32,9 @@ export async function runMethodPhase(run: RunContext, plan: Plan): Promise<void>
     (sample) => {
       recorder.record({ type: 'probe', sample });
       if (sample.status === 'pass' || signal.aborted) return;
-      recorder.record({ type: 'guard', probe: sample.probe, reason: sample.reason });
-      run.stop.abort(new GuardTripped(sample.probe, sample.reason, Date.now()));
+      const errored = sample.status === 'error';
+      recorder.record({ type: 'guard', probe: sample.probe, reason: sample.reason, errored });
+      run.stop.abort(new GuardTripped(sample.probe, sample.reason, Date.now(), errored));
     },
   );
   try {

@@ -118,7 +118,9 @@ method:
       new RegExp(`before +ERR +errors stay low +probe could not run: ${refusal.source}`),
     );
     expect(result.all).toMatch(
-      new RegExp(`ERRORED baseline not met, nothing was injected: .*${refusal.source}`),
+      new RegExp(
+        `ERRORED baseline not met, nothing was injected: the baseline could not be checked \\(errors stay low: probe could not run: ${refusal.source}`,
+      ),
     );
     const run = (JSON.parse(await readFile(report, 'utf8')) as SessionResult).runs[0]!;
     expect(run.outcome).toBe('errored');
@@ -130,7 +132,7 @@ method:
     expect((await docker('inspect', '-f', '{{.State.Status}}', target)).trim()).toBe('running');
   }, 60_000);
 
-  it('a guard query Prometheus refuses stops the run as a tripped guard does, with its own message', async () => {
+  it('a guard query Prometheus refuses stops the run at once, as an error (exit 3), not as harm, with its own message', async () => {
     const file = await writeExperiment(
       dir,
       'refused-guard.yaml',
@@ -151,16 +153,19 @@ method:
     const report = path.join(dir, 'refused-guard.json');
     const started = Date.now();
     const result = await faultline(['run', file, '--report', `json=${report}`], { cwd: dir });
-    expect(result.exitCode, result.all).toBe(5);
+    expect(result.exitCode, result.all).toBe(3);
     // At its first sample, not at the end of the pause.
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(result.all).toMatch(
+      new RegExp(`GUARD +errors stay low could not be checked: probe could not run: ${refusal.source}`),
+    );
+    expect(result.all).toMatch(
       new RegExp(
-        `ABORTED aborted by a guard: guard "errors stay low" failed: probe could not run: ${refusal.source}`,
+        `ERRORED stopped by a guard: guard "errors stay low" could not be checked: probe could not run: ${refusal.source}.*; every fault was reverted`,
       ),
     );
     const run = (JSON.parse(await readFile(report, 'utf8')) as SessionResult).runs[0]!;
-    expect(run.outcome).toBe('aborted');
+    expect(run.outcome).toBe('errored');
     expect(run.guard).toMatchObject({ probe: 'errors stay low', reason: expect.stringMatching(refusal) });
     expect(run.faults.map((fault) => fault.status)).toEqual(['reverted']);
     expect((await docker('inspect', '-f', '{{.State.Status}}', target)).trim()).toBe('running');

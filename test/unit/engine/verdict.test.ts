@@ -130,6 +130,32 @@ describe('decide', () => {
     });
   });
 
+  it('says a baseline probe that could not run is not an unhealthy system', () => {
+    const verdict = decide(
+      input({
+        baselineMissed: true,
+        faults: [],
+        probes: [
+          probe('errors', 'before', 'error', 'Prometheus refused the query (bad_data)'),
+          probe('db', 'before', 'pass'),
+        ],
+      }),
+    );
+    expect(verdict.summary).toBe(
+      'baseline not met, nothing was injected: the baseline could not be checked (errors: Prometheus refused the query (bad_data))',
+    );
+    const both = decide(
+      input({
+        baselineMissed: true,
+        faults: [],
+        probes: [probe('api', 'before', 'fail', 'HTTP 503'), probe('errors', 'before', 'error', 'refused')],
+      }),
+    );
+    expect(both.summary).toBe(
+      'baseline not met, nothing was injected: the system was not healthy to begin with (api: HTTP 503); the baseline could not be checked (errors: refused)',
+    );
+  });
+
   it('errors when a rollback failed, though the hypothesis held', () => {
     const verdict = decide(input({ rollbackErrors: ['rollbacks[0] command: exited with 1'] }));
     expect(verdict).toEqual({
@@ -182,6 +208,23 @@ describe('decide', () => {
       summary: 'aborted by a guard: guard "error-budget" failed: HTTP 500; every fault was reverted',
     });
     expect(OUTCOME_EXIT_CODES[verdict.outcome]).toBe(5);
+  });
+
+  it('errors (exit 3), not aborts, when a guard could not be checked: nothing says harm started', () => {
+    const error = new GuardTripped(
+      'error-budget',
+      'Prometheus refused the query (bad_data)',
+      Date.now(),
+      true,
+    );
+    const verdict = decide(input({ error }));
+    expect(verdict).toEqual({
+      outcome: 'errored',
+      summary:
+        'stopped by a guard: guard "error-budget" could not be checked: Prometheus refused the query (bad_data); every fault was reverted',
+    });
+    expect(OUTCOME_EXIT_CODES[verdict.outcome]).toBe(3);
+    expect(guardReport(error, [])).toMatchObject({ probe: 'error-budget' });
   });
 
   it('is aborted by the hold limit', () => {
