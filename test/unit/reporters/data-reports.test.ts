@@ -129,14 +129,24 @@ describe('the JUnit report: data and detection', () => {
     const failure = child(named(`after: ${WORKLOAD}`)!, 'failure');
     expect(failure?.attributes.message).toBe('lost 3 (expected == 0); duplicates 1 (expected == 0)');
     expect(failure?.text).toContain(
-      '731 writes, 629 acknowledged, 3 lost, 1 duplicate, 17 indeterminate, 29 skipped; available before 100% during 40.4% after 100%.',
+      '+38.300s fail (731 writes, 629 acknowledged, 3 lost, 1 duplicate, 17 indeterminate, 29 skipped): lost 3 (expected == 0); duplicates 1 (expected == 0)',
     );
+    expect(failure?.text).toContain('available before 100% during 40.4% after 100%.');
+    expect(failure?.text).not.toContain('attempt');
     expect(failure?.text).toContain(
       'lost (3):\n  fl7q2x-97 written +4.950s (before), acknowledged: 201 {"stored":true,"replicated":false}',
     );
     expect(failure?.text).toContain(
       'duplicated (1):\n  fl7q2x-301 written +15.150s (after), acknowledged, held 2 times',
     );
+  });
+
+  it("counts the workload's writes in the journal, and the attempts of every other probe", () => {
+    const out = child(child(xml, 'testsuite')!, 'system-out')?.text ?? '';
+    expect(out).toContain(
+      `probe after: ${WORKLOAD}: fail (731 writes, 629 acknowledged, 3 lost, 1 duplicate, 17 indeterminate, 29 skipped, 140ms): lost 3`,
+    );
+    expect(out).toMatch(/probe during: detect: replication lag is seen: fail \(\d+ attempts?, /);
   });
 
   it('fails a detection that did not notice, and passes one that did', () => {
