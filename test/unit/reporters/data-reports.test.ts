@@ -4,7 +4,7 @@ import { count, detectProbeName, percent } from '../../../src/reporters/data-tex
 import { renderJsonReport } from '../../../src/reporters/json.js';
 import { renderJunit } from '../../../src/reporters/junit.js';
 import { renderMarkdown } from '../../../src/reporters/markdown.js';
-import { dataRun, WORKLOAD } from './data-fixtures.js';
+import { dataRun, unjudgedRun, WORKLOAD } from './data-fixtures.js';
 import { deviatedRun, session } from './fixtures.js';
 import { parseXml, type XmlElement } from './parse-xml.js';
 
@@ -62,22 +62,7 @@ describe('the Markdown report: data and detection', () => {
   });
 
   it('says why a workload has no data, and leaves both sections out of runs without them', () => {
-    const run = dataRun();
-    const [series] = run.workload!;
-    const unjudged = dataRun({
-      workload: [{ ...series!, report: undefined }],
-      probes: [
-        {
-          probe: WORKLOAD,
-          phase: 'after',
-          status: 'error',
-          samples: 1,
-          failures: 1,
-          reason: 'read-back: connect ECONNREFUSED 127.0.0.1:18090',
-        },
-      ],
-      detect: [{ probe: 'alert fires', withinMs: 30_000, detectedAfterMs: null, reason: 'no fault' }],
-    });
+    const unjudged = unjudgedRun('read-back: connect ECONNREFUSED 127.0.0.1:18090');
     const text = renderMarkdown(session([unjudged]));
     expect(section(text, '### Data')).toContain(
       '_not judged: read-back: connect ECONNREFUSED 127.0.0.1:18090_',
