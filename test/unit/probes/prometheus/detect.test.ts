@@ -1,5 +1,3 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerClient } from '../../../../src/docker/client.js';
 import { DetectWatch } from '../../../../src/engine/detect.js';
@@ -7,18 +5,18 @@ import { detectProbe } from '../../../../src/experiment/probe-schema.js';
 import type { ProbeSample } from '../../../../src/model/journal.js';
 import { sleep } from '../../../../src/util/sleep.js';
 import { freePort } from '../../../support/ports.js';
+import { type QueryApi, startQueryApi } from './query-api.js';
 import { RECORDED } from './recorded-answers.js';
 
 /**
  * `detect:` with a prometheus probe, as a run watches it: a stand-in for the query API on loopback
  * answers with the error rate the test sets (or a recorded answer), and the test starts the fault.
  */
-let server: http.Server;
-let base: string;
+let api: QueryApi;
 let errorRate: number | keyof typeof RECORDED = 0;
 
 beforeAll(async () => {
-  server = http.createServer((_request, response) => {
+  api = await startQueryApi((_url, response) => {
     const answer =
       typeof errorRate === 'number'
         ? {
@@ -34,14 +32,9 @@ beforeAll(async () => {
         : RECORDED[errorRate];
     response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => api.close());
 
 /**
  * Watches `errors > 0.05` every 20 ms, `within` of the fault, which starts once the check was sampled
@@ -50,7 +43,7 @@ afterAll(async () => {
 async function watch(options: { within: number; url?: string; duringFault?: () => Promise<void> }) {
   const spec = detectProbe().parse({
     name: 'alert',
-    prometheus: { url: options.url ?? base, query: 'errors' },
+    prometheus: { url: options.url ?? api.base, query: 'errors' },
     expect: { value: '> 0.05' },
     every: '20ms',
     within: `${options.within}ms`,
