@@ -7,6 +7,7 @@ import { parseThreshold } from '../load/thresholds.js';
 import type { LoadSeries, Threshold } from '../load/types.js';
 import { formatRate, LOAD_DEFAULTS, requestIntervalMs } from '../load/window-check.js';
 import type { Check, ProbeSample } from '../model/journal.js';
+import { probePhases } from '../probes/run-probe.js';
 import { formatDuration } from '../util/duration.js';
 import { sleep } from '../util/sleep.js';
 
@@ -286,8 +287,4 @@ function noRequests(probe: ProbeSpec, phase: 'before' | 'during' | 'after', span
   if (phase === 'during')
     return `no request of the load was due while a fault was in place (${formatDuration(span)} in all; ${every}): nothing to judge; hold the faults longer or raise the rate`;
   return `no request of the load was due in the ${phase} window (${formatDuration(span)}; ${every}): nothing to judge; lengthen load.${phase} or raise the rate`;
-}
-
-function probePhases(probe: ProbeSpec): readonly string[] {
-  return probe.when ?? ['before', 'during', 'after'];
 }

@@ -82,8 +82,7 @@ function describeChecks(checks: Check[]): string {
   return checks.map((check) => `${check.name} ${check.actual}`).join(', ');
 }
 
+/** The phases a probe is judged in: its kind's own course, or its `when` (all three by default). */
 export function probePhases(spec: ProbeSpec): readonly Phase[] {
-  // A workload is judged once, after recovery, over everything it wrote.
-  if (spec.workload) return ['after'];
-  return spec.when ?? ['before', 'during', 'after'];
+  return probeRuntime(probeKind(spec)).schedule?.phases ?? spec.when ?? ['before', 'during', 'after'];
 }

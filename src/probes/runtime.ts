@@ -1,5 +1,5 @@
 import type { DockerClient } from '../docker/client.js';
-import type { Expectation, ProbeKind, ProbeSpec } from '../experiment/schema.js';
+import type { Expectation, Phase, ProbeKind, ProbeSpec } from '../experiment/schema.js';
 import type { Check } from '../model/journal.js';
 import type { Target } from '../targets/target.js';
 import { evaluate, type JudgedKind, primaryExpectation } from './evaluate.js';
@@ -31,6 +31,11 @@ export interface ProbeRuntime {
   /** The expectation checked first, for a failure where nothing could be observed. */
   primary(expect: Expectation | undefined): { name: string; expected: string };
   describe(spec: ProbeSpec): string;
+  /**
+   * A kind judged on its own course rather than at each of the probe's `when` phases (a workload, once
+   * after recovery): those phases, and the course as the plan says it.
+   */
+  schedule?: { phases: readonly Phase[]; describe(spec: ProbeSpec): string };
 }
 
 export type ProbeRuntimes = { [Kind in ProbeKind]: ProbeRuntime };

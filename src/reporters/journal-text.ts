@@ -1,19 +1,29 @@
-import type { JournalEntry } from '../model/journal.js';
+import type { JournalEntry, ProbeSample } from '../model/journal.js';
 import { describeTarget } from '../targets/target.js';
 import { formatDuration } from '../util/duration.js';
 
+/** What a sample's count says: "1 attempt", "3 attempts" (a reporter may say a workload's writes). */
+export type SampleCount = (sample: ProbeSample) => string;
+
+export const attemptsInWords: SampleCount = (sample) =>
+  sample.attempts === 1 ? '1 attempt' : `${sample.attempts} attempts`;
+
 /** The journal as plain timestamped lines: the JUnit suite's system-out and the HTML page's journal. */
-export function journalText(journal: JournalEntry[]): string {
-  return journal.map(journalLine).join('\n');
+export function journalText(journal: JournalEntry[], countOf: SampleCount = attemptsInWords): string {
+  return journal.map((entry) => lineOf(entry, countOf)).join('\n');
 }
 
 export function journalLine(entry: JournalEntry): string {
-  const prefix = `${clockTime(entry.at)} +${(Math.max(0, entry.t) / 1000).toFixed(3)}s `;
-  const indent = `\n${' '.repeat(prefix.length)}`;
-  return prefix + describeEvent(entry).replace(/\r?\n/g, indent);
+  return lineOf(entry, attemptsInWords);
 }
 
-function describeEvent(entry: JournalEntry): string {
+function lineOf(entry: JournalEntry, countOf: SampleCount): string {
+  const prefix = `${clockTime(entry.at)} +${(Math.max(0, entry.t) / 1000).toFixed(3)}s `;
+  const indent = `\n${' '.repeat(prefix.length)}`;
+  return prefix + describeEvent(entry, countOf).replace(/\r?\n/g, indent);
+}
+
+function describeEvent(entry: JournalEntry, countOf: SampleCount): string {
   switch (entry.type) {
     case 'phase':
       return `-- ${entry.phase} --`;
@@ -34,8 +44,7 @@ function describeEvent(entry: JournalEntry): string {
     }
     case 'probe': {
       const { sample } = entry;
-      const attempts = sample.attempts === 1 ? '1 attempt' : `${sample.attempts} attempts`;
-      return `probe ${sample.phase}: ${sample.probe}: ${sample.status} (${attempts}, ${formatDuration(sample.durationMs)}): ${sample.reason}`;
+      return `probe ${sample.phase}: ${sample.probe}: ${sample.status} (${countOf(sample)}, ${formatDuration(sample.durationMs)}): ${sample.reason}`;
     }
     case 'guard':
       return `GUARD ${entry.errored ? 'COULD NOT BE CHECKED' : 'FAILED'}: ${entry.probe}: ${entry.reason}; reverting everything`;

@@ -63,7 +63,7 @@ export async function queryPrometheus(
   };
 }
 
-/** The query as a function of a signal, as detect() polls it. */
+/** The query as a function of a signal: only its result, for a caller that polls it. */
 export function instantQuery(spec: PrometheusQuery, timeoutMs: number) {
   return async (signal: AbortSignal): Promise<QueryResult> =>
     (await queryPrometheus(spec, timeoutMs, signal)).result;

@@ -1,16 +1,29 @@
-import type { ProbeSummary, RunResult } from '../../model/journal.js';
+import type { ProbeSample, ProbeSummary, RunResult } from '../../model/journal.js';
 import type { WriteExample } from '../../probes/workload/report.js';
-import { availabilityInWords, writesInWords } from '../data-text.js';
+import { availabilityInWords, count, writesInWords } from '../data-text.js';
+import { attemptsInWords } from '../journal-text.js';
 
 /**
- * For a workload probe's case: what became of its writes, and the first lost and duplicated ids
- * with when each was written and what the system answered, so a CI test view names them.
+ * What a sample covers: a workload's writes and what became of them ("731 writes, 629 acknowledged,
+ * 3 lost, …", or only how many when it was not read back), any other probe's attempts.
+ */
+export function sampleCount(run: RunResult, sample: ProbeSample): string {
+  const series = sample.phase === 'after' && run.workload?.find((one) => one.probe === sample.probe);
+  if (!series) return attemptsInWords(sample);
+  if (series.report) return writesInWords(series.report);
+  return `${count(sample.attempts)} ${sample.attempts === 1 ? 'write' : 'writes'}`;
+}
+
+/**
+ * For a workload probe's case (its sample's line counts the writes): how available it was in each
+ * phase, and the first lost and duplicated ids with when each was written and what the system
+ * answered, so a CI test view names them.
  */
 export function workloadDetails(run: RunResult, probe: ProbeSummary): string[] {
   if (probe.phase !== 'after') return [];
   const report = run.workload?.find((series) => series.probe === probe.probe)?.report;
   if (!report) return [];
-  const lines = [`${writesInWords(report)}; ${availabilityInWords(report)}.`];
+  const lines = [`${availabilityInWords(report)}.`];
   const list = (title: string, total: number, examples: readonly (WriteExample & { copies?: number })[]) => {
     if (total === 0) return;
     lines.push(`${title} (${examples.length < total ? `first ${examples.length} of ${total}` : total}):`);

@@ -7,7 +7,7 @@ import type {
 } from '../../model/journal.js';
 import { describeTarget } from '../../targets/target.js';
 import { journalText } from '../journal-text.js';
-import { workloadDetails } from './data.js';
+import { sampleCount, workloadDetails } from './data.js';
 import { expectationCases } from './expectation.js';
 
 /** At most this many failing samples are spelled out under one probe's failure. */
@@ -70,7 +70,7 @@ function runSuite(run: RunResult): JunitSuite {
       ...(run.tags.length > 0 ? [['tags', run.tags.join(', ')] as [string, string]] : []),
     ],
     cases: expectationCases(run, cases),
-    systemOut: journalText(run.journal),
+    systemOut: journalText(run.journal, (sample) => sampleCount(run, sample)),
   };
 }
 
@@ -113,8 +113,9 @@ function probeVerdictKind(probe: ProbeSummary): Pick<JunitVerdict, 'kind' | 'typ
 function probeDetails(run: RunResult, probe: ProbeSummary, failed: ProbeSample[]): string {
   const lines = [`${probe.failures} of ${probe.samples} samples did not pass.`];
   for (const sample of failed.slice(0, MAX_SAMPLES_SHOWN)) {
-    const attempts = sample.attempts === 1 ? '1 attempt' : `${sample.attempts} attempts`;
-    lines.push(`${offset(run.startedAt, sample.startedAt)} ${sample.status} (${attempts}): ${sample.reason}`);
+    lines.push(
+      `${offset(run.startedAt, sample.startedAt)} ${sample.status} (${sampleCount(run, sample)}): ${sample.reason}`,
+    );
     for (const check of sample.checks) {
       lines.push(
         `  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: expected ${check.expected}, saw ${check.actual}`,

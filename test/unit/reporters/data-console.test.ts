@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ConsoleReporter } from '../../../src/reporters/console.js';
 import type { Spinner } from '../../../src/reporters/spinner.js';
 import type { Output } from '../../../src/util/output.js';
-import { dataRun, WORKLOAD } from './data-fixtures.js';
+import { dataRun, unjudgedRun, WORKLOAD } from './data-fixtures.js';
 import { deviatedRun } from './fixtures.js';
 
 /** What the reporter writes at the end of a run, as a terminal or a CI log receives it. */
@@ -65,25 +65,7 @@ describe('ConsoleReporter: the data and detection lines at the end of a run', ()
   });
 
   it('says so when a workload could not be judged, and when no fault gave a check anything to detect', () => {
-    const run = dataRun();
-    const out = lines(
-      runEnd(
-        dataRun({
-          workload: [{ ...run.workload![0]!, report: undefined }],
-          probes: [
-            {
-              probe: WORKLOAD,
-              phase: 'after',
-              status: 'error',
-              samples: 1,
-              failures: 1,
-              reason: 'read-back: HTTP 500',
-            },
-          ],
-          detect: [{ probe: 'alert fires', withinMs: 30_000, detectedAfterMs: null, reason: 'no fault' }],
-        }),
-      ),
-    );
+    const out = lines(runEnd(unjudgedRun('read-back: HTTP 500')));
     expect(out).toContain(`  data     ERR  ${WORKLOAD}  not judged: read-back: HTTP 500`);
     expect(out).toContain('  detect   --   alert fires  not checked: no fault was injected');
   });

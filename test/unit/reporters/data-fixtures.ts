@@ -136,6 +136,19 @@ function detectSample(t: number, detection: Detection, reason: string): ProbeSam
 }
 
 /**
+ * The same run, its workload not judged (the read-back failed with `reason`) and its one detection
+ * check left without a fault to notice.
+ */
+export function unjudgedRun(reason: string): RunResult {
+  const [series] = dataRun().workload!;
+  return dataRun({
+    workload: [{ ...series!, report: undefined }],
+    probes: [{ probe: WORKLOAD, phase: 'after', status: 'error', samples: 1, failures: 1, reason }],
+    detect: [{ probe: 'alert fires', withinMs: 30_000, detectedAfterMs: null, reason: 'no fault' }],
+  });
+}
+
+/**
  * A key-value store in its fragile mode, its primary paused for ten seconds: three acknowledged
  * writes never reached the replica that took over, one write is held twice, the error-rate alert
  * fires after 6.2 s, the replication-lag alert never does.

@@ -3,36 +3,7 @@ import { PLOT_WIDTH, TIMELINE } from '../../../src/reporters/html/timeline-scale
 import { renderHtml } from '../../../src/reporters/html.js';
 import { dataRun, outcomeBuckets, WORKLOAD, WORKLOAD_START_MS } from './data-fixtures.js';
 import { deviatedRun, session } from './fixtures.js';
-
-/** The opening tags of an element that carry all the given attribute values, as attribute maps. */
-function tags(markup: string, name: string, where: Record<string, string> = {}): Record<string, string>[] {
-  const found: Record<string, string>[] = [];
-  for (const match of markup.matchAll(new RegExp(`<${name}\\b([^>]*)>`, 'g'))) {
-    const attributes: Record<string, string> = {};
-    for (const [, key, value] of (match[1] ?? '').matchAll(/([\w:-]+)="([^"]*)"/g)) attributes[key!] = value!;
-    if (Object.entries(where).every(([key, value]) => attributes[key] === value)) found.push(attributes);
-  }
-  return found;
-}
-
-function chart(page: string): string {
-  const svg = /<svg\b[\s\S]*?<\/svg>/.exec(page)?.[0];
-  if (!svg) throw new Error('the page has no chart');
-  return svg;
-}
-
-function visibleText(markup: string): string {
-  return markup
-    .replace(/<style>[\s\S]*?<\/style>/g, '')
-    .replace(/<title>[\s\S]*?<\/title>/g, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&gt;/g, '>')
-    .replace(/&lt;/g, '<')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
+import { chart, tags, visibleText } from './html-read.js';
 
 /** The stacks of one second each: the second, its writes, and the parts with their counts and heights. */
 function stacks(svg: string) {

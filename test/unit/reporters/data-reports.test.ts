@@ -4,7 +4,7 @@ import { count, detectProbeName, percent } from '../../../src/reporters/data-tex
 import { renderJsonReport } from '../../../src/reporters/json.js';
 import { renderJunit } from '../../../src/reporters/junit.js';
 import { renderMarkdown } from '../../../src/reporters/markdown.js';
-import { dataRun, WORKLOAD } from './data-fixtures.js';
+import { dataRun, unjudgedRun, WORKLOAD } from './data-fixtures.js';
 import { deviatedRun, session } from './fixtures.js';
 import { parseXml, type XmlElement } from './parse-xml.js';
 
@@ -62,22 +62,7 @@ describe('the Markdown report: data and detection', () => {
   });
 
   it('says why a workload has no data, and leaves both sections out of runs without them', () => {
-    const run = dataRun();
-    const [series] = run.workload!;
-    const unjudged = dataRun({
-      workload: [{ ...series!, report: undefined }],
-      probes: [
-        {
-          probe: WORKLOAD,
-          phase: 'after',
-          status: 'error',
-          samples: 1,
-          failures: 1,
-          reason: 'read-back: connect ECONNREFUSED 127.0.0.1:18090',
-        },
-      ],
-      detect: [{ probe: 'alert fires', withinMs: 30_000, detectedAfterMs: null, reason: 'no fault' }],
-    });
+    const unjudged = unjudgedRun('read-back: connect ECONNREFUSED 127.0.0.1:18090');
     const text = renderMarkdown(session([unjudged]));
     expect(section(text, '### Data')).toContain(
       '_not judged: read-back: connect ECONNREFUSED 127.0.0.1:18090_',
@@ -129,14 +114,24 @@ describe('the JUnit report: data and detection', () => {
     const failure = child(named(`after: ${WORKLOAD}`)!, 'failure');
     expect(failure?.attributes.message).toBe('lost 3 (expected == 0); duplicates 1 (expected == 0)');
     expect(failure?.text).toContain(
-      '731 writes, 629 acknowledged, 3 lost, 1 duplicate, 17 indeterminate, 29 skipped; available before 100% during 40.4% after 100%.',
+      '+38.300s fail (731 writes, 629 acknowledged, 3 lost, 1 duplicate, 17 indeterminate, 29 skipped): lost 3 (expected == 0); duplicates 1 (expected == 0)',
     );
+    expect(failure?.text).toContain('available before 100% during 40.4% after 100%.');
+    expect(failure?.text).not.toContain('attempt');
     expect(failure?.text).toContain(
       'lost (3):\n  fl7q2x-97 written +4.950s (before), acknowledged: 201 {"stored":true,"replicated":false}',
     );
     expect(failure?.text).toContain(
       'duplicated (1):\n  fl7q2x-301 written +15.150s (after), acknowledged, held 2 times',
     );
+  });
+
+  it("counts the workload's writes in the journal, and the attempts of every other probe", () => {
+    const out = child(child(xml, 'testsuite')!, 'system-out')?.text ?? '';
+    expect(out).toContain(
+      `probe after: ${WORKLOAD}: fail (731 writes, 629 acknowledged, 3 lost, 1 duplicate, 17 indeterminate, 29 skipped, 140ms): lost 3`,
+    );
+    expect(out).toMatch(/probe during: detect: replication lag is seen: fail \(\d+ attempts?, /);
   });
 
   it('fails a detection that did not notice, and passes one that did', () => {

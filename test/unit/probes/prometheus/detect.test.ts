@@ -1,139 +1,153 @@
-import { describe, expect, it } from 'vitest';
-import { ProbeFailure } from '../../../../src/probes/observation.js';
-import { PrometheusError, type QueryResult } from '../../../../src/probes/prometheus/answer.js';
-import { type DetectOptions, detect } from '../../../../src/probes/prometheus/detect.js';
-import { parseNumberBound } from '../../../../src/util/comparison.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DockerClient } from '../../../../src/docker/client.js';
+import { DetectWatch } from '../../../../src/engine/detect.js';
+import { detectProbe } from '../../../../src/experiment/probe-schema.js';
+import type { ProbeSample } from '../../../../src/model/journal.js';
 import { sleep } from '../../../../src/util/sleep.js';
+import { freePort } from '../../../support/ports.js';
+import { type QueryApi, startQueryApi } from './query-api.js';
+import { RECORDED } from './recorded-answers.js';
 
 /**
- * A fake clock: waiting moves it on at once, and each query takes `latency` ms. `answers` gives the
- * query's result (or error) by the time it is sent.
+ * `detect:` with a prometheus probe, as a run watches it: a stand-in for the query API on loopback
+ * answers with the error rate the test sets (or a recorded answer), and the test starts the fault.
  */
-function lab(answers: (at: number) => QueryResult | Error, latency = 20) {
-  let clock = 10_000;
-  const sent: number[] = [];
-  const options = {
-    bound: parseNumberBound('> 0.05')!,
-    intervalMs: 1000,
-    startedAt: 10_000,
-    deadline: 10_000 + 5000,
-    signal: new AbortController().signal,
-    now: () => clock,
-    sleep: async (ms: number) => {
-      clock += ms;
-    },
-    query: async () => {
-      sent.push(clock - 10_000);
-      const answer = answers(clock - 10_000);
-      clock += latency;
-      if (answer instanceof Error) throw answer;
-      return answer;
-    },
-  } satisfies DetectOptions;
-  return { options, sent };
-}
+let api: QueryApi;
+let errorRate: number | keyof typeof RECORDED = 0;
 
-const rate = (value: number): QueryResult => ({
-  type: 'vector',
-  series: [{ labels: {}, value }],
-  warnings: [],
+beforeAll(async () => {
+  api = await startQueryApi((_url, response) => {
+    const answer =
+      typeof errorRate === 'number'
+        ? {
+            status: 200,
+            body: JSON.stringify({
+              status: 'success',
+              data: {
+                resultType: 'vector',
+                result: [{ metric: {}, value: [Date.now() / 1000, `${errorRate}`] }],
+              },
+            }),
+          }
+        : RECORDED[errorRate];
+    response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+  });
 });
 
-describe('detect', () => {
-  it('measures the time from the start to the query that first met the bound', async () => {
-    const { options, sent } = lab((at) => rate(at >= 2500 ? 0.2 : 0));
-    const result = await detect(options);
-    expect(result).toMatchObject({ detected: true, afterMs: 3000, polls: 4, errors: [] });
-    expect(result.detected && result.check).toEqual({
-      name: 'value',
-      expected: '> 0.05',
-      actual: '0.2',
-      ok: true,
+afterAll(() => api.close());
+
+/**
+ * Watches `errors > 0.05` every 20 ms, `within` of the fault, which starts once the check was sampled
+ * before it; `duringFault` runs while the fault is on (the watch goes on meanwhile).
+ */
+async function watch(options: { within: number; url?: string; duringFault?: () => Promise<void> }) {
+  const spec = detectProbe().parse({
+    name: 'alert',
+    prometheus: { url: options.url ?? api.base, query: 'errors' },
+    expect: { value: '> 0.05' },
+    every: '20ms',
+    within: `${options.within}ms`,
+  });
+  const samples: ProbeSample[] = [];
+  let faultAt: number | undefined;
+  const env = {
+    docker: {} as DockerClient,
+    cwd: '.',
+    signal: new AbortController().signal,
+    targetsOf: () => [],
+  };
+  const watcher = new DetectWatch(
+    [spec],
+    env,
+    () => faultAt,
+    (sample) => samples.push(sample),
+  );
+  await watcher.ready;
+  faultAt = Date.now();
+  await options.duringFault?.();
+  const [detection] = await watcher.finish();
+  return { detection: detection!, samples, faultAt };
+}
+
+describe('detect with a prometheus probe', () => {
+  it('measures the time from the first fault to the query that first met the bound', async () => {
+    errorRate = 0;
+    const { detection, samples } = await watch({
+      within: 3000,
+      duringFault: async () => {
+        await sleep(200);
+        errorRate = 0.2;
+      },
     });
-    // One query a second from the start, each interval counted from the last query's start.
-    expect(sent).toEqual([0, 1000, 2000, 3000]);
-  });
-
-  it('detects at once when the bound is met from the start', async () => {
-    const { options } = lab(() => rate(1));
-    expect(await detect(options)).toMatchObject({ detected: true, afterMs: 0, polls: 1 });
-  });
-
-  it('queries at the deadline last and reports what it saw when the bound is never met', async () => {
-    const { options, sent } = lab(() => rate(0.01));
-    const result = await detect({ ...options, deadline: 10_000 + 2500 });
-    expect(sent).toEqual([0, 1000, 2000, 2500]);
-    expect(result).toEqual({
-      detected: false,
-      last: { atMs: 2500, check: { name: 'value', expected: '> 0.05', actual: '0.01', ok: false } },
-      polls: 4,
-      errors: [],
-    });
-  });
-
-  it('says "no series" when the query never matched anything', async () => {
-    const { options } = lab(() => ({ type: 'vector', series: [], warnings: [] }));
-    const result = await detect({ ...options, deadline: 10_000 + 1000 });
-    expect(result.detected === false && result.last).toMatchObject({
-      check: { actual: 'no series', ok: false },
-    });
-  });
-
-  it('records the errors between queries and goes on polling', async () => {
-    const down = new PrometheusError(
-      'Prometheus at http://127.0.0.1:19090/ did not answer: connection refused',
-      'unreachable',
+    expect(detection.detectedAfterMs).toBeGreaterThanOrEqual(200);
+    expect(detection.detectedAfterMs).toBeLessThan(1500);
+    expect(samples).toHaveLength(1);
+    expect(samples[0]).toMatchObject({ probe: 'detect: alert', phase: 'during', status: 'pass' });
+    expect(samples[0]!.reason).toMatch(
+      /^noticed \d+ms after the first fault started \(within 3s\): value 0\.2$/,
     );
-    const { options } = lab((at) => (at < 2000 ? down : rate(0.3)));
-    const result = await detect(options);
-    expect(result).toMatchObject({ detected: true, afterMs: 2000, polls: 3 });
-    expect(result.errors).toEqual([
-      { atMs: 0, error: down.message },
-      { atMs: 1000, error: down.message },
+    expect(samples[0]!.checks).toEqual([
+      { name: 'value', expected: '> 0.05', actual: '0.2', ok: true },
+      { name: 'time to detect', expected: 'within 3s', actual: expect.stringMatching(/^\d+ms$/), ok: true },
     ]);
   });
 
-  it('ends with the last error when no query got a result', async () => {
-    const { options } = lab(
-      () => new PrometheusError('Prometheus could not evaluate the query (execution): x', 'execution'),
-    );
-    const result = await detect({ ...options, deadline: 10_000 + 1000 });
-    expect(result).toMatchObject({
-      detected: false,
-      last: { atMs: 1000, error: 'Prometheus could not evaluate the query (execution): x' },
-      polls: 2,
+  it('fails a check already met before any fault: it cannot show that the fault was noticed', async () => {
+    errorRate = 1;
+    const { detection, samples } = await watch({ within: 1000 });
+    expect(detection.detectedAfterMs).toBeNull();
+    expect(samples[0]).toMatchObject({ status: 'fail' });
+    expect(samples[0]!.reason).toMatch(/^already passing before any fault started \(value 1\)/);
+  });
+
+  it('reports what it saw last when the bound is never met within the deadline', async () => {
+    errorRate = 0.01;
+    const { detection, samples, faultAt } = await watch({ within: 300 });
+    expect(Date.now() - faultAt).toBeGreaterThanOrEqual(300);
+    expect(detection).toEqual({
+      probe: 'alert',
+      withinMs: 300,
+      detectedAfterMs: null,
+      reason: 'value: expected > 0.05, saw 0.01',
     });
-    expect(result.errors).toHaveLength(2);
-  });
-
-  it('throws a query that can never give a value at once: the author has to fix it', async () => {
-    for (const refused of [
-      new PrometheusError('Prometheus refused the query (bad_data): parse error', 'bad_data'),
-      new PrometheusError('the query gives a string: the probe needs a number', 'result'),
-    ]) {
-      const { options, sent } = lab(() => refused);
-      await expect(detect(options)).rejects.toBe(refused);
-      expect(sent).toEqual([0]);
-    }
-  });
-
-  it('waits less than an interval after a slow answer, never overlapping two queries', async () => {
-    const { options, sent } = lab(() => rate(0), 1500);
-    await detect({ ...options, deadline: 10_000 + 4000 });
-    expect(sent).toEqual([0, 1500, 3000, 4500]);
-  });
-
-  it('rejects as cancelled when the run stops while it waits for the next query', async () => {
-    const stop = new AbortController();
-    const { options } = lab(() => rate(0));
-    const pending = detect({
-      ...options,
-      signal: stop.signal,
-      sleep,
+    expect(samples[0]).toMatchObject({
+      status: 'fail',
+      reason: 'not noticed within 300ms of the first fault: value: expected > 0.05, saw 0.01',
     });
-    setTimeout(() => stop.abort(), 20);
-    const error = await pending.catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(ProbeFailure);
-    expect(error).toMatchObject({ message: 'cancelled', kind: 'error' });
+    expect(samples[0]!.checks.at(-1)).toEqual({
+      name: 'time to detect',
+      expected: 'within 300ms',
+      actual: 'not within the deadline',
+      ok: false,
+    });
+  });
+
+  it('says "no series" when the query matches nothing', async () => {
+    errorRate = 'empty';
+    const { detection } = await watch({ within: 200 });
+    expect(detection.reason).toBe('value: expected > 0.05, saw no series');
+  });
+
+  it('goes on querying while Prometheus refuses to evaluate, and notices once it answers', async () => {
+    errorRate = 'manyToMany';
+    const { detection, samples } = await watch({
+      within: 3000,
+      duringFault: async () => {
+        await sleep(150);
+        errorRate = 0.3;
+      },
+    });
+    expect(detection.detectedAfterMs).toBeGreaterThanOrEqual(150);
+    expect(samples[0]).toMatchObject({ status: 'pass' });
+  });
+
+  it('ends as an error of the environment, not a miss, when Prometheus never answers', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const { detection, samples } = await watch({ within: 200, url });
+    expect(detection.detectedAfterMs).toBeNull();
+    expect(samples[0]).toMatchObject({
+      status: 'error',
+      reason: `not noticed within 200ms of the first fault: probe could not run: Prometheus at ${url} did not answer: connection refused`,
+    });
   });
 });

@@ -4,16 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeFailure } from '../../../../src/probes/observation.js';
 import { PrometheusError } from '../../../../src/probes/prometheus/answer.js';
 import { queryPrometheus, queryUrl } from '../../../../src/probes/prometheus/query.js';
+import { type QueryApi, startQueryApi } from './query-api.js';
 import { RECORDED } from './recorded-answers.js';
 
 /** A stand-in for the query API on loopback: the query text picks a recorded answer. */
-let server: http.Server;
+let api: QueryApi;
 let base: string;
 const requests: URL[] = [];
 
 beforeAll(async () => {
-  server = http.createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://x');
+  api = await startQueryApi((url, response) => {
     requests.push(url);
     if (url.pathname !== '/api/v1/query' && url.pathname !== '/prom/api/v1/query') {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found\n');
@@ -24,14 +24,10 @@ beforeAll(async () => {
     const answer = RECORDED[query as keyof typeof RECORDED] ?? RECORDED.empty;
     response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = api.base;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => api.close());
 
 async function failure(promise: Promise<unknown>): Promise<ProbeFailure> {
   try {
