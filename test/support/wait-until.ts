@@ -1,14 +1,21 @@
 import type { Check } from '../../src/model/journal.js';
 import { PrometheusError, type QueryResult } from '../../src/probes/prometheus/answer.js';
 import { judgeValue } from '../../src/probes/prometheus/judge.js';
+import { type PrometheusQuery, queryPrometheus } from '../../src/probes/prometheus/query.js';
 import type { Comparison } from '../../src/util/comparison.js';
 import { sleep } from '../../src/util/sleep.js';
 
 /** Refusals no later query gets past (a query that does not parse, gives a string, a bad header). */
 const REFUSED = new Set(['bad_data', 'result', 'request']);
 
+/** One instant query as a function of a signal: only its result, for waitUntilValue to poll. */
+export function instantQuery(spec: PrometheusQuery, timeoutMs: number) {
+  return async (signal: AbortSignal): Promise<QueryResult> =>
+    (await queryPrometheus(spec, timeoutMs, signal)).result;
+}
+
 export interface WaitForValue {
-  /** One instant query, e.g. instantQuery(...) from src/probes/prometheus/query.ts. */
+  /** One instant query, e.g. instantQuery(...) above. */
   query: (signal: AbortSignal) => Promise<QueryResult>;
   bound: Comparison;
   /** Between the starts of two queries; a slow answer delays the next one. */

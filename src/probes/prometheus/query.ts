@@ -63,12 +63,6 @@ export async function queryPrometheus(
   };
 }
 
-/** The query as a function of a signal: only its result, for a caller that polls it. */
-export function instantQuery(spec: PrometheusQuery, timeoutMs: number) {
-  return async (signal: AbortSignal): Promise<QueryResult> =>
-    (await queryPrometheus(spec, timeoutMs, signal)).result;
-}
-
 /**
  * The API URL under the base URL's path, with the query and the server-side timeout (so Prometheus
  * stops evaluating a query nobody waits for any more).

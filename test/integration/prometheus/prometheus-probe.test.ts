@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusError } from '../../../src/probes/prometheus/answer.js';
-import { detect } from '../../../src/probes/prometheus/detect.js';
 import { judgeValue } from '../../../src/probes/prometheus/judge.js';
-import { instantQuery, queryPrometheus } from '../../../src/probes/prometheus/query.js';
+import { queryPrometheus } from '../../../src/probes/prometheus/query.js';
 import { parseNumberBound } from '../../../src/util/comparison.js';
 import { sleep } from '../../../src/util/sleep.js';
+import { instantQuery, waitUntilValue } from '../../support/wait-until.js';
 import {
   type MetricsServer,
   type PrivatePrometheus,
@@ -28,7 +28,7 @@ async function value(query: string) {
 
 /** Polls until the query's value meets the bound: the scrapes have caught up with the test. */
 async function until(query: string, bound: string, withinMs = 20_000): Promise<void> {
-  const result = await detect({
+  const result = await waitUntilValue({
     query: instantQuery({ url: prometheus.url, query }, 5000),
     bound: parseNumberBound(bound)!,
     intervalMs: 100,
@@ -103,7 +103,7 @@ describe('the prometheus probe against a real Prometheus', () => {
       await sleep(Math.random() * 1000);
       const startedAt = Date.now();
       metrics.raiseErrors(true);
-      const result = await detect({
+      const result = await waitUntilValue({
         query,
         bound,
         intervalMs: 100,
@@ -130,7 +130,7 @@ describe('the prometheus probe against a real Prometheus', () => {
 
   it('reports not detected, with the last value, when the bound is never crossed', async () => {
     const startedAt = Date.now();
-    const result = await detect({
+    const result = await waitUntilValue({
       query: instantQuery({ url: prometheus.url, query: 'rate(demo_idle_total[3s])' }, 5000),
       bound: parseNumberBound('> 20')!,
       intervalMs: 250,
