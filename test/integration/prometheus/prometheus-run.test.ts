@@ -40,10 +40,11 @@ describe('prometheus probes in a run', () => {
     await removeTestContainers(prefix);
   });
 
-  it('a prometheus guard aborts the run once its query crosses the bound, and every fault is reverted', async () => {
-    const file = await writeExperiment(
+  /** An experiment that pauses the web container for `pause` while a prometheus guard runs `query`. */
+  const guarded = (name: string, query: string, pause: string) =>
+    writeExperiment(
       dir,
-      'guard.yaml',
+      name,
       `title: errors stay low while the web container is paused
 hypothesis:
   - name: the idle counter is scraped
@@ -51,13 +52,16 @@ hypothesis:
     expect: { value: "< 4" }
 guards:
   - name: errors stay low
-    prometheus: { url: "${prometheus.url}", query: "sum(rate(demo_errors_total[5s])) or vector(0)" }
+    prometheus: { url: "${prometheus.url}", query: "${query}" }
     expect: { value: "< 1" }
     every: 500ms
 method:
-  - pause: { target: { name: ${target} }, duration: 60s }
+  - pause: { target: { name: ${target} }, duration: ${pause} }
 `,
     );
+
+  it('a prometheus guard aborts the run once its query crosses the bound, and every fault is reverted', async () => {
+    const file = await guarded('guard.yaml', 'sum(rate(demo_errors_total[5s])) or vector(0)', '60s');
     const report = path.join(dir, 'guard.json');
     // Errors start to rise once the container is paused.
     let raisedAt: number | undefined;
@@ -133,23 +137,7 @@ method:
   }, 60_000);
 
   it('a guard query Prometheus refuses stops the run at once, as an error (exit 3), not as harm, with its own message', async () => {
-    const file = await writeExperiment(
-      dir,
-      'refused-guard.yaml',
-      `title: a guard query with a syntax error
-hypothesis:
-  - name: the idle counter is scraped
-    prometheus: { url: "${prometheus.url}", query: "demo_idle_total" }
-    expect: { value: "< 4" }
-guards:
-  - name: errors stay low
-    prometheus: { url: "${prometheus.url}", query: "${refused}" }
-    expect: { value: "< 1" }
-    every: 500ms
-method:
-  - pause: { target: { name: ${target} }, duration: 30s }
-`,
-    );
+    const file = await guarded('refused-guard.yaml', refused, '30s');
     const report = path.join(dir, 'refused-guard.json');
     const started = Date.now();
     const result = await faultline(['run', file, '--report', `json=${report}`], { cwd: dir });

@@ -8,9 +8,9 @@ import { sleep } from '../../../src/util/sleep.js';
 import { BIN, REPO } from '../../support/cli.js';
 
 /**
- * `faultline run` starts its first watchdog before it reads its options and files (the built CLI, no
- * Docker: every run here stops before the Engine). A run that stops there lets that watchdog go: no
- * watchdog process of its state folder is left, and no log.
+ * `faultline run` starts its first watchdog before it reads its options and files, even before the CLI
+ * loads (bin/faultline.js; the built CLI, no Docker: every run here stops before the Engine). A run
+ * that stops there lets that watchdog go: no watchdog process of its state folder is left, and no log.
  */
 let dir: string;
 beforeAll(async () => {
@@ -72,6 +72,35 @@ describe('the watchdog a run starts before reading its options and files', () =>
     const runs = path.join(stateDir, 'runs');
     expect(existsSync(runs)).toBe(true);
     expect(readdirSync(runs).filter((name) => name.endsWith('.log'))).toEqual([]);
+  });
+
+  it('is let go when the command line has an option no command knows (the run command never starts)', async () => {
+    const stateDir = path.join(dir, 'unknown-option');
+    const file = path.join(dir, 'never-read.yaml');
+    await writeFile(file, 'title: never read\n');
+    const result = await runStoppedEarly(stateDir, ['--no-such-option', file]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("unknown option '--no-such-option'");
+    expect(await noWatchdogLeft(stateDir)).toEqual([]);
+    expect(readdirSync(path.join(stateDir, 'runs'))).toEqual([]);
+  });
+
+  it('is let go when the experiment is invalid', async () => {
+    const stateDir = path.join(dir, 'invalid');
+    const file = path.join(dir, 'invalid.yaml');
+    await writeFile(file, 'method:\n  - pause: { target: { name: x }, duration: soon }\n');
+    const result = await runStoppedEarly(stateDir, [file]);
+    expect(result.exitCode).toBe(2);
+    expect(await noWatchdogLeft(stateDir)).toEqual([]);
+    expect(readdirSync(path.join(stateDir, 'runs'))).toEqual([]);
+  });
+
+  it('is not started for the help', async () => {
+    const stateDir = path.join(dir, 'help');
+    const result = await runStoppedEarly(stateDir, ['--help']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('Usage: faultline run');
+    expect(existsSync(stateDir)).toBe(false);
   });
 
   it('is let go when the experiment file does not exist', async () => {
