@@ -45,7 +45,7 @@ function decideOutcome(input: VerdictInput): Verdict {
       summary: `could not revert ${failedReverts.length} fault(s): ${list.join('; ')}`,
     };
   }
-  if (input.error) return stoppedEarly(input.error);
+  if (input.error) return stoppedEarly(input.error, input.faults.length > 0);
   const misfired = input.faults.filter((record) => record.problem);
   if (misfired.length > 0) {
     return {
@@ -98,12 +98,13 @@ function baselineMisses(probes: VerdictInput['probes']): string {
 }
 
 /** A guard that failed or the hold limit aborts (a guard that could not be checked errors); Ctrl-C interrupts; anything else (the timeout too) is an error. */
-function stoppedEarly(error: unknown): Verdict {
+function stoppedEarly(error: unknown, injected: boolean): Verdict {
   if (error instanceof GuardTripped) {
     // A guard that could not be checked says nothing about harm: the tool or the environment failed.
     const outcome = error.errored ? 'errored' : 'aborted';
     const stopped = error.errored ? 'stopped by a guard' : 'aborted by a guard';
-    return { outcome, summary: `${stopped}: ${error.message}; every fault was reverted` };
+    const after = injected ? 'every fault was reverted' : 'nothing was injected';
+    return { outcome, summary: `${stopped}: ${error.message}; ${after}` };
   }
   if (error instanceof HoldLimitReached) {
     return {

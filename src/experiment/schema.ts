@@ -246,7 +246,7 @@ function experimentShape(lazy: boolean) {
     }),
     guards: key(() => z.array(probes()), {
       description:
-        'Checked all the time a fault is active; one failing reverts everything at once and aborts the run',
+        'Checked once before the first fault and all the time a fault is active; one failing reverts everything at once (or injects nothing) and aborts the run',
     }),
     detect: key(() => z.array(lazy ? detectProbe() : detectProbeForDocs()), {
       description:

@@ -79,8 +79,11 @@ export type JournalEvent =
       remedy?: string;
     }
   | { type: 'probe'; sample: ProbeSample }
-  /** A guard stopped the run: it failed, or (`errored`) it could not be checked. */
-  | { type: 'guard'; probe: string; reason: string; errored?: boolean }
+  /**
+   * A guard stopped the run: it failed, or (`errored`) it could not be checked; `beforeFaults` when
+   * that was before the first fault, so nothing was injected.
+   */
+  | { type: 'guard'; probe: string; reason: string; errored?: boolean; beforeFaults?: boolean }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
 /** Every entry carries a wall-clock time and the milliseconds since the run started. */

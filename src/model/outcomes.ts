@@ -100,8 +100,9 @@ const VERDICTS: Record<number, Verdict> = {
     label: 'ABORTED BY A GUARD',
     headline: 'stopped early for safety',
     meaning:
-      'A guard (a safety check watched while faults were active) failed, so the experiment was stopped and ' +
-      'every fault reverted at once. There is no verdict on the hypothesis.',
+      'A guard (a safety check made before the first fault and watched while faults were active) failed, so ' +
+      'the experiment was stopped and every fault reverted at once (or none injected). There is no verdict on ' +
+      'the hypothesis.',
     tone: 'aborted',
   },
   [ExitCode.interrupted]: {

@@ -140,7 +140,7 @@ export class ConsoleReporter implements Reporter {
         return;
       case 'guard':
         this.line(
-          `  ${c.red.bold('GUARD')}    ${v(entry.probe)} ${entry.errored ? 'could not be checked' : 'failed'}: ${v(entry.reason)}; reverting everything now`,
+          `  ${c.red.bold('GUARD')}    ${v(entry.probe)} ${entry.errored ? 'could not be checked' : 'failed'}: ${v(entry.reason)}; ${entry.beforeFaults ? 'nothing is injected' : 'reverting everything now'}`,
         );
         return;
       case 'log': {

@@ -47,7 +47,7 @@ function describeEvent(entry: JournalEntry, countOf: SampleCount): string {
       return `probe ${sample.phase}: ${sample.probe}: ${sample.status} (${countOf(sample)}, ${formatDuration(sample.durationMs)}): ${sample.reason}`;
     }
     case 'guard':
-      return `GUARD ${entry.errored ? 'COULD NOT BE CHECKED' : 'FAILED'}: ${entry.probe}: ${entry.reason}; reverting everything`;
+      return `GUARD ${entry.errored ? 'COULD NOT BE CHECKED' : 'FAILED'}: ${entry.probe}: ${entry.reason}; ${entry.beforeFaults ? 'nothing injected' : 'reverting everything'}`;
     case 'log':
       return `${entry.level}: ${entry.message}`;
   }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionResult } from '../../src/model/journal.js';
 import { faultline, tempDir } from '../support/cli.js';
 import { uniquePrefix } from '../support/containers.js';
+import { docker } from '../support/docker-cli.js';
 import { freshStateDir, ledgerOf, openFaults, report, SafetyLab, statusOf } from '../support/safety.js';
 
 /**
@@ -91,5 +92,41 @@ describe('a guard that misses', () => {
     expect(one).toBeLessThan(1000);
     expect(ten).toBeLessThan(2000);
     report('guard failed -> last fault reverted, revertedWithinMs', { '1 target': one, '10 targets': ten });
+  });
+
+  it('before the first fault stops the run as aborted (exit 5) with nothing injected', async () => {
+    const stateDir = await freshStateDir();
+    const json = path.join(await tempDir(), 'report.json');
+    const file = await lab.experiment(
+      [
+        'hypothesis:',
+        '  - name: always',
+        '    command: ["true"]',
+        'guards:',
+        '  - name: guarded service stays up',
+        '    container: { target: { service: guarded } }',
+        'method:',
+        '  - pause: { target: { service: solo }, duration: 5s }',
+      ].join('\n'),
+    );
+    // Harm before the run: the guarded service is already down.
+    await docker('pause', lab.name('guarded'));
+    try {
+      const before = await lab.snapshot([lab.name('solo')]);
+      const result = await faultline(['run', file, '--report', `json=${json}`], {
+        env: { FAULTLINE_STATE_DIR: stateDir },
+      });
+      expect(result.exitCode, result.all).toBe(5);
+      expect(result.all).toMatch(/GUARD +guarded service stays up failed: .*paused.*; nothing is injected/);
+      expect(result.all).toMatch(/ABORTED aborted by a guard: .*; nothing was injected/);
+      expect(result.all).not.toMatch(/inject +/);
+      expect(await lab.snapshot([lab.name('solo')])).toEqual(before);
+      const run = (JSON.parse(await readFile(json, 'utf8')) as SessionResult).runs[0]!;
+      expect(run).toMatchObject({ outcome: 'aborted', exitCode: 5, faults: [] });
+      const runId = /runs\/([0-9a-f]+)\.jsonl/.exec(String(result.all))![1]!;
+      expect(ledgerOf(stateDir, runId).filter((entry) => entry.type === 'intent')).toEqual([]);
+    } finally {
+      await docker('unpause', lab.name('guarded'));
+    }
   });
 });

@@ -36,7 +36,7 @@ const PHASE_WORDS: Record<SamplePhase, { name: string; when: string }> = {
   before: { name: 'before', when: 'baseline, before any fault' },
   method: { name: 'method', when: 'a probe step of the method' },
   during: { name: 'during', when: 'while faults were active' },
-  guard: { name: 'guard', when: 'safety check while faults were active' },
+  guard: { name: 'guard', when: 'safety check before the first fault and while faults were active' },
   after: { name: 'after', when: 'recovery, once faults were reverted' },
 };
 

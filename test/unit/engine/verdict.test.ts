@@ -227,6 +227,16 @@ describe('decide', () => {
     expect(guardReport(error, [])).toMatchObject({ probe: 'error-budget' });
   });
 
+  it('says nothing was injected when a guard failed before the first fault', () => {
+    const verdict = decide(
+      input({ error: new GuardTripped('error-budget', 'HTTP 500', Date.now()), faults: [] }),
+    );
+    expect(verdict).toEqual({
+      outcome: 'aborted',
+      summary: 'aborted by a guard: guard "error-budget" failed: HTTP 500; nothing was injected',
+    });
+  });
+
   it('is aborted by the hold limit', () => {
     const verdict = decide(input({ error: new HoldLimitReached(injected, 2000) }));
     expect(verdict.outcome).toBe('aborted');

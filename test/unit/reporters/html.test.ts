@@ -404,7 +404,7 @@ describe('renderHtml: the tables', () => {
       visibleText(match[0]).trim(),
     );
     expect(rows[2]).toBe(
-      'guard safety check while faults were active error budget - passed 1 0 status: expected 200, saw 200',
+      'guard safety check before the first fault and while faults were active error budget - passed 1 0 status: expected 200, saw 200',
     );
     expect(rows).toContain(
       'before baseline, before any fault search responds - ERROR: could not check 1 1 connect ECONNREFUSED 127.0.0.1:8080 first failure at +5ms',
