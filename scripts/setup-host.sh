@@ -84,7 +84,9 @@ have fish || tool_pkgs+=(fish) # and complete with the fish script
 # ---------------------------------------------------------------------------------------------
 # 2. Install it (Debian/Ubuntu).
 # ---------------------------------------------------------------------------------------------
-apt_install() {
+# Its own install, not lib.sh's apt_install: the Engine's packages come with their recommends, and the
+# package lists are refreshed first, once, for both calls.
+host_apt_install() {
   local -a cmd=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@")
   if ! as_root "${cmd[@]}" >>"$apt_log" 2>&1; then
     tail -n 20 "$apt_log" >&2
@@ -104,8 +106,8 @@ if ((${#engine_pkgs[@]} + ${#tool_pkgs[@]} > 0)); then
     tail -n 20 "$apt_log" >&2
     die "apt-get update failed (full log: $apt_log)"
   fi
-  ((${#engine_pkgs[@]} == 0)) || apt_install "${engine_pkgs[@]}"
-  ((${#tool_pkgs[@]} == 0)) || apt_install --no-install-recommends "${tool_pkgs[@]}"
+  ((${#engine_pkgs[@]} == 0)) || host_apt_install "${engine_pkgs[@]}"
+  ((${#tool_pkgs[@]} == 0)) || host_apt_install --no-install-recommends "${tool_pkgs[@]}"
 fi
 
 # ---------------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 import { detectName } from '../model/detection-name.js';
-import type { Detection, RunResult } from '../model/journal.js';
+import type { Detection, ProbeSample, RunResult } from '../model/journal.js';
 import type { PhaseTotals } from '../probes/workload/judge.js';
 import type { WorkloadReport, WorkloadSeries } from '../probes/workload/report.js';
 import { WORKLOAD_PHASES, type WorkloadPhase } from '../probes/workload/types.js';
 import { formatDuration } from '../util/duration.js';
+import { attemptsInWords } from './journal-text.js';
 
 /**
  * The words every reporter uses for a workload's data and a run's detection checks, so that the
@@ -86,4 +87,15 @@ export function detectionInWords(detection: Detection): string {
 /** The name a detection's samples and probe summary carry in the journal. */
 export function detectProbeName(detection: Pick<Detection, 'probe'>): string {
   return detectName({ name: detection.probe });
+}
+
+/**
+ * What a sample covers: a workload's writes and what became of them ("731 writes, 629 acknowledged,
+ * 3 lost, …", or only how many when it was not read back), any other probe's attempts.
+ */
+export function sampleCount(run: RunResult, sample: ProbeSample): string {
+  const series = sample.phase === 'after' && run.workload?.find((one) => one.probe === sample.probe);
+  if (!series) return attemptsInWords(sample);
+  if (series.report) return writesInWords(series.report);
+  return `${count(sample.attempts)} ${sample.attempts === 1 ? 'write' : 'writes'}`;
 }

@@ -13,10 +13,6 @@ export function journalText(journal: JournalEntry[], countOf: SampleCount = atte
   return journal.map((entry) => lineOf(entry, countOf)).join('\n');
 }
 
-export function journalLine(entry: JournalEntry): string {
-  return lineOf(entry, attemptsInWords);
-}
-
 function lineOf(entry: JournalEntry, countOf: SampleCount): string {
   const prefix = `${clockTime(entry.at)} +${(Math.max(0, entry.t) / 1000).toFixed(3)}s `;
   const indent = `\n${' '.repeat(prefix.length)}`;

@@ -27,15 +27,20 @@ afterAll(async () => {
   await lab.remove();
 });
 
+/** A hypothesis that always holds, and a guard that the guarded service is up. */
+const GUARDED = [
+  'hypothesis:',
+  '  - name: always',
+  '    command: ["true"]',
+  'guards:',
+  '  - name: guarded service stays up',
+  '    container: { target: { service: guarded } }',
+];
+
 /** Pause and partition every container of `service`, then pause the guarded service: the guard trips. */
 const experiment = (service: string) =>
   [
-    'hypothesis:',
-    '  - name: always',
-    '    command: ["true"]',
-    'guards:',
-    '  - name: guarded service stays up',
-    '    container: { target: { service: guarded } }',
+    ...GUARDED,
     '    every: 100ms',
     'method:',
     `  - pause: { target: { service: ${service} } }`,
@@ -98,16 +103,7 @@ describe('a guard that misses', () => {
     const stateDir = await freshStateDir();
     const json = path.join(await tempDir(), 'report.json');
     const file = await lab.experiment(
-      [
-        'hypothesis:',
-        '  - name: always',
-        '    command: ["true"]',
-        'guards:',
-        '  - name: guarded service stays up',
-        '    container: { target: { service: guarded } }',
-        'method:',
-        '  - pause: { target: { service: solo }, duration: 5s }',
-      ].join('\n'),
+      [...GUARDED, 'method:', '  - pause: { target: { service: solo }, duration: 5s }'].join('\n'),
     );
     // Harm before the run: the guarded service is already down.
     await docker('pause', lab.name('guarded'));

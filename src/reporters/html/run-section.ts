@@ -6,7 +6,8 @@ import { verdictForOutcome } from '../../model/outcomes.js';
 import { faultImpacts } from '../../report/impact.js';
 import { describeTarget } from '../../targets/target.js';
 import { formatDuration } from '../../util/duration.js';
-import { journalLine } from '../journal-text.js';
+import { sampleCount } from '../data-text.js';
+import { journalText } from '../journal-text.js';
 import { dataSection, detectionSection } from './data-section.js';
 import { impactSection } from './impact-section.js';
 import { html, type Markup } from './markup.js';
@@ -82,7 +83,7 @@ ${load.length > 0 && loadTable(load)}
 ${faultTable(run)}
 <details class="journal">
 <summary>Journal: every event of the run (${run.journal.length})</summary>
-<pre>${run.journal.map(journalLine).join('\n')}</pre>
+<pre>${journalText(run.journal, (sample) => sampleCount(run, sample))}</pre>
 </details>
 </section>`;
 }

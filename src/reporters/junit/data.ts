@@ -1,18 +1,6 @@
-import type { ProbeSample, ProbeSummary, RunResult } from '../../model/journal.js';
+import type { ProbeSummary, RunResult } from '../../model/journal.js';
 import type { WriteExample } from '../../probes/workload/report.js';
-import { availabilityInWords, count, writesInWords } from '../data-text.js';
-import { attemptsInWords } from '../journal-text.js';
-
-/**
- * What a sample covers: a workload's writes and what became of them ("731 writes, 629 acknowledged,
- * 3 lost, …", or only how many when it was not read back), any other probe's attempts.
- */
-export function sampleCount(run: RunResult, sample: ProbeSample): string {
-  const series = sample.phase === 'after' && run.workload?.find((one) => one.probe === sample.probe);
-  if (!series) return attemptsInWords(sample);
-  if (series.report) return writesInWords(series.report);
-  return `${count(sample.attempts)} ${sample.attempts === 1 ? 'write' : 'writes'}`;
-}
+import { availabilityInWords } from '../data-text.js';
 
 /**
  * For a workload probe's case (its sample's line counts the writes): how available it was in each

@@ -6,8 +6,9 @@ import type {
   SessionResult,
 } from '../../model/journal.js';
 import { describeTarget } from '../../targets/target.js';
+import { sampleCount } from '../data-text.js';
 import { journalText } from '../journal-text.js';
-import { sampleCount, workloadDetails } from './data.js';
+import { workloadDetails } from './data.js';
 import { expectationCases } from './expectation.js';
 
 /** At most this many failing samples are spelled out under one probe's failure. */

@@ -135,6 +135,14 @@ describe('renderHtml: the data and detection tables', () => {
     expect(visibleText(run)).toContain('1 duplicated : held more than once (1 extra copy)');
   });
 
+  it('counts the workload sample of the journal in writes, as the other reports do', () => {
+    const journal = /<pre>([\s\S]*?)<\/pre>/.exec(page)![1]!;
+    expect(journal).toContain(
+      `probe after: ${WORKLOAD}: fail (731 writes, 629 acknowledged, 3 lost, 1 duplicate, 17 indeterminate, 29 skipped, 140ms)`,
+    );
+    expect(journal).not.toMatch(new RegExp(`${WORKLOAD}: fail \\(\\d+ attempts`));
+  });
+
   it('says of each detection whether it noticed the fault, after how long and within what deadline', () => {
     const rows = tags(run, 'tr', { class: 'detect-row' });
     expect(rows.map((row) => [row['data-detect'], row['data-state']])).toEqual([
