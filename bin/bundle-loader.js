@@ -173,17 +173,16 @@ const EARLY_WATCHDOG = path.join(__dirname, '../dist/watchdog/early-watchdog.js'
 /**
  * For `faultline run`, its first watchdog, started now, before the bundle loads, so that its start-up
  * overlaps the CLI's (see src/safety/early-watchdog.ts); undefined for anything else, for `run`'s help,
- * or when the build has no such file (the run then starts its watchdog itself).
+ * when the build has no such file, or when starting it throws (no home folder to keep state in, say):
+ * the run then starts its watchdog itself, and reports what stops it there. `load` is for tests.
  */
-function startWatchdog(args) {
+function startWatchdog(args, load = () => require(EARLY_WATCHDOG)) {
   if (args[0] !== 'run' || args.includes('--help') || args.includes('-h')) return undefined;
-  let early;
   try {
-    early = require(EARLY_WATCHDOG);
+    return load().startEarly(WATCHDOG);
   } catch {
     return undefined;
   }
-  return early.startEarly(WATCHDOG);
 }
 
 module.exports = {

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -110,5 +111,25 @@ describe('the watchdog a run starts before reading its options and files', () =>
     expect(await noWatchdogLeft(stateDir)).toEqual([]);
     const runs = path.join(stateDir, 'runs');
     expect(existsSync(runs) ? readdirSync(runs).filter((name) => name.endsWith('.log')) : []).toEqual([]);
+  });
+
+  it('is left to the run when starting it throws (no home folder, say): the CLI still loads', () => {
+    const loader = createRequire(import.meta.url)(path.join(REPO, 'bin/bundle-loader.js')) as {
+      startWatchdog(args: string[], load: () => { startEarly(program: string): unknown }): unknown;
+    };
+    const calls: string[] = [];
+    const throwing = () => ({
+      startEarly(program: string): unknown {
+        calls.push(program);
+        throw new Error('ENOENT: no such file or directory, uv_os_homedir');
+      },
+    });
+    expect(loader.startWatchdog(['run', 'x.yaml'], throwing)).toBeUndefined();
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatch(/watchdog-main\.js$/);
+    // Not tried at all for other commands or for the run's help.
+    for (const args of [['validate', 'x.yaml'], ['run', '--help'], ['run', '-h', 'x.yaml']])
+      expect(loader.startWatchdog(args, throwing)).toBeUndefined();
+    expect(calls).toHaveLength(1);
   });
 });
