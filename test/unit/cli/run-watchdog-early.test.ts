@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -128,7 +128,11 @@ describe('the watchdog a run starts before reading its options and files', () =>
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatch(/watchdog-main\.js$/);
     // Not tried at all for other commands or for the run's help.
-    for (const args of [['validate', 'x.yaml'], ['run', '--help'], ['run', '-h', 'x.yaml']])
+    for (const args of [
+      ['validate', 'x.yaml'],
+      ['run', '--help'],
+      ['run', '-h', 'x.yaml'],
+    ])
       expect(loader.startWatchdog(args, throwing)).toBeUndefined();
     expect(calls).toHaveLength(1);
   });
