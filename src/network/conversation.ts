@@ -64,6 +64,8 @@ export class Conversation {
   private readonly child: ChildProcessWithoutNullStreams | undefined;
   private readonly closed: Promise<void>;
   private readonly mark = `faultline-${randomUUID()}`;
+  /** Whether each stream's mark has come yet, and its last bytes (where a mark may start). */
+  private readonly marked = { out: { seen: false, tail: '' }, err: { seen: false, tail: '' } };
   /** The command of the step under way, to name it when it is stopped. */
   private current = '';
 
@@ -162,6 +164,14 @@ export class Conversation {
   private took(chunks: Buffer[], chunk: Buffer): void {
     chunks.push(chunk);
     if (this.state !== 'look') return;
+    // Each stream is searched as a whole only once its mark has come (it may span two chunks): a long
+    // look (iptables-save of a large ruleset) is not decoded again at every chunk.
+    const stream = chunks === this.out ? 'out' : 'err';
+    const marked = this.marked[stream];
+    const text = marked.tail + chunk.toString('latin1');
+    marked.seen ||= text.includes(`\n${this.mark}`);
+    marked.tail = text.slice(-this.mark.length);
+    if (!this.marked.out.seen || !this.marked.err.seen) return;
     const stdout = Buffer.concat(this.out).toString('utf8');
     const stderr = Buffer.concat(this.err).toString('utf8');
     const outMark = stdout.indexOf(`\n${this.mark} `);

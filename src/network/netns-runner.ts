@@ -121,12 +121,7 @@ export class HelperRunner implements NetnsRunner {
     try {
       if (helper.session && framable(argv, options.input))
         return await helper.session.run(argv, options.input, TIMEOUT_MS);
-      const result = await this.docker.exec(helper.id, argv, { timeoutMs: TIMEOUT_MS, ...options });
-      return {
-        exitCode: result.timedOut ? 124 : result.exitCode,
-        stdout: result.stdout,
-        stderr: result.stderr,
-      };
+      return await execResult(this.docker, helper.id, argv, options);
     } catch (error) {
       // The helper dies with the target's namespace: forget it so a later call can tell what happened.
       await this.forget(target, helper);
@@ -214,6 +209,17 @@ export class HelperRunner implements NetnsRunner {
   }
 }
 
+/** `argv` run by docker exec in container `id`, as a command's result: 124 when it timed out, as timeout(1) says. */
+async function execResult(
+  docker: DockerClient,
+  id: string,
+  argv: readonly string[],
+  options: RunOptions,
+): Promise<CommandResult> {
+  const result = await docker.exec(id, argv, { timeoutMs: TIMEOUT_MS, ...options });
+  return { exitCode: result.timedOut ? 124 : result.exitCode, stdout: result.stdout, stderr: result.stderr };
+}
+
 /** Uses the target's own tc and iptables (docker exec as root); works only when its image has them. */
 export class ExecRunner implements NetnsRunner {
   readonly via = 'exec' as const;
@@ -221,12 +227,7 @@ export class ExecRunner implements NetnsRunner {
 
   async run(target: Target, argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     await pidOf(this.docker, target);
-    const result = await this.docker.exec(target.id, argv, { timeoutMs: TIMEOUT_MS, ...options });
-    return {
-      exitCode: result.timedOut ? 124 : result.exitCode,
-      stdout: result.stdout,
-      stderr: result.stderr,
-    };
+    return execResult(this.docker, target.id, argv, options);
   }
 
   display(target: Target, argv: readonly string[]): string {

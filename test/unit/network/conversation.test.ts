@@ -29,6 +29,21 @@ describe('a conversation: a look, then the follow-up the caller picks, in one pr
     await conversation.end();
   });
 
+  it('returns a long look whole, read in many chunks, with characters that span two of them', async () => {
+    const lines = 20_000;
+    const conversation = talk([
+      [
+        'sh',
+        '-c',
+        `i=0; while [ $i -lt ${lines} ]; do printf 'rule %d \u00e9\\n' $i; i=$((i + 1)); done; printf 'half\\n' >&2`,
+      ],
+      ['cat'],
+    ]);
+    const expected = Array.from({ length: lines }, (_, i) => `rule ${i} \u00e9\n`).join('');
+    expect(await conversation.look).toEqual({ exitCode: 0, stdout: expected, stderr: 'half\n' });
+    expect((await conversation.answer(0, 'after\n')).stdout).toBe('after\n');
+  });
+
   it('passes arguments as they are: spaces, quotes and shell words are never parsed', async () => {
     const odd = `it's "quoted"; $(echo no) * \\n`;
     const conversation = talk([
