@@ -15,7 +15,6 @@
 # with passwordless sudo); otherwise it says what to install and fails.
 set -euo pipefail
 
-apt_log=${TMPDIR:-/tmp}/faultline-apt-podman.log
 conf=${FAULTLINE_CONTAINERS_CONF:-/etc/containers/containers.conf}
 marker='# Written by faultline scripts/setup-podman.sh: delete this line to keep your own edits.'
 
@@ -35,18 +34,7 @@ have runc || pkgs+=(runc)
 [[ -x /usr/lib/podman/aardvark-dns ]] || have aardvark-dns || pkgs+=(aardvark-dns)
 have docker-compose || have podman-compose || pkgs+=(podman-compose)
 
-if ((${#pkgs[@]} > 0)); then
-  have apt-get || die "missing: ${pkgs[*]}. Install them with your package manager."
-  can_be_root || die "missing: ${pkgs[*]}. Install them with: sudo apt-get install ${pkgs[*]}"
-  say "installing ${pkgs[*]} (apt-get, log: $apt_log)"
-  : >"$apt_log"
-  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$apt_log" 2>&1 ||
-    ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      "${pkgs[@]}" >>"$apt_log" 2>&1; then
-    tail -n 20 "$apt_log" >&2
-    die "apt-get install ${pkgs[*]} failed (full log: $apt_log)"
-  fi
-fi
+((${#pkgs[@]} == 0)) || apt_install "${pkgs[@]}"
 
 # ---------------------------------------------------------------------------------------------
 # 2. containers.conf
