@@ -1,6 +1,6 @@
-// Loads a CLI bundle (dist/cli/bundle.cjs or front.cjs, each one CommonJS file) with V8's code
-// cache: the functions a command runs are read already compiled from the cache beside it
-// (bundle.cache, front.cache) instead of being parsed and compiled at every start.
+// Loads a CLI bundle (dist/cli/bundle.cjs, front.cjs or validate.cjs, each one CommonJS file) with
+// V8's code cache: the functions a command runs are read already compiled from the cache beside it
+// (bundle.cache, front.cache, validate.cache) instead of being parsed and compiled at every start.
 //
 // The bundle's first line names its own hash (written by scripts/bundle-cli.mjs), and a cache file
 // starts with a header naming that hash, the Node version and the architecture: a cache of another
@@ -23,16 +23,28 @@ const BUNDLE = path.join(__dirname, '../dist/cli/bundle.cjs');
  * chooses it only for those commands; its stand-ins for the others say so if ever reached.
  */
 const FRONT = path.join(__dirname, '../dist/cli/front.cjs');
+/**
+ * `faultline validate FILE…` alone, no option: what CI runs on every push. Only validate's modules
+ * (src/cli/validate-main.ts), without commander and the other commands: a third of the front bundle's
+ * code and cache left unread, and no command tree built.
+ */
+const VALIDATE = path.join(__dirname, '../dist/cli/validate.cjs');
 /** The commands the front bundle holds (scripts/bundle-cli.mjs leaves the others out of it). */
 const FRONT_COMMANDS = ['validate', 'explain', 'schema', 'completion'];
 const FRONT_FIRST = new Set([...FRONT_COMMANDS, 'help', '--help', '-h']);
 
+/** `validate` followed by files and folders only: no option, nothing commander would read otherwise. */
+function validateOnly(args) {
+  return args.length > 1 && args[0] === 'validate' && args.every((arg, i) => i === 0 || !arg.startsWith('-'));
+}
+
 /**
- * The bundle that serves a command line (the arguments after the program): the front one when it
- * names one of its commands or asks for the help, first; the whole CLI for anything else, an option
- * first included.
+ * The bundle that serves a command line (the arguments after the program): validate's own for
+ * `validate FILE…` without options; the front one when it names one of its commands or asks for the
+ * help, first; the whole CLI for anything else, an option first included.
  */
 function bundleFor(args) {
+  if (validateOnly(args)) return VALIDATE;
   return args.length === 0 || FRONT_FIRST.has(args[0]) ? FRONT : BUNDLE;
 }
 
@@ -188,6 +200,7 @@ function startWatchdog(args, load = () => require(EARLY_WATCHDOG)) {
 module.exports = {
   BUNDLE,
   FRONT,
+  VALIDATE,
   FRONT_COMMANDS,
   SHIPPED_CACHE,
   bundleFor,

@@ -1,9 +1,9 @@
-// Makes dist/cli/bundle.cache and front.cache, the V8 code caches shipped beside the bundles: for each,
-// a fresh Node process (no NODE_OPTIONS, so that V8's flags are a user's defaults) loads the bundle
-// without a cache, runs the commands whose start-up matters and that bin/faultline.js sends to it (the
-// front: validate, the help, explain, schema; the whole CLI: `run` up to its first Engine call, against
-// an endpoint that does not exist, and a command's help), then writes the cache, which then holds
-// every function they compiled. Their output is discarded; nothing here needs Docker.
+// Makes dist/cli/bundle.cache, front.cache and validate.cache, the V8 code caches shipped beside the
+// bundles: for each, a fresh Node process (no NODE_OPTIONS, so that V8's flags are a user's defaults)
+// loads the bundle without a cache, runs the commands whose start-up matters and that bin/faultline.js
+// sends to it (the front: validate, the help, explain, schema; validate's own: validate; the whole
+// CLI: `run` up to its first Engine call, against an endpoint that does not exist, and a command's
+// help), then writes the cache, which then holds every function they compiled. Their output is discarded; nothing here needs Docker.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ const COMMANDS = {
     ['explain', 'pause'],
     ['schema'],
   ],
+  validate: [['validate', EXPERIMENT]],
   bundle: [
     ['run', '--help'],
     ['run', EXPERIMENT, '--host', NOWHERE],

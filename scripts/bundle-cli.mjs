@@ -1,6 +1,7 @@
 // Bundles the CLI (src/cli/main.ts) into one CommonJS file, dist/cli/bundle.cjs, after `tsc` has written
 // dist/, and again, without the commands that touch Docker, into dist/cli/front.cjs (see frontOnly),
-// then makes their code caches (scripts/bundle-cache.mjs). bin/bundle-loader.js compiles the file
+// and `validate FILE…` alone (src/cli/validate-main.ts) into dist/cli/validate.cjs, then makes their
+// code caches (scripts/bundle-cache.mjs). bin/bundle-loader.js compiles the file
 // with that cache: CommonJS, unlike ES modules on Node 20, can use V8's code cache, and one file is read
 // instead of hundreds. A command's own modules (each `await import()`) stay lazy inside the file: they
 // are compiled and run only when that command runs. Everything else in dist/ stays as tsc wrote it: the
@@ -206,9 +207,9 @@ const frontOnly = {
 };
 
 /** Bundles the CLI into `file`, its first line naming its version and hash; returns the code's size. */
-async function bundleCli(file, { front }) {
+async function bundleCli(file, { front, entry = 'cli/main.ts' }) {
   const result = await build({
-    entryPoints: [path.join(src, 'cli/main.ts')],
+    entryPoints: [path.join(src, entry)],
     outfile: file,
     write: false,
     bundle: true,
@@ -231,6 +232,9 @@ async function bundleCli(file, { front }) {
   });
   const code = importsThroughLoader(result.outputFiles[0].text, front);
   await checkClassNames(code, result.metafile);
+  // validate's own bundle is worth having only without the command tree.
+  const commander = Object.keys(result.metafile.inputs).some((input) => input.includes('/commander/'));
+  if (entry !== 'cli/main.ts' && commander) throw new Error(`${path.basename(file)} holds commander`);
   // The loader hands the bundle its own require (bin/), which resolves packages as dist/cli/ would
   // but not a path relative to the bundle.
   const relative = code.match(/\brequire\("\.{1,2}\/[^"]*"\)/);
@@ -248,5 +252,6 @@ for (const name of await readdir(path.dirname(outfile))) {
 
 await bundleCli(outfile, { front: false });
 await bundleCli(path.join(root, 'dist/cli/front.cjs'), { front: true });
+await bundleCli(path.join(root, 'dist/cli/validate.cjs'), { front: true, entry: 'cli/validate-main.ts' });
 await bundleWatchdog(root);
 await makeCodeCache(root);

@@ -1,8 +1,8 @@
-import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { isExperimentFile } from '../experiment/is-experiment.js';
 import { fileKind, notRegular } from '../experiment/read-source.js';
+import { readFolder, statFile } from '../util/fs-calls.js';
 
 const EXPERIMENT_FILE = /\.(ya?ml|json)$/i;
 /** Told once for each file of a folder that is not an experiment. */
@@ -26,7 +26,7 @@ export async function expandExperimentFiles(
   }
   const files: string[] = [];
   for (const input of inputs) {
-    const info = await stat(input).catch(() => undefined);
+    const info = await statFile(input).catch(() => undefined);
     if (!info) {
       throw new InvalidInputError('EXPERIMENT_UNREADABLE', `${input}: no such file or folder`, {
         hint: 'Check the path.',
@@ -59,14 +59,14 @@ export async function expandExperimentFiles(
 
 /** The .yaml, .yml and .json files of a folder, JSON Schemas left out. */
 async function candidates(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { withFileTypes: true });
+  const entries = await readFolder(folder, { withFileTypes: true });
   const found: string[] = [];
   for (const entry of entries) {
     const file = path.join(folder, entry.name);
     if (entry.isDirectory()) continue;
     if (!EXPERIMENT_FILE.test(entry.name) || entry.name.endsWith('.schema.json')) continue;
     // Follows symbolic links: a link to an experiment file counts, a link to a FIFO is refused.
-    const entryInfo = entry.isFile() ? undefined : await stat(file).catch(() => undefined);
+    const entryInfo = entry.isFile() ? undefined : await statFile(file).catch(() => undefined);
     if (entryInfo?.isDirectory()) continue;
     if (entryInfo && !entryInfo.isFile()) throw notRegular(file, fileKind(entryInfo));
     if (entry.isFile() || entryInfo) found.push(file);

@@ -1,6 +1,6 @@
 import { constants, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { InvalidInputError } from '../errors.js';
+import { closeFile, openFile, readOpen, statOpen } from '../util/fs-calls.js';
 
 /** The largest experiment file read: an experiment is a few kilobytes, so 1 MiB leaves plenty of room. */
 export const MAX_EXPERIMENT_BYTES = 1024 * 1024;
@@ -11,9 +11,9 @@ export const MAX_EXPERIMENT_BYTES = 1024 * 1024;
  * non-blocking and checked on the open descriptor, so a FIFO can never hang the read.
  */
 export async function readExperimentBytes(file: string): Promise<Uint8Array> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  let fd: number;
   try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = await openFile(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // Opening a Unix socket fails with ENXIO.
@@ -25,7 +25,7 @@ export async function readExperimentBytes(file: string): Promise<Uint8Array> {
     );
   }
   try {
-    const info = await handle.stat();
+    const info = await statOpen(fd);
     if (!info.isFile()) throw notRegular(file, fileKind(info));
     if (info.size > MAX_EXPERIMENT_BYTES) throw tooLarge(file, info.size);
     // Read at most one byte past the limit: a file that grows after the check (or reports no size, as
@@ -33,14 +33,14 @@ export async function readExperimentBytes(file: string): Promise<Uint8Array> {
     const buffer = Buffer.alloc(MAX_EXPERIMENT_BYTES + 1);
     let length = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      const { bytesRead } = await readOpen(fd, buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
       if (length > MAX_EXPERIMENT_BYTES) throw tooLarge(file, length);
     }
     return buffer.subarray(0, length);
   } finally {
-    await handle.close();
+    await closeFile(fd);
   }
 }
 

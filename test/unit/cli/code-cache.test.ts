@@ -7,11 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from '../../support/cli.js';
 
 /**
- * The code cache beside each bundle (dist/cli/bundle.cache, front.cache) is only ever an optimisation:
+ * The code cache beside each bundle (dist/cli/bundle.cache, front.cache, validate.cache) is only ever an
+ * optimisation:
  * a damaged cache, one of another build or one that cannot be written never changes what a command
  * does. Each case runs a copy of the built package (bin/, the bundles and their caches, node_modules
- * linked) so that a cache can be damaged without touching the repository's. `validate` runs the front
- * bundle (front.cjs); the cases damage its cache.
+ * linked) so that a cache can be damaged without touching the repository's. `validate FILE` runs its own
+ * bundle (validate.cjs); the cases damage its cache.
  */
 const EXPERIMENT = path.join(REPO, 'experiments/checkout-survives-backend-blackhole.yaml');
 const VALID = /^valid {3}.*checkout-survives-backend-blackhole\.yaml {2}Checkout survives a backend/;
@@ -35,9 +36,9 @@ async function packageCopy(): Promise<string> {
   await mkdir(path.join(root, 'dist/cli'), { recursive: true });
   await cp(path.join(REPO, 'bin'), path.join(root, 'bin'), { recursive: true });
   await copyFile(path.join(REPO, 'package.json'), path.join(root, 'package.json'));
-  const bundles = ['bundle.cjs', 'bundle.cache', 'front.cjs', 'front.cache'].map(
-    (name) => `dist/cli/${name}`,
-  );
+  const bundles = ['bundle', 'front', 'validate']
+    .flatMap((name) => [`${name}.cjs`, `${name}.cache`])
+    .map((name) => `dist/cli/${name}`);
   for (const file of ['dist/version.js', ...bundles]) {
     await copyFile(path.join(REPO, file), path.join(root, file));
   }
@@ -56,14 +57,14 @@ function validate(root: string, cacheHome = path.join(root, 'cache')) {
 
 /** The cache file with `damage` applied to its bytes. */
 async function damage(root: string, change: (bytes: Buffer) => Buffer): Promise<void> {
-  const file = path.join(root, 'dist/cli/front.cache');
+  const file = path.join(root, 'dist/cli/validate.cache');
   await writeFile(file, change(await readFile(file)));
 }
 
 const { version } = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')) as {
   version: string;
 };
-const userCache = (root: string, bundle = 'front') =>
+const userCache = (root: string, bundle = 'validate') =>
   path.join(root, `cache/faultline/${version}-${bundle}-${process.version}.cache`);
 
 describe('the code cache', () => {
@@ -72,7 +73,7 @@ describe('the code cache', () => {
     const run = await validate(root);
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(VALID);
-    expect(run.stderr.trim()).toBe('code cache: shipped accepted (front.cjs)');
+    expect(run.stderr.trim()).toBe('code cache: shipped accepted (validate.cjs)');
     expect(existsSync(userCache(root))).toBe(false);
   });
 
@@ -108,12 +109,13 @@ describe('the code cache', () => {
     const second = await validate(root);
     expect(second.exitCode).toBe(0);
     expect(second.stdout).toMatch(VALID);
-    expect(second.stderr.trim()).toBe('code cache: user accepted (front.cjs)');
+    expect(second.stderr.trim()).toBe('code cache: user accepted (validate.cjs)');
   });
 
   it('truncated, or of another build, is not used; a user cache that is damaged is rewritten', async () => {
     const root = await packageCopy();
-    const header = (await readFile(path.join(root, 'dist/cli/front.cache'), 'latin1')).split('\n')[0] ?? '';
+    const header =
+      (await readFile(path.join(root, 'dist/cli/validate.cache'), 'latin1')).split('\n')[0] ?? '';
     await damage(root, (bytes) => bytes.subarray(0, bytes.length >> 1));
     const truncated = await validate(root);
     expect(truncated.stdout).toMatch(VALID);
@@ -129,7 +131,7 @@ describe('the code cache', () => {
     const garbage = await validate(root);
     expect(garbage.stdout).toMatch(VALID);
     expect(garbage.stderr).toContain('code cache: user rejected');
-    expect((await validate(root)).stderr.trim()).toBe('code cache: user accepted (front.cjs)');
+    expect((await validate(root)).stderr.trim()).toBe('code cache: user accepted (validate.cjs)');
   });
 
   it('that cannot be written leaves the command as it is', async () => {

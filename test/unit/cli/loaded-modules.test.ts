@@ -102,10 +102,17 @@ function fromNodeModules({ modules, required }: Loaded): string[] {
 }
 
 describe('the modules a command loads', () => {
-  it('validate loads the bundle from its code cache, and nothing from node_modules', async () => {
+  it("validate loads its own bundle from its code cache, nothing from node_modules, and not Node's fs/promises", async () => {
     const run = await loaded(['validate', EXPERIMENT]);
     expect(run.exitCode).toBe(0);
-    expect(run.stderr).toContain('code cache: shipped accepted (front.cjs)');
+    expect(run.stderr).toContain('code cache: shipped accepted (validate.cjs)');
+    // Finding and reading the files goes through node:fs's callbacks, not node:fs/promises (and the
+    // streams and readline modules it loads). Looked at without the ES module hooks, which load it.
+    const plain = await loaded(['validate', EXPERIMENT], { esmHooks: false });
+    expect(plain.exitCode).toBe(0);
+    expect(
+      plain.builtins.filter((name) => /^(fs\/promises|internal\/fs\/promises|readline)$/.test(name)),
+    ).toEqual([]);
     // The entry is CommonJS (bin/package.json): the loader is required, no ES module is imported.
     expect(run.modules).toEqual(['bin/faultline.js']);
     expect(run.required).toContain('require:./bundle-loader.js');
