@@ -9,8 +9,7 @@ import { teachingErrorMap } from './issue-message.js';
  */
 export function whenPresent<S extends z.ZodType>(build: () => S): z.ZodOptional<S> {
   return z
-    .unknown()
-    .transform((value, ctx) => {
+    .transform((value: unknown, ctx) => {
       const result = build().safeParse(value, { reportInput: true, error: teachingErrorMap });
       if (result.success) return result.data;
       for (const issue of result.error.issues) {
