@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { probeForDocs } from './probe-schema.js';
 import { experimentForDocs, numericSchemas, stepShapes } from './schema.js';
 import { STEP_DOCS } from './step-descriptions.js';

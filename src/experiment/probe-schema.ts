@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { commandKind } from '../probes/command/schema.js';
 import { containerKind } from '../probes/container/schema.js';
 import { execKind } from '../probes/exec/schema.js';

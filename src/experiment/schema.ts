@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AnyStepKind, FAULT_KINDS, FAULT_STEP_KINDS, type FaultKind } from '../faults/kinds.js';
 import { execCommand } from '../probes/exec/schema.js';
 import { httpRequest } from '../probes/http/schema.js';

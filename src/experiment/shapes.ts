@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { builtOnce } from '../util/built-once.js';
 import { parseDurationBound, parseNumberBound } from '../util/comparison.js';
 import { DURATION_PATTERN, durationTooLong, parseDuration } from '../util/duration.js';

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ErrorCode, InvalidInputError } from '../errors.js';
 import type { RunResult } from '../model/journal.js';
 import { visibleLine } from '../util/control-chars.js';

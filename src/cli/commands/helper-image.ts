@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createDockerClient } from '../../docker/dockerode-client.js';
 import { describeEndpoint, resolveEndpoint } from '../../docker/endpoint.js';
 import { InvalidInputError } from '../../errors.js';

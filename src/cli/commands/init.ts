@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../../errors.js';
 import { findComposeFile } from '../../init/compose-file.js';
 import { writeStarter } from '../../init/write-starter.js';

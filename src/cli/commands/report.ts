@@ -1,5 +1,5 @@
 import { extname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../../errors.js';
 import { compareReports } from '../../report/compare.js';
 import { readReports } from '../../report/read-reports.js';

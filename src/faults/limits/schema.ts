@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { faultCommon, numeric } from '../../experiment/shapes.js';
 import { builtOnce } from '../../util/built-once.js';
 import { stepKind } from '../step-kind.js';

@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkRegExp, faultCommon, nonEmpty, numeric } from '../../experiment/shapes.js';
 import { builtOnce } from '../../util/built-once.js';
 import { stepKind } from '../step-kind.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkRegExp, duration, faultCommon, numeric, positiveDuration } from '../../experiment/shapes.js';
 import { builtOnce } from '../../util/built-once.js';
 import { networkCommon, percentage, rate } from '../network-shapes.js';

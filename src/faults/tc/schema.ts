@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, positiveDuration } from '../../experiment/shapes.js';
 import { builtOnce } from '../../util/built-once.js';
 import { correlation, percentage, rate, tcCommon } from '../network-shapes.js';

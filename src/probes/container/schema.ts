@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { targetSelector } from '../../experiment/shapes.js';
 import { defineProbeKind, targetOf } from '../kind.js';
 

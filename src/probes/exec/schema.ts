@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { argv, targetSelector } from '../../experiment/shapes.js';
 import { builtOnce } from '../../util/built-once.js';
 import { defineProbeKind, targetOf } from '../kind.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, positiveDuration } from '../../experiment/shapes.js';
 import { parseThreshold } from '../../load/thresholds.js';
 import { emptyWindows } from '../../load/window-check.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { nonEmpty, numeric } from '../../experiment/shapes.js';
 import { defineProbeKind } from '../kind.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { argv, duration, nonEmpty, numeric, positiveDuration } from '../../experiment/shapes.js';
 import { builtOnce } from '../../util/built-once.js';
 import { execCommand } from '../exec/schema.js';
