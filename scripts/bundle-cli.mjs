@@ -236,7 +236,9 @@ async function bundleCli(file, { front, entry = 'cli/main.ts' }) {
   // zod (its JSON Schema and compile modules, 150 kB) and defines a getter for each at start-up;
   // `import * as z from 'zod'` lets esbuild keep only what is used.
   if (/\bexternal_exports\b/.test(code))
-    throw new Error(`${path.basename(file)} builds zod's namespace: import it as \`import * as z from 'zod'\``);
+    throw new Error(
+      `${path.basename(file)} builds zod's namespace: import it as \`import * as z from 'zod'\``,
+    );
   // validate's own bundle is worth having only without the command tree.
   const commander = Object.keys(result.metafile.inputs).some((input) => input.includes('/commander/'));
   if (entry !== 'cli/main.ts' && commander) throw new Error(`${path.basename(file)} holds commander`);
