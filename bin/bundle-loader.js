@@ -1,6 +1,6 @@
-// Loads a CLI bundle (dist/cli/bundle.cjs, front.cjs or validate.cjs, each one CommonJS file) with
-// V8's code cache: the functions a command runs are read already compiled from the cache beside it
-// (bundle.cache, front.cache, validate.cache) instead of being parsed and compiled at every start.
+// Loads a CLI bundle (dist/cli/bundle.cjs, front.cjs, help.cjs or validate.cjs, each one CommonJS file)
+// with V8's code cache: the functions a command runs are read already compiled from the cache beside
+// it (bundle.cache, …) instead of being parsed and compiled at every start.
 //
 // The bundle's first line names its own hash (written by scripts/bundle-cli.mjs), and a cache file
 // starts with a header naming that hash, the Node version and the architecture: a cache of another
@@ -29,9 +29,11 @@ const FRONT = path.join(__dirname, '../dist/cli/front.cjs');
  * code and cache left unread, and no command tree built.
  */
 const VALIDATE = path.join(__dirname, '../dist/cli/validate.cjs');
+/** The program's help and each command's (`help X`), with no command's own modules. */
+const HELP = path.join(__dirname, '../dist/cli/help.cjs');
+const HELP_FIRST = new Set(['help', '--help', '-h']);
 /** The commands the front bundle holds (scripts/bundle-cli.mjs leaves the others out of it). */
 const FRONT_COMMANDS = ['validate', 'explain', 'schema', 'completion'];
-const FRONT_FIRST = new Set([...FRONT_COMMANDS, 'help', '--help', '-h']);
 
 /** `validate` followed by files and folders only: no option, nothing commander would read otherwise. */
 function validateOnly(args) {
@@ -39,13 +41,15 @@ function validateOnly(args) {
 }
 
 /**
- * The bundle that serves a command line (the arguments after the program): validate's own for
- * `validate FILE…` without options; the front one when it names one of its commands or asks for the
- * help, first; the whole CLI for anything else, an option first included.
+ * The bundle that serves a command line (the arguments after the program): the help's when there is
+ * none or it asks for the help first; validate's own for `validate FILE…` without options; the front
+ * one when it names one of its commands first; the whole CLI for anything else, an option first
+ * included. (`X --help` is served by the bundle that serves X.)
  */
 function bundleFor(args) {
+  if (args.length === 0 || HELP_FIRST.has(args[0])) return HELP;
   if (validateOnly(args)) return VALIDATE;
-  return args.length === 0 || FRONT_FIRST.has(args[0]) ? FRONT : BUNDLE;
+  return FRONT_COMMANDS.includes(args[0]) ? FRONT : BUNDLE;
 }
 
 /** The code cache shipped beside a bundle. */
@@ -200,6 +204,7 @@ function startWatchdog(args, load = () => require(EARLY_WATCHDOG)) {
 module.exports = {
   BUNDLE,
   FRONT,
+  HELP,
   VALIDATE,
   FRONT_COMMANDS,
   SHIPPED_CACHE,

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// `faultline --version` alone prints the version without loading the CLI; `validate FILE…` without
-// options runs validate's own bundle; the other commands that never touch Docker (validate with
-// options, explain, schema, completion, help) run the smaller front bundle; anything else runs the
-// whole CLI. Each bundle is compiled from its code cache (see bundle-loader.js). `run`
+// `faultline --version` alone prints the version without loading the CLI; the help runs a bundle
+// with no command's modules; `validate FILE…` without options runs validate's own bundle; the other
+// commands that never touch Docker (validate with options, explain, schema, completion) run the
+// smaller front bundle; anything else runs the whole CLI. Each bundle is compiled from its code cache (see bundle-loader.js). `run`
 // starts its first watchdog before its bundle loads.
 //
 // CommonJS (bin/package.json says so): Node starts a CommonJS entry without its ES module loader, and

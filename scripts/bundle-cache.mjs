@@ -1,9 +1,10 @@
-// Makes dist/cli/bundle.cache, front.cache and validate.cache, the V8 code caches shipped beside the
-// bundles: for each, a fresh Node process (no NODE_OPTIONS, so that V8's flags are a user's defaults)
+// Makes dist/cli/bundle.cache, front.cache, help.cache and validate.cache, the V8 code caches shipped
+// beside the bundles: for each, a fresh Node process (no NODE_OPTIONS, so that V8's flags are a user's defaults)
 // loads the bundle without a cache, runs the commands whose start-up matters and that bin/faultline.js
-// sends to it (the front: validate, the help, explain, schema; validate's own: validate; the whole
-// CLI: `run` up to its first Engine call, against an endpoint that does not exist, and a command's
-// help), then writes the cache, which then holds every function they compiled. Their output is discarded; nothing here needs Docker.
+// sends to it (the front: validate with an option, explain, schema, completion; the help's: the
+// program's help and a command's; validate's own: validate; the whole CLI: `run` up to its first
+// Engine call, against an endpoint that does not exist, and a command's help), then writes the cache,
+// which then holds every function they compiled. Their output is discarded; nothing here needs Docker.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,12 +15,12 @@ const EXPERIMENT = 'experiments/checkout-survives-backend-blackhole.yaml';
 const NOWHERE = 'unix:///nonexistent/faultline-build/docker.sock';
 const COMMANDS = {
   front: [
-    ['validate', EXPERIMENT],
     ['validate', '--json', EXPERIMENT],
-    ['--help'],
     ['explain', 'pause'],
     ['schema'],
+    ['completion', 'bash'],
   ],
+  help: [['--help'], ['help', 'run']],
   validate: [['validate', EXPERIMENT]],
   bundle: [
     ['run', '--help'],

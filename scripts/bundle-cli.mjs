@@ -1,7 +1,8 @@
 // Bundles the CLI (src/cli/main.ts) into one CommonJS file, dist/cli/bundle.cjs, after `tsc` has written
-// dist/, and again, without the commands that touch Docker, into dist/cli/front.cjs (see frontOnly),
-// and `validate FILE…` alone (src/cli/validate-main.ts) into dist/cli/validate.cjs, then makes their
-// code caches (scripts/bundle-cache.mjs). bin/bundle-loader.js compiles the file
+// dist/; again, without the commands that touch Docker, into dist/cli/front.cjs, and with no command
+// but the help into dist/cli/help.cjs (see onlyCommands); and `validate FILE…` alone
+// (src/cli/validate-main.ts) into dist/cli/validate.cjs; then makes their code caches
+// (scripts/bundle-cache.mjs). bin/bundle-loader.js compiles the file
 // with that cache: CommonJS, unlike ES modules on Node 20, can use V8's code cache, and one file is read
 // instead of hundreds. A command's own modules (each `await import()`) stay lazy inside the file: they
 // are compiled and run only when that command runs. Everything else in dist/ stays as tsc wrote it: the
@@ -186,28 +187,37 @@ async function checkClassNames(code, metafile) {
     throw new Error(`classes renamed in the bundle (give them unique names): ${[...renamed].join(', ')}`);
 }
 
-/** The commands the front bundle serves (bin/faultline.js sends only these, and the help, to it). */
+/** The commands the front bundle serves (bin/faultline.js sends only these to it). */
 const { FRONT_COMMANDS } = createRequire(import.meta.url)('../bin/bundle-loader.js');
 
-/** In the front bundle, every other command's module is a stand-in that says it is not there. */
-const frontOnly = {
-  name: 'front-only',
-  setup(bundle) {
-    bundle.onResolve({ filter: /^\.\/commands\/[a-z-]+\.js$/ }, (args) => {
-      const name = /([a-z-]+)\.js$/.exec(args.path)[1];
-      if (!args.importer.endsWith(path.join('src', 'cli', 'program.ts')) || FRONT_COMMANDS.includes(name))
-        return undefined;
-      return { path: name, namespace: 'not-front' };
-    });
-    bundle.onLoad({ filter: /.*/, namespace: 'not-front' }, (args) => ({
-      contents: `throw new Error(${JSON.stringify(`the ${args.path} command is not in the front bundle: bin/faultline.js runs it from dist/cli/bundle.cjs`)});`,
-      loader: 'js',
-    }));
-  },
-};
+/**
+ * A bundle that holds only `commands`: every other command's module is a stand-in that says it is not
+ * there (bin/faultline.js never sends that command to this bundle).
+ */
+function onlyCommands(commands, bundle) {
+  return {
+    name: 'only-commands',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/commands\/[a-z-]+\.js$/ }, (args) => {
+        const name = /([a-z-]+)\.js$/.exec(args.path)[1];
+        if (!args.importer.endsWith(path.join('src', 'cli', 'program.ts')) || commands.includes(name))
+          return undefined;
+        return { path: name, namespace: 'left-out' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'left-out' }, (args) => ({
+        contents: `throw new Error(${JSON.stringify(`the ${args.path} command is not in ${bundle}: bin/faultline.js runs it from dist/cli/bundle.cjs`)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
 
 /** Bundles the CLI into `file`, its first line naming its version and hash; returns the code's size. */
-async function bundleCli(file, { front, entry = 'cli/main.ts' }) {
+async function bundleCli(file, { commands, entry = 'cli/main.ts' }) {
+  // A bundle of some commands only runs no process: it imports no execa.
+  const front = commands !== undefined || entry !== 'cli/main.ts';
+  const plugins = [lazyParts, ownSource, noZodLocales, noColorGuess, quietModem];
+  if (commands) plugins.push(onlyCommands(commands, path.basename(file)));
   const result = await build({
     entryPoints: [path.join(src, entry)],
     outfile: file,
@@ -227,7 +237,7 @@ async function bundleCli(file, { front, entry = 'cli/main.ts' }) {
     sourcemap: false,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [lazyParts, ownSource, noZodLocales, noColorGuess, quietModem, ...(front ? [frontOnly] : [])],
+    plugins,
     metafile: true,
   });
   const code = importsThroughLoader(result.outputFiles[0].text, front);
@@ -257,8 +267,9 @@ for (const name of await readdir(path.dirname(outfile))) {
   if (name.startsWith('chunk-')) await rm(path.join(path.dirname(outfile), name));
 }
 
-await bundleCli(outfile, { front: false });
-await bundleCli(path.join(root, 'dist/cli/front.cjs'), { front: true });
-await bundleCli(path.join(root, 'dist/cli/validate.cjs'), { front: true, entry: 'cli/validate-main.ts' });
+await bundleCli(outfile, {});
+await bundleCli(path.join(root, 'dist/cli/front.cjs'), { commands: FRONT_COMMANDS });
+await bundleCli(path.join(root, 'dist/cli/help.cjs'), { commands: [] });
+await bundleCli(path.join(root, 'dist/cli/validate.cjs'), { entry: 'cli/validate-main.ts' });
 await bundleWatchdog(root);
 await makeCodeCache(root);

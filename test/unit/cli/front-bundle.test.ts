@@ -15,6 +15,7 @@ import { BIN, REPO } from '../../support/cli.js';
 const loader = createRequire(import.meta.url)(path.join(REPO, 'bin/bundle-loader.js')) as {
   BUNDLE: string;
   FRONT: string;
+  HELP: string;
   VALIDATE: string;
   bundleFor(args: string[]): string;
 };
@@ -36,17 +37,19 @@ async function cli(args: string[], { whole = false } = {}) {
 }
 
 describe('the front bundle', () => {
-  it('serves validate, explain, schema, completion and the help; the whole CLI serves the rest', () => {
+  it('serves validate, explain, schema and completion; the help has its own; the whole CLI serves the rest', () => {
     const front = (args: string[]) => loader.bundleFor(args) === loader.FRONT;
-    expect(front([])).toBe(true);
+    const help = (args: string[]) => loader.bundleFor(args) === loader.HELP;
+    for (const args of [[], ['--help'], ['-h'], ['help', 'run'], ['-h', 'validate', 'x.yaml']])
+      expect({ args, help: help(args) }).toEqual({ args, help: true });
     for (const args of [
-      ['--help'],
-      ['-h'],
-      ['help', 'run'],
       ['validate', '--json', 'x.yaml'],
       ['explain', 'pause'],
     ])
       expect({ args, front: front(args) }).toEqual({ args, front: true });
+    // A command's own help comes from the bundle that serves the command.
+    expect(front(['explain', '--help'])).toBe(true);
+    expect(loader.bundleFor(['run', '--help'])).toBe(loader.BUNDLE);
     // validate with files and folders only has a bundle of its own; any option (or none of the files)
     // goes to commander in the front bundle.
     const own = (args: string[]) => loader.bundleFor(args) === loader.VALIDATE;
@@ -80,7 +83,7 @@ describe('the front bundle', () => {
       .filter((name) => name !== 'help');
     expect(commands).toEqual(expect.arrayContaining(['run', 'validate', 'plan', 'doctor', 'schema']));
     for (const command of commands) {
-      // `help X` runs in the front bundle; `X --help` in the bundle that serves X.
+      // `help X` runs in the help's bundle; `X --help` in the bundle that serves X.
       const [help, own] = await Promise.all([cli(['help', command]), cli([command, '--help'])]);
       expect({ command, exitCode: help.exitCode, stdout: help.stdout }).toEqual({
         command,
