@@ -14,12 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const EXPERIMENT = 'experiments/checkout-survives-backend-blackhole.yaml';
 const NOWHERE = 'unix:///nonexistent/faultline-build/docker.sock';
 const COMMANDS = {
-  front: [
-    ['validate', '--json', EXPERIMENT],
-    ['explain', 'pause'],
-    ['schema'],
-    ['completion', 'bash'],
-  ],
+  front: [['validate', '--json', EXPERIMENT], ['explain', 'pause'], ['schema'], ['completion', 'bash']],
   help: [['--help'], ['help', 'run']],
   validate: [['validate', EXPERIMENT]],
   bundle: [
